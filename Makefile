@@ -1,0 +1,49 @@
+# Shared Venues — the two commands: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+FLASK := $(VENV)/bin/flask --app wsgi
+PORT ?= 5000
+WORKERS ?= 2
+CATALOGS := $(patsubst %.po,%.mo,$(wildcard booking/translations/*/LC_MESSAGES/messages.po))
+
+.PHONY: run test install install-dev translations i18n-extract bench clean
+
+$(VENV)/.installed: requirements.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install -q --upgrade pip
+	$(PIP) install -q -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-dev: requirements-dev.txt $(VENV)/.installed
+	$(PIP) install -q -r requirements-dev.txt
+	touch $@
+
+install: $(VENV)/.installed translations
+install-dev: $(VENV)/.installed-dev translations
+
+booking/translations/%/LC_MESSAGES/messages.mo: booking/translations/%/LC_MESSAGES/messages.po $(VENV)/.installed
+	$(VENV)/bin/pybabel compile -f -i $< -o $@
+
+translations: $(CATALOGS)
+
+# Re-extract user-facing strings and merge them into the catalogs (then translate the new ones).
+i18n-extract: $(VENV)/.installed
+	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o booking/translations/messages.pot .
+	$(VENV)/bin/pybabel update -i booking/translations/messages.pot -d booking/translations --no-fuzzy-matching
+
+run: install
+	$(FLASK) db upgrade
+	$(FLASK) seed-demo --if-empty
+	$(VENV)/bin/gunicorn --bind 127.0.0.1:$(PORT) --workers $(WORKERS) --access-logfile - wsgi:app
+
+test: install-dev
+	$(PY) -m tests.tools.ensure_system
+	$(PY) -m pytest -q $(PYTEST_ARGS)
+
+bench: install-dev
+	$(PY) -m bench.run
+
+clean:
+	rm -rf $(VENV) instance/booking.sqlite3*

@@ -1,0 +1,66 @@
+"""Shared Venues (共享场馆): book time on courts, gyms and reading rooms shared between enterprises."""
+from pathlib import Path
+
+from flask import Flask
+
+from . import config
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    app = Flask(__name__, instance_path=str(ROOT / "instance"),
+                template_folder=str(ROOT / "templates"), static_folder=str(ROOT / "static"))
+    app.config.update(config.DEFAULTS)
+    if test_config is None:
+        app.config.update(config.from_environment(app.instance_path))
+    else:
+        app.config.update(test_config)
+    register_extensions(app)
+    register_blueprints(app)
+    register_template_helpers(app)
+    from .errors import register_error_handlers
+    register_error_handlers(app)
+    from .cli import register_commands
+    register_commands(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    from . import models  # noqa: F401  (the whole schema, for SQLAlchemy and Alembic)
+    from .database import configure_engine
+    from .extensions import babel, csrf, db, limiter, login_manager, migrate
+    from .i18n import select_locale
+
+    db.init_app(app)
+    with app.app_context():
+        configure_engine(db.engine)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), compare_type=True,
+                  render_as_batch=True)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale, default_timezone=app.config["DEFAULT_TIMEZONE"])
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    from .accounts.services import load_user
+    login_manager.user_loader(load_user)
+    login_manager.login_view = "accounts.login"
+    from flask_babel import lazy_gettext as _l
+    login_manager.login_message = _l("Please sign in to continue.")
+    login_manager.login_message_category = "info"
+
+
+def register_blueprints(app: Flask) -> None:
+    from .accounts.views import bp as accounts_bp
+    from .api import bp as api_bp
+    from .extensions import csrf
+    from .views import bp as main_bp
+
+    app.register_blueprint(main_bp)
+    app.register_blueprint(accounts_bp)
+    csrf.exempt(api_bp)  # bearer tokens, never cookies: no CSRF surface
+    app.register_blueprint(api_bp)
+
+
+def register_template_helpers(app: Flask) -> None:
+    from . import filters
+    filters.register(app)

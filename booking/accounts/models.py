@@ -1,0 +1,83 @@
+"""People, their roles (each scoped to one organization) and their API tokens."""
+from flask_login import UserMixin
+from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..dbtypes import UTCDateTime
+from ..extensions import db
+from ..timeutil import utcnow
+
+STATUSES = ("pending", "active", "rejected", "disabled")
+# A host admin is also staff: roles() expands it, so nobody has to hold both grants.
+ROLES = ("district_admin", "host_admin", "host_staff", "enterprise_admin")
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "users"
+    __table_args__ = (
+        CheckConstraint("status IN ('pending','active','rejected','disabled')", name="status"),
+        CheckConstraint("length(username) >= 3", name="username_length"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(40), unique=True)
+    display_name: Mapped[str] = mapped_column(String(60))
+    phone: Mapped[str | None] = mapped_column(String(20), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    enterprise_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id"), index=True)
+    status: Mapped[str] = mapped_column(String(10), default="active")
+    locale: Mapped[str | None] = mapped_column(String(10))
+    created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+    decided_at = mapped_column(UTCDateTime)
+
+    enterprise = relationship("Organization", foreign_keys=[enterprise_id])
+    grants = relationship("RoleGrant", back_populates="user", cascade="all, delete-orphan",
+                          lazy="selectin")
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login: only active accounts may sign in
+        return self.status == "active"
+
+    def org_ids(self, role: str) -> set[int]:
+        """Organizations where this user holds `role` (host_admin counts as host_staff)."""
+        wanted = {role, "host_admin"} if role == "host_staff" else {role}
+        return {g.organization_id for g in self.grants if g.role in wanted}
+
+    def has_role(self, role: str) -> bool:
+        return bool(self.org_ids(role))
+
+    @property
+    def is_worker(self) -> bool:
+        return self.enterprise_id is not None and self.status == "active"
+
+
+class RoleGrant(db.Model):
+    __tablename__ = "role_grants"
+    __table_args__ = (
+        CheckConstraint("role IN ('district_admin','host_admin','host_staff','enterprise_admin')",
+                        name="role"),
+        UniqueConstraint("user_id", "role", "organization_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    role: Mapped[str] = mapped_column(String(20))
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
+
+    user = relationship("User", back_populates="grants")
+    organization = relationship("Organization")
+
+
+class ApiToken(db.Model):
+    """A bearer token; only its SHA-256 is stored, so a leaked database leaks no tokens."""
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    label: Mapped[str] = mapped_column(String(60), default="api")
+    created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+    expires_at = mapped_column(UTCDateTime, nullable=False)
+    revoked_at = mapped_column(UTCDateTime)
+
+    user = relationship("User")

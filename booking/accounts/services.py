@@ -1,0 +1,205 @@
+"""Account use cases: sign-in, registration with an invite code, join approval, API tokens."""
+import hashlib
+import secrets
+from datetime import timedelta
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from ..database import begin_write
+from ..errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
+from ..extensions import db
+from ..organizations.models import Organization
+from ..timeutil import utcnow
+from . import rules
+from .models import ApiToken, RoleGrant, User
+
+# Hash checked when the username is unknown, so a miss costs as much time as a wrong password.
+_DUMMY_HASH = None
+
+
+def hash_password(password: str) -> str:
+    return generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
+
+
+def load_user(user_id: str) -> User | None:
+    try:
+        return db.session.get(User, int(user_id))
+    except (TypeError, ValueError):
+        return None
+
+
+def find_by_identifier(identifier: str) -> User | None:
+    """A user by username or by phone number."""
+    ident = (identifier or "").strip()
+    if not ident:
+        return None
+    if rules.looks_like_phone(ident):
+        user = db.session.scalar(select(User).where(User.phone == rules.normalize_phone(ident)))
+        if user:
+            return user
+    return db.session.scalar(select(User).where(User.username == rules.normalize_username(ident)))
+
+
+def authenticate(identifier: str, password: str) -> User:
+    """The user whose credentials these are, or Invalid; pending/rejected accounts are told why."""
+    global _DUMMY_HASH
+    user = find_by_identifier(identifier)
+    if user is None:
+        if _DUMMY_HASH is None:
+            _DUMMY_HASH = hash_password(secrets.token_hex(8))
+        check_password_hash(_DUMMY_HASH, password or "")
+        raise Unauthorized(_l("Wrong username or password."), code="bad_credentials")
+    if not check_password_hash(user.password_hash, password or ""):
+        raise Unauthorized(_l("Wrong username or password."), code="bad_credentials")
+    if user.status == "pending":
+        raise Forbidden(_l("Your account is waiting for your enterprise's approval."),
+                        code="pending_approval")
+    if user.status != "active":
+        raise Forbidden(_l("This account is not active."), code="inactive")
+    return user
+
+
+def validate_password(password: str) -> None:
+    minimum = current_app.config["PASSWORD_MIN_LENGTH"]
+    if len(password or "") < minimum:
+        raise Invalid(_l("The password must have at least %(n)d characters."), code="weak_password",
+                      field="password", n=minimum)
+    if len(password) > 128:
+        raise Invalid(_l("The password is too long."), code="weak_password", field="password")
+
+
+def register(username: str, display_name: str, password: str, invite_code: str,
+             phone: str | None = None) -> User:
+    """A worker asks to join an enterprise with its invite code; pending until its admin approves."""
+    username = rules.normalize_username(username)
+    if not rules.is_valid_username(username):
+        raise Invalid(_l("A username has 3 to 40 letters, digits, dots, dashes or underscores."),
+                      code="bad_username", field="username")
+    display_name = (display_name or "").strip()
+    if not 1 <= len(display_name) <= 60:
+        raise Invalid(_l("Please give your name (at most 60 characters)."), code="bad_name",
+                      field="display_name")
+    validate_password(password)
+    phone = rules.normalize_phone(phone) if phone else None
+    if phone and not rules.is_valid_phone(phone):
+        raise Invalid(_l("That is not a mobile phone number."), code="bad_phone", field="phone")
+    code = (invite_code or "").strip().upper()
+    password_hash = hash_password(password)  # slow: keep it out of the write transaction
+
+    begin_write()
+    enterprise = db.session.scalar(select(Organization).where(
+        Organization.invite_code == code, Organization.kind == "enterprise")) if code else None
+    if enterprise is None:
+        db.session.rollback()
+        raise Invalid(_l("Unknown invite code. Ask your enterprise's union contact for it."),
+                      code="bad_invite_code", field="invite_code")
+    if db.session.scalar(select(User.id).where(User.username == username)):
+        db.session.rollback()
+        raise Conflict(_l("That username is taken."), code="username_taken", field="username")
+    if phone and db.session.scalar(select(User.id).where(User.phone == phone)):
+        db.session.rollback()
+        raise Conflict(_l("That phone number is already registered."), code="phone_taken",
+                       field="phone")
+    user = User(username=username, display_name=display_name, phone=phone,
+                password_hash=password_hash, enterprise_id=enterprise.id, status="pending")
+    db.session.add(user)
+    try:
+        db.session.commit()
+    except IntegrityError:  # a concurrent registration took the name or phone first
+        db.session.rollback()
+        raise Conflict(_l("That username is taken."), code="username_taken", field="username")
+    return user
+
+
+def join_requests(admin: User) -> list[User]:
+    """Pending workers of the enterprises this admin runs, oldest first."""
+    orgs = admin.org_ids("enterprise_admin")
+    if not orgs:
+        raise Forbidden()
+    return list(db.session.scalars(select(User).where(
+        User.enterprise_id.in_(orgs), User.status == "pending").order_by(User.created_at, User.id)))
+
+
+def decide_join(admin: User, user_id: int, approve: bool) -> User:
+    orgs = admin.org_ids("enterprise_admin")
+    if not orgs:
+        raise Forbidden()
+    begin_write()
+    user = db.session.get(User, user_id)
+    if user is None or user.enterprise_id not in orgs:
+        db.session.rollback()
+        raise NotFound()
+    if user.status != "pending":
+        db.session.rollback()
+        raise Conflict(_l("This request was already decided."), code="already_decided")
+    user.status = "active" if approve else "rejected"
+    user.decided_at = utcnow()
+    db.session.commit()
+    return user
+
+
+def set_locale(user: User, locale: str) -> None:
+    begin_write()
+    db.session.get(User, user.id).locale = locale
+    db.session.commit()
+
+
+def grant(user: User, role: str, organization: Organization) -> None:
+    """Give a role scoped to an organization (no commit: callers are seeding or admin use cases)."""
+    if not any(g.role == role and g.organization_id == organization.id for g in user.grants):
+        user.grants.append(RoleGrant(role=role, organization_id=organization.id))
+
+
+# --- API bearer tokens --------------------------------------------------------------------
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def issue_token(identifier: str, password: str) -> str:
+    user = authenticate(identifier, password)
+    token = secrets.token_urlsafe(32)
+    begin_write()
+    db.session.add(ApiToken(user_id=user.id, token_hash=_digest(token),
+                            expires_at=utcnow() + timedelta(days=current_app.config["API_TOKEN_DAYS"])))
+    db.session.commit()
+    return token
+
+
+def user_for_token(token: str) -> User | None:
+    if not token or len(token) > 200:
+        return None
+    row = db.session.execute(
+        select(User, ApiToken.expires_at).join(ApiToken, ApiToken.user_id == User.id)
+        .where(ApiToken.token_hash == _digest(token), ApiToken.revoked_at.is_(None))
+    ).first()
+    if row is None or row.expires_at <= utcnow() or row.User.status != "active":
+        return None
+    return row.User
+
+
+def revoke_token(token: str) -> bool:
+    begin_write()
+    row = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _digest(token),
+                                                   ApiToken.revoked_at.is_(None)))
+    if row is None:
+        db.session.rollback()
+        return False
+    row.revoked_at = utcnow()
+    db.session.commit()
+    return True
+
+
+def revoke_all_tokens(user: User) -> int:
+    begin_write()
+    rows = db.session.scalars(select(ApiToken).where(ApiToken.user_id == user.id,
+                                                     ApiToken.revoked_at.is_(None))).all()
+    now = utcnow()
+    for row in rows:
+        row.revoked_at = now
+    db.session.commit()
+    return len(rows)

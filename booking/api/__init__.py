@@ -1,0 +1,6 @@
+"""The versioned JSON API (/api/v1): bearer-token auth over the same services as the web UI."""
+from flask import Blueprint
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+from . import auth, openapi  # noqa: E402,F401  (routes register on bp)

@@ -1,0 +1,21 @@
+"""Command-line jobs: `flask --app wsgi seed-demo`, ..."""
+import click
+from sqlalchemy import select
+
+from .extensions import db
+
+
+def register_commands(app) -> None:
+    @app.cli.command("seed-demo")
+    @click.option("--workers", default=40, show_default=True, type=click.IntRange(0, 100000),
+                  help="How many demo workers (worker1 ... workerN).")
+    @click.option("--if-empty", is_flag=True, help="Only when the database has no organizations yet.")
+    def seed_demo(workers: int, if_empty: bool):
+        """Build the Beilun demo world (idempotent: running it twice changes nothing)."""
+        from .demo import seed
+        from .organizations.models import Organization
+        if if_empty and db.session.scalar(select(Organization.id).limit(1)) is not None:
+            click.echo("database not empty: demo world not seeded")
+            return
+        created = seed(workers)
+        click.echo(f"demo world ready ({created} rows created)")

@@ -1,0 +1,15 @@
+"""Which language a request gets: zh_CN unless the person (or API client) asks for English."""
+from flask import current_app, request, session
+from flask_login import current_user
+
+
+def select_locale() -> str:
+    if request.path.startswith("/api/"):
+        # The API follows Accept-Language; anything but English gets Chinese.
+        return "en" if request.accept_languages.best_match(["zh", "en"]) == "en" else "zh_CN"
+    chosen = session.get("lang")
+    if chosen in current_app.config["LANGUAGES"]:
+        return chosen
+    if current_user and current_user.is_authenticated and current_user.locale:
+        return current_user.locale
+    return current_app.config["BABEL_DEFAULT_LOCALE"]

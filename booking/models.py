@@ -1,0 +1,8 @@
+"""Imports every model so SQLAlchemy and Alembic see the whole schema."""
+from .accounts.models import ApiToken, RoleGrant, User  # noqa: F401
+from .checkin.models import CheckinEvent  # noqa: F401
+from .facilities.models import Blackout, Facility, OpeningHours, Venue  # noqa: F401
+from .organizations.models import Organization  # noqa: F401
+from .quotas.models import (EnterpriseWeekUsage, NoShowPolicy, SharingAgreement,  # noqa: F401
+                            WorkerWeekUsage, agreement_facilities)
+from .reservations.models import Reservation, SlotLoad  # noqa: F401

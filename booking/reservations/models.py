@@ -1,0 +1,69 @@
+"""Reservations and the per-slot load counter that keeps a facility within capacity."""
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..dbtypes import UTCDateTime
+from ..extensions import db
+from ..timeutil import utcnow
+
+STATUSES = ("pending", "confirmed", "checked_in", "rejected", "cancelled", "no_show")
+# Statuses that occupy a place in the facility; no_show gives its place back.
+HOLDING = ("pending", "confirmed", "checked_in")
+# Statuses that consume the enterprise's quota (product.md, rule 2).
+QUOTA_CONSUMING = ("pending", "confirmed", "checked_in", "no_show")
+
+
+class Reservation(db.Model):
+    __tablename__ = "reservations"
+    __table_args__ = (
+        CheckConstraint("status IN ('pending','confirmed','checked_in','rejected','cancelled','no_show')",
+                        name="status"),
+        CheckConstraint("end_at > start_at", name="period"),
+        CheckConstraint("party_size > 0", name="party_size"),
+        CheckConstraint("places > 0 AND places <= party_size", name="places"),
+        CheckConstraint("quota_minutes >= 0", name="quota_minutes"),
+        Index("ix_reservations_facility_start", "facility_id", "start_at"),
+        Index("ix_reservations_user_start", "user_id", "start_at"),
+        Index("ix_reservations_host_status_start", "host_id", "status", "start_at"),
+        Index("ix_reservations_enterprise_start", "enterprise_id", "start_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    facility_id: Mapped[int] = mapped_column(ForeignKey("facilities.id"))
+    host_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"))  # copied for scoping
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    enterprise_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"))
+    start_at = mapped_column(UTCDateTime, nullable=False)
+    end_at = mapped_column(UTCDateTime, nullable=False)
+    party_size: Mapped[int] = mapped_column(Integer, default=1)
+    places: Mapped[int] = mapped_column(Integer, default=1)  # what it holds of capacity
+    status: Mapped[str] = mapped_column(String(12), default="pending")
+    week_start = mapped_column(Date, nullable=False)  # ISO week (venue-local) it counts in
+    quota_minutes: Mapped[int] = mapped_column(Integer, default=0)  # charged to the enterprise
+    code: Mapped[str] = mapped_column(String(12), unique=True)  # short code for manual entry
+    reason: Mapped[str | None] = mapped_column(String(255))
+    created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+    updated_at = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow, nullable=False)
+    decided_at = mapped_column(UTCDateTime)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    cancelled_at = mapped_column(UTCDateTime)
+    cancelled_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    checked_in_at = mapped_column(UTCDateTime)
+
+    facility = relationship("Facility")
+    user = relationship("User", foreign_keys=[user_id])
+    enterprise = relationship("Organization", foreign_keys=[enterprise_id])
+
+
+class SlotLoad(db.Model):
+    """Places held in one slot of one facility; raised only by a guarded UPDATE."""
+    __tablename__ = "slot_loads"
+    __table_args__ = (
+        UniqueConstraint("facility_id", "start_at"),
+        CheckConstraint("held >= 0", name="held"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    facility_id: Mapped[int] = mapped_column(ForeignKey("facilities.id", ondelete="CASCADE"))
+    start_at = mapped_column(UTCDateTime, nullable=False)
+    held: Mapped[int] = mapped_column(Integer, default=0)

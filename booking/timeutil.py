@@ -1,0 +1,78 @@
+"""The only place that converts between UTC and a venue's local time.
+
+Everything stored is aware UTC; everything shown or reasoned about in calendar terms
+(opening hours, ISO weeks, "today") goes through these functions.
+"""
+from datetime import date, datetime, time, timedelta, timezone
+from functools import lru_cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+UTC = timezone.utc
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+@lru_cache(maxsize=64)
+def zone(name: str) -> ZoneInfo:
+    return ZoneInfo(name)
+
+
+def is_valid_zone(name: str) -> bool:
+    try:
+        zone(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
+
+
+def to_local(instant: datetime, tz: str) -> datetime:
+    return instant.astimezone(zone(tz))
+
+
+def local_to_utc(day: date, minute_of_day: int, tz: str) -> datetime:
+    """The UTC instant of `minute_of_day` minutes after local midnight on `day`.
+
+    Counting minutes from midnight in local wall time; across a DST change the wall
+    clock is what opening hours mean, so we build the wall time and let zoneinfo map it.
+    """
+    wall = datetime.combine(day, time()) + timedelta(minutes=minute_of_day)
+    return wall.replace(tzinfo=zone(tz)).astimezone(UTC)
+
+
+def local_day_bounds(day: date, tz: str) -> tuple[datetime, datetime]:
+    """[start, end) of a local calendar day, in UTC."""
+    return local_to_utc(day, 0, tz), local_to_utc(day + timedelta(days=1), 0, tz)
+
+
+def local_date(instant: datetime, tz: str) -> date:
+    return to_local(instant, tz).date()
+
+
+def minute_of_day(instant: datetime, tz: str) -> int:
+    local = to_local(instant, tz)
+    return local.hour * 60 + local.minute
+
+
+def week_start(day: date) -> date:
+    """Monday of the ISO week holding `day`."""
+    return day - timedelta(days=day.weekday())
+
+
+def iso_week_label(day: date) -> str:
+    year, week, _ = day.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def isoformat_local(instant: datetime, tz: str) -> str:
+    """ISO 8601 with the venue's offset, seconds precision, e.g. 2026-11-24T19:00:00+08:00."""
+    return to_local(instant, tz).isoformat(timespec="seconds")
+
+
+def parse_client_instant(text: str, tz: str) -> datetime:
+    """Parse an ISO 8601 instant from a client; a value without offset means venue local time."""
+    value = datetime.fromisoformat(text)
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=zone(tz))
+    return value.astimezone(UTC)

@@ -1,0 +1,28 @@
+"""Pages that belong to no single feature: home and the language switch."""
+from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_required
+
+from .accounts import services as accounts
+from .accounts.views import _safe_next
+
+bp = Blueprint("main", __name__)
+
+
+@bp.get("/")
+@login_required
+def home():
+    return render_template("main/home.html")
+
+
+@bp.post("/lang/<code>")
+def set_language(code: str):
+    if code in current_app.config["LANGUAGES"]:
+        session["lang"] = code
+        if current_user.is_authenticated:
+            accounts.set_locale(current_user, code)
+    return redirect(_safe_next(request.form.get("next")))
+
+
+@bp.get("/healthz")
+def healthz():
+    return {"ok": True}

@@ -1,0 +1,57 @@
+"""Phone flows in real Chromium (Debian's), driven by Playwright, against a live server."""
+import shutil
+import threading
+
+import pytest
+from werkzeug.serving import make_server
+
+from booking import create_app, demo
+from booking.extensions import db
+from tests.conftest import make_config
+
+PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True,
+         "has_touch": True, "locale": "zh-CN"}
+CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 "--disable-dev-shm-usage"]
+
+
+@pytest.fixture(scope="session")
+def live_server(sqlite_template, tmp_path_factory):
+    path = tmp_path_factory.mktemp("live") / "live.sqlite3"
+    shutil.copy(sqlite_template, path)
+    app = create_app(make_config(f"sqlite:///{path}", RATELIMIT_ENABLED=False))
+    with app.app_context():
+        demo.seed(40)
+        db.session.remove()
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+    executable = shutil.which("chromium") or "/usr/bin/chromium"
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def phone(browser):
+    context = browser.new_context(**PHONE)
+    page = context.new_page()
+    page.set_default_timeout(10000)
+    yield page
+    context.close()
+
+
+def sign_in(page, base, username, password=demo.DEMO_PASSWORD):
+    page.goto(base + "/login")
+    page.fill("#identifier", username)
+    page.fill("#password", password)
+    page.click("button[type=submit].primary")

@@ -1,0 +1,56 @@
+"""The one place that knows about time zones."""
+from datetime import date, datetime, timezone
+
+import pytest
+
+from booking import timeutil as t
+
+
+def test_local_minute_to_utc_in_shanghai():
+    assert t.local_to_utc(date(2026, 11, 24), 19 * 60, "Asia/Shanghai") == \
+        datetime(2026, 11, 24, 11, 0, tzinfo=timezone.utc)
+
+
+def test_day_bounds_cross_the_utc_date_line():
+    start, end = t.local_day_bounds(date(2026, 11, 24), "Asia/Shanghai")
+    assert start == datetime(2026, 11, 23, 16, tzinfo=timezone.utc)
+    assert end == datetime(2026, 11, 24, 16, tzinfo=timezone.utc)
+
+
+def test_day_with_dst_change_has_23_hours():
+    start, end = t.local_day_bounds(date(2026, 3, 8), "America/New_York")
+    assert (end - start).total_seconds() == 23 * 3600
+
+
+def test_sunday_night_in_shanghai_is_still_that_iso_week():
+    sunday_late = datetime(2026, 11, 29, 15, 30, tzinfo=timezone.utc)  # 23:30 local, Sunday
+    day = t.local_date(sunday_late, "Asia/Shanghai")
+    assert day == date(2026, 11, 29)
+    assert t.week_start(day) == date(2026, 11, 23)
+    assert t.iso_week_label(day) == "2026-W48"
+    monday_early = datetime(2026, 11, 29, 16, 30, tzinfo=timezone.utc)  # 00:30 local, Monday
+    assert t.iso_week_label(t.local_date(monday_early, "Asia/Shanghai")) == "2026-W49"
+
+
+def test_iso_week_label_at_year_boundary():
+    assert t.iso_week_label(date(2027, 1, 1)) == "2026-W53"
+
+
+def test_isoformat_has_the_venue_offset():
+    assert t.isoformat_local(datetime(2026, 11, 24, 11, tzinfo=timezone.utc), "Asia/Shanghai") == \
+        "2026-11-24T19:00:00+08:00"
+
+
+def test_client_instant_without_offset_is_venue_local():
+    assert t.parse_client_instant("2026-11-24T19:00", "Asia/Shanghai") == \
+        datetime(2026, 11, 24, 11, tzinfo=timezone.utc)
+    assert t.parse_client_instant("2026-11-24T11:00:00Z", "Asia/Shanghai") == \
+        datetime(2026, 11, 24, 11, tzinfo=timezone.utc)
+    with pytest.raises(ValueError):
+        t.parse_client_instant("tomorrow", "Asia/Shanghai")
+
+
+def test_zone_validation():
+    assert t.is_valid_zone("Asia/Shanghai")
+    assert not t.is_valid_zone("Mars/Olympus")
+    assert not t.is_valid_zone("../../etc/passwd")
