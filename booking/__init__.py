@@ -53,10 +53,13 @@ def register_blueprints(app: Flask) -> None:
     from .accounts.views import bp as accounts_bp
     from .api import bp as api_bp
     from .extensions import csrf
+    from .facilities.views import bp as facilities_bp
+    from .reservations.staff_views import bp as staff_bp
+    from .reservations.views import bp as reservations_bp
     from .views import bp as main_bp
 
-    app.register_blueprint(main_bp)
-    app.register_blueprint(accounts_bp)
+    for blueprint in (main_bp, accounts_bp, facilities_bp, reservations_bp, staff_bp):
+        app.register_blueprint(blueprint)
     csrf.exempt(api_bp)  # bearer tokens, never cookies: no CSRF surface
     app.register_blueprint(api_bp)
 

@@ -44,5 +44,20 @@ def begin_write() -> None:
 
 
 def lock_row(model, pk):
-    """Load a row FOR UPDATE (PostgreSQL); on SQLite the IMMEDIATE transaction already serializes."""
-    return db.session.get(model, pk, with_for_update=True)
+    """Load a row FOR UPDATE (PostgreSQL), fresh from the database, or None.
+
+    On SQLite there is no FOR UPDATE: the IMMEDIATE transaction already serializes writers.
+    """
+    from sqlalchemy import select
+    stmt = select(model).where(model.id == pk).with_for_update().execution_options(populate_existing=True)
+    return db.session.scalar(stmt)
+
+
+def insert_ignore(table, **values) -> None:
+    """INSERT that does nothing when the row's unique key already exists (both databases)."""
+    bind = db.session.get_bind()
+    if bind.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    db.session.execute(insert(table).values(**values).on_conflict_do_nothing())

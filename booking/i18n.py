@@ -1,9 +1,11 @@
 """Which language a request gets: zh_CN unless the person (or API client) asks for English."""
-from flask import current_app, request, session
+from flask import current_app, has_request_context, request, session
 from flask_login import current_user
 
 
 def select_locale() -> str:
+    if not has_request_context():  # CLI jobs, services called from tests
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     if request.path.startswith("/api/"):
         # The API follows Accept-Language; anything but English gets Chinese.
         return "en" if request.accept_languages.best_match(["zh", "en"]) == "en" else "zh_CN"

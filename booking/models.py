@@ -5,4 +5,4 @@ from .facilities.models import Blackout, Facility, OpeningHours, Venue  # noqa: 
 from .organizations.models import Organization  # noqa: F401
 from .quotas.models import (EnterpriseWeekUsage, NoShowPolicy, SharingAgreement,  # noqa: F401
                             WorkerWeekUsage, agreement_facilities)
-from .reservations.models import Reservation, SlotLoad  # noqa: F401
+from .reservations.models import Notification, Reservation, SlotLoad  # noqa: F401

@@ -76,3 +76,10 @@ def parse_client_instant(text: str, tz: str) -> datetime:
     if value.tzinfo is None:
         value = value.replace(tzinfo=zone(tz))
     return value.astimezone(UTC)
+
+
+def as_utc(value: datetime, tz: str) -> datetime:
+    """An instant from a client: aware values keep their offset; naive ones are venue-local."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=zone(tz))
+    return value.astimezone(UTC)

@@ -39,3 +39,10 @@ def string_field(data: dict, name: str, required: bool = True, max_len: int = 20
     if not isinstance(value, str) or len(value) > max_len:
         raise BadRequest(field=name)
     return value
+
+
+def optional_json_body() -> dict:
+    """A JSON object if one was sent; an empty or absent body is {}; anything else is a 400."""
+    if not request.get_data(cache=True):
+        return {}
+    return json_body()

@@ -67,3 +67,22 @@ class SlotLoad(db.Model):
     facility_id: Mapped[int] = mapped_column(ForeignKey("facilities.id", ondelete="CASCADE"))
     start_at = mapped_column(UTCDateTime, nullable=False)
     held: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Notification(db.Model):
+    """Told to a worker in the app: their booking was approved, rejected or cancelled by the host."""
+    __tablename__ = "notifications"
+    __table_args__ = (
+        CheckConstraint("kind IN ('approved','rejected','cancelled_by_host')", name="kind"),
+        Index("ix_notifications_user_unread", "user_id", "read_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    reservation_id: Mapped[int] = mapped_column(ForeignKey("reservations.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(20))
+    reason: Mapped[str | None] = mapped_column(String(255))
+    created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+    read_at = mapped_column(UTCDateTime)
+
+    reservation = relationship("Reservation")

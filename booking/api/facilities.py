@@ -1,0 +1,39 @@
+"""GET /facilities, GET /facilities/<id>/availability."""
+from flask import g, jsonify, request
+from sqlalchemy.orm import selectinload
+
+from .. import timeutil
+from ..facilities import services
+from ..facilities.models import KINDS
+from ..errors import BadRequest
+from . import bp
+from .common import token_required
+from .common_params import parse_date
+from .serialize import facility_json, slot_json
+
+
+@bp.get("/facilities")
+@token_required
+def list_facilities():
+    kind = request.args.get("kind") or None
+    if kind is not None and kind not in KINDS:
+        raise BadRequest(field="kind")
+    host = request.args.get("host_id")
+    if host is not None and not host.isdigit():
+        raise BadRequest(field="host_id")
+    day = parse_date(request.args["date"]) if "date" in request.args else \
+        timeutil.local_date(timeutil.utcnow(), "Asia/Shanghai")
+    facilities = services.visible_facilities(g.api_user, day, kind=kind, host_id=int(host) if host else None)
+    return jsonify([facility_json(f) for f in facilities])
+
+
+@bp.get("/facilities/<int:facility_id>/availability")
+@token_required
+def availability(facility_id: int):
+    if "date" not in request.args:
+        raise BadRequest(field="date")
+    day = parse_date(request.args["date"])
+    facility, slots = services.availability(g.api_user, facility_id, day, timeutil.utcnow())
+    tz = facility.venue.timezone
+    return jsonify({"facility_id": facility.id, "date": day.isoformat(), "timezone": tz,
+                    "slots": [slot_json(s, tz) for s in slots]})

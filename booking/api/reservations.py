@@ -1,0 +1,89 @@
+"""Reservations: create, list, show, cancel, approve, reject, recurring series."""
+from flask import g, jsonify, request
+
+from ..errors import BadRequest
+from ..reservations import services
+from ..reservations.models import STATUSES
+from . import bp
+from .common import json_body, optional_json_body, token_required
+from .common_params import parse_id, parse_instant
+from .serialize import reservation_json
+
+
+@bp.post("/reservations")
+@token_required
+def create_reservation():
+    data = json_body()
+    facility_id = parse_id(data.get("facility_id"), "facility_id")
+    start = parse_instant(data.get("start"))
+    r = services.book(g.api_user, facility_id, start, data.get("party_size", 1))
+    return jsonify(reservation_json(r)), 201
+
+
+@bp.post("/reservations/series")
+@token_required
+def create_series():
+    data = json_body()
+    facility_id = parse_id(data.get("facility_id"), "facility_id")
+    start = parse_instant(data.get("start"))
+    results = services.book_series(g.api_user, facility_id, start, data.get("weeks"), data.get("party_size", 1))
+    from ..timeutil import isoformat_local
+    out = []
+    for res in results:
+        tz = res["reservation"].facility.venue.timezone if res["reservation"] else "Asia/Shanghai"
+        item = {"start": isoformat_local(res["start"], tz), "ok": res["ok"]}
+        if res["ok"]:
+            item["reservation"] = reservation_json(res["reservation"])
+        else:
+            item["error"] = {"code": res["code"], "message": res["message"]}
+        out.append(item)
+    booked = sum(1 for r in out if r["ok"])
+    return jsonify({"booked": booked, "refused": len(out) - booked, "occurrences": out}), 200
+
+
+@bp.get("/reservations")
+@token_required
+def list_reservations():
+    scope = request.args.get("scope", "auto")
+    if scope not in ("auto", "mine", "host"):
+        raise BadRequest(field="scope")
+    if scope == "auto":
+        scope = "host" if g.api_user.has_role("host_staff") and not g.api_user.is_worker else "mine"
+    status = request.args.get("status") or None
+    if status is not None and status not in STATUSES:
+        raise BadRequest(field="status")
+    before = request.args.get("before_id")
+    if before is not None and not before.isdigit():
+        raise BadRequest(field="before_id")
+    limit = 50
+    rows = services.list_for(g.api_user, scope=scope, status=status, limit=limit + 1,
+                             before_id=int(before) if before else None)
+    items = rows[:limit]
+    return jsonify({"items": [reservation_json(r) for r in items],
+                    "next": items[-1].id if len(rows) > limit else None})
+
+
+@bp.get("/reservations/<int:reservation_id>")
+@token_required
+def show_reservation(reservation_id: int):
+    return jsonify(reservation_json(services.get_for(g.api_user, reservation_id)))
+
+
+@bp.post("/reservations/<int:reservation_id>/cancel")
+@token_required
+def cancel_reservation(reservation_id: int):
+    reason = optional_json_body().get("reason")
+    return jsonify(reservation_json(services.cancel_as(g.api_user, reservation_id, reason)))
+
+
+@bp.post("/reservations/<int:reservation_id>/approve")
+@token_required
+def approve_reservation(reservation_id: int):
+    return jsonify(reservation_json(services.decide(g.api_user, reservation_id, True)))
+
+
+@bp.post("/reservations/<int:reservation_id>/reject")
+@token_required
+def reject_reservation(reservation_id: int):
+    reason = optional_json_body().get("reason")
+    return jsonify(reservation_json(services.decide(g.api_user, reservation_id, False, reason)))

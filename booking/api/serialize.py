@@ -1,0 +1,44 @@
+"""How objects look in JSON: times with the venue's offset, references as {id, name}."""
+from ..timeutil import isoformat_local
+
+
+def ref(obj) -> dict | None:
+    return {"id": obj.id, "name": obj.name} if obj is not None else None
+
+
+def facility_json(f) -> dict:
+    return {
+        "id": f.id, "name": f.name, "kind": f.kind, "capacity": f.capacity,
+        "slot_minutes": f.slot_minutes, "requires_approval": f.requires_approval, "active": f.active,
+        "venue": {"id": f.venue.id, "name": f.venue.name, "timezone": f.venue.timezone,
+                  "address": f.venue.address},
+        "host": ref(f.venue.host),
+        "booking_window": {"days_ahead": f.window_days, "opens_at_minute": f.window_opens_minute,
+                           "min_notice_minutes": f.min_notice_minutes},
+        "cancel_cutoff_minutes": f.cancel_cutoff_minutes,
+    }
+
+
+def slot_json(slot: dict, tz: str) -> dict:
+    out = {"start": isoformat_local(slot["start"], tz), "end": isoformat_local(slot["end"], tz),
+           "capacity": slot["capacity"], "remaining": slot["remaining"], "bookable": slot["bookable"]}
+    if slot["reason"]:
+        out["reason"] = slot["reason"]
+    return out
+
+
+def reservation_json(r) -> dict:
+    tz = r.facility.venue.timezone
+    return {
+        "id": r.id, "status": r.status, "facility_id": r.facility_id,
+        "facility": {"id": r.facility.id, "name": r.facility.name, "kind": r.facility.kind},
+        "venue": {"id": r.facility.venue.id, "name": r.facility.venue.name, "timezone": tz},
+        "host": ref(r.facility.venue.host),
+        "start": isoformat_local(r.start_at, tz), "end": isoformat_local(r.end_at, tz),
+        "party_size": r.party_size, "places": r.places, "code": r.code,
+        "user": {"id": r.user.id, "username": r.user.username, "display_name": r.user.display_name},
+        "enterprise": ref(r.enterprise),
+        "reason": r.reason,
+        "created_at": isoformat_local(r.created_at, tz),
+        "checked_in_at": isoformat_local(r.checked_in_at, tz) if r.checked_in_at else None,
+    }

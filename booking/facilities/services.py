@@ -1,0 +1,121 @@
+"""Which facilities a person may see and book, and a facility's slots for a day."""
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import or_, select
+
+from .. import timeutil
+from ..errors import NotFound
+from ..extensions import db
+from ..quotas.services import agreement_for, shared_facility_ids
+from ..reservations.models import SlotLoad
+from . import rules
+from .models import Blackout, Facility, Venue
+
+
+def slot_rules(facility: Facility) -> rules.SlotRules:
+    hours: dict = {}
+    for h in facility.hours:
+        hours.setdefault(h.weekday, []).append((h.opens_minute, h.closes_minute))
+    return rules.SlotRules(timezone=facility.venue.timezone, slot_minutes=facility.slot_minutes,
+                           hours=hours, window_days=facility.window_days,
+                           window_opens_minute=facility.window_opens_minute,
+                           min_notice_minutes=facility.min_notice_minutes)
+
+
+def managed_host_ids(user) -> set[int]:
+    return user.org_ids("host_staff")
+
+
+def manages(user, facility: Facility) -> bool:
+    return facility.venue.host_id in managed_host_ids(user)
+
+
+def may_book(user, facility: Facility, day: date) -> bool:
+    return bool(user.is_worker and facility.active and agreement_for(
+        user.enterprise_id, facility.venue.host_id, facility.id, day))
+
+
+def get_visible(user, facility_id: int, day: date | None = None) -> Facility:
+    """A facility the user may book or manages; anything else is not revealed (NotFound)."""
+    facility = db.session.get(Facility, facility_id)
+    if facility is None:
+        raise NotFound()
+    if manages(user, facility):
+        return facility
+    day = day or timeutil.local_date(timeutil.utcnow(), facility.venue.timezone)
+    if not may_book(user, facility, day):
+        raise NotFound()
+    return facility
+
+
+def visible_facilities(user, day: date, kind: str | None = None, host_id: int | None = None) -> list[Facility]:
+    """Facilities the user may book on `day`, and (staff) those they manage."""
+    conditions = []
+    if user.is_worker:
+        whole_hosts, single = shared_facility_ids(user.enterprise_id, day)
+        if whole_hosts:
+            conditions.append(Venue.host_id.in_(whole_hosts))
+        if single:
+            conditions.append(Facility.id.in_(single))
+    managed = managed_host_ids(user)
+    if managed:
+        conditions.append(Venue.host_id.in_(managed))
+    if not conditions:
+        return []
+    stmt = (select(Facility).join(Venue).where(or_(*conditions))
+            .where(or_(Facility.active.is_(True), Venue.host_id.in_(managed) if managed else False)))
+    if kind:
+        stmt = stmt.where(Facility.kind == kind)
+    if host_id:
+        stmt = stmt.where(Venue.host_id == host_id)
+    return list(db.session.scalars(stmt.order_by(Venue.host_id, Venue.id, Facility.id)))
+
+
+def blackouts_between(facility_id: int, start: datetime, end: datetime) -> list[tuple[datetime, datetime]]:
+    return [(b.starts_at, b.ends_at) for b in db.session.execute(
+        select(Blackout.starts_at, Blackout.ends_at).where(
+            Blackout.facility_id == facility_id, Blackout.starts_at < end, Blackout.ends_at > start))]
+
+
+def held_between(facility_id: int, start: datetime, end: datetime) -> dict[datetime, int]:
+    return {row.start_at: row.held for row in db.session.execute(
+        select(SlotLoad.start_at, SlotLoad.held).where(
+            SlotLoad.facility_id == facility_id, SlotLoad.start_at >= start, SlotLoad.start_at < end))}
+
+
+def day_view(facility: Facility, day: date, now: datetime, can_book: bool) -> list[dict]:
+    """The slots of a day with places left and whether each can be booked now."""
+    sr = slot_rules(facility)
+    slots = rules.day_slots(sr, day)
+    if not slots:
+        return []
+    first, last = slots[0][0], slots[-1][1]
+    held = held_between(facility.id, first, last)
+    blackouts = blackouts_between(facility.id, first, last)
+    out = []
+    for start, end in slots:
+        remaining = max(facility.capacity - held.get(start, 0), 0)
+        reason = None
+        if rules.blacked_out(start, end, blackouts):
+            reason = "closed"
+        elif not facility.active:
+            reason = "closed"
+        elif rules.window_problem(sr, start, now):
+            reason = "outside_window"
+        elif remaining == 0:
+            reason = "slot_full"
+        elif not can_book:
+            reason = "not_shared"
+        out.append({"start": start, "end": end, "capacity": facility.capacity, "remaining": remaining,
+                    "bookable": reason is None, "reason": reason})
+    return out
+
+
+def availability(user, facility_id: int, day: date, now: datetime) -> tuple[Facility, list[dict]]:
+    facility = get_visible(user, facility_id, day)
+    return facility, day_view(facility, day, now, may_book(user, facility, day))
+
+
+def upcoming_days(tz: str, now: datetime, count: int) -> list[date]:
+    today = timeutil.local_date(now, tz)
+    return [today + timedelta(days=i) for i in range(count)]

@@ -1,0 +1,401 @@
+"""Reservation use cases: book, cancel, approve, reject, host-cancel, list, recurring series.
+
+Each runs in one write transaction begun by begin_write(), and the database keeps the
+invariants: the per-slot counter is raised only by a guarded UPDATE (never past capacity),
+the enterprise and worker counters likewise (quotas), and the worker's row is locked while
+their bookings are checked for overlap.
+"""
+import secrets
+from datetime import date, datetime, timedelta
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select, update
+
+from .. import timeutil
+from ..accounts.models import User
+from ..database import begin_write, insert_ignore, lock_row
+from ..errors import Conflict, Forbidden, Invalid, NotFound
+from ..extensions import db
+from ..facilities import rules
+from ..facilities.models import Facility, Venue
+from ..facilities.services import blackouts_between, get_visible, managed_host_ids, slot_rules
+from ..quotas import services as quotas
+from .models import HOLDING, Notification, Reservation, SlotLoad
+
+CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+MAX_PARTY = 50
+
+
+def new_code() -> str:
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(8))
+
+
+def _party_size(value, facility: Facility) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise Invalid(_l("The party size must be a whole number."), code="invalid_party_size")
+    limit = MAX_PARTY if facility.capacity == 1 else facility.capacity
+    if not 1 <= value <= limit:
+        raise Invalid(_l("The party size must be between 1 and %(max)s."), code="invalid_party_size",
+                      max=limit)
+    return value
+
+
+# --- booking ------------------------------------------------------------------------------
+
+def book(user: User, facility_id: int, start: datetime, party_size=1, now: datetime | None = None) -> Reservation:
+    now = now or timeutil.utcnow()
+    if not user.is_worker:
+        raise Forbidden(_l("Only workers of an enterprise can book."), code="not_a_worker")
+    if not current_app.config.get("CAPACITY_GUARD", True):
+        return _book_unguarded(user, facility_id, start, party_size, now)
+    begin_write()
+    try:
+        reservation = _book_in_transaction(user, facility_id, start, party_size, now)
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
+    return reservation
+
+
+def _check_slot(facility: Facility, start: datetime, now: datetime) -> tuple[datetime, datetime]:
+    sr = slot_rules(facility)
+    slot = rules.slot_at(sr, start)
+    if slot is None or not facility.active:
+        raise Conflict(_l("The facility is not open at that time."), code="closed")
+    if rules.blacked_out(*slot, blackouts_between(facility.id, *slot)):
+        raise Conflict(_l("The facility is closed then (maintenance or an event)."), code="closed")
+    if rules.window_problem(sr, slot[0], now):
+        day = timeutil.local_date(slot[0], sr.timezone)
+        if now < rules.window_opens_at(sr, day):
+            raise Conflict(_l("Booking for that day opens at %(when)s."), code="outside_window",
+                           when=timeutil.to_local(rules.window_opens_at(sr, day), sr.timezone)
+                           .strftime("%Y-%m-%d %H:%M"))
+        raise Conflict(_l("It is too late to book that slot."), code="outside_window")
+    return slot
+
+
+def _book_in_transaction(user, facility_id, start, party_size, now) -> Reservation:
+    facility = db.session.get(Facility, facility_id)
+    if facility is None:
+        raise NotFound()
+    start = timeutil.as_utc(start, facility.venue.timezone)
+    get_visible(user, facility_id, timeutil.local_date(start, facility.venue.timezone))  # scope
+    party = _party_size(party_size, facility)
+    slot_start, slot_end = _check_slot(facility, start, now)
+    tz = facility.venue.timezone
+    day = timeutil.local_date(slot_start, tz)
+    agreement = quotas.agreement_for(user.enterprise_id, facility.venue.host_id, facility.id, day)
+    if agreement is None:
+        raise NotFound()
+
+    # The worker's row lock serializes their own bookings: the overlap check below holds.
+    lock_row(User, user.id)
+    clash = db.session.scalar(select(Reservation.id).where(
+        Reservation.user_id == user.id, Reservation.status.in_(HOLDING),
+        Reservation.start_at < slot_end, Reservation.end_at > slot_start).limit(1))
+    if clash:
+        raise Conflict(_l("You already have a booking at that time."), code="overlap")
+
+    week = timeutil.week_start(day)
+    minutes = facility.slot_minutes
+    quotas.charge(agreement, facility.venue.host_id, user.enterprise_id, user.id, week, minutes)
+
+    places = rules.places_needed(facility.capacity, party)
+    insert_ignore(SlotLoad.__table__, facility_id=facility.id, start_at=slot_start, held=0)
+    c = SlotLoad.__table__.c
+    raised = db.session.execute(update(SlotLoad.__table__).where(
+        c.facility_id == facility.id, c.start_at == slot_start, c.held + places <= facility.capacity
+    ).values(held=c.held + places)).rowcount
+    if raised != 1:
+        left = db.session.scalar(select(c.held).where(c.facility_id == facility.id, c.start_at == slot_start))
+        raise Conflict(_l("That slot is full."), code="slot_full",
+                       remaining=max(facility.capacity - (left or 0), 0))
+
+    reservation = Reservation(
+        facility_id=facility.id, host_id=facility.venue.host_id, user_id=user.id,
+        enterprise_id=user.enterprise_id, start_at=slot_start, end_at=slot_end, party_size=party,
+        places=places, status="pending" if facility.requires_approval else "confirmed",
+        week_start=week, quota_minutes=minutes, code=new_code(), created_at=now, updated_at=now)
+    db.session.add(reservation)
+    db.session.flush()
+    return reservation
+
+
+def _book_unguarded(user, facility_id, start, party_size, now) -> Reservation:
+    """TESTS ONLY (CAPACITY_GUARD=False): the naive "count, then insert" a guard replaces.
+
+    The race tests run it as their control, to show that they do catch overbooking.
+    """
+    facility = get_visible(user, facility_id)
+    party = _party_size(party_size, facility)
+    slot_start, slot_end = _check_slot(facility, timeutil.as_utc(start, facility.venue.timezone), now)
+    places = rules.places_needed(facility.capacity, party)
+    held = db.session.scalar(select(func.coalesce(func.sum(Reservation.places), 0)).where(
+        Reservation.facility_id == facility.id, Reservation.start_at == slot_start,
+        Reservation.status.in_(HOLDING)))
+    db.session.commit()
+    if held + places > facility.capacity:
+        raise Conflict(_l("That slot is full."), code="slot_full")
+    import time
+    time.sleep(current_app.config.get("UNGUARDED_RACE_WINDOW", 0.05))
+    begin_write()
+    day = timeutil.local_date(slot_start, facility.venue.timezone)
+    reservation = Reservation(
+        facility_id=facility.id, host_id=facility.venue.host_id, user_id=user.id,
+        enterprise_id=user.enterprise_id, start_at=slot_start, end_at=slot_end, party_size=party,
+        places=places, status="confirmed", week_start=timeutil.week_start(day),
+        quota_minutes=facility.slot_minutes, code=new_code())
+    db.session.add(reservation)
+    db.session.commit()
+    return reservation
+
+
+def book_series(admin: User, facility_id: int, first_start: datetime, weeks: int, party_size=1,
+                now: datetime | None = None) -> list[dict]:
+    """An enterprise admin books the same slot every week; each occurrence stands on its own."""
+    if not admin.has_role("enterprise_admin") or admin.enterprise_id not in admin.org_ids("enterprise_admin"):
+        raise Forbidden(_l("Only an enterprise admin can book a series."))
+    if isinstance(weeks, bool) or not isinstance(weeks, int) or not 1 <= weeks <= 26:
+        raise Invalid(_l("A series has 1 to 26 weeks."), code="invalid_weeks")
+    facility = get_visible(admin, facility_id)
+    tz = facility.venue.timezone
+    local_first = timeutil.to_local(timeutil.as_utc(first_start, tz), tz)
+    results = []
+    for i in range(weeks):
+        # Same local wall time each week, whatever the UTC offset does.
+        local = local_first + timedelta(weeks=i)
+        start = timeutil.local_to_utc(local.date(), local.hour * 60 + local.minute, tz)
+        try:
+            r = book(admin, facility_id, start, party_size, now)
+            results.append({"start": start, "ok": True, "reservation": r, "code": None, "message": None})
+        except (Conflict, Invalid, NotFound) as err:
+            results.append({"start": start, "ok": False, "reservation": None, "code": err.code,
+                            "message": err.message})
+    return results
+
+
+# --- after booking ------------------------------------------------------------------------
+
+def _release(reservation: Reservation, refund_quota: bool) -> None:
+    """Give back the reservation's places (and quota); its status is changed by the caller."""
+    if refund_quota:
+        quotas.refund(reservation.host_id, reservation.enterprise_id, reservation.user_id,
+                      reservation.week_start, reservation.quota_minutes)
+    c = SlotLoad.__table__.c
+    db.session.execute(update(SlotLoad.__table__).where(
+        c.facility_id == reservation.facility_id, c.start_at == reservation.start_at
+    ).values(held=c.held - reservation.places))
+
+
+def _locked_reservation(reservation_id: int) -> Reservation | None:
+    return lock_row(Reservation, reservation_id)
+
+
+def get_for(user: User, reservation_id: int) -> Reservation:
+    """The owner's or the host staff's; to anyone else it does not exist."""
+    r = db.session.get(Reservation, reservation_id)
+    if r is None or (r.user_id != user.id and r.host_id not in managed_host_ids(user)):
+        raise NotFound()
+    return r
+
+
+def cancel(user: User, reservation_id: int, now: datetime | None = None) -> Reservation:
+    """The worker cancels their own booking, up to the cutoff; quota and place come back."""
+    now = now or timeutil.utcnow()
+    begin_write()
+    try:
+        r = _locked_reservation(reservation_id)
+        if r is None or r.user_id != user.id:
+            raise NotFound()
+        if r.status not in ("pending", "confirmed"):
+            raise Conflict(_l("This booking can no longer be cancelled."), code="not_cancellable")
+        if not rules.can_cancel(r.start_at, now, r.facility.cancel_cutoff_minutes):
+            raise Conflict(_l("Bookings can be cancelled up to %(hours)s before they start."),
+                           code="too_late_to_cancel", hours=_duration(r.facility.cancel_cutoff_minutes))
+        _release(r, refund_quota=True)
+        r.status, r.cancelled_at, r.cancelled_by_id, r.updated_at = "cancelled", now, user.id, now
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
+    return r
+
+
+def cancel_as(user: User, reservation_id: int, reason=None, now: datetime | None = None) -> Reservation:
+    """A cancellation by whoever asks: the owner cancels theirs; host staff cancel with a reason."""
+    r = db.session.get(Reservation, reservation_id)
+    if r is not None and r.user_id != user.id and r.host_id in managed_host_ids(user):
+        return host_cancel(user, reservation_id, reason, now)
+    return cancel(user, reservation_id, now)
+
+
+def _duration(minutes: int) -> str:
+    return f"{minutes // 60}h{minutes % 60:02d}" if minutes % 60 else f"{minutes // 60}h"
+
+
+def _staff_reservation(staff: User, reservation_id: int) -> Reservation:
+    r = _locked_reservation(reservation_id)
+    if r is None:
+        raise NotFound()
+    if r.host_id not in managed_host_ids(staff):
+        if r.user_id == staff.id:
+            raise Forbidden(_l("Only the host's staff can do that."))
+        raise NotFound()
+    return r
+
+
+def _clean_reason(reason) -> str:
+    if reason is None:
+        return ""
+    if not isinstance(reason, str):
+        raise Invalid(_l("The reason must be text."), code="invalid_reason")
+    reason = reason.strip()
+    if len(reason) > 255:
+        raise Invalid(_l("The reason is too long (at most 255 characters)."), code="invalid_reason")
+    return reason
+
+
+def decide(staff: User, reservation_id: int, approve: bool, reason=None,
+           now: datetime | None = None) -> Reservation:
+    """Host staff approve or reject a pending booking; a rejection gives place and quota back."""
+    now = now or timeutil.utcnow()
+    reason = _clean_reason(reason)
+    begin_write()
+    try:
+        r = _staff_reservation(staff, reservation_id)
+        if r.status != "pending":
+            raise Conflict(_l("Only a pending booking can be approved or rejected."), code="not_pending")
+        if approve:
+            r.status = "confirmed"
+        else:
+            _release(r, refund_quota=True)
+            r.status, r.reason = "rejected", reason or None
+        r.decided_at, r.decided_by_id, r.updated_at = now, staff.id, now
+        db.session.add(Notification(user_id=r.user_id, reservation_id=r.id,
+                                    kind="approved" if approve else "rejected", reason=r.reason,
+                                    created_at=now))
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
+    return r
+
+
+def decide_many(staff: User, reservation_ids: list[int], approve: bool, reason=None,
+                now: datetime | None = None) -> dict[int, str | None]:
+    """Bulk approve/reject: each on its own; returns {id: None (done) or the error code}."""
+    out = {}
+    for rid in reservation_ids:
+        try:
+            decide(staff, rid, approve, reason, now)
+            out[rid] = None
+        except (Conflict, NotFound, Forbidden, Invalid) as err:
+            out[rid] = err.code
+    return out
+
+
+def host_cancel(staff: User, reservation_id: int, reason, now: datetime | None = None) -> Reservation:
+    """The host cancels (e.g. maintenance): always allowed before the end, quota comes back."""
+    now = now or timeutil.utcnow()
+    reason = _clean_reason(reason)
+    if not reason:
+        raise Invalid(_l("Please give the worker a reason."), code="reason_required")
+    begin_write()
+    try:
+        r = _staff_reservation(staff, reservation_id)
+        if r.status not in HOLDING or r.status == "checked_in":
+            raise Conflict(_l("This booking can no longer be cancelled."), code="not_cancellable")
+        _release(r, refund_quota=True)
+        r.status, r.reason, r.cancelled_at, r.cancelled_by_id, r.updated_at = \
+            "cancelled", reason, now, staff.id, now
+        db.session.add(Notification(user_id=r.user_id, reservation_id=r.id, kind="cancelled_by_host",
+                                    reason=reason, created_at=now))
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
+    return r
+
+
+# --- reading ------------------------------------------------------------------------------
+
+def list_for(user: User, scope: str = "mine", status: str | None = None, upcoming: bool | None = None,
+             now: datetime | None = None, limit: int = 50, before_id: int | None = None,
+             facility_id: int | None = None, day_start: datetime | None = None,
+             day_end: datetime | None = None) -> list[Reservation]:
+    """The caller's own bookings, or (scope='host') those of the hosts they staff."""
+    now = now or timeutil.utcnow()
+    stmt = select(Reservation)
+    if scope == "host":
+        hosts = managed_host_ids(user)
+        if not hosts:
+            raise Forbidden()
+        stmt = stmt.where(Reservation.host_id.in_(hosts))
+    else:
+        stmt = stmt.where(Reservation.user_id == user.id)
+    if status:
+        stmt = stmt.where(Reservation.status == status)
+    if facility_id:
+        stmt = stmt.where(Reservation.facility_id == facility_id)
+    if day_start and day_end:
+        stmt = stmt.where(Reservation.start_at >= day_start, Reservation.start_at < day_end)
+    if upcoming is True:
+        stmt = stmt.where(Reservation.end_at > now).order_by(Reservation.start_at, Reservation.id)
+    elif upcoming is False:
+        stmt = stmt.where(Reservation.end_at <= now).order_by(Reservation.start_at.desc(), Reservation.id.desc())
+    else:
+        stmt = stmt.order_by(Reservation.id.desc())
+        if before_id:
+            stmt = stmt.where(Reservation.id < before_id)
+    return list(db.session.scalars(stmt.limit(limit)))
+
+
+def pending_queue(staff: User, limit: int = 200) -> list[Reservation]:
+    hosts = managed_host_ids(staff)
+    if not hosts:
+        raise Forbidden()
+    return list(db.session.scalars(select(Reservation).where(
+        Reservation.host_id.in_(hosts), Reservation.status == "pending")
+        .order_by(Reservation.created_at, Reservation.id).limit(limit)))
+
+
+def day_schedule(staff: User, day: date, facility_id: int | None = None) -> list[tuple[Facility, list[Reservation]]]:
+    """Today's (or any day's) bookings per facility of the staff's hosts."""
+    hosts = managed_host_ids(staff)
+    if not hosts:
+        raise Forbidden()
+    facilities = list(db.session.scalars(select(Facility).join(Venue).where(Venue.host_id.in_(hosts))
+                                         .order_by(Venue.id, Facility.id)))
+    if facility_id:
+        facilities = [f for f in facilities if f.id == facility_id]
+        if not facilities:
+            raise NotFound()
+    out = []
+    for f in facilities:
+        start, end = timeutil.local_day_bounds(day, f.venue.timezone)
+        rows = list(db.session.scalars(select(Reservation).where(
+            Reservation.facility_id == f.id, Reservation.start_at >= start, Reservation.start_at < end,
+            Reservation.status.in_(("pending", "confirmed", "checked_in", "no_show")))
+            .order_by(Reservation.start_at, Reservation.id)))
+        out.append((f, rows))
+    return out
+
+
+def notifications_for(user: User, limit: int = 30) -> list[Notification]:
+    return list(db.session.scalars(select(Notification).where(Notification.user_id == user.id)
+                                   .order_by(Notification.id.desc()).limit(limit)))
+
+
+def unread_count(user: User) -> int:
+    return db.session.scalar(select(func.count(Notification.id)).where(
+        Notification.user_id == user.id, Notification.read_at.is_(None))) or 0
+
+
+def mark_notifications_read(user: User, now: datetime | None = None) -> None:
+    begin_write()
+    db.session.execute(update(Notification).where(Notification.user_id == user.id,
+                                                  Notification.read_at.is_(None))
+                       .values(read_at=now or timeutil.utcnow()))
+    db.session.commit()
