@@ -19,3 +19,14 @@ def register_commands(app) -> None:
             return
         created = seed(workers)
         click.echo(f"demo world ready ({created} rows created)")
+
+    @app.cli.command("check-integrity")
+    def check_integrity():
+        """Counters equal the bookings they count; no slot past capacity. Exit 1 on a problem."""
+        from .integrity import check
+        problems = check()
+        for problem in problems:
+            click.echo(problem, err=True)
+        click.echo("integrity: OK" if not problems else f"integrity: {len(problems)} problem(s)")
+        if problems:
+            raise SystemExit(1)

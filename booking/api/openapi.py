@@ -47,6 +47,80 @@ document("/me", "get", {
     "summary": "The signed-in user",
     "responses": {"200": _json({"$ref": "#/components/schemas/Me"}), **_errors(401)},
 })
+ID = {"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}
+RES = {"$ref": "#/components/schemas/Reservation"}
+REASON_BODY = {"required": False, "content": {"application/json": {"schema": {
+    "type": "object", "properties": {"reason": {"type": "string", "maxLength": 255}}}}}}
+
+document("/facilities", "get", {
+    "summary": "Facilities the caller may book (staff: also those they manage)",
+    "parameters": [
+        {"name": "kind", "in": "query", "schema": {"type": "string"}},
+        {"name": "host_id", "in": "query", "schema": {"type": "integer"}},
+        {"name": "date", "in": "query", "schema": {"type": "string", "format": "date"},
+         "description": "agreements in force on this date (default today)"}],
+    "responses": {"200": _json({"type": "array", "items": {"$ref": "#/components/schemas/Facility"}}),
+                  **_errors(400, 401)},
+})
+document("/facilities/{facility_id}/availability", "get", {
+    "summary": "A facility's slots on one local date",
+    "parameters": [{"name": "facility_id", "in": "path", "required": True, "schema": {"type": "integer"}},
+                   {"name": "date", "in": "query", "required": True,
+                    "schema": {"type": "string", "format": "date"}}],
+    "responses": {"200": _json({"$ref": "#/components/schemas/Availability"}), **_errors(400, 401, 404)},
+})
+document("/reservations", "post", {
+    "summary": "Book a slot",
+    "requestBody": {"required": True, "content": {"application/json": {"schema": {
+        "type": "object", "required": ["facility_id", "start"],
+        "properties": {"facility_id": {"type": "integer"},
+                       "start": {"type": "string", "format": "date-time",
+                                 "description": "slot start; without offset: venue time"},
+                       "party_size": {"type": "integer", "minimum": 1, "default": 1}}}}}},
+    "responses": {"201": _json(RES, "Booked (status pending or confirmed)"),
+                  **_errors(400, 401, 403, 404, 409, 422)},
+})
+document("/reservations", "get", {
+    "summary": "The caller's reservations (staff: their hosts'), newest first, paginated",
+    "parameters": [
+        {"name": "scope", "in": "query", "schema": {"type": "string", "enum": ["auto", "mine", "host"]}},
+        {"name": "status", "in": "query", "schema": {"type": "string"}},
+        {"name": "before_id", "in": "query", "schema": {"type": "integer"},
+         "description": "the `next` of the previous page"}],
+    "responses": {"200": _json({"type": "object", "properties": {
+        "items": {"type": "array", "items": RES},
+        "next": {"type": ["integer", "null"]}}}), **_errors(400, 401, 403)},
+})
+document("/reservations/series", "post", {
+    "summary": "Enterprise admin: the same slot every week for N weeks; each occurrence on its own",
+    "requestBody": {"required": True, "content": {"application/json": {"schema": {
+        "type": "object", "required": ["facility_id", "start", "weeks"],
+        "properties": {"facility_id": {"type": "integer"}, "start": {"type": "string", "format": "date-time"},
+                       "weeks": {"type": "integer", "minimum": 1, "maximum": 26},
+                       "party_size": {"type": "integer", "minimum": 1}}}}}},
+    "responses": {"200": _json({"type": "object", "properties": {
+        "booked": {"type": "integer"}, "refused": {"type": "integer"},
+        "occurrences": {"type": "array", "items": {"type": "object"}}}}),
+        **_errors(400, 401, 403, 404, 422)},
+})
+document("/reservations/{reservation_id}", "get", {
+    "summary": "One reservation (owner or the host's staff)", "parameters": [dict(ID, name="reservation_id")],
+    "responses": {"200": _json(RES), **_errors(401, 404)},
+})
+document("/reservations/{reservation_id}/cancel", "post", {
+    "summary": "Cancel: the owner before the cutoff; host staff with a reason",
+    "parameters": [dict(ID, name="reservation_id")], "requestBody": REASON_BODY,
+    "responses": {"200": _json(RES), **_errors(400, 401, 403, 404, 409, 422)},
+})
+document("/reservations/{reservation_id}/approve", "post", {
+    "summary": "Host staff approve a pending booking", "parameters": [dict(ID, name="reservation_id")],
+    "responses": {"200": _json(RES), **_errors(401, 403, 404, 409)},
+})
+document("/reservations/{reservation_id}/reject", "post", {
+    "summary": "Host staff reject a pending booking", "parameters": [dict(ID, name="reservation_id")],
+    "requestBody": REASON_BODY,
+    "responses": {"200": _json(RES), **_errors(400, 401, 403, 404, 409, 422)},
+})
 document("/openapi.json", "get", {
     "summary": "This document", "security": [],
     "responses": {"200": {"description": "OpenAPI 3 document"}},
@@ -59,6 +133,41 @@ COMPONENTS = {
             "type": "object", "required": ["code", "message"],
             "properties": {"code": {"type": "string"}, "message": {"type": "string"}}}}},
         "Ref": {"type": "object", "properties": {"id": {"type": "integer"}, "name": {"type": "string"}}},
+        "Facility": {"type": "object", "required": ["id", "name", "kind", "capacity", "slot_minutes",
+                                                     "requires_approval", "venue", "host"],
+                     "properties": {
+                         "id": {"type": "integer"}, "name": {"type": "string"}, "kind": {"type": "string"},
+                         "capacity": {"type": "integer"}, "slot_minutes": {"type": "integer"},
+                         "requires_approval": {"type": "boolean"},
+                         "venue": {"type": "object", "properties": {
+                             "id": {"type": "integer"}, "name": {"type": "string"},
+                             "timezone": {"type": "string"}}},
+                         "host": {"$ref": "#/components/schemas/Ref"}}},
+        "Availability": {"type": "object", "properties": {
+            "facility_id": {"type": "integer"}, "date": {"type": "string", "format": "date"},
+            "timezone": {"type": "string"},
+            "slots": {"type": "array", "items": {"type": "object", "properties": {
+                "start": {"type": "string", "format": "date-time"},
+                "end": {"type": "string", "format": "date-time"},
+                "capacity": {"type": "integer"}, "remaining": {"type": "integer"},
+                "bookable": {"type": "boolean"},
+                "reason": {"type": "string", "description": "why not bookable"}}}}}},
+        "Reservation": {"type": "object", "required": ["id", "status", "facility_id", "start", "end",
+                                                        "party_size", "user", "enterprise"],
+                        "properties": {
+                            "id": {"type": "integer"},
+                            "status": {"type": "string", "enum": ["pending", "confirmed", "checked_in",
+                                                                  "rejected", "cancelled", "no_show"]},
+                            "facility_id": {"type": "integer"},
+                            "start": {"type": "string", "format": "date-time"},
+                            "end": {"type": "string", "format": "date-time"},
+                            "party_size": {"type": "integer"}, "places": {"type": "integer"},
+                            "code": {"type": "string", "description": "short code for manual check-in"},
+                            "user": {"type": "object", "properties": {
+                                "id": {"type": "integer"}, "username": {"type": "string"},
+                                "display_name": {"type": "string"}}},
+                            "enterprise": {"$ref": "#/components/schemas/Ref"},
+                            "reason": {"type": ["string", "null"]}}},
         "Me": {"type": "object", "properties": {
             "id": {"type": "integer"}, "username": {"type": "string"},
             "display_name": {"type": "string"},
