@@ -30,3 +30,10 @@ def register_commands(app) -> None:
         click.echo("integrity: OK" if not problems else f"integrity: {len(problems)} problem(s)")
         if problems:
             raise SystemExit(1)
+
+    @app.cli.command("release-no-shows")
+    def release_no_shows():
+        """Mark bookings past their check-in window no_show and free their places (cron: every minute)."""
+        from .reservations.services import release_no_shows as run
+        done = run()
+        click.echo(f"no-shows: {done['no_show']}, expired pending: {done['expired']}")

@@ -3,6 +3,6 @@ from .accounts.models import ApiToken, RoleGrant, User  # noqa: F401
 from .checkin.models import CheckinEvent  # noqa: F401
 from .facilities.models import Blackout, Facility, OpeningHours, Venue  # noqa: F401
 from .organizations.models import Organization  # noqa: F401
-from .quotas.models import (EnterpriseWeekUsage, NoShowPolicy, SharingAgreement,  # noqa: F401
+from .quotas.models import (EnterpriseWeekUsage, NoShowPolicy, SharingAgreement, Suspension,  # noqa: F401
                             WorkerWeekUsage, agreement_facilities)
 from .reservations.models import Notification, Reservation, SlotLoad  # noqa: F401

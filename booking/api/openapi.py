@@ -121,6 +121,47 @@ document("/reservations/{reservation_id}/reject", "post", {
     "requestBody": REASON_BODY,
     "responses": {"200": _json(RES), **_errors(400, 401, 403, 404, 409, 422)},
 })
+AGREEMENT = {"$ref": "#/components/schemas/Agreement"}
+document("/me/quota", "get", {
+    "summary": "The caller's enterprise quota and own bookings per host for an ISO week",
+    "parameters": [{"name": "date", "in": "query", "schema": {"type": "string", "format": "date"},
+                    "description": "any day of the week (default today)"}],
+    "responses": {"200": _json({"type": "object", "properties": {
+        "enterprise": {"$ref": "#/components/schemas/Ref"}, "week": {"type": "string", "example": "2026-W48"},
+        "hosts": {"type": "array", "items": {"type": "object", "properties": {
+            "host": {"$ref": "#/components/schemas/Ref"},
+            "hours_limit": {"type": ["number", "null"]}, "hours_used": {"type": "number"},
+            "bookings_per_worker": {"type": ["integer", "null"]}, "my_bookings": {"type": "integer"},
+            "suspended_until": {"type": ["string", "null"], "format": "date-time"}}}}}}),
+        **_errors(400, 401, 403)},
+})
+document("/agreements", "get", {
+    "summary": "Sharing agreements: a host admin's hosts', an enterprise admin's enterprise's",
+    "responses": {"200": _json({"type": "array", "items": AGREEMENT}), **_errors(401, 403)},
+})
+document("/agreements", "post", {
+    "summary": "Host admin: share facilities with an enterprise or a whole union",
+    "requestBody": {"required": True, "content": {"application/json": {"schema": {
+        "type": "object", "required": ["host_id", "valid_from"],
+        "properties": {"host_id": {"type": "integer"}, "enterprise_id": {"type": "integer"},
+                       "group_id": {"type": "integer"},
+                       "facility_ids": {"type": "array", "items": {"type": "integer"},
+                                        "description": "omit for every facility of the host"},
+                       "hours_per_week": {"type": ["number", "null"]},
+                       "bookings_per_worker": {"type": ["integer", "null"]},
+                       "valid_from": {"type": "string", "format": "date"},
+                       "valid_until": {"type": ["string", "null"], "format": "date"}}}}}},
+    "responses": {"201": _json(AGREEMENT), **_errors(400, 401, 404, 422)},
+})
+document("/agreements/{agreement_id}", "patch", {
+    "summary": "Host admin: change limits or end an agreement (applies from now on)",
+    "parameters": [dict(ID, name="agreement_id")],
+    "requestBody": {"required": True, "content": {"application/json": {"schema": {
+        "type": "object", "properties": {"hours_per_week": {"type": ["number", "null"]},
+                                         "bookings_per_worker": {"type": ["integer", "null"]},
+                                         "valid_until": {"type": ["string", "null"], "format": "date"}}}}}},
+    "responses": {"200": _json(AGREEMENT), **_errors(400, 401, 404, 422)},
+})
 document("/openapi.json", "get", {
     "summary": "This document", "security": [],
     "responses": {"200": {"description": "OpenAPI 3 document"}},
@@ -168,6 +209,14 @@ COMPONENTS = {
                                 "display_name": {"type": "string"}}},
                             "enterprise": {"$ref": "#/components/schemas/Ref"},
                             "reason": {"type": ["string", "null"]}}},
+        "Agreement": {"type": "object", "properties": {
+            "id": {"type": "integer"}, "host": {"$ref": "#/components/schemas/Ref"},
+            "enterprise": {"oneOf": [{"$ref": "#/components/schemas/Ref"}, {"type": "null"}]},
+            "group": {"oneOf": [{"$ref": "#/components/schemas/Ref"}, {"type": "null"}]},
+            "facility_ids": {"type": ["array", "null"], "items": {"type": "integer"}},
+            "hours_per_week": {"type": ["number", "null"]}, "bookings_per_worker": {"type": ["integer", "null"]},
+            "valid_from": {"type": "string", "format": "date"},
+            "valid_until": {"type": ["string", "null"], "format": "date"}}},
         "Me": {"type": "object", "properties": {
             "id": {"type": "integer"}, "username": {"type": "string"},
             "display_name": {"type": "string"},

@@ -3,7 +3,7 @@
 The counters are changed by guarded UPDATEs inside the booking transaction, so the database,
 not a count in Python, keeps an enterprise within its weekly hours and a worker within their cap.
 """
-from sqlalchemy import (Boolean, CheckConstraint, Column, Date, ForeignKey, Integer, String, Table,
+from sqlalchemy import (Boolean, CheckConstraint, Column, Date, ForeignKey, Index, Integer, String, Table,
                         UniqueConstraint)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -86,3 +86,19 @@ class NoShowPolicy(db.Model):
     no_show_limit: Mapped[int] = mapped_column(Integer, default=3)
     within_days: Mapped[int] = mapped_column(Integer, default=30)
     suspend_days: Mapped[int] = mapped_column(Integer, default=14)
+
+
+class Suspension(db.Model):
+    """A worker may not book at a host until `ends_at` (too many no-shows)."""
+    __tablename__ = "suspensions"
+    __table_args__ = (
+        CheckConstraint("ends_at > starts_at", name="period"),
+        Index("ix_suspensions_user_host_end", "user_id", "host_id", "ends_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    host_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"))
+    starts_at = mapped_column(UTCDateTime, nullable=False)
+    ends_at = mapped_column(UTCDateTime, nullable=False)
+    no_shows: Mapped[int] = mapped_column(Integer, default=0)

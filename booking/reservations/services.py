@@ -47,7 +47,7 @@ def book(user: User, facility_id: int, start: datetime, party_size=1, now: datet
     now = now or timeutil.utcnow()
     if not user.is_worker:
         raise Forbidden(_l("Only workers of an enterprise can book."), code="not_a_worker")
-    if not current_app.config.get("CAPACITY_GUARD", True):
+    if not current_app.config.get("BOOKING_GUARD", True):
         return _book_unguarded(user, facility_id, start, party_size, now)
     begin_write()
     try:
@@ -89,6 +89,10 @@ def _book_in_transaction(user, facility_id, start, party_size, now) -> Reservati
     agreement = quotas.agreement_for(user.enterprise_id, facility.venue.host_id, facility.id, day)
     if agreement is None:
         raise NotFound()
+    suspension = quotas.active_suspension(user.id, facility.venue.host_id, now)
+    if suspension:
+        raise Conflict(_l("After several no-shows you cannot book here until %(until)s."), code="suspended",
+                       until=timeutil.to_local(suspension.ends_at, tz).strftime("%Y-%m-%d %H:%M"))
 
     # The worker's row lock serializes their own bookings: the overlap check below holds.
     lock_row(User, user.id)
@@ -124,10 +128,11 @@ def _book_in_transaction(user, facility_id, start, party_size, now) -> Reservati
 
 
 def _book_unguarded(user, facility_id, start, party_size, now) -> Reservation:
-    """TESTS ONLY (CAPACITY_GUARD=False): the naive "count, then insert" a guard replaces.
-
-    The race tests run it as their control, to show that they do catch overbooking.
+    """TESTS ONLY (BOOKING_GUARD=False): the naive "count in Python, then insert" that the
+    guarded transaction replaces. The race tests run it as their control, to show that they
+    do catch overbooking and quota overruns.
     """
+    from .models import QUOTA_CONSUMING
     facility = get_visible(user, facility_id)
     party = _party_size(party_size, facility)
     slot_start, slot_end = _check_slot(facility, timeutil.as_utc(start, facility.venue.timezone), now)
@@ -135,17 +140,28 @@ def _book_unguarded(user, facility_id, start, party_size, now) -> Reservation:
     held = db.session.scalar(select(func.coalesce(func.sum(Reservation.places), 0)).where(
         Reservation.facility_id == facility.id, Reservation.start_at == slot_start,
         Reservation.status.in_(HOLDING)))
+    day = timeutil.local_date(slot_start, facility.venue.timezone)
+    week = timeutil.week_start(day)
+    agreement = quotas.agreement_for(user.enterprise_id, facility.venue.host_id, facility.id, day)
+    mine = select(func.count(Reservation.id), func.coalesce(func.sum(Reservation.quota_minutes), 0)).where(
+        Reservation.host_id == facility.venue.host_id, Reservation.week_start == week,
+        Reservation.status.in_(QUOTA_CONSUMING))
+    used = db.session.execute(mine.where(Reservation.enterprise_id == user.enterprise_id)).one()[1]
+    my_count = db.session.execute(mine.where(Reservation.user_id == user.id)).one()[0]
     db.session.commit()
     if held + places > facility.capacity:
         raise Conflict(_l("That slot is full."), code="slot_full")
+    if agreement.minutes_per_week is not None and used + facility.slot_minutes > agreement.minutes_per_week:
+        raise Conflict(code="quota_exceeded")
+    if agreement.bookings_per_worker is not None and my_count + 1 > agreement.bookings_per_worker:
+        raise Conflict(code="worker_limit")
     import time
     time.sleep(current_app.config.get("UNGUARDED_RACE_WINDOW", 0.05))
     begin_write()
-    day = timeutil.local_date(slot_start, facility.venue.timezone)
     reservation = Reservation(
         facility_id=facility.id, host_id=facility.venue.host_id, user_id=user.id,
         enterprise_id=user.enterprise_id, start_at=slot_start, end_at=slot_end, party_size=party,
-        places=places, status="confirmed", week_start=timeutil.week_start(day),
+        places=places, status="confirmed", week_start=week,
         quota_minutes=facility.slot_minutes, code=new_code())
     db.session.add(reservation)
     db.session.commit()
@@ -317,6 +333,48 @@ def host_cancel(staff: User, reservation_id: int, reason, now: datetime | None =
         db.session.rollback()
         raise
     return r
+
+
+# --- after the check-in window -------------------------------------------------------------
+
+def release_no_shows(now: datetime | None = None, limit: int = 1000) -> dict:
+    """Bookings whose check-in window has closed give their places back.
+
+    Confirmed and not checked in → no_show (the quota stays used; the host's no-show policy may
+    suspend the worker). Still pending (never approved) → cancelled, quota given back.
+    Idempotent and safe to run twice at once: each row changes only by a guarded UPDATE.
+    """
+    now = now or timeutil.utcnow()
+    begin_write()
+    done = {"no_show": 0, "expired": 0}
+    try:
+        candidates = db.session.execute(
+            select(Reservation.id, Reservation.status, Reservation.start_at, Facility.checkin_after_minutes)
+            .join(Facility, Facility.id == Reservation.facility_id)
+            .where(Reservation.status.in_(("confirmed", "pending")), Reservation.start_at < now)
+            .order_by(Reservation.start_at).limit(limit)).all()
+        for rid, status, start_at, after in candidates:
+            if start_at + timedelta(minutes=after) >= now:
+                continue
+            new = "no_show" if status == "confirmed" else "cancelled"
+            changed = db.session.execute(update(Reservation).where(
+                Reservation.id == rid, Reservation.status == status).values(
+                status=new, updated_at=now, reason=None if new == "no_show" else "not_approved_in_time",
+                cancelled_at=None if new == "no_show" else now)).rowcount
+            if changed != 1:
+                continue  # another run got there first
+            r = db.session.get(Reservation, rid)
+            _release(r, refund_quota=(new == "cancelled"))
+            if new == "no_show":
+                quotas.apply_no_show_policy(r.user_id, r.host_id, now)
+                done["no_show"] += 1
+            else:
+                done["expired"] += 1
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
+    return done
 
 
 # --- reading ------------------------------------------------------------------------------

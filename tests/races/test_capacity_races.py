@@ -1,6 +1,6 @@
 """At least 30 processes race for one slot: the database keeps the facility within capacity.
 
-Each race has a control: the same race with the guard switched off (CAPACITY_GUARD=False, the
+Each race has a control: the same race with the guard switched off (BOOKING_GUARD=False, the
 naive "count, then insert") must overbook, which shows the race is real and the test catches it.
 """
 from collections import Counter
@@ -66,7 +66,7 @@ def test_exactly_capacity_bookings_win(db_url, arena, facility, capacity):
 @pytest.mark.parametrize("facility, capacity", [("court", 1), ("gym", 7)])
 def test_control_without_the_guard_overbooks(db_url, arena, facility, capacity):
     results = rush(db_url, arena, facility,
-                   {"CAPACITY_GUARD": False, "UNGUARDED_RACE_WINDOW": 0.3})
+                   {"BOOKING_GUARD": False, "UNGUARDED_RACE_WINDOW": 0.3})
     wins = sum(1 for status, _, _ in results if status == 201)
     assert wins > capacity, "the race did not overbook without the guard: the test would not catch it"
     assert holding(arena[facility]) == wins

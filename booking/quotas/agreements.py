@@ -1,0 +1,107 @@
+"""Host admins create, change and end sharing agreements; enterprise admins read theirs."""
+from datetime import date
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import or_, select
+
+from ..database import begin_write
+from ..errors import Forbidden, Invalid, NotFound
+from ..extensions import db
+from ..facilities.models import Facility, Venue
+from ..organizations.models import Organization
+from .models import SharingAgreement
+
+GROUP_KINDS = ("community_union", "joint_union")
+
+
+def list_for(user) -> list[SharingAgreement]:
+    hosts = user.org_ids("host_admin")
+    ents = user.org_ids("enterprise_admin")
+    if not hosts and not ents:
+        raise Forbidden()
+    conditions = []
+    if hosts:
+        conditions.append(SharingAgreement.host_id.in_(hosts))
+    if ents:
+        conditions.append(SharingAgreement.enterprise_id.in_(ents))
+    return list(db.session.scalars(select(SharingAgreement).where(or_(*conditions))
+                                   .order_by(SharingAgreement.host_id, SharingAgreement.id)))
+
+
+def _limits(hours, bookings_per_worker) -> tuple[int | None, int | None]:
+    if hours is not None:
+        if isinstance(hours, bool) or not isinstance(hours, (int, float)) or not 0 <= hours <= 168:
+            raise Invalid(_l("Weekly hours must be between 0 and 168."), code="invalid_hours", field="hours")
+        if round(hours * 60) != hours * 60:
+            raise Invalid(_l("Weekly hours must be whole minutes."), code="invalid_hours", field="hours")
+    if bookings_per_worker is not None:
+        if isinstance(bookings_per_worker, bool) or not isinstance(bookings_per_worker, int) \
+                or not 0 <= bookings_per_worker <= 100:
+            raise Invalid(_l("Bookings per worker must be between 0 and 100."), code="invalid_bookings",
+                          field="bookings_per_worker")
+    return (round(hours * 60) if hours is not None else None), bookings_per_worker
+
+
+def _dates(valid_from: date, valid_until: date | None) -> None:
+    if valid_until is not None and valid_until < valid_from:
+        raise Invalid(_l("The end date is before the start date."), code="invalid_dates", field="valid_until")
+
+
+def create(admin, host_id: int, valid_from: date, enterprise_id: int | None = None,
+           group_id: int | None = None, facility_ids: list[int] | None = None, hours=None,
+           bookings_per_worker=None, valid_until: date | None = None) -> SharingAgreement:
+    if host_id not in admin.org_ids("host_admin"):
+        raise NotFound()
+    if (enterprise_id is None) == (group_id is None):
+        raise Invalid(_l("Choose one enterprise, or one union for all its enterprises."), code="invalid_party")
+    minutes, per_worker = _limits(hours, bookings_per_worker)
+    _dates(valid_from, valid_until)
+    begin_write()
+    try:
+        party = db.session.get(Organization, enterprise_id or group_id)
+        wanted = ("enterprise",) if enterprise_id else GROUP_KINDS
+        if party is None or party.kind not in wanted:
+            raise Invalid(_l("No such enterprise or union."), code="invalid_party")
+        facilities = []
+        if facility_ids:
+            facilities = list(db.session.scalars(select(Facility).join(Venue).where(
+                Facility.id.in_(facility_ids), Venue.host_id == host_id)))
+            if len(facilities) != len(set(facility_ids)):
+                raise Invalid(_l("Some facilities are not this host's."), code="invalid_facilities")
+        agreement = SharingAgreement(host_id=host_id, enterprise_id=enterprise_id, group_id=group_id,
+                                     all_facilities=not facilities, facilities=facilities,
+                                     minutes_per_week=minutes, bookings_per_worker=per_worker,
+                                     valid_from=valid_from, valid_until=valid_until)
+        db.session.add(agreement)
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
+    return agreement
+
+
+_UNSET = object()
+
+
+def change(admin, agreement_id: int, hours=_UNSET, bookings_per_worker=_UNSET,
+           valid_until=_UNSET) -> SharingAgreement:
+    """New limits apply from now on; what is booked stays booked and counted."""
+    begin_write()
+    try:
+        a = db.session.get(SharingAgreement, agreement_id)
+        if a is None or a.host_id not in admin.org_ids("host_admin"):
+            raise NotFound()
+        minutes, per_worker = _limits(None if hours is _UNSET else hours,
+                                      None if bookings_per_worker is _UNSET else bookings_per_worker)
+        if hours is not _UNSET:
+            a.minutes_per_week = minutes
+        if bookings_per_worker is not _UNSET:
+            a.bookings_per_worker = per_worker
+        if valid_until is not _UNSET:
+            _dates(a.valid_from, valid_until)
+            a.valid_until = valid_until
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
+    return a
