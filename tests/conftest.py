@@ -5,6 +5,7 @@ temp directory. Each test gets a freshly migrated database (SQLite: a copy of a 
 file; PostgreSQL: the migrated database, truncated).
 """
 import shutil
+import tempfile
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -14,6 +15,8 @@ from booking.extensions import db
 from tests.tools.pgserver import PostgresServer
 
 BACKENDS = ["sqlite", "postgresql"]
+# QR signing keys of the test session (never the repository's instance/ folder).
+QR_KEY_DIR = tempfile.mkdtemp(prefix="booking-test-qr-keys-")
 
 
 def make_config(url: str, **extra) -> dict:
@@ -30,6 +33,7 @@ def make_config(url: str, **extra) -> dict:
         "LOGIN_LIMIT_PER_ADDRESS": "100/minute",
         "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",  # fast in tests; production uses scrypt
         "SERVER_NAME": None,
+        "QR_KEY_DIR": QR_KEY_DIR,
     }
     config.update(extra)
     return config

@@ -162,6 +162,38 @@ document("/agreements/{agreement_id}", "patch", {
                                          "valid_until": {"type": ["string", "null"], "format": "date"}}}}}},
     "responses": {"200": _json(AGREEMENT), **_errors(400, 401, 404, 422)},
 })
+for ext, mime in (("png", "image/png"), ("svg", "image/svg+xml")):
+    document(f"/reservations/{{reservation_id}}/qr.{ext}", "get", {
+        "summary": f"The booking's QR code ({ext.upper()}): it encodes exactly the `code` POST /checkins takes",
+        "parameters": [dict(ID, name="reservation_id")],
+        "responses": {"200": {"description": "QR image", "content": {mime: {}}}, **_errors(401, 404)},
+    })
+document("/checkins", "post", {
+    "summary": "Host staff scan a code at the door",
+    "requestBody": {"required": True, "content": {"application/json": {"schema": {
+        "type": "object", "required": ["code"],
+        "properties": {"code": {"type": "string", "description": "the QR token or the short code"},
+                       "nonce": {"type": "string", "maxLength": 64,
+                                 "description": "client id of this scan: a retry with it is the same scan"},
+                       "device": {"type": "string"}}}}}},
+    "responses": {"200": _json({"type": "object", "required": ["result"], "properties": {
+        "result": {"type": "string", "enum": ["ok", "already_checked_in", "too_early", "too_late",
+                                              "not_approved", "cancelled", "wrong_host", "invalid"]},
+        "reservation": RES}}), **_errors(400, 401, 403, 422)},
+})
+document("/checkin/manifest", "get", {
+    "summary": "Host staff: public keys and a day's bookings, for scanning offline",
+    "parameters": [{"name": "date", "in": "query", "schema": {"type": "string", "format": "date"}}],
+    "responses": {"200": _json({"type": "object", "properties": {
+        "date": {"type": "string", "format": "date"},
+        "keys": {"type": "array", "items": {"$ref": "#/components/schemas/PublicKey"}},
+        "reservations": {"type": "array", "items": RES}}}), **_errors(400, 401, 403)},
+})
+document("/checkin/keys", "get", {
+    "summary": "Host staff: their hosts' public keys (Ed25519, by key id)",
+    "responses": {"200": _json({"type": "array", "items": {"$ref": "#/components/schemas/PublicKey"}}),
+                  **_errors(401, 403)},
+})
 document("/openapi.json", "get", {
     "summary": "This document", "security": [],
     "responses": {"200": {"description": "OpenAPI 3 document"}},
@@ -217,6 +249,10 @@ COMPONENTS = {
             "hours_per_week": {"type": ["number", "null"]}, "bookings_per_worker": {"type": ["integer", "null"]},
             "valid_from": {"type": "string", "format": "date"},
             "valid_until": {"type": ["string", "null"], "format": "date"}}},
+        "PublicKey": {"type": "object", "properties": {
+            "kid": {"type": "integer"}, "host_id": {"type": "integer"}, "alg": {"type": "string"},
+            "public_key": {"type": "string", "description": "raw 32 bytes, base64url"},
+            "retired": {"type": "boolean"}}},
         "Me": {"type": "object", "properties": {
             "id": {"type": "integer"}, "username": {"type": "string"},
             "display_name": {"type": "string"},

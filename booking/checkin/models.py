@@ -26,3 +26,15 @@ class CheckinEvent(db.Model):
     result: Mapped[str] = mapped_column(String(20))
     device: Mapped[str] = mapped_column(String(120), default="")
     nonce: Mapped[str | None] = mapped_column(String(64))
+
+
+class SigningKey(db.Model):
+    """A host's Ed25519 public key for QR tokens; the private half never enters the database."""
+    __tablename__ = "signing_keys"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kid: Mapped[int] = mapped_column(unique=True)  # 32-bit id carried in every token
+    host_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
+    public_key: Mapped[str] = mapped_column(String(64))  # raw 32 bytes, base64url
+    created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+    retired_at = mapped_column(UTCDateTime)  # no longer signs; still verifies

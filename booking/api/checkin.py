@@ -1,0 +1,70 @@
+"""QR images, the door scan (POST /checkins), and what an offline scanner downloads."""
+from flask import Response, g, jsonify, request
+
+from .. import timeutil
+from ..checkin import images, services
+from ..checkin.keys import published
+from ..errors import Forbidden
+from ..reservations.services import get_for
+from . import bp
+from .common import json_body, token_required
+from .common_params import parse_date
+from .serialize import reservation_json
+
+
+def _qr_response(reservation_id: int, render, mimetype: str) -> Response:
+    r = get_for(g.api_user, reservation_id)
+    response = Response(render(services.token_for(r)), mimetype=mimetype)
+    response.headers["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+@bp.get("/reservations/<int:reservation_id>/qr.png")
+@token_required
+def qr_png(reservation_id: int):
+    return _qr_response(reservation_id, images.png, "image/png")
+
+
+@bp.get("/reservations/<int:reservation_id>/qr.svg")
+@token_required
+def qr_svg(reservation_id: int):
+    return _qr_response(reservation_id, images.svg, "image/svg+xml")
+
+
+@bp.post("/checkins")
+@token_required
+def check_in():
+    data = json_body()
+    if not g.api_user.has_role("host_staff"):
+        raise Forbidden()
+    code = data.get("code")
+    if not isinstance(code, str) or not code.strip():
+        from ..errors import BadRequest
+        raise BadRequest(field="code")
+    result, r = services.scan(g.api_user, code, data.get("nonce"), data.get("device") or
+                              request.headers.get("User-Agent", ""))
+    body = {"result": result}
+    if r is not None and result != "wrong_host":
+        body["reservation"] = reservation_json(r)
+    return jsonify(body)
+
+
+@bp.get("/checkin/manifest")
+@token_required
+def checkin_manifest():
+    day = parse_date(request.args["date"]) if "date" in request.args else \
+        timeutil.local_date(timeutil.utcnow(), "Asia/Shanghai")
+    m = services.manifest(g.api_user, day)
+    return jsonify({"date": day.isoformat(), "keys": m["keys"], "reservations": [
+        {**reservation_json(r), "window": [timeutil.isoformat_local(t, r.facility.venue.timezone)
+                                           for t in services.window_of(r)]}
+        for r in m["reservations"]]})
+
+
+@bp.get("/checkin/keys")
+@token_required
+def checkin_keys():
+    hosts = g.api_user.org_ids("host_staff")
+    if not hosts:
+        raise Forbidden()
+    return jsonify(published(hosts))

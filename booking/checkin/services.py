@@ -1,0 +1,162 @@
+"""Check-in at the door: the token for a booking, and a scan's result (logged, idempotent).
+
+A scan answers one of: ok, already_checked_in, too_early, too_late, not_approved, cancelled,
+wrong_host, invalid. Only the first valid scan of a confirmed booking inside its window is
+`ok`: the status moves confirmed -> checked_in by a guarded UPDATE, so two staff scanning the
+same code at the same moment get one `ok` and one `already_checked_in`.
+"""
+from datetime import datetime, timedelta
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+
+from .. import timeutil
+from ..database import begin_write
+from ..errors import Forbidden, Invalid
+from ..extensions import db
+from ..facilities.rules import checkin_window
+from ..reservations.models import Reservation
+from . import keys, tokens
+from .models import CheckinEvent
+
+
+def window_of(r: Reservation) -> tuple[datetime, datetime]:
+    return checkin_window(r.start_at, r.facility.checkin_before_minutes, r.facility.checkin_after_minutes)
+
+
+def token_for(r: Reservation) -> str:
+    """The signed token the booking's QR code carries (deterministic: Ed25519 signs so)."""
+    kid, private = _signing_key(r.host_id)
+    start, end = window_of(r)
+    return tokens.sign(private, kid, r.id, start, end)
+
+
+def _signing_key(host_id: int):
+    from ..checkin.models import SigningKey
+    if db.session.scalar(select(SigningKey.id).where(SigningKey.host_id == host_id,
+                                                     SigningKey.retired_at.is_(None)).limit(1)) is None:
+        begin_write()  # first code of this host: make its key in a write transaction
+        found = keys.signing_key(host_id)
+        db.session.commit()
+        return found
+    found = keys.signing_key(host_id)
+    if db.session.new:  # the key files were missing here: a new key was made
+        db.session.commit()
+    return found
+
+
+def _find(code: str, staff_hosts: set[int]) -> tuple[Reservation | None, str | None]:
+    """The reservation a scanned code names, or the result that ends the scan early."""
+    text = (code or "").strip().upper()
+    if text.startswith(tokens.PREFIX):
+        claims = tokens.peek(text)
+        found = keys.public_key(claims.kid) if claims else None
+        if found is None or tokens.verify(text, found[1]) is None:
+            return None, "invalid"
+        if found[0] not in staff_hosts:
+            return None, "wrong_host"
+        r = db.session.get(Reservation, claims.reservation_id)
+        if r is None or r.host_id != found[0]:
+            return None, "invalid"
+        return r, None
+    # The short code typed by hand: only meaningful within the staff's own hosts.
+    if not 4 <= len(text) <= 12 or not text.isalnum():
+        return None, "invalid"
+    r = db.session.scalar(select(Reservation).where(Reservation.code == text))
+    if r is None:
+        return None, "invalid"
+    if r.host_id not in staff_hosts:
+        return None, "wrong_host"
+    return r, None
+
+
+def _result_for(r: Reservation, now: datetime) -> str:
+    if r.status == "checked_in":
+        return "already_checked_in"
+    if r.status == "cancelled":
+        return "cancelled"
+    if r.status in ("pending", "rejected"):
+        return "not_approved"
+    if r.status == "no_show":
+        return "too_late"
+    opens, closes = window_of(r)
+    if now < opens:
+        return "too_early"
+    if now > closes:
+        return "too_late"
+    return "ok"
+
+
+def scan(staff, code, nonce: str | None = None, device: str = "",
+         now: datetime | None = None) -> tuple[str, Reservation | None]:
+    """One scan at the door. Every scan is logged; a retry with the same nonce is the same scan."""
+    now = now or timeutil.utcnow()
+    hosts = staff.org_ids("host_staff")
+    if not hosts:
+        raise Forbidden(_l("Only host staff can check people in."))
+    if not isinstance(code, str) or len(code) > 300:
+        raise Invalid(_l("The code is missing or too long."), code="invalid_code")
+    if nonce is not None and (not isinstance(nonce, str) or not 1 <= len(nonce) <= 64):
+        raise Invalid(_l("The nonce must be 1 to 64 characters."), code="invalid_nonce")
+    device = (device or "")[:120] if isinstance(device, str) else ""
+    begin_write()
+    try:
+        if nonce:
+            earlier = _replayed(staff.id, nonce)
+            if earlier:
+                db.session.rollback()
+                return earlier
+        r, result = _find(code, hosts)
+        if result is None:
+            result = _result_for(r, now)
+            if result == "ok":
+                changed = db.session.execute(update(Reservation).where(
+                    Reservation.id == r.id, Reservation.status == "confirmed"
+                ).values(status="checked_in", checked_in_at=now, updated_at=now)).rowcount
+                if changed != 1:
+                    result = "already_checked_in"  # another scan won the same instant
+                db.session.refresh(r)
+        db.session.add(CheckinEvent(reservation_id=r.id if r else None, staff_id=staff.id, scanned_at=now,
+                                    result=result, device=device, nonce=nonce or None))
+        db.session.commit()
+    except IntegrityError:  # the same nonce, sent twice at once: the first one's answer stands
+        db.session.rollback()
+        earlier = _replayed(staff.id, nonce) if nonce else None
+        if earlier is None:
+            raise
+        return earlier
+    except BaseException:
+        db.session.rollback()
+        raise
+    return result, r
+
+
+def _replayed(staff_id: int, nonce: str):
+    event = db.session.scalar(select(CheckinEvent).where(CheckinEvent.staff_id == staff_id,
+                                                         CheckinEvent.nonce == nonce))
+    if event is None:
+        return None
+    return event.result, db.session.get(Reservation, event.reservation_id) if event.reservation_id else None
+
+
+def checked_in_today(staff, now: datetime | None = None, tz: str = "Asia/Shanghai") -> int:
+    now = now or timeutil.utcnow()
+    start, end = timeutil.local_day_bounds(timeutil.local_date(now, tz), tz)
+    return db.session.scalar(select(func.count(Reservation.id)).where(
+        Reservation.host_id.in_(staff.org_ids("host_staff")), Reservation.status == "checked_in",
+        Reservation.start_at >= start, Reservation.start_at < end)) or 0
+
+
+def manifest(staff, day, tz: str = "Asia/Shanghai") -> dict:
+    """What a scanner needs to work offline for a day: public keys and the day's bookings."""
+    hosts = staff.org_ids("host_staff")
+    if not hosts:
+        raise Forbidden()
+    for host_id in hosts:
+        _signing_key(host_id)  # a scanner can verify codes only with the host's key published
+    start, end = timeutil.local_day_bounds(day, tz)
+    rows = db.session.scalars(select(Reservation).where(
+        Reservation.host_id.in_(hosts), Reservation.start_at >= start - timedelta(hours=1),
+        Reservation.start_at < end).order_by(Reservation.start_at)).all()
+    return {"keys": keys.published(hosts), "reservations": rows}
