@@ -3,4 +3,4 @@ from flask import Blueprint
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
-from . import auth, checkin, facilities, openapi, quotas, reservations  # noqa: E402,F401  (routes register on bp)
+from . import auth, checkin, facilities, feeds, openapi, quotas, reservations  # noqa: E402,F401  (routes register on bp)

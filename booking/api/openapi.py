@@ -194,6 +194,11 @@ document("/checkin/keys", "get", {
     "responses": {"200": _json({"type": "array", "items": {"$ref": "#/components/schemas/PublicKey"}}),
                   **_errors(401, 403)},
 })
+document("/reservations/{reservation_id}/calendar.ics", "get", {
+    "summary": "One booking as iCalendar (TZID with VTIMEZONE, UID, DTSTAMP, a 30-minute alarm)",
+    "parameters": [dict(ID, name="reservation_id")],
+    "responses": {"200": {"description": "text/calendar", "content": {"text/calendar": {}}}, **_errors(401, 404)},
+})
 document("/openapi.json", "get", {
     "summary": "This document", "security": [],
     "responses": {"200": {"description": "OpenAPI 3 document"}},

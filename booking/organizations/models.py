@@ -23,6 +23,7 @@ class Organization(db.Model):
                         name="kind"),
         CheckConstraint("headcount >= 0", name="headcount"),
         CheckConstraint("parent_id IS NULL OR parent_id <> id", name="not_own_parent"),
+        CheckConstraint("calendar_privacy IN ('full','enterprise','none')", name="calendar_privacy"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -31,6 +32,8 @@ class Organization(db.Model):
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id"), index=True)
     headcount: Mapped[int] = mapped_column(Integer, default=0)
     invite_code: Mapped[str | None] = mapped_column(String(16), unique=True)
+    # Hosts: what staff calendar feeds show of who booked: 'full', 'enterprise' or 'none'.
+    calendar_privacy: Mapped[str] = mapped_column(String(10), default="enterprise", server_default="enterprise")
     created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
 
     parent = relationship("Organization", remote_side=[id])
