@@ -1,5 +1,8 @@
 """Jinja filters and globals: formatting lives here, not in templates."""
-from flask import request
+from datetime import timedelta
+
+from babel.dates import format_date
+from flask import g, request
 from flask_babel import get_locale, lazy_gettext as _l
 from flask_login import current_user
 
@@ -23,9 +26,109 @@ def role_label(role: str) -> str:
     return str(ROLE_LABELS.get(role, role))
 
 
+# --- worker booking: labels and local formatting ------------------------------------------
+
+STATUS_LABELS = {
+    "pending": _l("Pending approval"),
+    "confirmed": _l("Confirmed"),
+    "checked_in": _l("Checked in"),
+    "rejected": _l("Rejected"),
+    "cancelled": _l("Cancelled"),
+    "no_show": _l("No-show"),
+}
+
+KIND_LABELS = {
+    "badminton": _l("Badminton"),
+    "basketball": _l("Basketball"),
+    "billiards": _l("Billiards"),
+    "gym": _l("Gym"),
+    "reading_room": _l("Reading room"),
+    "table_tennis": _l("Table tennis"),
+    "football": _l("Football"),
+    "activity_room": _l("Activity room"),
+    "other": _l("Other"),
+}
+
+# Why a slot cannot be booked (facilities.services.day_view's reasons).
+SLOT_REASONS = {
+    "closed": _l("Closed"),
+    "outside_window": _l("Not bookable now"),
+    "slot_full": _l("Full"),
+    "not_shared": _l("Not shared with you"),
+}
+
+NOTIFICATION_LABELS = {
+    "approved": _l("Your booking was approved."),
+    "rejected": _l("Your booking was rejected."),
+    "cancelled_by_host": _l("The host cancelled your booking."),
+}
+
+
+def status_label(status: str) -> str:
+    return str(STATUS_LABELS.get(status, status))
+
+
+def kind_label(kind: str) -> str:
+    return str(KIND_LABELS.get(kind, kind))
+
+
+def slot_reason_label(reason: str | None) -> str:
+    return str(SLOT_REASONS.get(reason, "")) if reason else ""
+
+
+def slot_note(slot: dict, facility, now) -> str:
+    """What a slot tile says: free / places left, or why it cannot be booked."""
+    reason = slot["reason"]
+    if reason is None:
+        return str(_l("Free")) if facility.is_court else str(_l("%(n)s left", n=slot["remaining"]))
+    if reason == "slot_full" and facility.is_court:
+        return str(_l("Taken"))
+    if reason == "outside_window" and now is not None:
+        if slot["end"] <= now:
+            return str(_l("Past"))
+        if slot["start"] <= now:
+            return str(_l("In progress"))
+        if now > slot["start"] - timedelta(minutes=facility.min_notice_minutes):
+            return str(_l("Too late to book"))
+        return str(_l("Not open for booking yet"))
+    return slot_reason_label(reason)
+
+
+def notification_label(kind: str) -> str:
+    return str(NOTIFICATION_LABELS.get(kind, kind))
+
+
+def day_label(day, fmt: str = "EEE M/d") -> str:
+    """A calendar date (already local) in the user's language, e.g. 周三 11/25 or Wed 11/25."""
+    return format_date(day, fmt, locale=get_locale()) if day else ""
+
+
+def local_day(instant, tz: str, fmt: str = "EEE M/d") -> str:
+    return day_label(timeutil.local_date(instant, tz), fmt) if instant else ""
+
+
+def local_iso(instant, tz: str) -> str:
+    return timeutil.isoformat_local(instant, tz) if instant else ""
+
+
+def unread_notifications() -> int:
+    """For the worker's badge: one COUNT per page, and only on pages that ask for it."""
+    if not (current_user.is_authenticated and current_user.is_worker):
+        return 0
+    if "unread_notifications" not in g:
+        from .reservations.services import unread_count
+        g.unread_notifications = unread_count(current_user)
+    return g.unread_notifications
+
+
 def register(app) -> None:
     app.jinja_env.globals["role_label"] = role_label
     app.jinja_env.filters["local_time"] = local_time
+    app.jinja_env.globals.update(status_label=status_label, kind_label=kind_label,
+                                 slot_reason_label=slot_reason_label, slot_note=slot_note,
+                                 notification_label=notification_label,
+                                 unread_notifications=unread_notifications)
+    app.jinja_env.filters.update(day_label=day_label, local_day=local_day, local_iso=local_iso)
 
     @app.context_processor
     def _globals():

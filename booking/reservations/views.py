@@ -1,11 +1,161 @@
 """Worker pages: book a slot, my bookings, a booking's page, cancel, notifications."""
-from flask import Blueprint, render_template
-from flask_login import login_required
+from datetime import datetime, timedelta
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from .. import timeutil
+from ..errors import DomainError, Invalid
+from ..facilities import rules, services as facilities
+from ..filters import slot_reason_label
+from . import services
+from .forms import ActionForm, BookingForm, whole_number as _whole_number
 
 bp = Blueprint("reservations", __name__, url_prefix="/bookings")
+
+# Statuses a worker may still cancel (services.cancel holds the same rule and has the last word).
+CANCELLABLE = ("pending", "confirmed")
+MAX_AWAY = timedelta(days=400)
+
+
+def may_cancel(reservation, user, now: datetime) -> bool:
+    """Whether the page offers the cancel button: the owner's, still open, before the cutoff."""
+    return (reservation.user_id == user.id and reservation.status in CANCELLABLE
+            and rules.can_cancel(reservation.start_at, now, reservation.facility.cancel_cutoff_minutes))
+
+
+def _bad_link() -> Invalid:
+    return Invalid(_("This booking link is not valid. Please pick a slot again."), code="invalid_slot")
+
+
+def _parse_start(text: str, tz: str) -> datetime:
+    # A "+08:00" offset typed into a URL by hand arrives as " 08:00".
+    text = (text or "").strip()
+    if len(text) > 19 and text[19] == " ":
+        text = text[:19] + "+" + text[20:]
+    if not 10 <= len(text) <= 40:
+        raise _bad_link()
+    try:
+        start = timeutil.as_utc(datetime.fromisoformat(text), tz)
+    except (ValueError, OverflowError):
+        raise _bad_link() from None
+    if abs(start - timeutil.utcnow()) > MAX_AWAY:  # surely a typo; and keeps dates far from year 9999
+        raise _bad_link()
+    return start
+
+
+def _slot(facility_id_text: str, start_text: str, now: datetime):
+    """The facility (404 unless shared with the user) and the day-view slot starting at `start`."""
+    if not _whole_number(facility_id_text, 9):
+        raise _bad_link()
+    facility = facilities.get_visible(current_user, int(facility_id_text))
+    tz = facility.venue.timezone
+    start = _parse_start(start_text, tz)
+    facility, slots = facilities.availability(current_user, facility.id, timeutil.local_date(start, tz), now)
+    slot = next((s for s in slots if s["start"] == start), None)
+    if slot is None:
+        raise Invalid(_("There is no slot starting at that time. Please pick one from the day's list."),
+                      code="closed")
+    return facility, slot
+
+
+def _render_new(form: BookingForm, facility_id_text: str, start_text: str, error: str | None = None,
+                status: int = 200):
+    now = timeutil.utcnow()
+    try:
+        facility, slot = _slot(facility_id_text, start_text, now)
+    except Invalid as err:
+        return render_template("reservations/new.html", form=None, facility=None, slot=None,
+                               error=err.message), 422
+    form.facility_id.data = str(facility.id)
+    form.start.data = timeutil.isoformat_local(slot["start"], facility.venue.timezone)
+    if error is None and not slot["bookable"] and status == 200:
+        error = _("This slot cannot be booked: %(reason)s.", reason=slot_reason_label(slot["reason"]))
+    return render_template("reservations/new.html", form=form, facility=facility, slot=slot,
+                           tz=facility.venue.timezone, error=error), status
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@login_required
+def new():
+    form = BookingForm()
+    if request.method == "GET":
+        return _render_new(form, request.args.get("facility_id", ""), request.args.get("start", ""))
+    facility_text, start_text = form.facility_id.data or "", form.start.data or ""
+    if not form.validate_on_submit():
+        if form.csrf_token.errors:
+            return render_template("errors/error.html", status=400,
+                                   message=_("The form expired. Please try again.")), 400
+        return _render_new(form, facility_text, start_text, status=422)
+    try:
+        if not _whole_number(facility_text, 9):
+            raise _bad_link()
+        facility = facilities.get_visible(current_user, int(facility_text))
+        start = _parse_start(start_text, facility.venue.timezone)
+        reservation = services.book(current_user, facility.id, start, form.party())
+    except DomainError as err:
+        if err.status == 404:
+            raise
+        return _render_new(form, facility_text, start_text, error=err.message, status=err.status)
+    if reservation.status == "pending":
+        flash(_("Booked! The host will approve it; we will tell you here."), "info")
+    else:
+        flash(_("Booked and confirmed. Show the code at the entrance."), "success")
+    return redirect(url_for("reservations.show", reservation_id=reservation.id))
 
 
 @bp.get("/")
 @login_required
 def mine():
-    return render_template("reservations/mine.html")
+    tab = "past" if request.args.get("tab") == "past" else "upcoming"
+    bookings = services.list_for(current_user, upcoming=(tab == "upcoming"))
+    return render_template("reservations/mine.html", bookings=bookings, tab=tab)
+
+
+@bp.get("/<int:reservation_id>")
+@login_required
+def show(reservation_id: int):
+    r = services.get_for(current_user, reservation_id)
+    now = timeutil.utcnow()
+    cutoff = r.start_at - timedelta(minutes=r.facility.cancel_cutoff_minutes)
+    return render_template("reservations/show.html", r=r, tz=r.facility.venue.timezone,
+                           can_cancel=may_cancel(r, current_user, now), cancel_until=cutoff,
+                           form=ActionForm())
+
+
+@bp.post("/<int:reservation_id>/cancel")
+@login_required
+def cancel(reservation_id: int):
+    form = ActionForm()
+    if not form.validate_on_submit():
+        flash(_("The form expired. Please try again."), "error")
+        return redirect(url_for("reservations.show", reservation_id=reservation_id))
+    try:
+        services.cancel(current_user, reservation_id)
+    except DomainError as err:
+        if err.status == 404:
+            raise
+        flash(err.message, "error")
+    else:
+        flash(_("Your booking is cancelled."), "success")
+    return redirect(url_for("reservations.show", reservation_id=reservation_id))
+
+
+@bp.get("/notifications")
+@login_required
+def notifications():
+    items = services.notifications_for(current_user)
+    return render_template("reservations/notifications.html", items=items, form=ActionForm(),
+                           unread=sum(1 for n in items if n.read_at is None))
+
+
+@bp.post("/notifications/read")
+@login_required
+def mark_read():
+    form = ActionForm()
+    if form.validate_on_submit():
+        services.mark_notifications_read(current_user)
+    else:
+        flash(_("The form expired. Please try again."), "error")
+    return redirect(url_for("reservations.notifications"))

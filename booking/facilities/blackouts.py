@@ -1,0 +1,145 @@
+"""Blackouts: host staff close a facility for a while (maintenance, the host's own event).
+
+Creating one never cancels bookings by itself: it returns the bookings the period now
+overlaps, and the staff decide whether to cancel them (each with a notice to the worker).
+"""
+from datetime import datetime, timedelta
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from .. import timeutil
+from ..database import begin_write
+from ..errors import Conflict, Forbidden, Invalid, NotFound
+from ..extensions import db
+from .models import Blackout, Facility, Venue
+from .services import managed_host_ids
+
+MAX_REASON = 255
+MAX_LENGTH = timedelta(days=366)
+# Bookings a blackout can still take away: not yet decided or confirmed, not yet checked in.
+AFFECTABLE = ("pending", "confirmed")
+
+
+def managed_facilities(staff) -> list[Facility]:
+    """Every facility of the hosts the staff member works for (inactive ones too)."""
+    hosts = managed_host_ids(staff)
+    if not hosts:
+        raise Forbidden()
+    return list(db.session.scalars(select(Facility).join(Venue).where(Venue.host_id.in_(hosts))
+                                   .order_by(Venue.id, Facility.id)))
+
+
+def managed_facility(staff, facility_id: int) -> Facility:
+    facility = db.session.get(Facility, facility_id)
+    if facility is None or facility.venue.host_id not in managed_host_ids(staff):
+        raise NotFound()
+    return facility
+
+
+def _managed_blackout(staff, blackout_id: int) -> tuple[Facility, Blackout]:
+    blackout = db.session.get(Blackout, blackout_id)
+    if blackout is None:
+        raise NotFound()
+    return managed_facility(staff, blackout.facility_id), blackout
+
+
+def upcoming(staff, facility_id: int, now: datetime | None = None) -> tuple[Facility, list[Blackout]]:
+    """The facility and its blackouts that have not ended yet, soonest first."""
+    now = now or timeutil.utcnow()
+    facility = managed_facility(staff, facility_id)
+    rows = list(db.session.scalars(select(Blackout).where(
+        Blackout.facility_id == facility.id, Blackout.ends_at > now)
+        .order_by(Blackout.starts_at, Blackout.id)))
+    return facility, rows
+
+
+def _affected(facility_id: int, starts_at: datetime, ends_at: datetime) -> list:
+    from ..reservations.models import Reservation
+    return list(db.session.scalars(select(Reservation).where(
+        Reservation.facility_id == facility_id, Reservation.status.in_(AFFECTABLE),
+        Reservation.start_at < ends_at, Reservation.end_at > starts_at)
+        .order_by(Reservation.start_at, Reservation.id)))
+
+
+def affected(staff, blackout_id: int) -> tuple[Facility, Blackout, list]:
+    """A blackout, its facility, and the bookings it overlaps that still hold their place."""
+    facility, blackout = _managed_blackout(staff, blackout_id)
+    return facility, blackout, _affected(blackout.facility_id, blackout.starts_at, blackout.ends_at)
+
+
+def _clean_reason(reason) -> str:
+    if not isinstance(reason, str) or not reason.strip():
+        raise Invalid(_l("Please give a reason (the workers affected will see it)."),
+                      code="reason_required", field="reason")
+    reason = reason.strip()
+    if len(reason) > MAX_REASON:
+        raise Invalid(_l("The reason is too long (at most 255 characters)."), code="invalid_reason",
+                      field="reason")
+    return reason
+
+
+def create_blackout(staff, facility_id: int, starts_at: datetime, ends_at: datetime, reason,
+                    now: datetime | None = None) -> tuple[Blackout, list]:
+    """Close a facility from starts_at to ends_at (naive values are venue-local).
+
+    Returns the blackout and the pending/confirmed bookings it overlaps; they are left as
+    they are, for the staff to cancel with a notice (cancel_affected).
+    """
+    now = now or timeutil.utcnow()
+    reason = _clean_reason(reason)
+    begin_write()
+    try:
+        facility = managed_facility(staff, facility_id)
+        tz = facility.venue.timezone
+        starts_at, ends_at = timeutil.as_utc(starts_at, tz), timeutil.as_utc(ends_at, tz)
+        if ends_at <= starts_at:
+            raise Invalid(_l("The end must be after the start."), code="invalid_period", field="ends")
+        if ends_at - starts_at > MAX_LENGTH:
+            raise Invalid(_l("A blackout lasts at most a year."), code="invalid_period", field="ends")
+        if ends_at <= now:
+            raise Invalid(_l("That period is already over."), code="invalid_period", field="day")
+        blackout = Blackout(facility_id=facility.id, starts_at=starts_at, ends_at=ends_at,
+                            reason=reason, created_by_id=staff.id, created_at=now)
+        db.session.add(blackout)
+        db.session.flush()
+        hit = _affected(facility.id, starts_at, ends_at)
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
+    return blackout, hit
+
+
+def delete_blackout(staff, blackout_id: int) -> Facility:
+    """Reopen the period; bookings cancelled because of it stay cancelled."""
+    begin_write()
+    try:
+        facility, blackout = _managed_blackout(staff, blackout_id)
+        db.session.delete(blackout)
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
+    return facility
+
+
+def cancel_affected(staff, blackout_id: int, reason=None,
+                    now: datetime | None = None) -> dict[int, str | None]:
+    """Cancel every booking the blackout overlaps, each with a notice to its worker.
+
+    The reason defaults to the blackout's. Each cancellation is its own use case
+    (reservations.services.host_cancel); returns {reservation id: None (done) or error code}.
+    """
+    from ..reservations import services as reservations
+    _, blackout, bookings = affected(staff, blackout_id)
+    reason = _clean_reason(reason if isinstance(reason, str) and reason.strip() else blackout.reason)
+    ids = [r.id for r in bookings]
+    out = {}
+    for rid in ids:
+        try:
+            reservations.host_cancel(staff, rid, reason, now)
+            out[rid] = None
+        except (Conflict, NotFound, Forbidden, Invalid) as err:
+            out[rid] = err.code
+    return out

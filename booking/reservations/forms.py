@@ -1,0 +1,32 @@
+"""Worker booking forms (Flask-WTF: CSRF on every one). Business checks stay in services.py."""
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, StringField
+from wtforms.validators import ValidationError
+
+
+def whole_number(text, max_digits: int) -> bool:
+    """ASCII digits only: str.isdigit() also accepts "²", which int() refuses."""
+    return bool(text) and len(text) <= max_digits and text.isascii() and text.isdigit()
+
+
+class BookingForm(FlaskForm):
+    facility_id = HiddenField()
+    start = HiddenField()
+    # Text, not IntegerField: its own error message is English-only. The range (1..capacity)
+    # is the service's rule, so it is checked there.
+    party_size = StringField(_l("How many people"), default="1",
+                             render_kw={"inputmode": "numeric", "autocomplete": "off"})
+
+    def validate_party_size(self, field):
+        text = (field.data or "").strip()
+        if not whole_number(text, 4):
+            raise ValidationError(_l("The party size must be a whole number."))
+
+    def party(self) -> int:
+        text = (self.party_size.data or "1").strip()
+        return int(text) if whole_number(text, 4) else 1
+
+
+class ActionForm(FlaskForm):
+    """An empty form: carries the CSRF token for a button (cancel, mark as read)."""
