@@ -7,7 +7,7 @@ from flask_babel import get_locale, lazy_gettext as _l
 from flask_login import current_user
 
 from . import timeutil
-from .navigation import nav_items
+from .navigation import home_links, nav_items
 
 
 def local_time(instant, tz: str, fmt: str = "%Y-%m-%d %H:%M") -> str:
@@ -135,6 +135,7 @@ def register(app) -> None:
         locale = "zh_CN" if get_locale().language == "zh" else "en"
         return {
             "nav_items": nav_items(current_user),
+            "home_links": home_links,
             "current_locale": locale,
             "html_lang": "zh-CN" if locale == "zh_CN" else locale,
             "current_path": request.full_path.rstrip("?"),

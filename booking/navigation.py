@@ -1,8 +1,10 @@
-"""What the bottom navigation offers each person: asked by the template, decided here."""
+"""What the navigation offers each person: asked by the templates, decided here."""
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 
 def nav_items(user) -> list[dict]:
+    """The bottom navigation (at most 5 entries), by role."""
     if not user.is_authenticated:
         return []
     items = []
@@ -16,7 +18,37 @@ def nav_items(user) -> list[dict]:
             {"endpoint": "staff.pending", "label": _l("Approvals"), "icon": "check"},
             {"endpoint": "staff.today", "label": _l("Today"), "icon": "calendar"},
         ]
-    if user.has_role("enterprise_admin"):
+    if user.has_role("enterprise_admin") and len(items) < 4:
         items.append({"endpoint": "accounts.join_requests", "label": _l("Members"), "icon": "users"})
     items.append({"endpoint": "main.home", "label": _l("Me"), "icon": "home"})
     return items[:5]
+
+
+# The "Me" page lists these links, each for whoever `who` admits. Features add their lines here.
+# who: "worker", "staff" (host staff or admin), "host_admin", "enterprise_admin", "district_admin", "any"
+HOME_LINKS = [
+    {"endpoint": "reservations.notifications", "label": _l("Notifications"), "who": "worker"},
+    {"endpoint": "feeds.index", "label": _l("Calendar subscription"), "who": "any"},
+    {"endpoint": "accounts.join_requests", "label": _l("Join requests"), "who": "enterprise_admin"},
+    {"endpoint": "staff.pending", "label": _l("Approvals"), "who": "staff"},
+    {"endpoint": "staff.today", "label": _l("Today's schedule"), "who": "staff"},
+    # --- quotas and agreements (issue 4) ---
+    # --- check-in (issue 5) ---
+    # --- administration and reports (issue 7) ---
+]
+
+
+def _admits(user, who: str) -> bool:
+    return {
+        "any": True,
+        "worker": user.is_worker,
+        "staff": user.has_role("host_staff"),
+        "host_admin": user.has_role("host_admin"),
+        "enterprise_admin": user.has_role("enterprise_admin"),
+        "district_admin": user.has_role("district_admin"),
+    }[who]
+
+
+def home_links(user) -> list[dict]:
+    views = current_app.view_functions
+    return [link for link in HOME_LINKS if link["endpoint"] in views and _admits(user, link["who"])]
