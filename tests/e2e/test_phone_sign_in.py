@@ -16,7 +16,7 @@ def test_worker_signs_in_and_sees_home_in_chinese(phone, live_server):
     assert phone.locator("html").get_attribute("lang") == "zh-CN"
     assert "您好" in phone.locator("[data-testid=greeting]").inner_text()
     assert phone.locator("[data-testid=enterprise]").inner_text() == "宁波海顺模具有限公司"
-    assert phone.locator(".bottom-nav a").first.inner_text().strip() == "首页"
+    assert phone.locator(".bottom-nav a").first.inner_text().strip() == "预约"
     assert no_horizontal_scroll(phone)
 
 
