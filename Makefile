@@ -42,8 +42,9 @@ test: install-dev
 	$(PY) -m tests.tools.ensure_system
 	$(PY) -m pytest -q $(PYTEST_ARGS)
 
+# Load test on loopback (gunicorn + wrk, ~3 min): docs/benchmarks.md. `make bench BENCH_DB=postgresql`.
 bench: install-dev
-	$(PY) -m bench.run
+	$(PY) -m tests.bench.run
 
 clean:
 	rm -rf $(VENV) instance/booking.sqlite3*

@@ -51,15 +51,20 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from .accounts.views import bp as accounts_bp
+    from .admin.views import bp as admin_bp
     from .api import bp as api_bp
+    from .checkin.views import bp as checkin_bp
     from .extensions import csrf
     from .facilities.views import bp as facilities_bp
     from .feeds.views import bp as feeds_bp
+    from .quotas.views import bp as quotas_bp
+    from .reports.views import bp as reports_bp
     from .reservations.staff_views import bp as staff_bp
     from .reservations.views import bp as reservations_bp
     from .views import bp as main_bp
 
-    for blueprint in (main_bp, accounts_bp, facilities_bp, reservations_bp, staff_bp, feeds_bp):
+    for blueprint in (main_bp, accounts_bp, facilities_bp, reservations_bp, staff_bp, feeds_bp, quotas_bp, checkin_bp,
+                      admin_bp, reports_bp):
         app.register_blueprint(blueprint)
     csrf.exempt(api_bp)  # bearer tokens, never cookies: no CSRF surface
     app.register_blueprint(api_bp)

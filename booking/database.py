@@ -39,7 +39,7 @@ def begin_write() -> None:
     if session.in_transaction():
         if session.new or session.dirty or session.deleted:
             raise RuntimeError("begin_write() with unsaved changes in the session")
-        session.rollback()
+        session.commit()  # it only read; committing keeps the loaded objects usable
     session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
 
 
@@ -53,11 +53,57 @@ def lock_row(model, pk):
     return db.session.scalar(stmt)
 
 
-def insert_ignore(table, **values) -> None:
-    """INSERT that does nothing when the row's unique key already exists (both databases)."""
-    bind = db.session.get_bind()
-    if bind.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    db.session.execute(insert(table).values(**values).on_conflict_do_nothing())
+def fetch(statement, **params):
+    """Run a prebuilt Core statement on the session's connection (the hot paths' way: no ORM,
+    no statement building per call)."""
+    return db.session.connection().execute(statement, params)
+
+
+class GuardedCounter:
+    """A counter row (created on first use) that only grows while it stays within a limit.
+
+    add() is one statement, atomic on both databases:
+        INSERT ... ON CONFLICT (key) DO UPDATE SET n = n + :amount WHERE n + :amount <= :limit
+        RETURNING n
+    No row returned means the limit refused it. The statements are built once per dialect.
+    """
+
+    def __init__(self, table, key: tuple[str, ...], column: str):
+        self.table, self.key, self.column = table, key, column
+        self._statements: dict = {}
+
+    def _statement(self, dialect: str, limited: bool):
+        cached = self._statements.get((dialect, limited))
+        if cached is not None:
+            return cached
+        if dialect == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert
+        else:
+            from sqlalchemy.dialects.sqlite import insert
+        from sqlalchemy import bindparam
+        col = self.table.c[self.column]
+        amount = bindparam("amount")
+        stmt = insert(self.table).values({**{k: bindparam(k) for k in self.key}, self.column: amount})
+        stmt = stmt.on_conflict_do_update(
+            index_elements=list(self.key), set_={self.column: col + amount},
+            where=(col + amount <= bindparam("limit")) if limited else None).returning(col)
+        self._statements[(dialect, limited)] = stmt
+        return stmt
+
+    def add(self, amount: int, limit: int | None, **key) -> bool:
+        if limit is not None and amount > limit:
+            return False
+        stmt = self._statement(db.session.get_bind().dialect.name, limit is not None)
+        params = {**key, "amount": amount}
+        if limit is not None:
+            params["limit"] = limit
+        # RETURNING says whether a row was written (rowcount is unreliable for upserts on psycopg).
+        return db.session.connection().execute(stmt, params).first() is not None
+
+
+def lock_user(user_id: int) -> None:
+    """Serialize one person's write use cases (PostgreSQL: row lock; SQLite: IMMEDIATE already does)."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        from .accounts.models import User
+        from sqlalchemy import select
+        db.session.execute(select(User.id).where(User.id == user_id).with_for_update())

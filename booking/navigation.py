@@ -33,8 +33,18 @@ HOME_LINKS = [
     {"endpoint": "staff.pending", "label": _l("Approvals"), "who": "staff"},
     {"endpoint": "staff.today", "label": _l("Today's schedule"), "who": "staff"},
     # --- quotas and agreements (issue 4) ---
+    {"endpoint": "quotas.me", "label": _l("My quota"), "who": "worker"},
+    {"endpoint": "quotas.enterprise_usage", "label": _l("Quota use"), "who": "enterprise_admin"},
+    {"endpoint": "quotas.agreement_list", "label": _l("Sharing agreements"), "who": "host_admin"},
+    {"endpoint": "quotas.host_usage", "label": _l("Use per enterprise"), "who": "host_admin"},
     # --- check-in (issue 5) ---
+    {"endpoint": "checkin.scan_page", "label": _l("Scan codes at the door"), "who": "staff"},
     # --- administration and reports (issue 7) ---
+    {"endpoint": "reports.host", "label": _l("Usage reports"), "who": "host_admin"},
+    {"endpoint": "reports.district", "label": _l("District report"), "who": "district_admin"},
+    {"endpoint": "admin.index", "label": _l("Venues and facilities"), "who": "host_admin"},
+    {"endpoint": "admin.district.organizations", "label": _l("Organizations"), "who": "district_admin"},
+    {"endpoint": "admin.audit_log", "label": _l("Audit log"), "who": "host_admin"},
 ]
 
 

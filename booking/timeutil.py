@@ -41,6 +41,18 @@ def local_to_utc(day: date, minute_of_day: int, tz: str) -> datetime:
     return wall.replace(tzinfo=zone(tz)).astimezone(UTC)
 
 
+def day_converter(day: date, tz: str):
+    """f(minute_of_day) -> UTC instant, for many minutes of one local day.
+
+    On a day without a UTC offset change (nearly all), it is plain arithmetic from local
+    midnight; on a DST day every minute goes through local_to_utc.
+    """
+    start, end = local_to_utc(day, 0, tz), local_to_utc(day + timedelta(days=1), 0, tz)
+    if end - start != timedelta(days=1):
+        return lambda minute: local_to_utc(day, minute, tz)
+    return lambda minute: start + timedelta(minutes=minute)
+
+
 def local_day_bounds(day: date, tz: str) -> tuple[datetime, datetime]:
     """[start, end) of a local calendar day, in UTC."""
     return local_to_utc(day, 0, tz), local_to_utc(day + timedelta(days=1), 0, tz)

@@ -19,6 +19,7 @@ def isolated(fn, *args, **kwargs):
     response = contextvars.Context().run(fn, *args, **kwargs)
     if has_app_context():
         db.session.rollback()
+        db.session.expire_all()  # objects stay loaded after a commit: reload what the request changed
     return response
 
 

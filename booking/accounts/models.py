@@ -8,11 +8,29 @@ from ..extensions import db
 from ..timeutil import utcnow
 
 STATUSES = ("pending", "active", "rejected", "disabled")
-# A host admin is also staff: roles() expands it, so nobody has to hold both grants.
 ROLES = ("district_admin", "host_admin", "host_staff", "enterprise_admin")
 
 
-class User(UserMixin, db.Model):
+class RoleChecks:
+    """Role questions, for the signed-in User and for an API request's Principal alike.
+
+    A host admin is also staff: org_ids("host_staff") includes it, so nobody holds both grants.
+    """
+
+    def org_ids(self, role: str) -> set[int]:
+        """Organizations where this person holds `role`."""
+        wanted = {role, "host_admin"} if role == "host_staff" else {role}
+        return {g.organization_id for g in self.grants if g.role in wanted}
+
+    def has_role(self, role: str) -> bool:
+        return bool(self.org_ids(role))
+
+    @property
+    def is_worker(self) -> bool:
+        return self.enterprise_id is not None and self.status == "active"
+
+
+class User(RoleChecks, UserMixin, db.Model):
     __tablename__ = "users"
     __table_args__ = (
         CheckConstraint("status IN ('pending','active','rejected','disabled')", name="status"),
@@ -38,17 +56,6 @@ class User(UserMixin, db.Model):
     def is_active(self) -> bool:  # Flask-Login: only active accounts may sign in
         return self.status == "active"
 
-    def org_ids(self, role: str) -> set[int]:
-        """Organizations where this user holds `role` (host_admin counts as host_staff)."""
-        wanted = {role, "host_admin"} if role == "host_staff" else {role}
-        return {g.organization_id for g in self.grants if g.role in wanted}
-
-    def has_role(self, role: str) -> bool:
-        return bool(self.org_ids(role))
-
-    @property
-    def is_worker(self) -> bool:
-        return self.enterprise_id is not None and self.status == "active"
 
 
 class RoleGrant(db.Model):

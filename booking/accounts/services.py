@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from ..audit import services as audit
 from ..database import begin_write
 from ..errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
 from ..extensions import db
@@ -138,6 +139,8 @@ def decide_join(admin: User, user_id: int, approve: bool) -> User:
         raise Conflict(_l("This request was already decided."), code="already_decided")
     user.status = "active" if approve else "rejected"
     user.decided_at = utcnow()
+    audit.record(admin, "member.approve" if approve else "member.reject", "user", user.id,
+                 enterprise_id=user.enterprise_id, before={"status": "pending"}, after={"status": user.status})
     db.session.commit()
     return user
 
@@ -170,16 +173,12 @@ def issue_token(identifier: str, password: str) -> str:
     return token
 
 
-def user_for_token(token: str) -> User | None:
+def user_for_token(token: str):
+    """The Principal a bearer token speaks for, or None (unknown, revoked, expired, inactive)."""
     if not token or len(token) > 200:
         return None
-    row = db.session.execute(
-        select(User, ApiToken.expires_at).join(ApiToken, ApiToken.user_id == User.id)
-        .where(ApiToken.token_hash == _digest(token), ApiToken.revoked_at.is_(None))
-    ).first()
-    if row is None or row.expires_at <= utcnow() or row.User.status != "active":
-        return None
-    return row.User
+    from .principal import principal_for_digest
+    return principal_for_digest(_digest(token), utcnow())
 
 
 def revoke_token(token: str) -> bool:

@@ -2,6 +2,7 @@
 from flask import g, jsonify, request
 
 from ..errors import BadRequest
+from ..facilities.services import load_facility
 from ..reservations import services
 from ..reservations.models import STATUSES
 from . import bp
@@ -17,7 +18,7 @@ def create_reservation():
     facility_id = parse_id(data.get("facility_id"), "facility_id")
     start = parse_instant(data.get("start"))
     r = services.book(g.api_user, facility_id, start, data.get("party_size", 1))
-    return jsonify(reservation_json(r)), 201
+    return jsonify(reservation_json(r, load_facility(r.facility_id), g.api_user)), 201
 
 
 @bp.post("/reservations/series")

@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from .. import timeutil
+from ..audit import services as audit
 from ..database import begin_write
 from ..errors import Conflict, Forbidden, Invalid, NotFound
 from ..extensions import db
@@ -19,6 +20,7 @@ MAX_REASON = 255
 MAX_LENGTH = timedelta(days=366)
 # Bookings a blackout can still take away: not yet decided or confirmed, not yet checked in.
 AFFECTABLE = ("pending", "confirmed")
+BLACKOUT_FIELDS = ("starts_at", "ends_at", "reason")
 
 
 def managed_facilities(staff) -> list[Facility]:
@@ -103,6 +105,8 @@ def create_blackout(staff, facility_id: int, starts_at: datetime, ends_at: datet
                             reason=reason, created_by_id=staff.id, created_at=now)
         db.session.add(blackout)
         db.session.flush()
+        audit.record(staff, "blackout.create", "blackout", blackout.id, facility.venue.host_id,
+                     after={"facility_id": facility.id, **audit.snapshot(blackout, BLACKOUT_FIELDS)}, now=now)
         hit = _affected(facility.id, starts_at, ends_at)
         db.session.commit()
     except BaseException:
@@ -116,6 +120,8 @@ def delete_blackout(staff, blackout_id: int) -> Facility:
     begin_write()
     try:
         facility, blackout = _managed_blackout(staff, blackout_id)
+        audit.record(staff, "blackout.delete", "blackout", blackout.id, facility.venue.host_id,
+                     before={"facility_id": facility.id, **audit.snapshot(blackout, BLACKOUT_FIELDS)})
         db.session.delete(blackout)
         db.session.commit()
     except BaseException:

@@ -28,12 +28,15 @@ class SlotRules:
 
 def day_slots(rules: SlotRules, day: date) -> list[tuple[datetime, datetime]]:
     """The slots of a local calendar day, in order."""
+    periods = sorted(rules.hours.get(day.weekday(), ()))
+    if not periods:
+        return []
+    to_utc = timeutil.day_converter(day, rules.timezone)
     slots = []
-    for opens, closes in sorted(rules.hours.get(day.weekday(), ())):
+    for opens, closes in periods:
         minute = opens
         while minute + rules.slot_minutes <= closes:
-            slots.append((timeutil.local_to_utc(day, minute, rules.timezone),
-                          timeutil.local_to_utc(day, minute + rules.slot_minutes, rules.timezone)))
+            slots.append((to_utc(minute), to_utc(minute + rules.slot_minutes)))
             minute += rules.slot_minutes
     return slots
 
@@ -60,9 +63,17 @@ def latest_booking_at(rules: SlotRules, start: datetime) -> datetime:
 def window_problem(rules: SlotRules, start: datetime, now: datetime) -> str | None:
     """'outside_window' when the slot is not yet open for booking or too close (or past)."""
     day = timeutil.local_date(start, rules.timezone)
-    if now < window_opens_at(rules, day) or now > latest_booking_at(rules, start):
-        return OUTSIDE_WINDOW
-    return None
+    return day_window(rules, day)(start, now)
+
+
+def day_window(rules: SlotRules, day: date):
+    """A check for the slots of one day: f(start, now) -> 'outside_window' or None."""
+    opens = window_opens_at(rules, day)
+    notice = timedelta(minutes=rules.min_notice_minutes)
+
+    def problem(start: datetime, now: datetime) -> str | None:
+        return OUTSIDE_WINDOW if now < opens or now > start - notice else None
+    return problem
 
 
 def overlaps(a_start: datetime, a_end: datetime, b_start: datetime, b_end: datetime) -> bool:

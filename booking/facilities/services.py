@@ -1,18 +1,21 @@
 """Which facilities a person may see and book, and a facility's slots for a day."""
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import or_, select
+from sqlalchemy import bindparam, or_, select
 
 from .. import timeutil
+from ..database import fetch
 from ..errors import NotFound
 from ..extensions import db
-from ..quotas.services import agreement_for, shared_facility_ids
-from ..reservations.models import SlotLoad
-from . import rules
+from ..quotas.services import agreement_terms, shared_facility_ids
+from ..reservations.models import Reservation, SlotLoad
+from . import rules, snapshot
 from .models import Blackout, Facility, Venue
 
 
-def slot_rules(facility: Facility) -> rules.SlotRules:
+def slot_rules(facility) -> rules.SlotRules:
+    if getattr(facility, "rules", None) is not None:  # a FacilitySnapshot has them computed
+        return facility.rules
     hours: dict = {}
     for h in facility.hours:
         hours.setdefault(h.weekday, []).append((h.opens_minute, h.closes_minute))
@@ -20,6 +23,11 @@ def slot_rules(facility: Facility) -> rules.SlotRules:
                            hours=hours, window_days=facility.window_days,
                            window_opens_minute=facility.window_opens_minute,
                            min_notice_minutes=facility.min_notice_minutes)
+
+
+def load_facility(facility_id: int):
+    """A facility as the hot paths read it (FacilitySnapshot: one prebuilt query), or None."""
+    return snapshot.load(facility_id)
 
 
 def managed_host_ids(user) -> set[int]:
@@ -30,22 +38,26 @@ def manages(user, facility: Facility) -> bool:
     return facility.venue.host_id in managed_host_ids(user)
 
 
-def may_book(user, facility: Facility, day: date) -> bool:
-    return bool(user.is_worker and facility.active and agreement_for(
+def may_book(user, facility, day: date) -> bool:
+    return bool(user.is_worker and facility.active and agreement_terms(
         user.enterprise_id, facility.venue.host_id, facility.id, day))
 
 
 def get_visible(user, facility_id: int, day: date | None = None) -> Facility:
     """A facility the user may book or manages; anything else is not revealed (NotFound)."""
-    facility = db.session.get(Facility, facility_id)
+    return _visible(user, facility_id, day)[0]
+
+
+def _visible(user, facility_id: int, day: date | None) -> tuple[Facility, bool]:
+    """(facility, may the user book it on `day`), or NotFound outside the user's scope."""
+    facility = load_facility(facility_id)
     if facility is None:
         raise NotFound()
-    if manages(user, facility):
-        return facility
     day = day or timeutil.local_date(timeutil.utcnow(), facility.venue.timezone)
-    if not may_book(user, facility, day):
+    can_book = may_book(user, facility, day)
+    if not can_book and not manages(user, facility):
         raise NotFound()
-    return facility
+    return facility, can_book
 
 
 def visible_facilities(user, day: date, kind: str | None = None, host_id: int | None = None) -> list[Facility]:
@@ -71,16 +83,20 @@ def visible_facilities(user, day: date, kind: str | None = None, host_id: int | 
     return list(db.session.scalars(stmt.order_by(Venue.host_id, Venue.id, Facility.id)))
 
 
+_BLACKOUTS = select(Blackout.starts_at, Blackout.ends_at).where(
+    Blackout.facility_id == bindparam("facility_id"), Blackout.starts_at < bindparam("end"),
+    Blackout.ends_at > bindparam("start"))
+_HELD = select(SlotLoad.start_at, SlotLoad.held).where(
+    SlotLoad.facility_id == bindparam("facility_id"), SlotLoad.start_at >= bindparam("start"),
+    SlotLoad.start_at < bindparam("end"))
+
+
 def blackouts_between(facility_id: int, start: datetime, end: datetime) -> list[tuple[datetime, datetime]]:
-    return [(b.starts_at, b.ends_at) for b in db.session.execute(
-        select(Blackout.starts_at, Blackout.ends_at).where(
-            Blackout.facility_id == facility_id, Blackout.starts_at < end, Blackout.ends_at > start))]
+    return [tuple(b) for b in fetch(_BLACKOUTS, facility_id=facility_id, start=start, end=end)]
 
 
 def held_between(facility_id: int, start: datetime, end: datetime) -> dict[datetime, int]:
-    return {row.start_at: row.held for row in db.session.execute(
-        select(SlotLoad.start_at, SlotLoad.held).where(
-            SlotLoad.facility_id == facility_id, SlotLoad.start_at >= start, SlotLoad.start_at < end))}
+    return {row.start_at: row.held for row in fetch(_HELD, facility_id=facility_id, start=start, end=end)}
 
 
 def day_view(facility: Facility, day: date, now: datetime, can_book: bool) -> list[dict]:
@@ -91,7 +107,10 @@ def day_view(facility: Facility, day: date, now: datetime, can_book: bool) -> li
         return []
     first, last = slots[0][0], slots[-1][1]
     held = held_between(facility.id, first, last)
+    if _release_stale_slots(facility, slots, held, now):
+        held = held_between(facility.id, first, last)
     blackouts = blackouts_between(facility.id, first, last)
+    window = rules.day_window(sr, day)
     out = []
     for start, end in slots:
         remaining = max(facility.capacity - held.get(start, 0), 0)
@@ -100,7 +119,7 @@ def day_view(facility: Facility, day: date, now: datetime, can_book: bool) -> li
             reason = "closed"
         elif not facility.active:
             reason = "closed"
-        elif rules.window_problem(sr, start, now):
+        elif window(start, now):
             reason = "outside_window"
         elif remaining == 0:
             reason = "slot_full"
@@ -111,9 +130,26 @@ def day_view(facility: Facility, day: date, now: datetime, can_book: bool) -> li
     return out
 
 
+_UNCHECKED = select(Reservation.id).where(
+    Reservation.facility_id == bindparam("facility_id"), Reservation.start_at.in_(bindparam("starts", expanding=True)),
+    Reservation.status.in_(("confirmed", "pending"))).limit(1)
+
+
+def _release_stale_slots(facility, slots, held: dict, now: datetime) -> bool:
+    """A slot under way whose check-in window has closed gives back the places of those who did
+    not come, right when someone looks: a missing `release-no-shows` cron never leaves a dead slot.
+    Only reads unless there is something to release. True when places were released."""
+    after = timedelta(minutes=facility.checkin_after_minutes)
+    stale = [start for start, end in slots if held.get(start) and start + after < now < end]
+    if not stale or not fetch(_UNCHECKED, facility_id=facility.id, starts=stale).first():
+        return False
+    from ..reservations.services import release_no_shows
+    return sum(release_no_shows(now, facility_id=facility.id).values()) > 0
+
+
 def availability(user, facility_id: int, day: date, now: datetime) -> tuple[Facility, list[dict]]:
-    facility = get_visible(user, facility_id, day)
-    return facility, day_view(facility, day, now, may_book(user, facility, day))
+    facility, can_book = _visible(user, facility_id, day)
+    return facility, day_view(facility, day, now, can_book)
 
 
 def upcoming_days(tz: str, now: datetime, count: int) -> list[date]:

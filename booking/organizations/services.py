@@ -5,11 +5,14 @@ from ..extensions import db
 from .models import Organization
 
 
-def ancestor_ids(org_id: int, depth: int = 6) -> list[int]:
-    """The organization and the unions above it, nearest first."""
-    ids = []
-    current = org_id
-    while current is not None and len(ids) < depth and current not in ids:
-        ids.append(current)
-        current = db.session.scalar(select(Organization.parent_id).where(Organization.id == current))
-    return ids
+def ancestors_query(org_id: int):
+    """A SELECT of the organization's id and the ids of the unions above it (recursive CTE)."""
+    o = Organization.__table__
+    tree = select(o.c.id, o.c.parent_id).where(o.c.id == org_id).cte("ancestors", recursive=True)
+    tree = tree.union_all(select(o.c.id, o.c.parent_id).join(tree, o.c.id == tree.c.parent_id))
+    return select(tree.c.id)
+
+
+def ancestor_ids(org_id: int) -> list[int]:
+    """The organization and the unions above it (one query)."""
+    return list(db.session.scalars(ancestors_query(org_id)))

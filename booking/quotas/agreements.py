@@ -4,6 +4,7 @@ from datetime import date
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
 
+from ..audit import services as audit
 from ..database import begin_write
 from ..errors import Forbidden, Invalid, NotFound
 from ..extensions import db
@@ -12,6 +13,8 @@ from ..organizations.models import Organization
 from .models import SharingAgreement
 
 GROUP_KINDS = ("community_union", "joint_union")
+AUDITED = ("enterprise_id", "group_id", "all_facilities", "minutes_per_week", "bookings_per_worker",
+           "valid_from", "valid_until")
 
 
 def list_for(user) -> list[SharingAgreement]:
@@ -73,6 +76,8 @@ def create(admin, host_id: int, valid_from: date, enterprise_id: int | None = No
                                      minutes_per_week=minutes, bookings_per_worker=per_worker,
                                      valid_from=valid_from, valid_until=valid_until)
         db.session.add(agreement)
+        audit.record(admin, "agreement.create", "agreement", agreement, host_id, enterprise_id,
+                     after={**audit.snapshot(agreement, AUDITED), "facility_ids": [f.id for f in facilities]})
         db.session.commit()
     except BaseException:
         db.session.rollback()
@@ -91,6 +96,7 @@ def change(admin, agreement_id: int, hours=_UNSET, bookings_per_worker=_UNSET,
         a = db.session.get(SharingAgreement, agreement_id)
         if a is None or a.host_id not in admin.org_ids("host_admin"):
             raise NotFound()
+        before = audit.snapshot(a, AUDITED)
         minutes, per_worker = _limits(None if hours is _UNSET else hours,
                                       None if bookings_per_worker is _UNSET else bookings_per_worker)
         if hours is not _UNSET:
@@ -100,8 +106,74 @@ def change(admin, agreement_id: int, hours=_UNSET, bookings_per_worker=_UNSET,
         if valid_until is not _UNSET:
             _dates(a.valid_from, valid_until)
             a.valid_until = valid_until
+        audit.record(admin, "agreement.change", "agreement", a.id, a.host_id, a.enterprise_id,
+                     before, audit.snapshot(a, AUDITED))
         db.session.commit()
     except BaseException:
         db.session.rollback()
         raise
     return a
+
+
+# --- host admin and enterprise admin screens ------------------------------------------------
+
+def state(agreement: SharingAgreement, today: date) -> str:
+    """'future', 'ended' or 'in_force' on `today`."""
+    if agreement.valid_from > today:
+        return "future"
+    if agreement.valid_until is not None and agreement.valid_until < today:
+        return "ended"
+    return "in_force"
+
+
+def _host_ids(admin) -> set[int]:
+    hosts = admin.org_ids("host_admin")
+    if not hosts:
+        raise Forbidden(_l("This page is for the host's administrators."))
+    return hosts
+
+
+def admin_hosts(admin) -> list[Organization]:
+    return list(db.session.scalars(select(Organization).where(Organization.id.in_(_host_ids(admin)))
+                                   .order_by(Organization.id)))
+
+
+def host_agreements(admin) -> list[SharingAgreement]:
+    """Every agreement of the admin's hosts, newest first within each host."""
+    return list(db.session.scalars(select(SharingAgreement).where(
+        SharingAgreement.host_id.in_(_host_ids(admin)))
+        .order_by(SharingAgreement.host_id, SharingAgreement.id.desc())))
+
+
+def get_for_host_admin(admin, agreement_id: int) -> SharingAgreement:
+    hosts = _host_ids(admin)
+    agreement = db.session.get(SharingAgreement, agreement_id)
+    if agreement is None or agreement.host_id not in hosts:
+        raise NotFound()
+    return agreement
+
+
+def host_facilities(admin) -> list[Facility]:
+    return list(db.session.scalars(select(Facility).join(Venue).where(Venue.host_id.in_(_host_ids(admin)))
+                                   .order_by(Venue.host_id, Venue.id, Facility.id)))
+
+
+def parties() -> tuple[list[Organization], list[Organization]]:
+    """(enterprises, community and joint unions) an agreement may be made with."""
+    rows = db.session.scalars(select(Organization).where(
+        Organization.kind.in_(("enterprise",) + GROUP_KINDS)).order_by(Organization.name)).all()
+    return [o for o in rows if o.kind == "enterprise"], [o for o in rows if o.kind in GROUP_KINDS]
+
+
+def for_enterprise_admin(admin) -> list[SharingAgreement]:
+    """Agreements covering the admin's enterprises: their own and their unions' (read-only)."""
+    from ..organizations.services import ancestor_ids
+    ents = admin.org_ids("enterprise_admin")
+    if not ents:
+        raise Forbidden()
+    groups = {g for e in ents for g in ancestor_ids(e)[1:]}
+    clause = SharingAgreement.enterprise_id.in_(ents)
+    if groups:
+        clause = or_(clause, SharingAgreement.group_id.in_(groups))
+    return list(db.session.scalars(select(SharingAgreement).where(clause)
+                                   .order_by(SharingAgreement.host_id, SharingAgreement.id.desc())))

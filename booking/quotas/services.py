@@ -6,13 +6,13 @@ changed by guarded UPDATEs, so two processes can never both take the last hour o
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, bindparam, func, or_, select, update
 
-from ..database import insert_ignore
+from ..database import GuardedCounter, fetch
 from ..errors import Conflict
 from ..extensions import db
-from ..organizations.services import ancestor_ids
-from .models import EnterpriseWeekUsage, SharingAgreement, WorkerWeekUsage, agreement_facilities
+from ..organizations.services import ancestors_query
+from .models import EnterpriseWeekUsage, SharingAgreement, Suspension, WorkerWeekUsage, agreement_facilities
 
 
 def _in_force(day: date):
@@ -21,9 +21,9 @@ def _in_force(day: date):
 
 
 def _covers_enterprise(enterprise_id: int):
-    groups = ancestor_ids(enterprise_id)[1:]
-    clause = SharingAgreement.enterprise_id == enterprise_id
-    return or_(clause, SharingAgreement.group_id.in_(groups)) if groups else clause
+    """The enterprise itself, or a union above it (evaluated inside the same query)."""
+    return or_(SharingAgreement.enterprise_id == enterprise_id,
+               SharingAgreement.group_id.in_(ancestors_query(enterprise_id)))
 
 
 def _covers_facility(facility_id: int):
@@ -32,14 +32,42 @@ def _covers_facility(facility_id: int):
                    agreement_facilities.c.facility_id == facility_id)))
 
 
+ENTERPRISE_MINUTES = GuardedCounter(EnterpriseWeekUsage.__table__, ("host_id", "enterprise_id", "week_start"),
+                                    "minutes_used")
+WORKER_BOOKINGS = GuardedCounter(WorkerWeekUsage.__table__, ("host_id", "user_id", "week_start"), "bookings")
+_sa, _af = SharingAgreement.__table__, agreement_facilities
+_SUSPENSION = (
+    select(Suspension.id, Suspension.ends_at)
+    .where(Suspension.user_id == bindparam("user_id"), Suspension.host_id == bindparam("host_id"),
+           Suspension.starts_at <= bindparam("now"), Suspension.ends_at > bindparam("now"))
+    .order_by(Suspension.ends_at.desc()).limit(1)
+)
+# The agreement in force for (enterprise, host, facility, day): one made with the enterprise
+# itself wins over a union-wide one, then the latest. Prebuilt: the booking path's hot query.
+_AGREEMENT = (
+    select(_sa.c.id, _sa.c.minutes_per_week, _sa.c.bookings_per_worker)
+    .where(_sa.c.host_id == bindparam("host_id"),
+           or_(_sa.c.enterprise_id == bindparam("enterprise_id"),
+               _sa.c.group_id.in_(ancestors_query(bindparam("enterprise_id")))),
+           or_(_sa.c.all_facilities.is_(True),
+               _sa.c.id.in_(select(_af.c.agreement_id).where(_af.c.facility_id == bindparam("facility_id")))),
+           _sa.c.valid_from <= bindparam("day"),
+           or_(_sa.c.valid_until.is_(None), _sa.c.valid_until >= bindparam("day")))
+    .order_by(_sa.c.enterprise_id.is_(None), _sa.c.valid_from.desc(), _sa.c.id.desc())
+    .limit(1)
+)
+
+
+def agreement_terms(enterprise_id: int, host_id: int, facility_id: int, day: date):
+    """(id, minutes_per_week, bookings_per_worker) of the agreement in force, or None."""
+    return fetch(_AGREEMENT, enterprise_id=enterprise_id, host_id=host_id, facility_id=facility_id,
+                 day=day).first()
+
+
 def agreement_for(enterprise_id: int, host_id: int, facility_id: int, day: date) -> SharingAgreement | None:
-    """The agreement in force: one made with the enterprise itself wins over a union-wide one."""
-    rows = db.session.scalars(select(SharingAgreement).where(
-        SharingAgreement.host_id == host_id, _covers_enterprise(enterprise_id),
-        _covers_facility(facility_id), _in_force(day))).all()
-    if not rows:
-        return None
-    return sorted(rows, key=lambda a: (a.enterprise_id is None, -a.valid_from.toordinal(), -a.id))[0]
+    """The agreement in force, as an ORM object."""
+    terms = agreement_terms(enterprise_id, host_id, facility_id, day)
+    return db.session.get(SharingAgreement, terms.id) if terms else None
 
 
 def shared_facility_ids(enterprise_id: int, day: date) -> tuple[set[int], set[int]]:
@@ -56,31 +84,22 @@ def shared_facility_ids(enterprise_id: int, day: date) -> tuple[set[int], set[in
 
 def charge(agreement: SharingAgreement, host_id: int, enterprise_id: int, user_id: int,
            week: date, minutes: int) -> None:
-    """Take `minutes` of the enterprise's week and one of the worker's bookings, or refuse."""
-    insert_ignore(EnterpriseWeekUsage.__table__, host_id=host_id, enterprise_id=enterprise_id,
-                  week_start=week, minutes_used=0)
-    ent = EnterpriseWeekUsage.__table__.c
-    stmt = update(EnterpriseWeekUsage.__table__).where(
-        ent.host_id == host_id, ent.enterprise_id == enterprise_id, ent.week_start == week
-    ).values(minutes_used=ent.minutes_used + minutes)
-    if agreement.minutes_per_week is not None:
-        stmt = stmt.where(ent.minutes_used + minutes <= agreement.minutes_per_week)
-    if db.session.execute(stmt).rowcount != 1:
-        used = db.session.scalar(select(ent.minutes_used).where(
-            ent.host_id == host_id, ent.enterprise_id == enterprise_id, ent.week_start == week)) or 0
+    """Take `minutes` of the enterprise's week and one of the worker's bookings, or refuse.
+
+    Each counter changes in one guarded UPSERT: the row is created, or raised only while the
+    raise keeps it within the agreement's limit; no row changed means the limit is reached.
+    """
+    ent = EnterpriseWeekUsage.__table__
+    if not ENTERPRISE_MINUTES.add(minutes, agreement.minutes_per_week, host_id=host_id,
+                                  enterprise_id=enterprise_id, week_start=week):
+        used = db.session.scalar(select(ent.c.minutes_used).where(
+            ent.c.host_id == host_id, ent.c.enterprise_id == enterprise_id, ent.c.week_start == week)) or 0
         left = max(agreement.minutes_per_week - used, 0)
         raise Conflict(_l("Your enterprise has used its weekly hours at this host "
                           "(%(left)s minutes left this week)."), code="quota_exceeded",
                        left=left, minutes_left=left)
-
-    insert_ignore(WorkerWeekUsage.__table__, host_id=host_id, user_id=user_id, week_start=week, bookings=0)
-    wk = WorkerWeekUsage.__table__.c
-    stmt = update(WorkerWeekUsage.__table__).where(
-        wk.host_id == host_id, wk.user_id == user_id, wk.week_start == week
-    ).values(bookings=wk.bookings + 1)
-    if agreement.bookings_per_worker is not None:
-        stmt = stmt.where(wk.bookings + 1 <= agreement.bookings_per_worker)
-    if db.session.execute(stmt).rowcount != 1:
+    if not WORKER_BOOKINGS.add(1, agreement.bookings_per_worker, host_id=host_id, user_id=user_id,
+                               week_start=week):
         raise Conflict(_l("You already have %(cap)s bookings at this host this week, the most "
                           "your enterprise's agreement allows."), code="worker_limit",
                        cap=agreement.bookings_per_worker, bookings_left=0)
@@ -100,10 +119,8 @@ def refund(host_id: int, enterprise_id: int, user_id: int, week: date, minutes: 
 # --- suspensions (no-show policy) ----------------------------------------------------------
 
 def active_suspension(user_id: int, host_id: int, now):
-    from .models import Suspension
-    return db.session.scalar(select(Suspension).where(
-        Suspension.user_id == user_id, Suspension.host_id == host_id, Suspension.starts_at <= now,
-        Suspension.ends_at > now).order_by(Suspension.ends_at.desc()).limit(1))
+    """The worker's suspension at a host in force at `now` (a row with .ends_at), or None."""
+    return fetch(_SUSPENSION, user_id=user_id, host_id=host_id, now=now).first()
 
 
 def apply_no_show_policy(user_id: int, host_id: int, now) -> object | None:
@@ -158,6 +175,10 @@ def worker_usage(user_id: int, host_ids: list[int], week: date) -> dict[int, int
         c.user_id == user_id, c.week_start == week, c.host_id.in_(host_ids))).all())
 
 
+def _left(limit, used):
+    return None if limit is None else max(limit - used, 0)
+
+
 def my_quota(user, day: date, now) -> dict:
     """The worker's view: per host, the enterprise's hours and their own bookings this ISO week."""
     from ..errors import Forbidden
@@ -172,10 +193,13 @@ def my_quota(user, day: date, now) -> dict:
     out = []
     for a in sorted(agreements, key=lambda a: a.host_id):
         suspension = active_suspension(user.id, a.host_id, now)
+        minutes_used, my_bookings = used.get(a.host_id, 0), mine.get(a.host_id, 0)
         out.append({
             "host": a.host, "agreement": a,
-            "minutes_limit": a.minutes_per_week, "minutes_used": used.get(a.host_id, 0),
-            "bookings_per_worker": a.bookings_per_worker, "my_bookings": mine.get(a.host_id, 0),
+            "minutes_limit": a.minutes_per_week, "minutes_used": minutes_used,
+            "bookings_per_worker": a.bookings_per_worker, "my_bookings": my_bookings,
+            "minutes_left": _left(a.minutes_per_week, minutes_used),
+            "bookings_left": _left(a.bookings_per_worker, my_bookings),
             "suspended_until": suspension.ends_at if suspension else None,
         })
     return {"enterprise": user.enterprise, "week": iso_week_label(day), "week_start": week, "hosts": out}
@@ -185,6 +209,7 @@ def enterprise_report(admin, week: date) -> list[dict]:
     """Enterprise admin: use per host this week, and per worker."""
     from ..accounts.models import User
     from ..errors import Forbidden
+    from ..organizations.models import Organization
     from ..reservations.models import QUOTA_CONSUMING, Reservation
     orgs = admin.org_ids("enterprise_admin")
     if not orgs:
@@ -200,7 +225,7 @@ def enterprise_report(admin, week: date) -> list[dict]:
             .where(Reservation.enterprise_id == ent_id, Reservation.week_start == week,
                    Reservation.status.in_(QUOTA_CONSUMING))
             .group_by(User.display_name, Reservation.host_id).order_by(User.display_name)).all()
-        out.append({"enterprise_id": ent_id, "hosts": [
+        out.append({"enterprise_id": ent_id, "enterprise": db.session.get(Organization, ent_id), "hosts": [
             {"host": a.host, "minutes_limit": a.minutes_per_week, "minutes_used": used.get(a.host_id, 0),
              "bookings_per_worker": a.bookings_per_worker,
              "workers": [{"name": n, "bookings": c, "minutes": m} for n, h, c, m in per_worker if h == a.host_id]}
@@ -230,3 +255,91 @@ def host_report(staff, week: date) -> list[dict]:
 
 def agreement_for_host(enterprise_id: int, host_id: int, day: date) -> SharingAgreement | None:
     return next((a for a in agreements_of(enterprise_id, day) if a.host_id == host_id), None)
+
+
+def quota_at_host(user, host_id: int, day: date, now) -> dict | None:
+    """Before booking: the worker's and their enterprise's figures at one host, in the week of `day`.
+
+    None for someone without a quota there (not a worker, or no agreement in force).
+    """
+    if not user.is_worker:
+        return None
+    q = my_quota(user, day, now)
+    host = next((h for h in q["hosts"] if h["host"].id == host_id), None)
+    if host is None:
+        return None
+    return {**host, "week": q["week"], "week_start": q["week_start"]}
+
+
+def enterprise_suspensions(admin, now) -> list[dict]:
+    """Enterprise admin: their workers suspended at any host right now, with the end."""
+    from ..accounts.models import User
+    from ..errors import Forbidden
+    from ..organizations.models import Organization
+    from .models import Suspension
+    ents = admin.org_ids("enterprise_admin")
+    if not ents:
+        raise Forbidden()
+    rows = db.session.execute(
+        select(Suspension, User, Organization).join(User, User.id == Suspension.user_id)
+        .join(Organization, Organization.id == Suspension.host_id)
+        .where(User.enterprise_id.in_(ents), Suspension.starts_at <= now, Suspension.ends_at > now)
+        .order_by(Suspension.ends_at, User.display_name)).all()
+    return [{"user": u, "host": h, "ends_at": s.ends_at, "no_shows": s.no_shows} for s, u, h in rows]
+
+
+# --- no-show policy (host admin) ---------------------------------------------------------
+
+POLICY_BOUNDS = {"no_show_limit": (1, 20), "within_days": (1, 365), "suspend_days": (0, 365)}
+POLICY_DEFAULTS = {"no_show_limit": 3, "within_days": 30, "suspend_days": 14}
+
+
+def _policy_host(admin, host_id: int) -> None:
+    from ..errors import Forbidden, NotFound
+    hosts = admin.org_ids("host_admin")
+    if not hosts:
+        raise Forbidden()
+    if host_id not in hosts:
+        raise NotFound()
+
+
+def no_show_policy(admin, host_id: int) -> dict:
+    """The host's numbers, and whether it has a policy at all (none: no suspensions)."""
+    from .models import NoShowPolicy
+    _policy_host(admin, host_id)
+    policy = db.session.get(NoShowPolicy, host_id)
+    if policy is None:
+        return {**POLICY_DEFAULTS, "exists": False}
+    return {"no_show_limit": policy.no_show_limit, "within_days": policy.within_days,
+            "suspend_days": policy.suspend_days, "exists": True}
+
+
+def set_no_show_policy(admin, host_id: int, no_show_limit, within_days, suspend_days):
+    """`no_show_limit` no-shows within `within_days` days suspend for `suspend_days` (0: never)."""
+    from ..database import begin_write
+    from ..errors import Invalid
+    from .models import NoShowPolicy
+    _policy_host(admin, host_id)
+    values = {"no_show_limit": no_show_limit, "within_days": within_days, "suspend_days": suspend_days}
+    messages = {
+        "no_show_limit": _l("The number of no-shows must be a whole number from 1 to 20."),
+        "within_days": _l("The period must be a whole number of days from 1 to 365."),
+        "suspend_days": _l("The suspension must be a whole number of days from 0 to 365."),
+    }
+    for name, value in values.items():
+        low, high = POLICY_BOUNDS[name]
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            raise Invalid(messages[name], code="invalid_policy", field=name)
+    begin_write()
+    try:
+        policy = db.session.get(NoShowPolicy, host_id)
+        if policy is None:
+            policy = NoShowPolicy(host_id=host_id)
+            db.session.add(policy)
+        for name, value in values.items():
+            setattr(policy, name, value)
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
+    return policy

@@ -1,25 +1,28 @@
 """Reservation use cases: book, cancel, approve, reject, host-cancel, list, recurring series.
 
 Each runs in one write transaction begun by begin_write(), and the database keeps the
-invariants: the per-slot counter is raised only by a guarded UPDATE (never past capacity),
+invariants: the per-slot counter is raised only by a guarded UPSERT (never past capacity),
 the enterprise and worker counters likewise (quotas), and the worker's row is locked while
 their bookings are checked for overlap.
 """
 import secrets
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
+from sqlalchemy.orm import selectinload
 
 from .. import timeutil
 from ..accounts.models import User
-from ..database import begin_write, insert_ignore, lock_row
+from ..audit import services as audit
+from ..database import GuardedCounter, begin_write, fetch, lock_row, lock_user
 from ..errors import Conflict, Forbidden, Invalid, NotFound
 from ..extensions import db
 from ..facilities import rules
 from ..facilities.models import Facility, Venue
-from ..facilities.services import blackouts_between, get_visible, managed_host_ids, slot_rules
+from ..facilities.services import blackouts_between, get_visible, load_facility, managed_host_ids, slot_rules
 from ..quotas import services as quotas
 from .models import HOLDING, Notification, Reservation, SlotLoad
 
@@ -44,14 +47,17 @@ def _party_size(value, facility: Facility) -> int:
 # --- booking ------------------------------------------------------------------------------
 
 def book(user: User, facility_id: int, start: datetime, party_size=1, now: datetime | None = None) -> Reservation:
+    """Book one slot. Checks that no race can defeat are read first; the guarded part (overlap,
+    quotas, capacity) then runs in one short write transaction."""
     now = now or timeutil.utcnow()
     if not user.is_worker:
         raise Forbidden(_l("Only workers of an enterprise can book."), code="not_a_worker")
     if not current_app.config.get("BOOKING_GUARD", True):
         return _book_unguarded(user, facility_id, start, party_size, now)
+    plan = _plan_booking(user, facility_id, start, party_size, now)
     begin_write()
     try:
-        reservation = _book_in_transaction(user, facility_id, start, party_size, now)
+        reservation = _take(user, plan, now)
         db.session.commit()
     except BaseException:
         db.session.rollback()
@@ -76,52 +82,74 @@ def _check_slot(facility: Facility, start: datetime, now: datetime) -> tuple[dat
     return slot
 
 
-def _book_in_transaction(user, facility_id, start, party_size, now) -> Reservation:
-    facility = db.session.get(Facility, facility_id)
+_FACILITY_NOW = select(Facility.capacity, Facility.slot_minutes, Facility.active).where(
+    Facility.id == bindparam("facility_id"))
+_FACILITY_NOW_PG = _FACILITY_NOW.with_for_update(read=True)
+SLOT_PLACES = GuardedCounter(SlotLoad.__table__, ("facility_id", "start_at"), "held")
+_CLASH = select(Reservation.id).where(
+    Reservation.user_id == bindparam("user_id"), Reservation.status.in_(HOLDING),
+    Reservation.start_at < bindparam("end"), Reservation.end_at > bindparam("start")).limit(1)
+
+
+@dataclass(frozen=True)
+class _Plan:
+    facility: Facility
+    agreement: object
+    start: datetime
+    end: datetime
+    week: date
+    party: int
+    places: int
+
+
+def _plan_booking(user, facility_id, start, party_size, now) -> _Plan:
+    """Everything a booking needs to know, read before the write transaction."""
+    facility = load_facility(facility_id)
     if facility is None:
         raise NotFound()
-    start = timeutil.as_utc(start, facility.venue.timezone)
-    get_visible(user, facility_id, timeutil.local_date(start, facility.venue.timezone))  # scope
+    tz = facility.venue.timezone
+    start = timeutil.as_utc(start, tz)
+    day = timeutil.local_date(start, tz)
+    agreement = quotas.agreement_terms(user.enterprise_id, facility.venue.host_id, facility.id, day)
+    if agreement is None:
+        raise NotFound()  # not shared with the worker's enterprise: not revealed
     party = _party_size(party_size, facility)
     slot_start, slot_end = _check_slot(facility, start, now)
-    tz = facility.venue.timezone
-    day = timeutil.local_date(slot_start, tz)
-    agreement = quotas.agreement_for(user.enterprise_id, facility.venue.host_id, facility.id, day)
-    if agreement is None:
-        raise NotFound()
     suspension = quotas.active_suspension(user.id, facility.venue.host_id, now)
     if suspension:
         raise Conflict(_l("After several no-shows you cannot book here until %(until)s."), code="suspended",
                        until=timeutil.to_local(suspension.ends_at, tz).strftime("%Y-%m-%d %H:%M"))
+    return _Plan(facility, agreement, slot_start, slot_end, timeutil.week_start(day), party,
+                 rules.places_needed(facility.capacity, party))
 
-    # The worker's row lock serializes their own bookings: the overlap check below holds.
-    lock_row(User, user.id)
-    clash = db.session.scalar(select(Reservation.id).where(
-        Reservation.user_id == user.id, Reservation.status.in_(HOLDING),
-        Reservation.start_at < slot_end, Reservation.end_at > slot_start).limit(1))
-    if clash:
+
+def _take(user, plan: _Plan, now) -> Reservation:
+    """The guarded part, inside the write transaction: overlap, quotas, capacity, the row."""
+    facility = plan.facility
+    # The facility as it is now, locked against a concurrent settings change (PostgreSQL: FOR
+    # SHARE; SQLite: the IMMEDIATE transaction). If an admin changed it since we read it, the
+    # slot we checked may no longer exist: the caller tries again.
+    now_row = fetch(_FACILITY_NOW_PG if db.session.get_bind().dialect.name == "postgresql" else _FACILITY_NOW,
+                    facility_id=facility.id).first()
+    if now_row is None or tuple(now_row) != (facility.capacity, facility.slot_minutes, facility.active):
+        raise Conflict(_l("The facility's settings just changed. Please try again."), code="changed")
+    # One person's bookings are serialized, so the overlap check below holds.
+    lock_user(user.id)
+    if fetch(_CLASH, user_id=user.id, start=plan.start, end=plan.end).first():
         raise Conflict(_l("You already have a booking at that time."), code="overlap")
-
-    week = timeutil.week_start(day)
-    minutes = facility.slot_minutes
-    quotas.charge(agreement, facility.venue.host_id, user.enterprise_id, user.id, week, minutes)
-
-    places = rules.places_needed(facility.capacity, party)
-    insert_ignore(SlotLoad.__table__, facility_id=facility.id, start_at=slot_start, held=0)
-    c = SlotLoad.__table__.c
-    raised = db.session.execute(update(SlotLoad.__table__).where(
-        c.facility_id == facility.id, c.start_at == slot_start, c.held + places <= facility.capacity
-    ).values(held=c.held + places)).rowcount
-    if raised != 1:
-        left = db.session.scalar(select(c.held).where(c.facility_id == facility.id, c.start_at == slot_start))
+    quotas.charge(plan.agreement, facility.venue.host_id, user.enterprise_id, user.id, plan.week,
+                  facility.slot_minutes)
+    if not SLOT_PLACES.add(plan.places, facility.capacity, facility_id=facility.id, start_at=plan.start):
+        c = SlotLoad.__table__.c
+        held = db.session.scalar(select(c.held).where(c.facility_id == facility.id, c.start_at == plan.start))
         raise Conflict(_l("That slot is full."), code="slot_full",
-                       remaining=max(facility.capacity - (left or 0), 0))
-
+                       remaining=max(facility.capacity - (held or 0), 0))
     reservation = Reservation(
         facility_id=facility.id, host_id=facility.venue.host_id, user_id=user.id,
-        enterprise_id=user.enterprise_id, start_at=slot_start, end_at=slot_end, party_size=party,
-        places=places, status="pending" if facility.requires_approval else "confirmed",
-        week_start=week, quota_minutes=minutes, code=new_code(), created_at=now, updated_at=now)
+        enterprise_id=user.enterprise_id, start_at=plan.start, end_at=plan.end, party_size=plan.party,
+        places=plan.places, status="pending" if facility.requires_approval else "confirmed",
+        week_start=plan.week, quota_minutes=facility.slot_minutes, code=new_code(), created_at=now,
+        updated_at=now)
     db.session.add(reservation)
     db.session.flush()
     return reservation
@@ -292,6 +320,9 @@ def decide(staff: User, reservation_id: int, approve: bool, reason=None,
         db.session.add(Notification(user_id=r.user_id, reservation_id=r.id,
                                     kind="approved" if approve else "rejected", reason=r.reason,
                                     created_at=now))
+        audit.record(staff, "reservation.approve" if approve else "reservation.reject", "reservation", r.id,
+                     r.host_id, r.enterprise_id, {"status": "pending"}, {"status": r.status, "reason": r.reason},
+                     now=now)
         db.session.commit()
     except BaseException:
         db.session.rollback()
@@ -323,6 +354,8 @@ def host_cancel(staff: User, reservation_id: int, reason, now: datetime | None =
         r = _staff_reservation(staff, reservation_id)
         if r.status not in HOLDING or r.status == "checked_in":
             raise Conflict(_l("This booking can no longer be cancelled."), code="not_cancellable")
+        audit.record(staff, "reservation.host_cancel", "reservation", r.id, r.host_id, r.enterprise_id,
+                     {"status": r.status}, {"status": "cancelled", "reason": reason}, now=now)
         _release(r, refund_quota=True)
         r.status, r.reason, r.cancelled_at, r.cancelled_by_id, r.updated_at = \
             "cancelled", reason, now, staff.id, now
@@ -337,7 +370,7 @@ def host_cancel(staff: User, reservation_id: int, reason, now: datetime | None =
 
 # --- after the check-in window -------------------------------------------------------------
 
-def release_no_shows(now: datetime | None = None, limit: int = 1000) -> dict:
+def release_no_shows(now: datetime | None = None, limit: int = 1000, facility_id: int | None = None) -> dict:
     """Bookings whose check-in window has closed give their places back.
 
     Confirmed and not checked in → no_show (the quota stays used; the host's no-show policy may
@@ -348,11 +381,12 @@ def release_no_shows(now: datetime | None = None, limit: int = 1000) -> dict:
     begin_write()
     done = {"no_show": 0, "expired": 0}
     try:
-        candidates = db.session.execute(
-            select(Reservation.id, Reservation.status, Reservation.start_at, Facility.checkin_after_minutes)
-            .join(Facility, Facility.id == Reservation.facility_id)
-            .where(Reservation.status.in_(("confirmed", "pending")), Reservation.start_at < now)
-            .order_by(Reservation.start_at).limit(limit)).all()
+        query = (select(Reservation.id, Reservation.status, Reservation.start_at, Facility.checkin_after_minutes)
+                 .join(Facility, Facility.id == Reservation.facility_id)
+                 .where(Reservation.status.in_(("confirmed", "pending")), Reservation.start_at < now))
+        if facility_id is not None:
+            query = query.where(Reservation.facility_id == facility_id)
+        candidates = db.session.execute(query.order_by(Reservation.start_at).limit(limit)).all()
         for rid, status, start_at, after in candidates:
             if start_at + timedelta(minutes=after) >= now:
                 continue
@@ -379,13 +413,21 @@ def release_no_shows(now: datetime | None = None, limit: int = 1000) -> dict:
 
 # --- reading ------------------------------------------------------------------------------
 
+# Lists show each booking's facility, venue, host, worker and enterprise: load them with the
+# list (a few queries in all), never one by one.
+_FOR_DISPLAY = (
+    selectinload(Reservation.facility).joinedload(Facility.venue).joinedload(Venue.host),
+    selectinload(Reservation.user), selectinload(Reservation.enterprise),
+)
+
+
 def list_for(user: User, scope: str = "mine", status: str | None = None, upcoming: bool | None = None,
              now: datetime | None = None, limit: int = 50, before_id: int | None = None,
              facility_id: int | None = None, day_start: datetime | None = None,
              day_end: datetime | None = None) -> list[Reservation]:
     """The caller's own bookings, or (scope='host') those of the hosts they staff."""
     now = now or timeutil.utcnow()
-    stmt = select(Reservation)
+    stmt = select(Reservation).options(*_FOR_DISPLAY)
     if scope == "host":
         hosts = managed_host_ids(user)
         if not hosts:
@@ -414,7 +456,7 @@ def pending_queue(staff: User, limit: int = 200) -> list[Reservation]:
     hosts = managed_host_ids(staff)
     if not hosts:
         raise Forbidden()
-    return list(db.session.scalars(select(Reservation).where(
+    return list(db.session.scalars(select(Reservation).options(*_FOR_DISPLAY).where(
         Reservation.host_id.in_(hosts), Reservation.status == "pending")
         .order_by(Reservation.created_at, Reservation.id).limit(limit)))
 
@@ -430,15 +472,23 @@ def day_schedule(staff: User, day: date, facility_id: int | None = None) -> list
         facilities = [f for f in facilities if f.id == facility_id]
         if not facilities:
             raise NotFound()
-    out = []
-    for f in facilities:
-        start, end = timeutil.local_day_bounds(day, f.venue.timezone)
-        rows = list(db.session.scalars(select(Reservation).where(
-            Reservation.facility_id == f.id, Reservation.start_at >= start, Reservation.start_at < end,
-            Reservation.status.in_(("pending", "confirmed", "checked_in", "no_show")))
-            .order_by(Reservation.start_at, Reservation.id)))
-        out.append((f, rows))
-    return out
+    if not facilities:
+        return []
+    # One query for all of them: from the earliest local midnight to the latest (venues may
+    # differ in time zone), then each booking is kept only on its own venue's local day.
+    bounds = {f.id: timeutil.local_day_bounds(day, f.venue.timezone) for f in facilities}
+    rows = db.session.scalars(select(Reservation).options(*_FOR_DISPLAY).where(
+        Reservation.facility_id.in_(list(bounds)),
+        Reservation.start_at >= min(b[0] for b in bounds.values()),
+        Reservation.start_at < max(b[1] for b in bounds.values()),
+        Reservation.status.in_(("pending", "confirmed", "checked_in", "no_show")))
+        .order_by(Reservation.start_at, Reservation.id))
+    by_facility: dict[int, list[Reservation]] = {f.id: [] for f in facilities}
+    for r in rows:
+        start, end = bounds[r.facility_id]
+        if start <= r.start_at < end:
+            by_facility[r.facility_id].append(r)
+    return [(f, by_facility[f.id]) for f in facilities]
 
 
 def notifications_for(user: User, limit: int = 30) -> list[Notification]:

@@ -1,14 +1,16 @@
 """Worker pages: book a slot, my bookings, a booking's page, cancel, notifications."""
 from datetime import datetime, timedelta
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from .. import timeutil
+from ..checkin import services as checkin, views as checkin_views
 from ..errors import DomainError, Invalid
 from ..facilities import rules, services as facilities
 from ..filters import slot_reason_label
+from ..quotas.services import quota_at_host
 from . import services
 from .forms import ActionForm, BookingForm, whole_number as _whole_number
 
@@ -72,8 +74,13 @@ def _render_new(form: BookingForm, facility_id_text: str, start_text: str, error
     form.start.data = timeutil.isoformat_local(slot["start"], facility.venue.timezone)
     if error is None and not slot["bookable"] and status == 200:
         error = _("This slot cannot be booked: %(reason)s.", reason=slot_reason_label(slot["reason"]))
-    return render_template("reservations/new.html", form=form, facility=facility, slot=slot,
-                           tz=facility.venue.timezone, error=error), status
+    tz = facility.venue.timezone
+    slot_day = timeutil.local_date(slot["start"], tz)
+    quota = quota_at_host(current_user, facility.venue.host_id, slot_day, now)
+    return render_template("reservations/new.html", form=form, facility=facility, slot=slot, tz=tz,
+                           error=error, quota=quota,
+                           quota_this_week=timeutil.week_start(slot_day) == timeutil.week_start(
+                               timeutil.local_date(now, tz))), status
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -119,9 +126,13 @@ def show(reservation_id: int):
     r = services.get_for(current_user, reservation_id)
     now = timeutil.utcnow()
     cutoff = r.start_at - timedelta(minutes=r.facility.cancel_cutoff_minutes)
-    return render_template("reservations/show.html", r=r, tz=r.facility.venue.timezone,
-                           can_cancel=may_cancel(r, current_user, now), cancel_until=cutoff,
-                           form=ActionForm())
+    qr = checkin_views.qr_markup(checkin.token_for(r)) if r.status in checkin_views.CODE_STATUSES else None
+    response = make_response(render_template(
+        "reservations/show.html", r=r, tz=r.facility.venue.timezone, qr=qr,
+        can_cancel=may_cancel(r, current_user, now), cancel_until=cutoff, form=ActionForm()))
+    if qr is not None and r.user_id == current_user.id and r.end_at > now:
+        response.headers["X-Offline-Cache"] = "booking"  # the service worker keeps it for the door
+    return response
 
 
 @bp.post("/<int:reservation_id>/cancel")

@@ -181,3 +181,22 @@ def test_reports_are_scoped(world):
     with pytest.raises(Forbidden):
         quotas.host_report(world.staff, week)  # staff, not admin
     assert quotas.host_report(world.other_staff, week) == []
+
+
+def test_reading_availability_releases_a_no_show_without_cron(world):
+    from booking.facilities.services import availability
+    services.book(world.worker, world.court.id, w.SLOT, now=w.NOW)
+    during = w.SLOT + timedelta(minutes=20)  # check-in closed at +15 min; the slot runs to +60
+    _, slots = availability(world.worker2, world.court.id, w.SLOT.date(), during)
+    slot = next(s for s in slots if s["start"] == w.SLOT)
+    assert slot["remaining"] == 1
+    assert db.session.scalar(select(Reservation.status)) == "no_show"
+    assert integrity.check() == []
+
+
+def test_reading_availability_inside_the_check_in_window_changes_nothing(world):
+    from booking.facilities.services import availability
+    services.book(world.worker, world.court.id, w.SLOT, now=w.NOW)
+    _, slots = availability(world.worker2, world.court.id, w.SLOT.date(), w.SLOT + timedelta(minutes=10))
+    assert next(s for s in slots if s["start"] == w.SLOT)["remaining"] == 0
+    assert db.session.scalar(select(Reservation.status)) == "confirmed"

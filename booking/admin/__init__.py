@@ -1,0 +1,1 @@
+"""Administration: host admins run venues, facilities and staff; the district runs organizations."""

@@ -1,0 +1,1 @@
+"""Usage reports for hosts and the district federation: figures, SVG charts and CSV exports."""
