@@ -59,11 +59,12 @@ def register_blueprints(app: Flask) -> None:
     from .feeds.views import bp as feeds_bp
     from .quotas.views import bp as quotas_bp
     from .reports.views import bp as reports_bp
+    from .reservations.series_views import bp as series_bp
     from .reservations.staff_views import bp as staff_bp
     from .reservations.views import bp as reservations_bp
     from .views import bp as main_bp
 
-    for blueprint in (main_bp, accounts_bp, facilities_bp, reservations_bp, staff_bp, feeds_bp, quotas_bp, checkin_bp,
+    for blueprint in (main_bp, accounts_bp, facilities_bp, reservations_bp, series_bp, staff_bp, feeds_bp, quotas_bp, checkin_bp,
                       admin_bp, reports_bp):
         app.register_blueprint(blueprint)
     csrf.exempt(api_bp)  # bearer tokens, never cookies: no CSRF surface

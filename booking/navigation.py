@@ -30,6 +30,7 @@ HOME_LINKS = [
     {"endpoint": "reservations.notifications", "label": _l("Notifications"), "who": "worker"},
     {"endpoint": "feeds.index", "label": _l("Calendar subscription"), "who": "any"},
     {"endpoint": "accounts.join_requests", "label": _l("Join requests"), "who": "enterprise_admin"},
+    {"endpoint": "series.new", "label": _l("Team bookings every week"), "who": "enterprise_admin"},
     {"endpoint": "staff.pending", "label": _l("Approvals"), "who": "staff"},
     {"endpoint": "staff.today", "label": _l("Today's schedule"), "who": "staff"},
     # --- quotas and agreements (issue 4) ---
