@@ -3,7 +3,8 @@
  *
  * - Only GET is ever cached; POSTs pass straight through.
  * - A page is kept only when the server marks it with "X-Offline-Cache" (the owner's upcoming
- *   booking, the scanner), plus the worker's own list of upcoming bookings, and never a redirect.
+ *   booking, whose QR code is inline; the scanner), plus the worker's own list of upcoming
+ *   bookings, and never a redirect.
  * - Signing out, or opening the sign-in page, empties the page cache: the next person on this
  *   phone never sees the last one's bookings.
  * - Network first (so nothing goes stale while there is signal), the cache when the network
@@ -16,7 +17,6 @@ var SHELL_URLS = ["/static/css/app.css", "/static/img/icon.svg", "/static/css/sc
   "/static/js/vendor/jsQR.min.js"];
 var LIST = "/bookings/";
 var BOOKING = /^\/bookings\/\d+$/;
-var QR = /^\/bookings\/\d+\/qr\.svg$/;
 var PAGE_TIMEOUT = 4000;
 var STATIC_TIMEOUT = 2000;
 
@@ -30,11 +30,22 @@ self.addEventListener("activate", function (event) {
   event.waitUntil(caches.keys().then(function (names) {
     return Promise.all(names.filter(function (n) { return n !== SHELL && n !== PAGES; })
       .map(function (n) { return caches.delete(n); }));
-  }).then(function () { return self.clients.claim(); }));
+  }).then(function () { return self.clients.claim(); }).then(warmOpenPages));
 });
 
-// "clear" on sign-out; {warm: path} from a page this worker did not serve (the first visit,
-// before the worker was running): fetch it again so that it opens offline too.
+// The pages open at the first install were fetched before this worker ran: fetch them again.
+function warmOpenPages() {
+  return self.clients.matchAll({type: "window"}).then(function (list) {
+    return Promise.all(list.map(function (client) {
+      var url = new URL(client.url);
+      return url.origin === location.origin && keepable(url) ?
+        fetchAndStore(new Request(url.pathname, {credentials: "same-origin"})) : null;
+    }));
+  });
+}
+
+// "clear" on sign-out; {warm: path} from a page this worker does not control (it was loading
+// while the worker started): fetch it again so that it opens offline too.
 self.addEventListener("message", function (event) {
   if (event.data === "clear") return event.waitUntil(clearPages());
   var url = event.data && event.data.warm ? new URL(event.data.warm, location.origin) : null;
@@ -46,14 +57,13 @@ self.addEventListener("message", function (event) {
 function clearPages() { return caches.delete(PAGES); }
 
 function keepable(url) {
-  return url.search === "" && (BOOKING.test(url.pathname) || QR.test(url.pathname) ||
-    url.pathname === LIST || url.pathname === "/scan");
+  return url.search === "" && (BOOKING.test(url.pathname) || url.pathname === LIST || url.pathname === "/scan");
 }
 
 // A response worth keeping: a real page of this user, not a redirect to the sign-in page.
 function worthKeeping(url, response) {
   if (!response || !response.ok || response.redirected || response.type !== "basic") return false;
-  if (url.pathname === LIST || QR.test(url.pathname)) return true;
+  if (url.pathname === LIST) return true;
   return !!response.headers.get("X-Offline-Cache");
 }
 
