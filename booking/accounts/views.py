@@ -5,7 +5,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from ..errors import DomainError
+from ..errors import Conflict, DomainError
 from ..extensions import limiter
 from . import services
 from .forms import DecisionForm, LoginForm, RegisterForm
@@ -106,7 +106,7 @@ def decide(user_id: int, decision: str):
         return redirect(url_for("accounts.join_requests"))
     try:
         user = services.decide_join(current_user, user_id, decision == "approve")
-    except DomainError as err:
+    except Conflict as err:  # already decided: say so; not allowed / not found: 403 / 404 pages
         flash(err.message, "error")
     else:
         if user.status == "active":

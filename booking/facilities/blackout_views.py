@@ -54,6 +54,7 @@ def show(blackout_id: int):
 
 @bp.post("/blackouts/<int:blackout_id>/cancel-bookings")
 def cancel_bookings(blackout_id: int):
+    blackouts.affected(current_user, blackout_id)  # out of scope: 404 before anything else
     form = ReasonForm()
     if not form.validate_on_submit():
         for errors in form.errors.values():
@@ -78,6 +79,7 @@ def cancel_bookings(blackout_id: int):
 
 @bp.post("/blackouts/<int:blackout_id>/delete")
 def delete(blackout_id: int):
+    blackouts.affected(current_user, blackout_id)  # out of scope: 404 before anything else
     if not ActionForm().validate_on_submit():
         flash(_("The form expired. Please try again."), "error")
         return redirect(url_for("staff.blackouts.show", blackout_id=blackout_id))

@@ -125,7 +125,7 @@ def test_admin_cannot_approve_another_enterprises_worker(client, world, app):
     stranger = f.user("stranger", other, status="pending")
     client.login("boss")
     r = client.post_form(f"/members/requests/{stranger.id}/approve", {}, csrf_from="/members/requests")
-    assert r.status_code == 302
+    assert r.status_code == 404
     db.session.expire_all()
     assert db.session.get(User, stranger.id).status == "pending"
 
