@@ -1,4 +1,5 @@
 """Engine set-up and the transaction helper that every write use case starts with."""
+from flask import g
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
@@ -53,52 +54,54 @@ def lock_row(model, pk):
     return db.session.scalar(stmt)
 
 
+def connection():
+    """The session's current connection, remembered for the rest of the transaction.
+
+    Asking the session for it costs more than a simple query; a request that runs several
+    prebuilt statements asks once. A commit or rollback closes it, and the next call asks anew.
+    """
+    conn = g.get("_db_connection")
+    if conn is None or conn.closed or not conn.in_transaction():
+        conn = g._db_connection = db.session.connection()
+    return conn
+
+
 def fetch(statement, **params):
     """Run a prebuilt Core statement on the session's connection (the hot paths' way: no ORM,
     no statement building per call)."""
-    return db.session.connection().execute(statement, params)
+    return connection().execute(statement, params)
 
 
 class GuardedCounter:
     """A counter row (created on first use) that only grows while it stays within a limit.
 
-    add() is one statement, atomic on both databases:
+    add() is one statement, atomic on both databases (same SQL on SQLite and PostgreSQL):
         INSERT ... ON CONFLICT (key) DO UPDATE SET n = n + :amount WHERE n + :amount <= :limit
         RETURNING n
-    No row returned means the limit refused it. The statements are built once per dialect.
+    No row returned means the limit refused it. Written as text(): SQLAlchemy cannot cache the
+    compiled form of its ON CONFLICT construct, and this runs three times per booking.
     """
 
     def __init__(self, table, key: tuple[str, ...], column: str):
-        self.table, self.key, self.column = table, key, column
-        self._statements: dict = {}
-
-    def _statement(self, dialect: str, limited: bool):
-        cached = self._statements.get((dialect, limited))
-        if cached is not None:
-            return cached
-        if dialect == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert
-        else:
-            from sqlalchemy.dialects.sqlite import insert
-        from sqlalchemy import bindparam
-        col = self.table.c[self.column]
-        amount = bindparam("amount")
-        stmt = insert(self.table).values({**{k: bindparam(k) for k in self.key}, self.column: amount})
-        stmt = stmt.on_conflict_do_update(
-            index_elements=list(self.key), set_={self.column: col + amount},
-            where=(col + amount <= bindparam("limit")) if limited else None).returning(col)
-        self._statements[(dialect, limited)] = stmt
-        return stmt
+        from sqlalchemy import bindparam, text
+        self.key = key
+        name, cols = table.name, ", ".join(key)
+        binds = [bindparam(k, type_=table.c[k].type) for k in key]
+        base = (f"INSERT INTO {name} ({cols}, {column}) VALUES ({', '.join(':' + k for k in key)}, :amount) "
+                f"ON CONFLICT ({cols}) DO UPDATE SET {column} = {name}.{column} + :amount")
+        self._limited = text(base + f" WHERE {name}.{column} + :amount <= :limit RETURNING {column}") \
+            .bindparams(*binds)
+        self._unlimited = text(base + f" RETURNING {column}").bindparams(*binds)
 
     def add(self, amount: int, limit: int | None, **key) -> bool:
         if limit is not None and amount > limit:
             return False
-        stmt = self._statement(db.session.get_bind().dialect.name, limit is not None)
         params = {**key, "amount": amount}
         if limit is not None:
             params["limit"] = limit
+        stmt = self._limited if limit is not None else self._unlimited
         # RETURNING says whether a row was written (rowcount is unreliable for upserts on psycopg).
-        return db.session.connection().execute(stmt, params).first() is not None
+        return connection().execute(stmt, params).first() is not None
 
 
 def lock_user(user_id: int) -> None:

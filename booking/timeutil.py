@@ -53,6 +53,22 @@ def day_converter(day: date, tz: str):
     return lambda minute: start + timedelta(minutes=minute)
 
 
+def formatter(tz: str):
+    """f(instant) -> ISO 8601 with the venue's offset; remembers offsets it has seen (hot path:
+    every slot of an availability answer is formatted twice)."""
+    zone_ = zone(tz)
+    offsets: dict = {}
+
+    def iso(instant: datetime) -> str:
+        # Offsets change only on quarter hours (anywhere in the world): one lookup per quarter.
+        quarter = instant.replace(minute=instant.minute - instant.minute % 15, second=0, microsecond=0)
+        offset = offsets.get(quarter)
+        if offset is None:
+            offset = offsets[quarter] = quarter.astimezone(zone_).utcoffset()
+        return (instant + offset).replace(tzinfo=timezone(offset)).isoformat(timespec="seconds")
+    return iso
+
+
 def local_day_bounds(day: date, tz: str) -> tuple[datetime, datetime]:
     """[start, end) of a local calendar day, in UTC."""
     return local_to_utc(day, 0, tz), local_to_utc(day + timedelta(days=1), 0, tz)

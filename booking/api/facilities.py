@@ -9,7 +9,7 @@ from ..errors import BadRequest
 from . import bp
 from .common import token_required
 from .common_params import parse_date
-from .serialize import facility_json, slot_json
+from .serialize import facility_json, slots_json
 
 
 @bp.get("/facilities")
@@ -36,4 +36,4 @@ def availability(facility_id: int):
     facility, slots = services.availability(g.api_user, facility_id, day, timeutil.utcnow())
     tz = facility.venue.timezone
     return jsonify({"facility_id": facility.id, "date": day.isoformat(), "timezone": tz,
-                    "slots": [slot_json(s, tz) for s in slots]})
+                    "slots": slots_json(slots, tz)})

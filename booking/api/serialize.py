@@ -1,5 +1,5 @@
 """How objects look in JSON: times with the venue's offset, references as {id, name}."""
-from ..timeutil import isoformat_local
+from ..timeutil import formatter, isoformat_local
 
 
 def ref(obj) -> dict | None:
@@ -19,11 +19,15 @@ def facility_json(f) -> dict:
     }
 
 
-def slot_json(slot: dict, tz: str) -> dict:
-    out = {"start": isoformat_local(slot["start"], tz), "end": isoformat_local(slot["end"], tz),
-           "capacity": slot["capacity"], "remaining": slot["remaining"], "bookable": slot["bookable"]}
-    if slot["reason"]:
-        out["reason"] = slot["reason"]
+def slots_json(slots: list[dict], tz: str) -> list[dict]:
+    iso = formatter(tz)
+    out = []
+    for slot in slots:
+        item = {"start": iso(slot["start"]), "end": iso(slot["end"]), "capacity": slot["capacity"],
+                "remaining": slot["remaining"], "bookable": slot["bookable"]}
+        if slot["reason"]:
+            item["reason"] = slot["reason"]
+        out.append(item)
     return out
 
 

@@ -1,7 +1,7 @@
 """Which facilities a person may see and book, and a facility's slots for a day."""
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import bindparam, or_, select
+from sqlalchemy import bindparam, literal, or_, select, union_all
 
 from .. import timeutil
 from ..database import fetch
@@ -91,6 +91,28 @@ _HELD = select(SlotLoad.start_at, SlotLoad.held).where(
     SlotLoad.start_at < bindparam("end"))
 
 
+# One round trip for a day view: places held per slot, and the blackouts touching the day.
+_DAY_STATE = union_all(
+    select(literal("h").label("kind"), SlotLoad.start_at.label("a"), SlotLoad.start_at.label("b"),
+           SlotLoad.held.label("n")).where(
+        SlotLoad.facility_id == bindparam("facility_id"), SlotLoad.start_at >= bindparam("start"),
+        SlotLoad.start_at < bindparam("end")),
+    select(literal("b"), Blackout.starts_at, Blackout.ends_at, literal(0)).where(
+        Blackout.facility_id == bindparam("facility_id"), Blackout.starts_at < bindparam("end"),
+        Blackout.ends_at > bindparam("start")),
+)
+
+
+def _day_state(facility_id: int, start: datetime, end: datetime):
+    held, blackouts = {}, []
+    for kind, a, b, n in fetch(_DAY_STATE, facility_id=facility_id, start=start, end=end):
+        if kind == "h":
+            held[a] = n
+        else:
+            blackouts.append((a, b))
+    return held, blackouts
+
+
 def blackouts_between(facility_id: int, start: datetime, end: datetime) -> list[tuple[datetime, datetime]]:
     return [tuple(b) for b in fetch(_BLACKOUTS, facility_id=facility_id, start=start, end=end)]
 
@@ -106,10 +128,9 @@ def day_view(facility: Facility, day: date, now: datetime, can_book: bool) -> li
     if not slots:
         return []
     first, last = slots[0][0], slots[-1][1]
-    held = held_between(facility.id, first, last)
+    held, blackouts = _day_state(facility.id, first, last)
     if _release_stale_slots(facility, slots, held, now):
         held = held_between(facility.id, first, last)
-    blackouts = blackouts_between(facility.id, first, last)
     window = rules.day_window(sr, day)
     out = []
     for start, end in slots:

@@ -51,7 +51,7 @@ def heatmap(rows: list[tuple[str, list]], columns: list[str], label: str, closed
             body.append(f'<g>{_el("title", tip)}'
                         + _el("rect", x=f"{x + 1:.1f}", y=f"{y + 1:.1f}", width=f"{cell_w - 2:.1f}",
                               height=str(cell_h - 2), rx="3", fill=fill, data_share="" if share is None else f"{share:.4f}")
-                        + _el("text", closed_text if share is None else f"{round(share * 100)}",
+                        + _el("text", closed_text if share is None else (f"{round(share * 100)}" if share else ""),
                               x=f"{x + cell_w / 2:.1f}", y=f"{y + cell_h * .68:.1f}", text_anchor="middle",
                               class_="rp-cell" + (" rp-on-dark" if share is not None and share > .55 else ""))
                         + "</g>")
@@ -59,21 +59,21 @@ def heatmap(rows: list[tuple[str, list]], columns: list[str], label: str, closed
 
 
 def hbars(items: list[tuple[str, float, str]], label: str) -> Markup:
-    """Horizontal bars, each with its label above it: [(label, value, value as text)]."""
-    row_h, bar_h, value_w = 34, 12, 64
+    """Horizontal bars, each under a line with its label (left) and value (right): [(label, value, text)]."""
+    row_h, bar_h = 36, 12
     top = max((value for _, value, _ in items), default=0) or 1
     body = []
     for i, (name, value, text) in enumerate(items):
         y = i * row_h
-        short = name if len(name) <= 22 else name[:21] + "…"
-        width = max(2.0, (WIDTH - value_w) * value / top) if value else 0
+        short = name if len(name) <= 15 else name[:14] + "…"
+        width = max(2.0, WIDTH * value / top) if value else 0
         body.append(f'<g>{_el("title", f"{name}: {text}")}'
                     + _el("text", short, x="0", y=f"{y + 13}", class_="rp-label")
-                    + _el("rect", x="0", y=f"{y + 18}", width=f"{width:.1f}", height=str(bar_h), rx="3",
+                    + _el("text", text, x=str(WIDTH), y=f"{y + 13}", text_anchor="end", class_="rp-value")
+                    + _el("rect", x="0", y=f"{y + 19}", width=f"{width:.1f}", height=str(bar_h), rx="3",
                           fill=PALETTE[0], data_value=_fmt(value))
-                    + _el("text", text, x=f"{width + 6:.1f}", y=f"{y + 28}", class_="rp-value")
                     + "</g>")
-    return _svg(len(items) * row_h + 4, label, body, "bars")
+    return _svg(len(items) * row_h + 2, label, body, "bars")
 
 
 def trend(labels: list[str], total: tuple[str, list[float]], lines: list[tuple[str, list[float], str]],

@@ -259,9 +259,9 @@ def _offered(usage: dict, rules: dict, booked_starts: dict, period: Period, star
     the period, less blacked-out slots. A slot that was booked counts as offered even if the
     hours or blackouts changed since (today's opening hours stand for the whole period)."""
     blackouts = defaultdict(list)
-    for b in db.session.scalars(select(Blackout).where(Blackout.facility_id.in_(list(usage)),
-                                                       Blackout.starts_at < end, Blackout.ends_at > start)):
-        blackouts[b.facility_id].append(b)
+    for b in db.session.execute(select(Blackout.facility_id, Blackout.starts_at, Blackout.ends_at).where(
+            Blackout.facility_id.in_(list(usage)), Blackout.starts_at < end, Blackout.ends_at > start)):
+        blackouts[b.facility_id].append((b.starts_at, b.ends_at))
     days = [period.start + timedelta(days=i) for i in range(period.days)]
     for fac_id, fac in usage.items():
         rule = rules[fac_id]

@@ -84,19 +84,17 @@ def _host_id(hosts: list) -> int:
     return int(text)
 
 
-def _host_request():
-    """(hosts, report); Invalid or NotFound(unknown_host) for a bad request."""
-    hosts = services.report_hosts(current_user)
+def _host_report(hosts: list) -> services.HostReport:
+    """The report the query string asks for; Invalid or NotFound(unknown_host) for a bad request."""
     host_id = _host_id(hosts)
-    period = _period()
-    return hosts, services.host_report(current_user, host_id, period)
+    return services.host_report(current_user, host_id, _period())
 
 
 @bp.get("/host")
 def host():
     hosts = services.report_hosts(current_user)
     try:
-        _, report = _host_request()
+        report = _host_report(hosts)
     except Invalid as err:
         return _host_page(hosts, None, err.message, 400)
     except NotFound as err:
@@ -155,12 +153,12 @@ def _csv(filename: str, fallback: str, table) -> Response:
 
 @bp.get("/host.csv")
 def host_csv():
-    services.report_hosts(current_user)  # 403 before anything is parsed
+    hosts = services.report_hosts(current_user)  # 403 before anything is parsed
     table = request.args.get("table", "")
     if table not in HOST_TABLES:
         return _csv_error(_("Choose a table: %(tables)s.", tables=", ".join(HOST_TABLES)))
     try:
-        _, report = _host_request()
+        report = _host_report(hosts)
     except Invalid as err:
         return _csv_error(err.message)
     except NotFound as err:

@@ -16,7 +16,8 @@ Steps:
        a. services.district_report for last month (the whole district),
        b. GET /reports/district for last month (the page: queries, SVG chart, HTML),
        c. services.host_report for last month, the busiest host,
-       d. GET /reports/host for the same (heatmaps of 5 facilities, enterprise chart);
+       d. GET /reports/host for the same (heatmaps of 5 facilities, enterprise chart),
+       e. services.district_report for the 365 days up to the end of last month (for scale);
      and each report query's plan (EXPLAIN QUERY PLAN), to show it walks an index.
 
 No ANALYZE is run: the plans are what a fresh production database gets.
@@ -214,7 +215,14 @@ def main() -> int:
                 services.host_report(district, busiest, period)
                 db.session.rollback()
 
+            year = services.Period(last_last - timedelta(days=364), last_last, TZ)
+
+            def district_year():
+                services.district_report(district, year)
+                db.session.rollback()
+
             results["district_service"] = timed(district_service, RUNS)
+            results["district_year"] = timed(district_year, RUNS)
             results["host_service"] = timed(host_service, RUNS)
             db.session.remove()
         client = app.test_client()
@@ -247,8 +255,9 @@ def main() -> int:
               f"file {built['size_mib']} MiB; period {period.start} to {period.end}")
         print(f"{'what':<42} {'cold ms':>8} {'median ms':>10} {'max ms':>8}")
         labels = {"district_service": "district report (service)", "district_page": "GET /reports/district (page)",
-                  "host_service": "host report, busiest host (service)", "host_page": "GET /reports/host (page)"}
-        for key in ("district_service", "district_page", "host_service", "host_page"):
+                  "host_service": "host report, busiest host (service)", "host_page": "GET /reports/host (page)",
+                  "district_year": "district report, 365 days (service)"}
+        for key in ("district_service", "district_page", "host_service", "host_page", "district_year"):
             r = results[key]
             print(f"{labels[key]:<42} {r['cold_ms']:>8} {r['median_ms']:>10} {r['max_ms']:>8}")
         print("\nquery plans:")

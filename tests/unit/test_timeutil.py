@@ -54,3 +54,13 @@ def test_zone_validation():
     assert t.is_valid_zone("Asia/Shanghai")
     assert not t.is_valid_zone("Mars/Olympus")
     assert not t.is_valid_zone("../../etc/passwd")
+
+
+@pytest.mark.parametrize("tz", ["Asia/Shanghai", "America/New_York", "Australia/Lord_Howe", "Asia/Kathmandu"])
+def test_formatter_agrees_with_isoformat_local_across_dst(tz):
+    from datetime import timedelta
+    iso = t.formatter(tz)
+    instant = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    for _ in range(365 * 24 * 4 // 7):  # every 7 quarter hours through the year, both DST changes
+        assert iso(instant) == t.isoformat_local(instant, tz)
+        instant += timedelta(minutes=105)
