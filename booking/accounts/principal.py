@@ -9,6 +9,7 @@ from datetime import datetime
 
 from sqlalchemy import bindparam, select
 
+from ..cache import cached
 from ..database import fetch
 from ..organizations.models import Organization
 from .models import ApiToken, RoleChecks, RoleGrant, User
@@ -56,14 +57,19 @@ TOKEN_USER = (
 
 
 def principal_for_digest(digest: str, now: datetime) -> Principal | None:
+    found = cached("principal", (digest,), lambda: _load(digest))
+    if found is None or found[1] <= now:
+        return None
+    return found[0]
+
+
+def _load(digest: str) -> tuple[Principal, datetime] | None:
     rows = fetch(TOKEN_USER, digest=digest).all()
-    if not rows:
+    if not rows or rows[0].status != "active":
         return None
     first = rows[0]
-    if first.expires_at <= now or first.status != "active":
-        return None
     return Principal(
         id=first.id, username=first.username, display_name=first.display_name,
         enterprise_id=first.enterprise_id, status=first.status,
         enterprise=EnterpriseRef(first.enterprise_id, first.enterprise_name) if first.enterprise_id else None,
-        grants=tuple(Grant(r.role, r.organization_id) for r in rows if r.role is not None))
+        grants=tuple(Grant(r.role, r.organization_id) for r in rows if r.role is not None)), first.expires_at

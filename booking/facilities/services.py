@@ -4,6 +4,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import bindparam, literal, or_, select, union_all
 
 from .. import timeutil
+from ..cache import cached
 from ..database import fetch
 from ..errors import NotFound
 from ..extensions import db
@@ -26,8 +27,9 @@ def slot_rules(facility) -> rules.SlotRules:
 
 
 def load_facility(facility_id: int):
-    """A facility as the hot paths read it (FacilitySnapshot: one prebuilt query), or None."""
-    return snapshot.load(facility_id)
+    """A facility as the hot paths read it (FacilitySnapshot: one prebuilt query, cached per
+    settings token), or None."""
+    return cached("facility", (facility_id,), lambda: snapshot.load(facility_id))
 
 
 def managed_host_ids(user) -> set[int]:

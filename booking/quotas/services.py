@@ -8,6 +8,7 @@ from datetime import date
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, bindparam, func, or_, select, update
 
+from ..cache import cached
 from ..database import GuardedCounter, fetch
 from ..errors import Conflict
 from ..extensions import db
@@ -36,11 +37,10 @@ ENTERPRISE_MINUTES = GuardedCounter(EnterpriseWeekUsage.__table__, ("host_id", "
                                     "minutes_used")
 WORKER_BOOKINGS = GuardedCounter(WorkerWeekUsage.__table__, ("host_id", "user_id", "week_start"), "bookings")
 _sa, _af = SharingAgreement.__table__, agreement_facilities
-_SUSPENSION = (
-    select(Suspension.id, Suspension.ends_at)
-    .where(Suspension.user_id == bindparam("user_id"), Suspension.host_id == bindparam("host_id"),
-           Suspension.starts_at <= bindparam("now"), Suspension.ends_at > bindparam("now"))
-    .order_by(Suspension.ends_at.desc()).limit(1)
+_SUSPENSIONS = (
+    select(Suspension.id, Suspension.starts_at, Suspension.ends_at)
+    .where(Suspension.user_id == bindparam("user_id"), Suspension.host_id == bindparam("host_id"))
+    .order_by(Suspension.ends_at.desc())
 )
 # The agreement in force for (enterprise, host, facility, day): one made with the enterprise
 # itself wins over a union-wide one, then the latest. Prebuilt: the booking path's hot query.
@@ -59,9 +59,10 @@ _AGREEMENT = (
 
 
 def agreement_terms(enterprise_id: int, host_id: int, facility_id: int, day: date):
-    """(id, minutes_per_week, bookings_per_worker) of the agreement in force, or None."""
-    return fetch(_AGREEMENT, enterprise_id=enterprise_id, host_id=host_id, facility_id=facility_id,
-                 day=day).first()
+    """(id, minutes_per_week, bookings_per_worker) of the agreement in force, or None (cached
+    per settings token: agreements, organizations and facilities change it)."""
+    return cached("agreement", (enterprise_id, host_id, facility_id, day), lambda: fetch(
+        _AGREEMENT, enterprise_id=enterprise_id, host_id=host_id, facility_id=facility_id, day=day).first())
 
 
 def agreement_for(enterprise_id: int, host_id: int, facility_id: int, day: date) -> SharingAgreement | None:
@@ -120,7 +121,9 @@ def refund(host_id: int, enterprise_id: int, user_id: int, week: date, minutes: 
 
 def active_suspension(user_id: int, host_id: int, now):
     """The worker's suspension at a host in force at `now` (a row with .ends_at), or None."""
-    return fetch(_SUSPENSION, user_id=user_id, host_id=host_id, now=now).first()
+    periods = cached("suspensions", (user_id, host_id),
+                     lambda: tuple(fetch(_SUSPENSIONS, user_id=user_id, host_id=host_id)))
+    return next((p for p in periods if p.starts_at <= now < p.ends_at), None)
 
 
 def apply_no_show_policy(user_id: int, host_id: int, now) -> object | None:

@@ -62,7 +62,7 @@ def no_horizontal_scroll(page) -> bool:
     return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
 
 
-def test_geely_staff_approves_a_court_booking_on_a_phone(phone, live_server, tmp_path):
+def test_geely_staff_approves_a_court_booking_on_a_phone(phone, browser, live_server, tmp_path):
     worker_token, booking = book_geely_court_tomorrow_evening(live_server)
     rid = booking["id"]
 
@@ -95,6 +95,18 @@ def test_geely_staff_approves_a_court_booking_on_a_phone(phone, live_server, tmp
     assert row.locator("[data-testid=status]").inner_text() in ("已确认", "Confirmed")
     phone.screenshot(path=str(tmp_path / "today.png"), full_page=True)
     assert no_horizontal_scroll(phone)
+
+    # The worker, on their own phone, sees it confirmed and is told so.
+    from tests.e2e.conftest import PHONE
+    context = browser.new_context(**PHONE)
+    worker = context.new_page()
+    sign_in(worker, live_server, booking["user"]["username"])
+    worker.wait_for_url(live_server + "/")
+    worker.goto(f"{live_server}/bookings/{rid}")
+    assert worker.locator("[data-testid=booking-page]").get_attribute("data-status") == "confirmed"
+    worker.goto(f"{live_server}/bookings/notifications")
+    assert "您的预约已通过审批。" in worker.locator("main").inner_text()
+    context.close()
 
 
 def test_staff_pages_fit_a_narrow_phone(browser, live_server):
