@@ -36,6 +36,8 @@ def from_environment(instance_path: str) -> dict:
     return {
         "SECRET_KEY": _instance_secret(instance_path),
         "SQLALCHEMY_DATABASE_URI": _database_url(instance_path),
+        # A server can restart under a pool of PostgreSQL connections; an SQLite file cannot.
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": not _database_url(instance_path).startswith("sqlite")},
         "BABEL_DEFAULT_LOCALE": os.environ.get("DEFAULT_LOCALE", "zh_CN"),
         "DEFAULT_TIMEZONE": os.environ.get("DEFAULT_TIMEZONE", "Asia/Shanghai"),
         "SESSION_COOKIE_SECURE": os.environ.get("SESSION_COOKIE_SECURE", "0") == "1",
@@ -47,7 +49,6 @@ def from_environment(instance_path: str) -> dict:
 
 DEFAULTS = {
     "SQLALCHEMY_TRACK_MODIFICATIONS": False,
-    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
     "REMEMBER_COOKIE_HTTPONLY": True,

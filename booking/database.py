@@ -1,9 +1,35 @@
 """Engine set-up and the transaction helper that every write use case starts with."""
+import fcntl
+import os
+import threading
+
 from flask import g
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
 
 from .extensions import db
+
+# SQLite writers queue on an OS file lock before BEGIN IMMEDIATE. SQLite's own busy handler
+# sleeps in growing steps (up to 100 ms) while it waits, which in a rush turns a 1 ms write
+# into a long tail; the kernel wakes the next flock waiter the moment the lock is released.
+_writer = threading.local()
+
+
+def _acquire_writer_lock(path: str) -> None:
+    fd = getattr(_writer, "fds", {}).get(path)
+    if fd is None:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        _writer.fds = {**getattr(_writer, "fds", {}), path: fd}
+    fcntl.flock(fd, fcntl.LOCK_EX)
+    _writer.held = fd
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _release_writer_lock(_session, transaction):
+    if transaction.parent is None and getattr(_writer, "held", None) is not None:
+        fcntl.flock(_writer.held, fcntl.LOCK_UN)
+        _writer.held = None
 
 
 def configure_engine(engine: Engine) -> None:
@@ -22,9 +48,16 @@ def configure_engine(engine: Engine) -> None:
         cur.execute("PRAGMA synchronous=NORMAL")
         cur.close()
 
+    database = engine.url.database
+    lock_path = f"{database}.writers" if database and database != ":memory:" else None
+
     @event.listens_for(engine, "begin")
     def _sqlite_begin(conn):
         mode = conn.get_execution_options().get("sqlite_begin", "DEFERRED")
+        if mode == "NONE":  # a read-only hot path: each statement on its own (see connection())
+            return
+        if mode == "IMMEDIATE" and lock_path and getattr(_writer, "held", None) is None:
+            _acquire_writer_lock(lock_path)
         conn.exec_driver_sql(f"BEGIN {mode}")
 
 
@@ -62,7 +95,11 @@ def connection():
     """
     conn = g.get("_db_connection")
     if conn is None or conn.closed or not conn.in_transaction():
-        conn = g._db_connection = db.session.connection()
+        session = db.session()
+        # Opened by a hot-path read: on SQLite no BEGIN (nor ROLLBACK at the end) is needed,
+        # each statement reads committed data. Writes always go through begin_write().
+        options = None if session.in_transaction() else {"sqlite_begin": "NONE"}
+        conn = g._db_connection = session.connection(execution_options=options)
     return conn
 
 

@@ -61,12 +61,21 @@ def formatter(tz: str):
 
     def iso(instant: datetime) -> str:
         # Offsets change only on quarter hours (anywhere in the world): one lookup per quarter.
-        quarter = instant.replace(minute=instant.minute - instant.minute % 15, second=0, microsecond=0)
-        offset = offsets.get(quarter)
-        if offset is None:
-            offset = offsets[quarter] = quarter.astimezone(zone_).utcoffset()
-        return (instant + offset).replace(tzinfo=timezone(offset)).isoformat(timespec="seconds")
+        naive = instant.replace(tzinfo=None)
+        quarter = naive - timedelta(minutes=naive.minute % 15, seconds=naive.second,
+                                    microseconds=naive.microsecond)
+        found = offsets.get(quarter)
+        if found is None:
+            offset = quarter.replace(tzinfo=UTC).astimezone(zone_).utcoffset()
+            found = offsets[quarter] = (offset, _offset_text(offset))
+        return (naive + found[0]).isoformat(timespec="seconds") + found[1]
     return iso
+
+
+def _offset_text(offset: timedelta) -> str:
+    minutes = int(offset.total_seconds() // 60)
+    sign = "+" if minutes >= 0 else "-"
+    return f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
 
 
 def local_day_bounds(day: date, tz: str) -> tuple[datetime, datetime]:

@@ -45,7 +45,8 @@ bookings = Table(
 
 
 def make_engine(url: str):
-    engine = create_engine(url, pool_pre_ping=True)
+    # Configured like the app: a connection check on checkout only where a server can restart.
+    engine = create_engine(url, pool_pre_ping=not url.startswith("sqlite"))
     if engine.dialect.name == "sqlite":
         @event.listens_for(engine, "connect")
         def _connect(dbapi_conn, _record):

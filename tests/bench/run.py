@@ -21,7 +21,7 @@ Steps (docs/benchmarks.md explains the figures):
   5. a summary table (also bench-out/report.md and bench-out/results.json).
 
 Knobs (environment): BENCH_DB=sqlite|postgresql, BENCH_DURATION=10 (seconds per run),
-BENCH_GUNICORN_WORKERS=4, BENCH_CONNECTIONS=8, BENCH_WRK_THREADS=1,
+BENCH_GUNICORN_WORKERS=2 (as `make run`), BENCH_CONNECTIONS=8, BENCH_WRK_THREADS=1,
 BENCH_SCALE_ROWS=1000000 (0 skips step 4), BENCH_SEED_WORKERS=2000, BENCH_OUT=bench-out,
 BENCH_KEEP=1 keeps the temp dir (database, logs), BENCH_WAIT_QUIET=120 waits (up to that many
 seconds) before each measured run until other processes leave the CPU alone.
@@ -51,7 +51,7 @@ TZ = "Asia/Shanghai"
 
 DB_KIND = os.environ.get("BENCH_DB", "sqlite")
 DURATION = int(os.environ.get("BENCH_DURATION", "10"))
-GUNICORN_WORKERS = int(os.environ.get("BENCH_GUNICORN_WORKERS", "4"))
+GUNICORN_WORKERS = int(os.environ.get("BENCH_GUNICORN_WORKERS", "2"))  # as `make run`: one per core
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "8"))
 WRK_THREADS = int(os.environ.get("BENCH_WRK_THREADS", "1"))
 SCALE_ROWS = int(os.environ.get("BENCH_SCALE_ROWS", "1000000"))
