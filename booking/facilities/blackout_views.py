@@ -26,7 +26,8 @@ def index(facility_id: int):
         try:
             blackout, hit = blackouts.create_blackout(
                 current_user, facility_id, datetime.combine(form.day.data, form.starts.data),
-                datetime.combine(form.day.data, form.ends.data), form.reason.data)
+                datetime.combine(form.day.data, form.ends.data), form.reason.data,
+                weeks=form.weeks_count())
         except DomainError as err:
             field = getattr(form, err.details.get("field", ""), None)
             (field.errors if field is not None else form.form_errors).append(err.message)

@@ -3,6 +3,7 @@
 Creating one never cancels bookings by itself: it returns the bookings the period now
 overlaps, and the staff decide whether to cancel them (each with a notice to the worker).
 """
+import secrets
 from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
@@ -16,6 +17,7 @@ from ..extensions import db
 from .models import Blackout, Facility, Venue
 from .services import managed_host_ids
 
+MAX_WEEKS = 52
 MAX_REASON = 255
 MAX_LENGTH = timedelta(days=366)
 # Bookings a blackout can still take away: not yet decided or confirmed, not yet checked in.
@@ -65,9 +67,28 @@ def _affected(facility_id: int, starts_at: datetime, ends_at: datetime) -> list:
 
 
 def affected(staff, blackout_id: int) -> tuple[Facility, Blackout, list]:
-    """A blackout, its facility, and the bookings it overlaps that still hold their place."""
+    """A blackout, its facility, and the bookings it (or its weekly series) overlaps that still
+    hold their place."""
     facility, blackout = _managed_blackout(staff, blackout_id)
-    return facility, blackout, _affected(blackout.facility_id, blackout.starts_at, blackout.ends_at)
+    return facility, blackout, _affected_by_all(series_of(blackout))
+
+
+def series_of(blackout: Blackout) -> list[Blackout]:
+    """The blackout and the others made with it as one weekly series."""
+    if not blackout.series:
+        return [blackout]
+    return list(db.session.scalars(select(Blackout).where(Blackout.series == blackout.series)
+                                   .order_by(Blackout.starts_at)))
+
+
+def _affected_by_all(rows: list[Blackout]) -> list:
+    seen, out = set(), []
+    for b in rows:
+        for r in _affected(b.facility_id, b.starts_at, b.ends_at):
+            if r.id not in seen:
+                seen.add(r.id)
+                out.append(r)
+    return sorted(out, key=lambda r: (r.start_at, r.id))
 
 
 def _clean_reason(reason) -> str:
@@ -82,14 +103,17 @@ def _clean_reason(reason) -> str:
 
 
 def create_blackout(staff, facility_id: int, starts_at: datetime, ends_at: datetime, reason,
-                    now: datetime | None = None) -> tuple[Blackout, list]:
-    """Close a facility from starts_at to ends_at (naive values are venue-local).
+                    now: datetime | None = None, weeks=1) -> tuple[Blackout, list]:
+    """Close a facility from starts_at to ends_at (naive values are venue-local), once or every
+    week for `weeks` weeks (same local wall time each week: a weekly class, say).
 
-    Returns the blackout and the pending/confirmed bookings it overlaps; they are left as
-    they are, for the staff to cancel with a notice (cancel_affected).
+    Returns the (first) blackout and the pending/confirmed bookings they overlap; those are
+    left as they are, for the staff to cancel with a notice (cancel_affected).
     """
     now = now or timeutil.utcnow()
     reason = _clean_reason(reason)
+    if isinstance(weeks, bool) or not isinstance(weeks, int) or not 1 <= weeks <= MAX_WEEKS:
+        raise Invalid(_l("Repeat it for 1 to %(n)d weeks.", n=MAX_WEEKS), code="invalid_weeks", field="weeks")
     begin_write()
     try:
         facility = managed_facility(staff, facility_id)
@@ -101,13 +125,23 @@ def create_blackout(staff, facility_id: int, starts_at: datetime, ends_at: datet
             raise Invalid(_l("A blackout lasts at most a year."), code="invalid_period", field="ends")
         if ends_at <= now:
             raise Invalid(_l("That period is already over."), code="invalid_period", field="day")
-        blackout = Blackout(facility_id=facility.id, starts_at=starts_at, ends_at=ends_at,
-                            reason=reason, created_by_id=staff.id, created_at=now)
-        db.session.add(blackout)
+        series = secrets.token_hex(8) if weeks > 1 else None
+        local_start, local_end = timeutil.to_local(starts_at, tz), timeutil.to_local(ends_at, tz)
+        rows = []
+        for week in range(weeks):
+            # The same wall-clock times each week, whatever the UTC offset does meanwhile.
+            start = timeutil.local_to_utc(local_start.date() + timedelta(weeks=week),
+                                          local_start.hour * 60 + local_start.minute, tz)
+            end = start + (local_end.replace(tzinfo=None) - local_start.replace(tzinfo=None))
+            rows.append(Blackout(facility_id=facility.id, starts_at=start, ends_at=end, series=series,
+                                 reason=reason, created_by_id=staff.id, created_at=now))
+        db.session.add_all(rows)
         db.session.flush()
-        audit.record(staff, "blackout.create", "blackout", blackout.id, facility.venue.host_id,
-                     after={"facility_id": facility.id, **audit.snapshot(blackout, BLACKOUT_FIELDS)}, now=now)
-        hit = _affected(facility.id, starts_at, ends_at)
+        blackout = rows[0]
+        for b in rows:
+            audit.record(staff, "blackout.create", "blackout", b.id, facility.venue.host_id,
+                         after={"facility_id": facility.id, **audit.snapshot(b, BLACKOUT_FIELDS)}, now=now)
+        hit = _affected_by_all(rows)
         db.session.commit()
     except BaseException:
         db.session.rollback()

@@ -94,5 +94,7 @@ class Blackout(db.Model):
     starts_at = mapped_column(UTCDateTime, nullable=False)
     ends_at = mapped_column(UTCDateTime, nullable=False)
     reason: Mapped[str] = mapped_column(String(255), default="")
+    # Blackouts made together as "every week for N weeks" share a series: listed and cancelled together.
+    series: Mapped[str | None] = mapped_column(String(32), index=True)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)

@@ -49,3 +49,10 @@ class BlackoutForm(FlaskForm):
     reason = StringField(_l("Reason (e.g. floor maintenance)"), validators=[
         DataRequired(_l("Please give a reason (the workers affected will see it).")),
         Length(max=REASON_MAX, message=_l("The reason is too long (at most 255 characters)."))])
+    weeks = StringField(_l("Every week, for how many weeks (1: only this day)"), default="1",
+                        render_kw={"inputmode": "numeric"})
+
+    def weeks_count(self):
+        """The number typed, or None when it is not a plain number (the service says why)."""
+        text = (self.weeks.data or "1").strip()
+        return int(text) if text.isascii() and text.isdigit() and len(text) <= 3 else None

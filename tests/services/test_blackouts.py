@@ -150,3 +150,30 @@ def test_upcoming_lists_unfinished_blackouts_soonest_first_and_delete_reopens(wo
 def test_managed_facilities_are_the_hosts_own(world):
     assert [f.id for f in blackouts.managed_facilities(world.staff)] == [world.court.id, world.gym.id]
     assert [f.id for f in blackouts.managed_facilities(world.other_staff)] == [world.other_court.id]
+
+
+def test_weekly_blackout_repeats_at_the_same_local_time_and_lists_every_week(world):
+    # Bookings on the 1st and 2nd Wednesday evenings (the 2nd is inside the window a week on).
+    first = services.book(world.worker, world.court.id, w.SLOT, now=w.NOW)
+    second = services.book(world.worker2, world.court.id, w.SLOT + timedelta(weeks=1),
+                           now=w.NOW + timedelta(days=7))
+    blackout, hit = blackouts.create_blackout(world.staff, world.court.id, w.SLOT, w.SLOT + timedelta(hours=1),
+                                              "周三晚间培训", now=w.NOW, weeks=4)
+    rows = blackouts.series_of(blackout)
+    assert [b.starts_at for b in rows] == [w.SLOT + timedelta(weeks=i) for i in range(4)]
+    assert all(b.ends_at - b.starts_at == timedelta(hours=1) and b.series == blackout.series for b in rows)
+    assert [r.id for r in hit] == [first.id, second.id]
+    assert [r.id for r in blackouts.affected(world.staff, rows[2].id)[2]] == [first.id, second.id]
+    done = blackouts.cancel_affected(world.staff, blackout.id, now=w.NOW)
+    assert done == {first.id: None, second.id: None}
+    assert held(world.court, w.SLOT) == 0 and held(world.court, w.SLOT + timedelta(weeks=1)) == 0
+
+
+@pytest.mark.parametrize("weeks", [0, 53, -1, "2", 1.5, None, True])
+def test_bad_repeat_counts_change_nothing(world, weeks):
+    before = count(Blackout)
+    with pytest.raises(Invalid) as err:
+        blackouts.create_blackout(world.staff, world.court.id, w.SLOT, w.SLOT + timedelta(hours=1), "x",
+                                  now=w.NOW, weeks=weeks)
+    assert err.value.code == "invalid_weeks"
+    assert count(Blackout) == before

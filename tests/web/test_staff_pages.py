@@ -266,6 +266,9 @@ def test_blackout_without_bookings_goes_back_to_the_list(client, world):
     ({"ends": ""}, "19:00"),
     ({"reason": "x" * 256}, "255"),
     ({"reason": "  "}, "reason"),
+    ({"weeks": "0"}, "Repeat it for 1 to 52 weeks."),
+    ({"weeks": "53"}, "Repeat it for 1 to 52 weeks."),
+    ({"weeks": "two"}, "Repeat it for 1 to 52 weeks."),
 ])
 def test_bad_blackout_input_rerenders_with_a_message_and_changes_nothing(client, world, data, message):
     client.login("staff")
@@ -300,3 +303,12 @@ def test_other_hosts_staff_cannot_see_or_touch_our_blackouts(client, world):
     assert other.post_form(f"/staff/blackouts/{bid}/cancel-bookings", {"reason": "x"},
                            csrf_from="/staff/pending").status_code == 404
     assert blackouts() == 1
+
+
+def test_weekly_blackout_from_the_form(client, world):
+    client.login("staff")
+    path = f"/staff/facilities/{world.court.id}/blackouts"
+    resp = client.post_form(path, {"day": tomorrow().isoformat(), "starts": "08:00", "ends": "09:00",
+                                   "reason": "晨练课", "weeks": "3"})
+    assert resp.status_code == 302
+    assert blackouts() == 3
