@@ -17,6 +17,12 @@ def nav_items(user) -> list[dict]:
         items += [
             {"endpoint": "staff.pending", "label": _l("Approvals"), "icon": "check"},
             {"endpoint": "staff.today", "label": _l("Today"), "icon": "calendar"},
+            {"endpoint": "checkin.scan_page", "label": _l("Scan"), "icon": "scan"},
+        ]
+    if user.has_role("district_admin"):
+        items += [
+            {"endpoint": "reports.district", "label": _l("Report"), "icon": "chart"},
+            {"endpoint": "admin.district.organizations", "label": _l("Organizations"), "icon": "users"},
         ]
     if user.has_role("enterprise_admin") and len(items) < 4:
         items.append({"endpoint": "accounts.join_requests", "label": _l("Members"), "icon": "users"})

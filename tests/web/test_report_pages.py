@@ -47,7 +47,7 @@ def test_host_report_page_shows_the_figures_and_charts(client, world):
     page = client.get("/reports/host", query_string=NOV)
     html = page.get_data(as_text=True)
     assert page.status_code == 200
-    assert "Served 2 enterprises and 3 workers in this period." in html
+    assert "Enterprises served in this period: 2 · workers: 3" in html
     assert html.count('data-testid="heatmap"') == 2  # court and gym
     assert 'data-testid="bars"' in html
     assert "50%" in html  # the court's no-show rate: one no-show, one check-in
@@ -97,12 +97,12 @@ def test_district_admin_sees_any_host_and_the_district(client, world):
     signed_in(client, "district")
     page = client.get("/reports/host", query_string={"host_id": world.other_host.id, **NOV})
     assert page.status_code == 200
-    assert "Served 1 enterprises and 1 workers in this period." in page.get_data(as_text=True)
+    assert "Enterprises served in this period: 1 · workers: 1" in page.get_data(as_text=True)
     district = client.get("/reports/district", query_string=NOV)
     html = district.get_data(as_text=True)
     assert district.status_code == 200
     assert 'data-testid="trend"' in html and "<polyline" in html
-    assert "Served 2 enterprises and 3 workers: 3 bookings, 3 hours." in html  # the first host
+    assert "Enterprises served: 2 · workers: 3 · bookings: 3 · hours: 3" in html  # the first host
     assert client.get("/reports/").headers["Location"].endswith("/reports/district")
 
 
