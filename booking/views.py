@@ -1,5 +1,5 @@
 """Pages that belong to no single feature: home and the language switch."""
-from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, redirect, render_template, request, session
 from flask_login import current_user, login_required
 
 from .accounts import services as accounts

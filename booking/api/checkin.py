@@ -9,7 +9,7 @@ from ..reservations.services import get_for
 from . import bp
 from .common import json_body, token_required
 from .common_params import parse_date
-from .serialize import reservation_json
+from .serialize import manifest_reservation_json, scan_answer
 
 
 def _qr_response(reservation_id: int, render, mimetype: str) -> Response:
@@ -43,10 +43,7 @@ def check_in():
         raise BadRequest(field="code")
     result, r = services.scan(g.api_user, code, data.get("nonce"), data.get("device") or
                               request.headers.get("User-Agent", ""))
-    body = {"result": result}
-    if r is not None and result != "wrong_host":
-        body["reservation"] = reservation_json(r)
-    return jsonify(body)
+    return jsonify(scan_answer(result, r))
 
 
 @bp.get("/checkin/manifest")
@@ -55,10 +52,8 @@ def checkin_manifest():
     day = parse_date(request.args["date"]) if "date" in request.args else \
         timeutil.local_date(timeutil.utcnow(), "Asia/Shanghai")
     m = services.manifest(g.api_user, day)
-    return jsonify({"date": day.isoformat(), "keys": m["keys"], "reservations": [
-        {**reservation_json(r), "window": [timeutil.isoformat_local(t, r.facility.venue.timezone)
-                                           for t in services.window_of(r)]}
-        for r in m["reservations"]]})
+    return jsonify({"date": day.isoformat(), "keys": m["keys"],
+                    "reservations": [manifest_reservation_json(r) for r in m["reservations"]]})
 
 
 @bp.get("/checkin/keys")

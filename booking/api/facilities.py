@@ -1,6 +1,5 @@
 """GET /facilities, GET /facilities/<id>/availability."""
 from flask import g, jsonify, request
-from sqlalchemy.orm import selectinload
 
 from .. import timeutil
 from ..facilities import services

@@ -51,3 +51,18 @@ def reservation_json(r, facility=None, user=None) -> dict:
         "created_at": isoformat_local(r.created_at, tz),
         "checked_in_at": isoformat_local(r.checked_in_at, tz) if r.checked_in_at else None,
     }
+
+
+def scan_answer(result: str, reservation) -> dict:
+    """The answer to a door scan: its result, and the booking unless it is another host's."""
+    body = {"result": result}
+    if reservation is not None and result != "wrong_host":
+        body["reservation"] = reservation_json(reservation)
+    return body
+
+
+def manifest_reservation_json(r) -> dict:
+    """A booking as an offline scanner keeps it: the reservation and its check-in window."""
+    from ..checkin.services import window_of
+    tz = r.facility.venue.timezone
+    return {**reservation_json(r), "window": [isoformat_local(t, tz) for t in window_of(r)]}

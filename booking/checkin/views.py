@@ -13,7 +13,7 @@ from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 
 from .. import timeutil
-from ..api.serialize import reservation_json
+from ..api.serialize import manifest_reservation_json, scan_answer
 from ..errors import BadRequest, DomainError, Forbidden, Invalid, json_error
 from ..extensions import login_manager
 from ..facilities.services import managed_host_ids
@@ -134,10 +134,7 @@ def scan_checkin():
     device = data.get("device") if isinstance(data.get("device"), str) else ""
     result, r = services.scan(current_user, data["code"], data.get("nonce"),
                               device or request.headers.get("User-Agent", ""), now=_offline_time(data))
-    body = {"result": result}
-    if r is not None and result != "wrong_host":
-        body["reservation"] = reservation_json(r)
-    return jsonify(body)
+    return jsonify(scan_answer(result, r))
 
 
 @bp.get("/scan/manifest")
@@ -149,9 +146,7 @@ def scan_manifest():
     m = services.manifest(current_user, day, tz)
     response = jsonify({
         "date": day.isoformat(), "generated_at": timeutil.isoformat_local(now, tz), "keys": m["keys"],
-        "reservations": [{**reservation_json(r), "window": [timeutil.isoformat_local(t, r.facility.venue.timezone)
-                                                            for t in services.window_of(r)]}
-                         for r in m["reservations"]],
+        "reservations": [manifest_reservation_json(r) for r in m["reservations"]],
         "checked_in_today": services.checked_in_today(current_user, now, tz),
         "csrf_token": generate_csrf(),  # a long-open scanner page keeps a fresh token
     })

@@ -3,7 +3,7 @@
 The counters are changed by guarded UPDATEs inside the booking transaction, so the database,
 not a count in Python, keeps an enterprise within its weekly hours and a worker within their cap.
 """
-from sqlalchemy import (Boolean, CheckConstraint, Column, Date, ForeignKey, Index, Integer, String, Table,
+from sqlalchemy import (Boolean, CheckConstraint, Column, Date, ForeignKey, Index, Integer, Table,
                         UniqueConstraint)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
