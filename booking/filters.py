@@ -121,7 +121,27 @@ def unread_notifications() -> int:
     return g.unread_notifications
 
 
+AUDIT_ACTIONS = {
+    "agreement.create": _l("Agreement made"), "agreement.change": _l("Agreement changed"),
+    "blackout.create": _l("Blackout set"), "blackout.delete": _l("Blackout removed"),
+    "facility.create": _l("Facility added"), "facility.change": _l("Facility changed"),
+    "facility.retire": _l("Facility retired"), "facility.reactivate": _l("Facility reopened"),
+    "member.approve": _l("Member approved"), "member.reject": _l("Member rejected"),
+    "organization.create": _l("Organization added"), "organization.change": _l("Organization changed"),
+    "organization.invite_code": _l("Invite code renewed"),
+    "reservation.approve": _l("Booking approved"), "reservation.reject": _l("Booking rejected"),
+    "reservation.host_cancel": _l("Booking cancelled by the host"),
+    "role.grant": _l("Role given"), "role.revoke": _l("Role removed"),
+    "venue.create": _l("Venue added"), "venue.change": _l("Venue changed"),
+}
+
+
+def audit_action_label(action: str) -> str:
+    return str(AUDIT_ACTIONS.get(action, action))
+
+
 def register(app) -> None:
+    app.jinja_env.globals["audit_action_label"] = audit_action_label
     app.jinja_env.globals["role_label"] = role_label
     app.jinja_env.filters["local_time"] = local_time
     app.jinja_env.globals.update(status_label=status_label, kind_label=kind_label,
