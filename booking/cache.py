@@ -64,6 +64,12 @@ def bump(conn=None) -> None:
         g._settings_token = (conn, token)
 
 
+def remember_token(token: str | None) -> None:
+    """A settings token read along with something else, in the current transaction."""
+    from .database import connection
+    g._settings_token = (connection(), token)
+
+
 def _token(conn) -> str | None:
     seen = g.get("_settings_token")
     if seen is None or seen[0] is not conn:

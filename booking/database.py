@@ -87,6 +87,9 @@ def lock_row(model, pk):
     return db.session.scalar(stmt)
 
 
+_AUTOCOMMIT = {"sqlite_begin": "NONE", "isolation_level": "AUTOCOMMIT"}
+
+
 def connection():
     """The session's current connection, remembered for the rest of the transaction.
 
@@ -96,9 +99,10 @@ def connection():
     conn = g.get("_db_connection")
     if conn is None or conn.closed or not conn.in_transaction():
         session = db.session()
-        # Opened by a hot-path read: on SQLite no BEGIN (nor ROLLBACK at the end) is needed,
-        # each statement reads committed data. Writes always go through begin_write().
-        options = None if session.in_transaction() else {"sqlite_begin": "NONE"}
+        # Opened by a hot-path read: no BEGIN (nor ROLLBACK at the end) is needed, each
+        # statement reads committed data; on PostgreSQL that saves two round trips. Writes
+        # always go through begin_write(), which starts a real transaction.
+        options = None if session.in_transaction() else _AUTOCOMMIT
         conn = g._db_connection = session.connection(execution_options=options)
     return conn
 

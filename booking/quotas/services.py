@@ -95,15 +95,23 @@ def charge(agreement: SharingAgreement, host_id: int, enterprise_id: int, user_i
                                   enterprise_id=enterprise_id, week_start=week):
         used = db.session.scalar(select(ent.c.minutes_used).where(
             ent.c.host_id == host_id, ent.c.enterprise_id == enterprise_id, ent.c.week_start == week)) or 0
-        left = max(agreement.minutes_per_week - used, 0)
-        raise Conflict(_l("Your enterprise has used its weekly hours at this host "
-                          "(%(left)s minutes left this week)."), code="quota_exceeded",
-                       left=left, minutes_left=left)
+        raise quota_exceeded(agreement, used)
     if not WORKER_BOOKINGS.add(1, agreement.bookings_per_worker, host_id=host_id, user_id=user_id,
                                week_start=week):
-        raise Conflict(_l("You already have %(cap)s bookings at this host this week, the most "
-                          "your enterprise's agreement allows."), code="worker_limit",
-                       cap=agreement.bookings_per_worker, bookings_left=0)
+        raise worker_limit(agreement)
+
+
+def quota_exceeded(agreement, used: int) -> Conflict:
+    left = max(agreement.minutes_per_week - used, 0)
+    return Conflict(_l("Your enterprise has used its weekly hours at this host "
+                       "(%(left)s minutes left this week)."), code="quota_exceeded",
+                    left=left, minutes_left=left)
+
+
+def worker_limit(agreement) -> Conflict:
+    return Conflict(_l("You already have %(cap)s bookings at this host this week, the most "
+                       "your enterprise's agreement allows."), code="worker_limit",
+                    cap=agreement.bookings_per_worker, bookings_left=0)
 
 
 def refund(host_id: int, enterprise_id: int, user_id: int, week: date, minutes: int) -> None:

@@ -11,7 +11,7 @@ from datetime import date, datetime, timedelta
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import bindparam, func, literal, select, union_all, update
 from sqlalchemy.orm import selectinload
 
 from .. import timeutil
@@ -24,6 +24,7 @@ from ..facilities import rules
 from ..facilities.models import Facility, Venue
 from ..facilities.services import blackouts_between, get_visible, load_facility, managed_host_ids, slot_rules
 from ..quotas import services as quotas
+from ..quotas.models import EnterpriseWeekUsage, WorkerWeekUsage
 from .models import HOLDING, Notification, Reservation, SlotLoad
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
@@ -122,8 +123,39 @@ def _plan_booking(user, facility_id, start, party_size, now) -> _Plan:
     if suspension:
         raise Conflict(_l("After several no-shows you cannot book here until %(until)s."), code="suspended",
                        until=timeutil.to_local(suspension.ends_at, tz).strftime("%Y-%m-%d %H:%M"))
-    return _Plan(facility, agreement, slot_start, slot_end, timeutil.week_start(day), party,
+    plan = _Plan(facility, agreement, slot_start, slot_end, timeutil.week_start(day), party,
                  rules.places_needed(facility.capacity, party))
+    _precheck(user, plan)
+    return plan
+
+
+# The counters as they stand, in one read: a booking that clearly cannot fit is refused here,
+# without taking the write lock. (The guarded statements in _take() still decide the rest.)
+_COUNTERS = union_all(
+    select(literal("quota").label("kind"), EnterpriseWeekUsage.minutes_used.label("n")).where(
+        EnterpriseWeekUsage.host_id == bindparam("host_id"),
+        EnterpriseWeekUsage.enterprise_id == bindparam("enterprise_id"),
+        EnterpriseWeekUsage.week_start == bindparam("week")),
+    select(literal("worker"), WorkerWeekUsage.bookings).where(
+        WorkerWeekUsage.host_id == bindparam("host_id"), WorkerWeekUsage.user_id == bindparam("user_id"),
+        WorkerWeekUsage.week_start == bindparam("week")),
+    select(literal("slot"), SlotLoad.held).where(
+        SlotLoad.facility_id == bindparam("facility_id"), SlotLoad.start_at == bindparam("start")),
+)
+
+
+def _precheck(user, plan: _Plan) -> None:
+    """Refuse, before any write, what the counters already rule out: in the order _take() checks."""
+    f, a = plan.facility, plan.agreement
+    now = dict(fetch(_COUNTERS, host_id=f.venue.host_id, enterprise_id=user.enterprise_id, user_id=user.id,
+                     week=plan.week, facility_id=f.id, start=plan.start).all())
+    if a.minutes_per_week is not None and now.get("quota", 0) + f.slot_minutes > a.minutes_per_week:
+        raise quotas.quota_exceeded(a, now.get("quota", 0))
+    if a.bookings_per_worker is not None and now.get("worker", 0) + 1 > a.bookings_per_worker:
+        raise quotas.worker_limit(a)
+    if now.get("slot", 0) + plan.places > f.capacity:
+        raise Conflict(_l("That slot is full."), code="slot_full",
+                       remaining=max(f.capacity - now.get("slot", 0), 0))
 
 
 def _take(user, plan: _Plan, now) -> Reservation:

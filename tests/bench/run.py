@@ -543,7 +543,7 @@ def add_history(app, workers, p, rows: int) -> dict:
                        (d.lday + make_interval(hours => 8 + d.slot)) AT TIME ZONE 'Asia/Shanghai',
                        (d.lday + make_interval(hours => 8 + d.slot)) AT TIME ZONE 'Asia/Shanghai'
                 FROM (SELECT i, i % :nf AS fr, (i / :nf) % 14 AS slot, 1 + i / (:nf * 14) AS back,
-                             (i * 7919) % :nw AS wr FROM generate_series(0, :rows - 1) AS i) g
+                             (i::bigint * 7919) % :nw AS wr FROM generate_series(0, :rows - 1) AS i) g
                 CROSS JOIN LATERAL (SELECT g.slot, CAST(:today AS date) - g.back AS lday) d
                 JOIN bench_f f ON f.rn = g.fr JOIN bench_w w ON w.rn = g.wr"""
         conn.execute(text(sql), params)
