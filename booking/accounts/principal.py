@@ -9,7 +9,7 @@ from datetime import datetime
 
 from sqlalchemy import bindparam, select
 
-from ..cache import SettingsToken, remember_token
+from ..cache import cached
 from ..database import fetch
 from ..organizations.models import Organization
 from .models import ApiToken, RoleChecks, RoleGrant, User
@@ -48,8 +48,7 @@ class Principal(RoleChecks):
 _u, _t, _g, _o = User.__table__, ApiToken.__table__, RoleGrant.__table__, Organization.__table__
 TOKEN_USER = (
     select(_u.c.id, _u.c.username, _u.c.display_name, _u.c.enterprise_id, _u.c.status, _t.c.expires_at,
-           _o.c.name.label("enterprise_name"), _g.c.role, _g.c.organization_id,
-           select(SettingsToken.token).where(SettingsToken.id == 1).scalar_subquery().label("settings_token"))
+           _o.c.name.label("enterprise_name"), _g.c.role, _g.c.organization_id)
     .select_from(_t.join(_u, _u.c.id == _t.c.user_id)
                  .outerjoin(_o, _o.c.id == _u.c.enterprise_id)
                  .outerjoin(_g, _g.c.user_id == _u.c.id))
@@ -58,18 +57,14 @@ TOKEN_USER = (
 
 
 def principal_for_digest(digest: str, now: datetime) -> Principal | None:
-    """Who the token speaks for. One statement: the caller's rows and, with them, the settings
-    token that the rest of the request's cached reads are checked against."""
-    rows = fetch(TOKEN_USER, digest=digest).all()
-    if rows:
-        remember_token(rows[0].settings_token)
-    found = _principal(rows)
+    found = cached("principal", (digest,), lambda: _load(digest))
     if found is None or found[1] <= now:
         return None
     return found[0]
 
 
-def _principal(rows) -> tuple[Principal, datetime] | None:
+def _load(digest: str) -> tuple[Principal, datetime] | None:
+    rows = fetch(TOKEN_USER, digest=digest).all()
     if not rows or rows[0].status != "active":
         return None
     first = rows[0]
