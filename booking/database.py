@@ -87,7 +87,9 @@ def lock_row(model, pk):
     return db.session.scalar(stmt)
 
 
-_AUTOCOMMIT = {"sqlite_begin": "NONE", "isolation_level": "AUTOCOMMIT"}
+# SQLite: our begin hook skips BEGIN (the driver is already in autocommit mode: changing its
+# isolation level per checkout would cost two PRAGMAs). PostgreSQL: the driver's autocommit.
+_AUTOCOMMIT = {"sqlite": {"sqlite_begin": "NONE"}, "postgresql": {"isolation_level": "AUTOCOMMIT"}}
 
 
 def connection():
@@ -102,7 +104,7 @@ def connection():
         # Opened by a hot-path read: no BEGIN (nor ROLLBACK at the end) is needed, each
         # statement reads committed data; on PostgreSQL that saves two round trips. Writes
         # always go through begin_write(), which starts a real transaction.
-        options = None if session.in_transaction() else _AUTOCOMMIT
+        options = None if session.in_transaction() else _AUTOCOMMIT[session.get_bind().dialect.name]
         conn = g._db_connection = session.connection(execution_options=options)
     return conn
 
