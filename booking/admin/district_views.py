@@ -9,6 +9,7 @@ from flask_login import current_user
 
 from ..errors import DomainError
 from . import district, people, scope
+from .flow import revoke_role
 from .forms import (ActionForm, GrantForm, NewOrganizationForm, OrganizationForm, RevokeForm, StaffForm,
                     put_error, role_choices)
 
@@ -138,16 +139,5 @@ def admin_grant(org_id: int):
 @bp.post("/organizations/<int:org_id>/admins/<int:user_id>/revoke")
 def admin_revoke(org_id: int, user_id: int):
     scope.organization_for(current_user, org_id)
-    form = RevokeForm()
-    if not form.validate_on_submit():
-        flash(_("The form expired. Please try again."), "error")
-        return redirect(url_for("admin.district.organization", org_id=org_id))
-    try:
-        user = people.revoke_org_admin(current_user, org_id, user_id, form.role.data)
-    except DomainError as err:
-        if err.status == 404:
-            raise
-        flash(err.message, "error")
-    else:
-        flash(_("Role removed from %(name)s.", name=user.display_name), "success")
-    return redirect(url_for("admin.district.organization", org_id=org_id))
+    return revoke_role(lambda role: people.revoke_org_admin(current_user, org_id, user_id, role),
+                       url_for("admin.district.organization", org_id=org_id))

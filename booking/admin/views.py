@@ -13,6 +13,7 @@ from ..audit import services as audit
 from ..errors import DomainError
 from ..extensions import login_manager
 from . import impact, people, scope, services
+from .flow import revoke_role
 from .district_views import bp as district_bp
 from .forms import (ORG_KIND_LABELS, ActionForm, FacilityForm, GrantForm, RetireForm, RevokeForm, StaffForm,
                     VenueForm, put_error, role_choices)
@@ -284,19 +285,8 @@ def staff_grant(host_id: int):
 @bp.post("/hosts/<int:host_id>/staff/<int:user_id>/revoke")
 def staff_revoke(host_id: int, user_id: int):
     people.host_staff(current_user, host_id)
-    form = RevokeForm()
-    if not form.validate_on_submit():
-        flash(_("The form expired. Please try again."), "error")
-        return redirect(url_for("admin.staff", host_id=host_id))
-    try:
-        user = people.revoke_staff(current_user, host_id, user_id, form.role.data)
-    except DomainError as err:
-        if err.status == 404:
-            raise
-        flash(err.message, "error")
-    else:
-        flash(_("Role removed from %(name)s.", name=user.display_name), "success")
-    return redirect(url_for("admin.staff", host_id=host_id))
+    return revoke_role(lambda role: people.revoke_staff(current_user, host_id, user_id, role),
+                       url_for("admin.staff", host_id=host_id))
 
 
 # --- the audit log ------------------------------------------------------------------------------
