@@ -6,6 +6,7 @@ admins in (Forbidden → 403).
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from wtforms.fields.choices import SelectChoice
 
 from ..errors import DomainError
 from . import district, people, scope
@@ -22,8 +23,8 @@ def _put_error(form, err: DomainError) -> None:
 
 def _parent_choices(form, exclude: int | None = None) -> None:
     rows = district.organizations(current_user)
-    form.parent_id.choices = [("", "—")] + [
-        (str(o.id), "\u3000" * depth + o.name) for o, depth, _ in rows if o.id != exclude]
+    form.parent_id.choices = [SelectChoice("", "—")] + [
+        SelectChoice(str(o.id), "\u3000" * depth + o.name) for o, depth, _ in rows if o.id != exclude]
 
 
 @bp.get("/")

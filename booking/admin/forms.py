@@ -3,6 +3,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (BooleanField, HiddenField, IntegerField, PasswordField, RadioField, SelectField,
                      StringField, TextAreaField, TimeField)
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional
 
 from ..facilities.models import KINDS as FACILITY_KINDS
@@ -70,8 +71,8 @@ class ActionForm(FlaskForm):
 class ImpactFields:
     """What to do with the bookings a change hits, asked once the change is known to hit some."""
     on_affected = RadioField(_l("The bookings listed"), choices=[
-        ("cancel", _l("Cancel them and tell the workers why")),
-        ("keep", _l("Keep them (where they may stay)"))], validators=[Optional()])
+        SelectChoice("cancel", _l("Cancel them and tell the workers why")),
+        SelectChoice("keep", _l("Keep them (where they may stay)"))], validators=[Optional()])
     notice = TextAreaField(_l("Reason (the workers will see it)"), validators=[Optional(), Length(max=255)])
 
     def impact_choice(self) -> str:
@@ -89,7 +90,7 @@ class VenueForm(FlaskForm, ImpactFields):
 
 class FacilityForm(FlaskForm, ImpactFields):
     name = StringField(_l("Name"), validators=[_required(), Length(max=120)])
-    kind = SelectField(_l("Kind"), choices=[(k, "") for k in FACILITY_KINDS], validators=[_required()])
+    kind = SelectField(_l("Kind"), choices=[SelectChoice(k, "") for k in FACILITY_KINDS], validators=[_required()])
     capacity = WholeNumber(_l("Capacity (1 = booked whole, like a court)"), default=1, validators=[_required()])
     slot_minutes = WholeNumber(_l("Slot length (minutes)"), default=60, validators=[_required()])
     requires_approval = BooleanField(_l("Bookings need approval by staff"))
@@ -113,7 +114,7 @@ class FacilityForm(FlaskForm, ImpactFields):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.kind.choices = [(k, kind_label(k)) for k in FACILITY_KINDS]
+        self.kind.choices = [SelectChoice(k, kind_label(k)) for k in FACILITY_KINDS]
 
     def hour_fields(self):
         return [getattr(self, f"hours_{d}") for d in range(7)]
@@ -167,12 +168,12 @@ class RevokeForm(FlaskForm):
 
 
 def role_choices(roles) -> list:
-    return [(r, ROLE_CHOICES[r]) for r in roles]
+    return [SelectChoice(r, ROLE_CHOICES[r]) for r in roles]
 
 
 class OrganizationForm(FlaskForm):
     name = StringField(_l("Name"), validators=[_required(), Length(max=120)])
-    kind = SelectField(_l("Kind"), choices=[(k, ORG_KIND_LABELS[k]) for k in ORG_KINDS])
+    kind = SelectField(_l("Kind"), choices=[SelectChoice(k, ORG_KIND_LABELS[k]) for k in ORG_KINDS])
     parent_id = SelectField(_l("Parent union"), choices=[], validate_choice=False)
     headcount = WholeNumber(_l("Headcount"), default=0, validators=[_required()])
 

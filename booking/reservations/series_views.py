@@ -6,6 +6,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, ValidationError
 
 from .. import timeutil
@@ -56,7 +57,7 @@ def new():
     now = timeutil.utcnow()
     facilities = visible_facilities(current_user, timeutil.local_date(now, "Asia/Shanghai"))
     form = SeriesForm()
-    form.facility_id.choices = [(str(f.id), f"{f.venue.name} · {f.name}") for f in facilities]
+    form.facility_id.choices = [SelectChoice(str(f.id), f"{f.venue.name} · {f.name}") for f in facilities]
     results, error, status, tz = None, None, 200, None
     if form.validate_on_submit():
         facility = next(f for f in facilities if str(f.id) == form.facility_id.data)
