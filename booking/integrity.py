@@ -31,23 +31,20 @@ def check(now=None) -> list[str]:
         if counted > capacity[key[0]] and key[1] >= now:
             problems.append(f"slot {key}: {counted} places held, capacity {capacity[key[0]]}")
 
-    minutes = {(row.host_id, row.enterprise_id, row.week_start): row.m for row in db.session.execute(
-        select(r.host_id, r.enterprise_id, r.week_start, func.sum(r.quota_minutes).label("m"))
-        .where(r.status.in_(QUOTA_CONSUMING)).group_by(r.host_id, r.enterprise_id, r.week_start))}
-    counters = {(row.host_id, row.enterprise_id, row.week_start): row.minutes_used
-                for row in db.session.scalars(select(EnterpriseWeekUsage))}
-    for key in set(minutes) | set(counters):
-        if minutes.get(key, 0) != counters.get(key, 0):
-            problems.append(f"enterprise week {key}: counter {counters.get(key, 0)} min, "
-                            f"bookings {minutes.get(key, 0)} min")
-
-    bookings = {(row.host_id, row.user_id, row.week_start): row.n for row in db.session.execute(
-        select(r.host_id, r.user_id, r.week_start, func.count(r.id).label("n"))
-        .where(r.status.in_(QUOTA_CONSUMING)).group_by(r.host_id, r.user_id, r.week_start))}
-    worker_counters = {(row.host_id, row.user_id, row.week_start): row.bookings
-                       for row in db.session.scalars(select(WorkerWeekUsage))}
-    for key in set(bookings) | set(worker_counters):
-        if bookings.get(key, 0) != worker_counters.get(key, 0):
-            problems.append(f"worker week {key}: counter {worker_counters.get(key, 0)}, "
-                            f"bookings {bookings.get(key, 0)}")
+    problems += _counter_problems("enterprise week", EnterpriseWeekUsage.__table__, ("host_id", "enterprise_id"),
+                                  "minutes_used", func.sum(r.quota_minutes))
+    problems += _counter_problems("worker week", WorkerWeekUsage.__table__, ("host_id", "user_id"),
+                                  "bookings", func.count(r.id))
     return problems
+
+
+def _counter_problems(label: str, table, key: tuple[str, str], column: str, counted_expr) -> list[str]:
+    """A weekly counter table against what the quota-consuming bookings add up to, per key and week."""
+    r = Reservation
+    cols = [getattr(r, k) for k in key] + [r.week_start]
+    counted = {tuple(row[:-1]): row[-1] for row in db.session.execute(
+        select(*cols, counted_expr).where(r.status.in_(QUOTA_CONSUMING)).group_by(*cols))}
+    counters = {tuple(row[:-1]): row[-1] for row in db.session.execute(
+        select(*[table.c[k] for k in key], table.c.week_start, table.c[column]))}
+    return [f"{label} {k}: counter {counters.get(k, 0)}, bookings {counted.get(k, 0)}"
+            for k in set(counted) | set(counters) if counted.get(k, 0) != counters.get(k, 0)]

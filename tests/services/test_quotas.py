@@ -200,3 +200,12 @@ def test_reading_availability_inside_the_check_in_window_changes_nothing(world):
     _, slots = availability(world.worker2, world.court.id, w.SLOT.date(), w.SLOT + timedelta(minutes=10))
     assert next(s for s in slots if s["start"] == w.SLOT)["remaining"] == 0
     assert db.session.scalar(select(Reservation.status)) == "confirmed"
+
+
+def test_integrity_check_reports_a_counter_that_disagrees(world):
+    services.book(world.worker, world.gym.id, w.SLOT, now=w.NOW)
+    assert integrity.check() == []
+    db.session.execute(EnterpriseWeekUsage.__table__.update().values(minutes_used=999))
+    db.session.commit()
+    problems = integrity.check()
+    assert len(problems) == 1 and problems[0].startswith("enterprise week") and "999" in problems[0]
