@@ -2,6 +2,7 @@
 import fcntl
 import os
 import threading
+from contextlib import contextmanager
 
 from flask import g
 from sqlalchemy import event
@@ -75,6 +76,23 @@ def begin_write() -> None:
             raise RuntimeError("begin_write() with unsaved changes in the session")
         session.commit()  # it only read; committing keeps the loaded objects usable
     session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
+
+
+@contextmanager
+def write_transaction():
+    """One use case's unit of work: begins the write transaction (begin_write()), commits once
+    when the block ends, rolls back on any exception (a DomainError included) and re-raises.
+
+        with write_transaction():
+            ...checks and changes...
+    """
+    begin_write()
+    try:
+        yield db.session
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
 
 
 def lock_row(model, pk):

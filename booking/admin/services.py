@@ -18,6 +18,7 @@ from ..errors import DomainError, Invalid
 from ..extensions import db
 from ..facilities import rules
 from ..facilities.models import KINDS, Facility, OpeningHours, Venue
+from ..facilities.versions import change_rules, venue_facility_ids
 from . import hours as hours_rules
 from . import impact, scope
 
@@ -200,12 +201,14 @@ def _cancel(admin, hit_list, notice: str, now: datetime) -> dict:
     return out
 
 
-def _change(admin, load, plan, apply, on_affected: str, notice, now: datetime) -> Outcome:
+def _change(admin, load, plan, apply, on_affected: str, notice, now: datetime, facility_ids) -> Outcome:
     """Plan, ask, cancel if told to, then apply in one write transaction, re-planned inside it.
 
     `load()` returns the target in scope, `plan(target)` the hits, `apply(target)` changes it
     (and records the audit entry). Cancellations are their own use cases (host_cancel), before
     the change, so a booking that arrives meanwhile is caught by the second plan.
+    `facility_ids()` names the facilities whose slots the change may move: their rules version
+    is raised first, which serializes the change with their bookings (facilities.versions).
     """
     notice = clean_notice(on_affected, notice)
     target = load()
@@ -215,6 +218,7 @@ def _change(admin, load, plan, apply, on_affected: str, notice, now: datetime) -
     cancelled = _cancel(admin, planned, notice, now) if on_affected == "cancel" else {}
     begin_write()
     try:
+        change_rules(facility_ids())
         target = load()
         fresh = plan(target)
         if any(h.blocking for h in fresh) or (fresh and on_affected == "ask"):
@@ -264,7 +268,8 @@ def change_venue(admin, venue_id: int, values: dict, on_affected: str = "ask", n
         audit.record(admin, "venue.change", "venue", venue.id, venue.host_id, before=before, after=clean,
                      now=now)
 
-    return _change(admin, lambda: scope.venue_for(admin, venue_id), plan, apply, on_affected, notice, now)
+    return _change(admin, lambda: scope.venue_for(admin, venue_id), plan, apply, on_affected, notice, now,
+                   lambda: venue_facility_ids(venue_id))
 
 
 # --- facilities ------------------------------------------------------------------------------
@@ -337,5 +342,6 @@ def _change_facility(admin, facility_id, clean: dict, action: str, on_affected, 
                      after=facility_snapshot(facility), now=now)
 
     return _change(admin, lambda: scope.facility_for(admin, facility_id),
-                   lambda facility: _facility_hits(facility, clean, now), apply, on_affected, notice, now)
+                   lambda facility: _facility_hits(facility, clean, now), apply, on_affected, notice, now,
+                   lambda: [facility_id])
 

@@ -11,11 +11,12 @@ from sqlalchemy import select
 
 from .. import timeutil
 from ..audit import services as audit
-from ..database import begin_write
+from ..database import write_transaction
 from ..errors import Conflict, Forbidden, Invalid, NotFound
 from ..extensions import db
 from .models import Blackout, Facility, Venue
 from .services import managed_host_ids
+from .versions import change_rules
 
 MAX_WEEKS = 52
 MAX_REASON = 255
@@ -114,8 +115,8 @@ def create_blackout(staff, facility_id: int, starts_at: datetime, ends_at: datet
     reason = _clean_reason(reason)
     if isinstance(weeks, bool) or not isinstance(weeks, int) or not 1 <= weeks <= MAX_WEEKS:
         raise Invalid(_l("Repeat it for 1 to %(n)d weeks.", n=MAX_WEEKS), code="invalid_weeks", field="weeks")
-    begin_write()
-    try:
+    with write_transaction():
+        change_rules([facility_id])  # bookings of the facility wait for (or re-plan after) this
         facility = managed_facility(staff, facility_id)
         tz = facility.venue.timezone
         starts_at, ends_at = timeutil.as_utc(starts_at, tz), timeutil.as_utc(ends_at, tz)
@@ -142,25 +143,16 @@ def create_blackout(staff, facility_id: int, starts_at: datetime, ends_at: datet
             audit.record(staff, "blackout.create", "blackout", b.id, facility.venue.host_id,
                          after={"facility_id": facility.id, **audit.snapshot(b, BLACKOUT_FIELDS)}, now=now)
         hit = _affected_by_all(rows)
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        raise
     return blackout, hit
 
 
 def delete_blackout(staff, blackout_id: int) -> Facility:
     """Reopen the period; bookings cancelled because of it stay cancelled."""
-    begin_write()
-    try:
+    with write_transaction():
         facility, blackout = _managed_blackout(staff, blackout_id)
         audit.record(staff, "blackout.delete", "blackout", blackout.id, facility.venue.host_id,
                      before={"facility_id": facility.id, **audit.snapshot(blackout, BLACKOUT_FIELDS)})
         db.session.delete(blackout)
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        raise
     return facility
 
 

@@ -53,6 +53,9 @@ class Facility(db.Model):
     checkin_after_minutes: Mapped[int] = mapped_column(Integer, default=15)
     description: Mapped[str] = mapped_column(Text, default="")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Raised by every change that can move or remove slots (settings, hours, blackouts, the
+    # agreements covering it). A booking compares it, under a lock, with the one it planned with.
+    rules_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
 
     venue = relationship("Venue", back_populates="facilities")

@@ -46,6 +46,7 @@ class FacilitySnapshot:
     checkin_after_minutes: int
     description: str
     active: bool
+    rules_version: int
     venue: VenueRef
     hours: tuple = ()
     rules: SlotRules = field(default=None, compare=False)

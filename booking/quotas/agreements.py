@@ -5,10 +5,11 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
 
 from ..audit import services as audit
-from ..database import begin_write
+from ..database import write_transaction
 from ..errors import Forbidden, Invalid, NotFound
 from ..extensions import db
 from ..facilities.models import Facility, Venue
+from ..facilities.versions import change_rules, host_facility_ids
 from ..organizations.models import Organization
 from .models import SharingAgreement
 
@@ -59,8 +60,10 @@ def create(admin, host_id: int, valid_from: date, enterprise_id: int | None = No
         raise Invalid(_l("Choose one enterprise, or one union for all its enterprises."), code="invalid_party")
     minutes, per_worker = _limits(hours, bookings_per_worker)
     _dates(valid_from, valid_until)
-    begin_write()
-    try:
+    with write_transaction():
+        # A new agreement may take precedence (one made with the enterprise itself wins over a
+        # union's) with other limits: bookings planned under the old terms must re-plan.
+        change_rules(facility_ids or host_facility_ids(host_id))
         party = db.session.get(Organization, enterprise_id or group_id)
         wanted = ("enterprise",) if enterprise_id else GROUP_KINDS
         if party is None or party.kind not in wanted:
@@ -78,10 +81,6 @@ def create(admin, host_id: int, valid_from: date, enterprise_id: int | None = No
         db.session.add(agreement)
         audit.record(admin, "agreement.create", "agreement", agreement, host_id, enterprise_id,
                      after={**audit.snapshot(agreement, AUDITED), "facility_ids": [f.id for f in facilities]})
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        raise
     return agreement
 
 
@@ -90,12 +89,16 @@ _UNSET = object()
 
 def change(admin, agreement_id: int, hours=_UNSET, bookings_per_worker=_UNSET,
            valid_until=_UNSET) -> SharingAgreement:
-    """New limits apply from now on; what is booked stays booked and counted."""
-    begin_write()
-    try:
+    """New limits apply from now on; what is booked stays booked and counted.
+
+    The facilities it covers get a new rules version first: a booking planned under the old
+    limits or validity re-plans under the new ones (facilities.versions).
+    """
+    with write_transaction():
         a = db.session.get(SharingAgreement, agreement_id)
         if a is None or a.host_id not in admin.org_ids("host_admin"):
             raise NotFound()
+        change_rules(host_facility_ids(a.host_id) if a.all_facilities else [f.id for f in a.facilities])
         before = audit.snapshot(a, AUDITED)
         minutes, per_worker = _limits(None if hours is _UNSET else hours,
                                       None if bookings_per_worker is _UNSET else bookings_per_worker)
@@ -108,10 +111,6 @@ def change(admin, agreement_id: int, hours=_UNSET, bookings_per_worker=_UNSET,
             a.valid_until = valid_until
         audit.record(admin, "agreement.change", "agreement", a.id, a.host_id, a.enterprise_id,
                      before, audit.snapshot(a, AUDITED))
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        raise
     return a
 
 

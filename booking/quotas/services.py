@@ -61,8 +61,14 @@ _AGREEMENT = (
 def agreement_terms(enterprise_id: int, host_id: int, facility_id: int, day: date):
     """(id, minutes_per_week, bookings_per_worker) of the agreement in force, or None (cached
     per settings token: agreements, organizations and facilities change it)."""
-    return cached("agreement", (enterprise_id, host_id, facility_id, day), lambda: fetch(
-        _AGREEMENT, enterprise_id=enterprise_id, host_id=host_id, facility_id=facility_id, day=day).first())
+    return cached("agreement", (enterprise_id, host_id, facility_id, day),
+                  lambda: load_agreement_terms(enterprise_id, host_id, facility_id, day))
+
+
+def load_agreement_terms(enterprise_id: int, host_id: int, facility_id: int, day: date):
+    """agreement_terms() read from the database now, past the cache."""
+    return fetch(_AGREEMENT, enterprise_id=enterprise_id, host_id=host_id, facility_id=facility_id,
+                 day=day).first()
 
 
 def agreement_for(enterprise_id: int, host_id: int, facility_id: int, day: date) -> SharingAgreement | None:

@@ -9,7 +9,6 @@ import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, func, literal, select, union_all, update
 from sqlalchemy.orm import selectinload
@@ -17,10 +16,10 @@ from sqlalchemy.orm import selectinload
 from .. import timeutil
 from ..accounts.models import User
 from ..audit import services as audit
-from ..database import GuardedCounter, begin_write, fetch, lock_row, lock_user
+from ..database import GuardedCounter, begin_write, fetch, lock_row, lock_user, write_transaction
 from ..errors import Conflict, Forbidden, Invalid, NotFound
 from ..extensions import db
-from ..facilities import rules
+from ..facilities import rules, snapshot
 from ..facilities.models import Facility, Venue
 from ..facilities.services import blackouts_between, get_visible, load_facility, managed_host_ids, slot_rules
 from ..quotas import services as quotas
@@ -48,22 +47,26 @@ def _party_size(value, facility: Facility) -> int:
 # --- booking ------------------------------------------------------------------------------
 
 def book(user: User, facility_id: int, start: datetime, party_size=1, now: datetime | None = None) -> Reservation:
-    """Book one slot. Checks that no race can defeat are read first; the guarded part (overlap,
-    quotas, capacity) then runs in one short write transaction."""
+    """Book one slot.
+
+    The plan (facility, opening hours, blackouts, agreement, window, counters) is read first,
+    outside any write lock, and refuses what clearly cannot be booked. The write transaction
+    then locks the facility's rules (facilities.versions) and compares their version with the
+    plan's: every change that can move or remove slots (hours, slot length, capacity, active,
+    blackouts, agreements) raises it, so a plan made before such a change is made again inside
+    the transaction, where no change can slip in. Overlap, quotas and capacity are decided
+    there by the worker's row lock and the guarded counters.
+    """
     now = now or timeutil.utcnow()
     if not user.is_worker:
         raise Forbidden(_l("Only workers of an enterprise can book."), code="not_a_worker")
-    if not current_app.config.get("BOOKING_GUARD", True):
-        return _book_unguarded(user, facility_id, start, party_size, now)
     plan = _plan_booking(user, facility_id, start, party_size, now)
-    begin_write()
-    try:
-        reservation = _take(user, plan, now)
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        raise
-    return reservation
+    with write_transaction():
+        if not _rules_still_hold(plan):
+            plan = _plan_booking(user, facility_id, start, party_size, now, fresh=True)
+            if not _rules_still_hold(plan):
+                raise Conflict(_l("The facility's settings just changed. Please try again."), code="changed")
+        return _take(user, plan, now)
 
 
 def _check_slot(facility: Facility, start: datetime, now: datetime) -> tuple[datetime, datetime]:
@@ -83,9 +86,9 @@ def _check_slot(facility: Facility, start: datetime, now: datetime) -> tuple[dat
     return slot
 
 
-_FACILITY_NOW = select(Facility.capacity, Facility.slot_minutes, Facility.active).where(
-    Facility.id == bindparam("facility_id"))
-_FACILITY_NOW_PG = _FACILITY_NOW.with_for_update(read=True)
+_RULES_VERSION = select(Facility.rules_version).where(Facility.id == bindparam("facility_id"))
+# FOR SHARE: bookings of one facility do not wait for each other, only for a change of its rules.
+_RULES_VERSION_PG = _RULES_VERSION.with_for_update(read=True)
 SLOT_PLACES = GuardedCounter(SlotLoad.__table__, ("facility_id", "start_at"), "held")
 # A booking that overlaps [start, end) starts after start - 1 day (slots are at most a day
 # long): the lower bound keeps the check on the (user_id, start_at) index, flat with history.
@@ -106,15 +109,17 @@ class _Plan:
     places: int
 
 
-def _plan_booking(user, facility_id, start, party_size, now) -> _Plan:
-    """Everything a booking needs to know, read before the write transaction."""
-    facility = load_facility(facility_id)
+def _plan_booking(user, facility_id, start, party_size, now, fresh: bool = False) -> _Plan:
+    """Everything a booking needs to know: read before the write transaction, or again inside it
+    (`fresh`: from the database, not the per-process cache) when the rules changed meanwhile."""
+    facility = snapshot.load(facility_id) if fresh else load_facility(facility_id)
     if facility is None:
         raise NotFound()
     tz = facility.venue.timezone
     start = timeutil.as_utc(start, tz)
     day = timeutil.local_date(start, tz)
-    agreement = quotas.agreement_terms(user.enterprise_id, facility.venue.host_id, facility.id, day)
+    terms = quotas.load_agreement_terms if fresh else quotas.agreement_terms
+    agreement = terms(user.enterprise_id, facility.venue.host_id, facility.id, day)
     if agreement is None:
         raise NotFound()  # not shared with the worker's enterprise: not revealed
     party = _party_size(party_size, facility)
@@ -158,16 +163,18 @@ def _precheck(user, plan: _Plan) -> None:
                        remaining=max(f.capacity - now.get("slot", 0), 0))
 
 
+def _rules_still_hold(plan: _Plan) -> bool:
+    """Inside the write transaction: lock the facility's rules against a change (PostgreSQL: the
+    row FOR SHARE until commit; SQLite: the IMMEDIATE transaction holds every writer off) and
+    say whether they are still the ones the plan was made with."""
+    stmt = _RULES_VERSION_PG if db.session.get_bind().dialect.name == "postgresql" else _RULES_VERSION
+    return fetch(stmt, facility_id=plan.facility.id).scalar() == plan.facility.rules_version
+
+
 def _take(user, plan: _Plan, now) -> Reservation:
-    """The guarded part, inside the write transaction: overlap, quotas, capacity, the row."""
+    """The guarded part, inside the write transaction, under the facility's rules lock:
+    overlap, quotas, capacity, the row."""
     facility = plan.facility
-    # The facility as it is now, locked against a concurrent settings change (PostgreSQL: FOR
-    # SHARE; SQLite: the IMMEDIATE transaction). If an admin changed it since we read it, the
-    # slot we checked may no longer exist: the caller tries again.
-    now_row = fetch(_FACILITY_NOW_PG if db.session.get_bind().dialect.name == "postgresql" else _FACILITY_NOW,
-                    facility_id=facility.id).first()
-    if now_row is None or tuple(now_row) != (facility.capacity, facility.slot_minutes, facility.active):
-        raise Conflict(_l("The facility's settings just changed. Please try again."), code="changed")
     # One person's bookings are serialized, so the overlap check below holds.
     lock_user(user.id)
     if fetch(_CLASH, user_id=user.id, start=plan.start, end=plan.end,
@@ -188,47 +195,6 @@ def _take(user, plan: _Plan, now) -> Reservation:
         updated_at=now)
     db.session.add(reservation)
     db.session.flush()
-    return reservation
-
-
-def _book_unguarded(user, facility_id, start, party_size, now) -> Reservation:
-    """TESTS ONLY (BOOKING_GUARD=False): the naive "count in Python, then insert" that the
-    guarded transaction replaces. The race tests run it as their control, to show that they
-    do catch overbooking and quota overruns.
-    """
-    from .models import QUOTA_CONSUMING
-    facility = get_visible(user, facility_id)
-    party = _party_size(party_size, facility)
-    slot_start, slot_end = _check_slot(facility, timeutil.as_utc(start, facility.venue.timezone), now)
-    places = rules.places_needed(facility.capacity, party)
-    held = db.session.scalar(select(func.coalesce(func.sum(Reservation.places), 0)).where(
-        Reservation.facility_id == facility.id, Reservation.start_at == slot_start,
-        Reservation.status.in_(HOLDING)))
-    day = timeutil.local_date(slot_start, facility.venue.timezone)
-    week = timeutil.week_start(day)
-    agreement = quotas.agreement_for(user.enterprise_id, facility.venue.host_id, facility.id, day)
-    mine = select(func.count(Reservation.id), func.coalesce(func.sum(Reservation.quota_minutes), 0)).where(
-        Reservation.host_id == facility.venue.host_id, Reservation.week_start == week,
-        Reservation.status.in_(QUOTA_CONSUMING))
-    used = db.session.execute(mine.where(Reservation.enterprise_id == user.enterprise_id)).one()[1]
-    my_count = db.session.execute(mine.where(Reservation.user_id == user.id)).one()[0]
-    db.session.commit()
-    if held + places > facility.capacity:
-        raise Conflict(_l("That slot is full."), code="slot_full")
-    if agreement.minutes_per_week is not None and used + facility.slot_minutes > agreement.minutes_per_week:
-        raise Conflict(code="quota_exceeded")
-    if agreement.bookings_per_worker is not None and my_count + 1 > agreement.bookings_per_worker:
-        raise Conflict(code="worker_limit")
-    import time
-    time.sleep(current_app.config.get("UNGUARDED_RACE_WINDOW", 0.05))
-    begin_write()
-    reservation = Reservation(
-        facility_id=facility.id, host_id=facility.venue.host_id, user_id=user.id,
-        enterprise_id=user.enterprise_id, start_at=slot_start, end_at=slot_end, party_size=party,
-        places=places, status="confirmed", week_start=week,
-        quota_minutes=facility.slot_minutes, code=new_code())
-    db.session.add(reservation)
-    db.session.commit()
     return reservation
 
 
