@@ -1,8 +1,17 @@
 """One integrity check, shared by the tests and `flask check-integrity`.
 
-Every counter must equal the sum of the bookings it counts, and no slot may hold more places
-than its facility has. Returns a list of human-readable problems (empty: all is well).
+Every counter must equal the sum of the bookings it counts, no slot may hold more places than
+its facility has, and no bookings that overlap in time (whatever their slot grid: the hours or
+the slot length may have changed between them) may together hold more places than that.
+Returns a list of human-readable problems (empty: all is well).
+
+It reads everything in one snapshot (PostgreSQL: a REPEATABLE READ, read-only transaction;
+SQLite: one read transaction), so bookings committed while it runs never make a counter and
+the bookings it counts disagree: safe to run from cron on a live system.
 """
+from collections import defaultdict
+from contextlib import contextmanager
+
 from sqlalchemy import func, select
 
 from .extensions import db
@@ -10,31 +19,74 @@ from .facilities.models import Facility
 from .quotas.models import EnterpriseWeekUsage, WorkerWeekUsage
 from .reservations.models import HOLDING, QUOTA_CONSUMING, Reservation, SlotLoad
 
+_SNAPSHOT = {"postgresql": {"isolation_level": "REPEATABLE READ", "postgresql_readonly": True},
+             "sqlite": {"sqlite_begin": "DEFERRED"}}
+
+
+@contextmanager
+def snapshot():
+    """One read-only transaction that sees the database as it was at its first read."""
+    session = db.session()
+    if session.in_transaction():
+        if session.new or session.dirty or session.deleted:
+            raise RuntimeError("integrity.check() with unsaved changes in the session")
+        session.commit()
+    session.connection(execution_options=_SNAPSHOT[session.get_bind().dialect.name])
+    try:
+        yield
+    finally:
+        session.rollback()
+
 
 def check(now=None) -> list[str]:
     """`now`: capacity is checked from then on. A host may lower a facility's capacity; past
     slots that held more under the old capacity are history, not a fault."""
     from .timeutil import utcnow
     now = now or utcnow()
-    problems = []
+    with snapshot():
+        capacity = dict(db.session.execute(select(Facility.id, Facility.capacity)).all())
+        problems = _slot_problems(capacity, now) + _overlap_problems(capacity, now)
+        problems += _counter_problems("enterprise week", EnterpriseWeekUsage.__table__,
+                                      ("host_id", "enterprise_id"), "minutes_used",
+                                      func.sum(Reservation.quota_minutes))
+        problems += _counter_problems("worker week", WorkerWeekUsage.__table__, ("host_id", "user_id"),
+                                      "bookings", func.count(Reservation.id))
+    return problems
+
+
+def _slot_problems(capacity: dict, now) -> list[str]:
     r = Reservation
     held = {(row.facility_id, row.start_at): row.places for row in db.session.execute(
         select(r.facility_id, r.start_at, func.sum(r.places).label("places"))
         .where(r.status.in_(HOLDING)).group_by(r.facility_id, r.start_at))}
     loads = {(row.facility_id, row.start_at): row.held for row in db.session.execute(
         select(SlotLoad.facility_id, SlotLoad.start_at, SlotLoad.held))}
-    capacity = dict(db.session.execute(select(Facility.id, Facility.capacity)).all())
+    problems = []
     for key in set(held) | set(loads):
         counted, counter = held.get(key, 0), loads.get(key, 0)
         if counted != counter:
             problems.append(f"slot {key}: counter says {counter} held, bookings hold {counted}")
         if counted > capacity[key[0]] and key[1] >= now:
             problems.append(f"slot {key}: {counted} places held, capacity {capacity[key[0]]}")
+    return problems
 
-    problems += _counter_problems("enterprise week", EnterpriseWeekUsage.__table__, ("host_id", "enterprise_id"),
-                                  "minutes_used", func.sum(r.quota_minutes))
-    problems += _counter_problems("worker week", WorkerWeekUsage.__table__, ("host_id", "user_id"),
-                                  "bookings", func.count(r.id))
+
+def _overlap_problems(capacity: dict, now) -> list[str]:
+    """Bookings not yet over, per facility: at no instant may those under way hold more places
+    than the facility has (a sweep over their starts and ends)."""
+    r = Reservation
+    changes: dict = defaultdict(list)
+    for row in db.session.execute(select(r.facility_id, r.start_at, r.end_at, r.places).where(
+            r.status.in_(HOLDING), r.end_at > now)):
+        changes[row.facility_id] += [(row.start_at, row.places), (row.end_at, -row.places)]
+    problems = []
+    for facility_id, points in changes.items():
+        held = 0
+        for at, delta in sorted(points, key=lambda p: (p[0], p[1])):  # an end before a start at one instant
+            was, held = held, held + delta
+            if held > capacity[facility_id] >= was:
+                problems.append(f"facility {facility_id}: overlapping bookings hold {held} places at {at}, "
+                                f"capacity {capacity[facility_id]}")
     return problems
 
 

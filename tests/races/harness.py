@@ -36,3 +36,35 @@ def race(url: str, calls: list[tuple[str, str, str, dict | None]], config: dict 
     for p in procs:
         p.join(timeout=timeout)
     return out
+
+
+def _job_child(url, config, barrier, results, index, job):
+    from booking import create_app
+    from tests.conftest import make_config
+    app = create_app(make_config(url, **config))
+    with app.app_context():
+        try:
+            barrier.wait(timeout=60)
+            results.put((index, job()))
+        except Exception as exc:  # reported, never swallowed: the test asserts on every result
+            results.put((index, ("error", repr(exc))))
+
+
+def together(url: str, jobs: list, config: dict | None = None, timeout: float = 120) -> list:
+    """Run each callable in `jobs` in its own process (own app, own connections), released at
+    once; returns what each returned, in the order given. A job returns a picklable value.
+
+    Processes are forked: whatever the test monkeypatched before (a control switching a guard
+    off, a hook holding a process at a chosen point) holds in every child.
+    """
+    ctx = mp.get_context("fork")
+    barrier = ctx.Barrier(len(jobs))
+    results = ctx.Queue()
+    procs = [ctx.Process(target=_job_child, args=(url, config or {}, barrier, results, i, job))
+             for i, job in enumerate(jobs)]
+    for p in procs:
+        p.start()
+    out = dict(results.get(timeout=timeout) for _ in procs)
+    for p in procs:
+        p.join(timeout=timeout)
+    return [out[i] for i in range(len(jobs))]
