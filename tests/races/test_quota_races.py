@@ -66,8 +66,8 @@ def test_enterprise_quota_exactly_8_hours(db_url, enterprise_rush):
     assert integrity.check() == []
 
 
-def test_control_enterprise_quota_without_guard_overruns(db_url, enterprise_rush):
-    results = race(db_url, enterprise_rush, {"BOOKING_GUARD": False, "UNGUARDED_RACE_WINDOW": 0.3})
+def test_control_enterprise_quota_without_guard_overruns(db_url, enterprise_rush, counters_unguarded):
+    results = race(db_url, enterprise_rush)
     assert booked_minutes() > 8 * 60, Counter(s for s, _, _ in results)
 
 
@@ -77,6 +77,6 @@ def test_worker_cap_exactly_2(db_url, worker_rush):
     assert integrity.check() == []
 
 
-def test_control_worker_cap_without_guard_overruns(db_url, worker_rush):
-    race(db_url, worker_rush, {"BOOKING_GUARD": False, "UNGUARDED_RACE_WINDOW": 0.3})
+def test_control_worker_cap_without_guard_overruns(db_url, worker_rush, counters_unguarded):
+    race(db_url, worker_rush)
     assert db.session.scalar(select(func.count(Reservation.id))) > 2
