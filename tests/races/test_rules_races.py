@@ -27,6 +27,7 @@ from booking.facilities import blackouts
 from booking.facilities.models import Facility
 from booking.facilities.services import slot_rules
 from booking.quotas import agreements
+from booking.reservations import booking as booking_flow
 from booking.reservations import services as bookings
 from booking.reservations.models import HOLDING, Reservation
 from tests import factories as f
@@ -73,7 +74,7 @@ def schedule(monkeypatch):
     """
     fork = mp.get_context("fork")
     planned, changed = fork.Barrier(BOOKERS + 1), fork.Event()
-    plan, test_process = bookings._plan_booking, os.getpid()
+    plan, test_process = booking_flow._plan_booking, os.getpid()
 
     def held_plan(*args, fresh=False, **kw):
         result = plan(*args, fresh=fresh, **kw)
@@ -82,7 +83,7 @@ def schedule(monkeypatch):
             assert changed.wait(timeout=60), "the admin never committed"
         return result
 
-    monkeypatch.setattr(bookings, "_plan_booking", held_plan)
+    monkeypatch.setattr(booking_flow, "_plan_booking", held_plan)
 
     def booker(username, facility_id, minute):
         def job():
@@ -108,7 +109,7 @@ def schedule(monkeypatch):
 @pytest.fixture
 def guard_off(monkeypatch):
     """The control: the booking transaction neither locks the facility's rules nor compares them."""
-    monkeypatch.setattr(bookings, "_rules_still_hold", lambda plan: True)
+    monkeypatch.setattr(booking_flow, "_rules_still_hold", lambda plan: True)
 
 
 def holding(facility_id):

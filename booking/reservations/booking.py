@@ -1,0 +1,218 @@
+"""Booking a slot, once or every week: the plan, then one guarded write transaction.
+
+The database keeps the invariants: the facility's rules are locked and their version compared
+with the plan's (facilities.versions), the per-slot counter is raised only by a guarded UPSERT
+(never past capacity), the enterprise and worker counters likewise (quotas), and the worker's
+row is locked while their bookings are checked for overlap.
+"""
+import secrets
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import bindparam, literal, select, union_all
+
+from .. import timeutil
+from ..accounts.models import User
+from ..database import GuardedCounter, fetch, lock_user, write_transaction
+from ..errors import Conflict, Forbidden, Invalid, NotFound
+from ..extensions import db
+from ..facilities import rules, snapshot
+from ..facilities.models import Facility
+from ..facilities.services import blackouts_between, get_visible, load_facility, slot_rules
+from ..quotas import services as quotas
+from ..quotas.models import EnterpriseWeekUsage, WorkerWeekUsage
+from .models import HOLDING, Reservation, SlotLoad
+
+CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+MAX_PARTY = 50
+
+
+def new_code() -> str:
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(8))
+
+
+def _party_size(value, facility: Facility) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise Invalid(_l("The party size must be a whole number."), code="invalid_party_size")
+    limit = MAX_PARTY if facility.capacity == 1 else facility.capacity
+    if not 1 <= value <= limit:
+        raise Invalid(_l("The party size must be between 1 and %(max)s."), code="invalid_party_size",
+                      max=limit)
+    return value
+
+
+def book(user: User, facility_id: int, start: datetime, party_size=1, now: datetime | None = None) -> Reservation:
+    """Book one slot.
+
+    The plan (facility, opening hours, blackouts, agreement, window, counters) is read first,
+    outside any write lock, and refuses what clearly cannot be booked. The write transaction
+    then locks the facility's rules (facilities.versions) and compares their version with the
+    plan's: every change that can move or remove slots (hours, slot length, capacity, active,
+    blackouts, agreements) raises it, so a plan made before such a change is made again inside
+    the transaction, where no change can slip in. Overlap, quotas and capacity are decided
+    there by the worker's row lock and the guarded counters.
+    """
+    now = now or timeutil.utcnow()
+    if not user.is_worker:
+        raise Forbidden(_l("Only workers of an enterprise can book."), code="not_a_worker")
+    plan = _plan_booking(user, facility_id, start, party_size, now)
+    with write_transaction():
+        if not _rules_still_hold(plan):
+            plan = _plan_booking(user, facility_id, start, party_size, now, fresh=True)
+            if not _rules_still_hold(plan):
+                raise Conflict(_l("The facility's settings just changed. Please try again."), code="changed")
+        return _take(user, plan, now)
+
+
+def _check_slot(facility: Facility, start: datetime, now: datetime) -> tuple[datetime, datetime]:
+    sr = slot_rules(facility)
+    slot = rules.slot_at(sr, start)
+    if slot is None or not facility.active:
+        raise Conflict(_l("The facility is not open at that time."), code="closed")
+    if rules.blacked_out(*slot, blackouts_between(facility.id, *slot)):
+        raise Conflict(_l("The facility is closed then (maintenance or an event)."), code="closed")
+    if rules.window_problem(sr, slot[0], now):
+        day = timeutil.local_date(slot[0], sr.timezone)
+        if now < rules.window_opens_at(sr, day):
+            raise Conflict(_l("Booking for that day opens at %(when)s."), code="outside_window",
+                           when=timeutil.to_local(rules.window_opens_at(sr, day), sr.timezone)
+                           .strftime("%Y-%m-%d %H:%M"))
+        raise Conflict(_l("It is too late to book that slot."), code="outside_window")
+    return slot
+
+
+_RULES_VERSION = select(Facility.rules_version).where(Facility.id == bindparam("facility_id"))
+# FOR SHARE: bookings of one facility do not wait for each other, only for a change of its rules.
+_RULES_VERSION_PG = _RULES_VERSION.with_for_update(read=True)
+SLOT_PLACES = GuardedCounter(SlotLoad.__table__, ("facility_id", "start_at"), "held")
+# A booking that overlaps [start, end) starts after start - 1 day (slots are at most a day
+# long): the lower bound keeps the check on the (user_id, start_at) index, flat with history.
+_CLASH = select(Reservation.id).where(
+    Reservation.user_id == bindparam("user_id"), Reservation.status.in_(HOLDING),
+    Reservation.start_at > bindparam("earliest"),
+    Reservation.start_at < bindparam("end"), Reservation.end_at > bindparam("start")).limit(1)
+
+
+@dataclass(frozen=True)
+class _Plan:
+    facility: Facility
+    agreement: object
+    start: datetime
+    end: datetime
+    week: date
+    party: int
+    places: int
+
+
+def _plan_booking(user, facility_id, start, party_size, now, fresh: bool = False) -> _Plan:
+    """Everything a booking needs to know: read before the write transaction, or again inside it
+    (`fresh`: from the database, not the per-process cache) when the rules changed meanwhile."""
+    facility = snapshot.load(facility_id) if fresh else load_facility(facility_id)
+    if facility is None:
+        raise NotFound()
+    tz = facility.venue.timezone
+    start = timeutil.as_utc(start, tz)
+    day = timeutil.local_date(start, tz)
+    terms = quotas.load_agreement_terms if fresh else quotas.agreement_terms
+    agreement = terms(user.enterprise_id, facility.venue.host_id, facility.id, day)
+    if agreement is None:
+        raise NotFound()  # not shared with the worker's enterprise: not revealed
+    party = _party_size(party_size, facility)
+    slot_start, slot_end = _check_slot(facility, start, now)
+    suspension = quotas.active_suspension(user.id, facility.venue.host_id, now)
+    if suspension:
+        raise Conflict(_l("After several no-shows you cannot book here until %(until)s."), code="suspended",
+                       until=timeutil.to_local(suspension.ends_at, tz).strftime("%Y-%m-%d %H:%M"))
+    plan = _Plan(facility, agreement, slot_start, slot_end, timeutil.week_start(day), party,
+                 rules.places_needed(facility.capacity, party))
+    _precheck(user, plan)
+    return plan
+
+
+# The counters as they stand, in one read: a booking that clearly cannot fit is refused here,
+# without taking the write lock. (The guarded statements in _take() still decide the rest.)
+_COUNTERS = union_all(
+    select(literal("quota").label("kind"), EnterpriseWeekUsage.minutes_used.label("n")).where(
+        EnterpriseWeekUsage.host_id == bindparam("host_id"),
+        EnterpriseWeekUsage.enterprise_id == bindparam("enterprise_id"),
+        EnterpriseWeekUsage.week_start == bindparam("week")),
+    select(literal("worker"), WorkerWeekUsage.bookings).where(
+        WorkerWeekUsage.host_id == bindparam("host_id"), WorkerWeekUsage.user_id == bindparam("user_id"),
+        WorkerWeekUsage.week_start == bindparam("week")),
+    select(literal("slot"), SlotLoad.held).where(
+        SlotLoad.facility_id == bindparam("facility_id"), SlotLoad.start_at == bindparam("start")),
+)
+
+
+def _precheck(user, plan: _Plan) -> None:
+    """Refuse, before any write, what the counters already rule out: in the order _take() checks."""
+    f, a = plan.facility, plan.agreement
+    now = dict(fetch(_COUNTERS, host_id=f.venue.host_id, enterprise_id=user.enterprise_id, user_id=user.id,
+                     week=plan.week, facility_id=f.id, start=plan.start).all())
+    if a.minutes_per_week is not None and now.get("quota", 0) + f.slot_minutes > a.minutes_per_week:
+        raise quotas.quota_exceeded(a, now.get("quota", 0))
+    if a.bookings_per_worker is not None and now.get("worker", 0) + 1 > a.bookings_per_worker:
+        raise quotas.worker_limit(a)
+    if now.get("slot", 0) + plan.places > f.capacity:
+        raise Conflict(_l("That slot is full."), code="slot_full",
+                       remaining=max(f.capacity - now.get("slot", 0), 0))
+
+
+def _rules_still_hold(plan: _Plan) -> bool:
+    """Inside the write transaction: lock the facility's rules against a change (PostgreSQL: the
+    row FOR SHARE until commit; SQLite: the IMMEDIATE transaction holds every writer off) and
+    say whether they are still the ones the plan was made with."""
+    stmt = _RULES_VERSION_PG if db.session.get_bind().dialect.name == "postgresql" else _RULES_VERSION
+    return fetch(stmt, facility_id=plan.facility.id).scalar() == plan.facility.rules_version
+
+
+def _take(user, plan: _Plan, now) -> Reservation:
+    """The guarded part, inside the write transaction, under the facility's rules lock:
+    overlap, quotas, capacity, the row."""
+    facility = plan.facility
+    # One person's bookings are serialized, so the overlap check below holds.
+    lock_user(user.id)
+    if fetch(_CLASH, user_id=user.id, start=plan.start, end=plan.end,
+             earliest=plan.start - timedelta(days=1)).first():
+        raise Conflict(_l("You already have a booking at that time."), code="overlap")
+    quotas.charge(plan.agreement, facility.venue.host_id, user.enterprise_id, user.id, plan.week,
+                  facility.slot_minutes)
+    if not SLOT_PLACES.add(plan.places, facility.capacity, facility_id=facility.id, start_at=plan.start):
+        c = SlotLoad.__table__.c
+        held = db.session.scalar(select(c.held).where(c.facility_id == facility.id, c.start_at == plan.start))
+        raise Conflict(_l("That slot is full."), code="slot_full",
+                       remaining=max(facility.capacity - (held or 0), 0))
+    reservation = Reservation(
+        facility_id=facility.id, host_id=facility.venue.host_id, user_id=user.id,
+        enterprise_id=user.enterprise_id, start_at=plan.start, end_at=plan.end, party_size=plan.party,
+        places=plan.places, status="pending" if facility.requires_approval else "confirmed",
+        week_start=plan.week, quota_minutes=facility.slot_minutes, code=new_code(), created_at=now,
+        updated_at=now)
+    db.session.add(reservation)
+    db.session.flush()
+    return reservation
+
+
+def book_series(admin: User, facility_id: int, first_start: datetime, weeks: int, party_size=1,
+                now: datetime | None = None) -> list[dict]:
+    """An enterprise admin books the same slot every week; each occurrence stands on its own."""
+    if not admin.has_role("enterprise_admin") or admin.enterprise_id not in admin.org_ids("enterprise_admin"):
+        raise Forbidden(_l("Only an enterprise admin can book a series."))
+    if isinstance(weeks, bool) or not isinstance(weeks, int) or not 1 <= weeks <= 26:
+        raise Invalid(_l("A series has 1 to 26 weeks."), code="invalid_weeks")
+    facility = get_visible(admin, facility_id)
+    tz = facility.venue.timezone
+    local_first = timeutil.to_local(timeutil.as_utc(first_start, tz), tz)
+    results = []
+    for i in range(weeks):
+        # Same local wall time each week, whatever the UTC offset does.
+        local = local_first + timedelta(weeks=i)
+        start = timeutil.local_to_utc(local.date(), local.hour * 60 + local.minute, tz)
+        try:
+            r = book(admin, facility_id, start, party_size, now)
+            results.append({"start": start, "ok": True, "reservation": r, "code": None, "message": None})
+        except (Conflict, Invalid, NotFound) as err:
+            results.append({"start": start, "ok": False, "reservation": None, "code": err.code,
+                            "message": err.message})
+    return results

@@ -1,0 +1,139 @@
+"""After booking: the worker cancels; host staff approve, reject or cancel with a reason.
+
+Each is one write transaction on the booking's locked row; a booking that stops holding its
+place gives it back (and the quota, except for a no-show) in the same transaction.
+"""
+from datetime import datetime
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import update
+
+from .. import timeutil
+from ..accounts.models import User
+from ..audit import services as audit
+from ..database import lock_row, write_transaction
+from ..errors import Conflict, Forbidden, Invalid, NotFound
+from ..extensions import db
+from ..facilities import rules
+from ..facilities.services import managed_host_ids
+from ..quotas import services as quotas
+from .models import HOLDING, Notification, Reservation, SlotLoad
+
+
+def give_back(reservation: Reservation, refund_quota: bool) -> None:
+    """Give back the reservation's places (and quota); its status is changed by the caller."""
+    if refund_quota:
+        quotas.refund(reservation.host_id, reservation.enterprise_id, reservation.user_id,
+                      reservation.week_start, reservation.quota_minutes)
+    c = SlotLoad.__table__.c
+    db.session.execute(update(SlotLoad.__table__).where(
+        c.facility_id == reservation.facility_id, c.start_at == reservation.start_at
+    ).values(held=c.held - reservation.places))
+
+
+def cancel(user: User, reservation_id: int, now: datetime | None = None) -> Reservation:
+    """The worker cancels their own booking, up to the cutoff; quota and place come back."""
+    now = now or timeutil.utcnow()
+    with write_transaction():
+        r = lock_row(Reservation, reservation_id)
+        if r is None or r.user_id != user.id:
+            raise NotFound()
+        if r.status not in ("pending", "confirmed"):
+            raise Conflict(_l("This booking can no longer be cancelled."), code="not_cancellable")
+        if not rules.can_cancel(r.start_at, now, r.facility.cancel_cutoff_minutes):
+            raise Conflict(_l("Bookings can be cancelled up to %(hours)s before they start."),
+                           code="too_late_to_cancel", hours=_duration(r.facility.cancel_cutoff_minutes))
+        give_back(r, refund_quota=True)
+        r.status, r.cancelled_at, r.cancelled_by_id, r.updated_at = "cancelled", now, user.id, now
+    return r
+
+
+def cancel_as(user: User, reservation_id: int, reason=None, now: datetime | None = None) -> Reservation:
+    """A cancellation by whoever asks: the owner cancels theirs; host staff cancel with a reason."""
+    r = db.session.get(Reservation, reservation_id)
+    if r is not None and r.user_id != user.id and r.host_id in managed_host_ids(user):
+        return host_cancel(user, reservation_id, reason, now)
+    return cancel(user, reservation_id, now)
+
+
+def _duration(minutes: int) -> str:
+    return f"{minutes // 60}h{minutes % 60:02d}" if minutes % 60 else f"{minutes // 60}h"
+
+
+def _staff_reservation(staff: User, reservation_id: int) -> Reservation:
+    r = lock_row(Reservation, reservation_id)
+    if r is None:
+        raise NotFound()
+    if r.host_id not in managed_host_ids(staff):
+        if r.user_id == staff.id:
+            raise Forbidden(_l("Only the host's staff can do that."))
+        raise NotFound()
+    return r
+
+
+def _clean_reason(reason) -> str:
+    if reason is None:
+        return ""
+    if not isinstance(reason, str):
+        raise Invalid(_l("The reason must be text."), code="invalid_reason")
+    reason = reason.strip()
+    if len(reason) > 255:
+        raise Invalid(_l("The reason is too long (at most 255 characters)."), code="invalid_reason")
+    return reason
+
+
+def decide(staff: User, reservation_id: int, approve: bool, reason=None,
+           now: datetime | None = None) -> Reservation:
+    """Host staff approve or reject a pending booking; a rejection gives place and quota back."""
+    now = now or timeutil.utcnow()
+    reason = _clean_reason(reason)
+    with write_transaction():
+        r = _staff_reservation(staff, reservation_id)
+        if r.status != "pending":
+            raise Conflict(_l("Only a pending booking can be approved or rejected."), code="not_pending")
+        if approve:
+            r.status = "confirmed"
+        else:
+            give_back(r, refund_quota=True)
+            r.status, r.reason = "rejected", reason or None
+        r.decided_at, r.decided_by_id, r.updated_at = now, staff.id, now
+        db.session.add(Notification(user_id=r.user_id, reservation_id=r.id,
+                                    kind="approved" if approve else "rejected", reason=r.reason,
+                                    created_at=now))
+        audit.record(staff, "reservation.approve" if approve else "reservation.reject", "reservation", r.id,
+                     r.host_id, r.enterprise_id, {"status": "pending"}, {"status": r.status, "reason": r.reason},
+                     now=now)
+    return r
+
+
+def decide_many(staff: User, reservation_ids: list[int], approve: bool, reason=None,
+                now: datetime | None = None) -> dict[int, str | None]:
+    """Bulk approve/reject: each on its own; returns {id: None (done) or the error code}."""
+    out = {}
+    for rid in reservation_ids:
+        try:
+            decide(staff, rid, approve, reason, now)
+            out[rid] = None
+        except (Conflict, NotFound, Forbidden, Invalid) as err:
+            out[rid] = err.code
+    return out
+
+
+def host_cancel(staff: User, reservation_id: int, reason, now: datetime | None = None) -> Reservation:
+    """The host cancels (e.g. maintenance): always allowed before the end, quota comes back."""
+    now = now or timeutil.utcnow()
+    reason = _clean_reason(reason)
+    if not reason:
+        raise Invalid(_l("Please give the worker a reason."), code="reason_required")
+    with write_transaction():
+        r = _staff_reservation(staff, reservation_id)
+        if r.status not in HOLDING or r.status == "checked_in":
+            raise Conflict(_l("This booking can no longer be cancelled."), code="not_cancellable")
+        audit.record(staff, "reservation.host_cancel", "reservation", r.id, r.host_id, r.enterprise_id,
+                     {"status": r.status}, {"status": "cancelled", "reason": reason}, now=now)
+        give_back(r, refund_quota=True)
+        r.status, r.reason, r.cancelled_at, r.cancelled_by_id, r.updated_at = \
+            "cancelled", reason, now, staff.id, now
+        db.session.add(Notification(user_id=r.user_id, reservation_id=r.id, kind="cancelled_by_host",
+                                    reason=reason, created_at=now))
+    return r

@@ -1,0 +1,53 @@
+"""Bookings whose check-in window has closed give their places back (cron, and on read)."""
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, update
+
+from .. import timeutil
+from ..database import write_transaction
+from ..extensions import db
+from ..facilities.models import Facility
+from ..quotas import services as quotas
+from .decisions import give_back
+from .models import Reservation
+
+
+def release_no_shows(now: datetime | None = None, limit: int = 1000, facility_id: int | None = None) -> dict:
+    """Bookings whose check-in window has closed give their places back.
+
+    Confirmed and not checked in → no_show (the quota stays used; the host's no-show policy may
+    suspend the worker). Still pending (never approved) → cancelled, quota given back.
+    Idempotent and safe to run twice at once: each row changes only by a guarded UPDATE.
+    """
+    now = now or timeutil.utcnow()
+    done = {"no_show": 0, "expired": 0}
+    with write_transaction():
+        query = (select(Reservation.id, Reservation.status, Reservation.start_at, Facility.checkin_after_minutes)
+                 .join(Facility, Facility.id == Reservation.facility_id)
+                 .where(Reservation.status.in_(("confirmed", "pending")), Reservation.start_at < now))
+        if facility_id is not None:
+            query = query.where(Reservation.facility_id == facility_id)
+        candidates = db.session.execute(query.order_by(Reservation.start_at).limit(limit)).all()
+        for rid, status, start_at, after in candidates:
+            if start_at + timedelta(minutes=after) >= now:
+                continue
+            new = "no_show" if status == "confirmed" else "cancelled"
+            if not _claim(rid, status, new, now):
+                continue  # another run got there first
+            r = db.session.get(Reservation, rid)
+            give_back(r, refund_quota=(new == "cancelled"))
+            if new == "no_show":
+                quotas.apply_no_show_policy(r.user_id, r.host_id, now)
+                done["no_show"] += 1
+            else:
+                done["expired"] += 1
+    return done
+
+
+def _claim(reservation_id: int, status: str, new: str, now: datetime) -> bool:
+    """The guard: the row changes only if its status is still the one read (else another run
+    changed it first, and gave its places back)."""
+    return db.session.execute(update(Reservation).where(
+        Reservation.id == reservation_id, Reservation.status == status).values(
+        status=new, updated_at=now, reason=None if new == "no_show" else "not_approved_in_time",
+        cancelled_at=None if new == "no_show" else now)).rowcount == 1
