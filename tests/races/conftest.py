@@ -1,8 +1,12 @@
 """Controls for the race tests: each switches a real guard off from the test side, before the
 fork, so the same race shows that it breaks without it. Production code has no switch."""
+from contextlib import contextmanager
+
 import pytest
+import sqlalchemy
 
 from booking.database import GuardedCounter
+from booking.extensions import db
 
 
 @pytest.fixture
@@ -10,3 +14,49 @@ def counters_unguarded(monkeypatch):
     """Every guarded counter (slot places, enterprise minutes, worker bookings) ignores its limit."""
     add = GuardedCounter.add
     monkeypatch.setattr(GuardedCounter, "add", lambda self, amount, limit, **key: add(self, amount, None, **key))
+
+
+def _begin_unserialized() -> None:
+    """Begin writing without a lock up front: SQLite runs each statement on its own (no BEGIN
+    IMMEDIATE queueing the writers), PostgreSQL a plain transaction."""
+    session = db.session()
+    if session.in_transaction():
+        session.commit()
+    if session.get_bind().dialect.name == "sqlite":
+        session.connection(execution_options={"sqlite_begin": "NONE"})
+
+
+@contextmanager
+def _unserialized_transaction():
+    session = db.session()
+    _begin_unserialized()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+
+
+def unserialize(monkeypatch, module) -> None:
+    """Make `module`'s write use cases start without the SQLite write lock (whichever of
+    begin_write / write_transaction it uses)."""
+    names = [n for n in ("begin_write", "write_transaction") if hasattr(module, n)]
+    assert names, f"{module.__name__} starts no write transaction we know of"
+    if "begin_write" in names:
+        monkeypatch.setattr(module, "begin_write", _begin_unserialized)
+    if "write_transaction" in names:
+        monkeypatch.setattr(module, "write_transaction", _unserialized_transaction)
+
+
+def without_status_guard(monkeypatch, module) -> None:
+    """`module`'s UPDATE statements drop their `status = ...` condition: the guarded UPDATE that
+    changes a row only if its status is still the one read becomes a blind one."""
+    class Blind:
+        def __init__(self, stmt):
+            self.stmt = stmt
+
+        def where(self, *criteria):
+            return self.stmt.where(*[c for c in criteria if "status" not in str(c)])
+
+    monkeypatch.setattr(module, "update", lambda table: Blind(sqlalchemy.update(table)))
