@@ -7,6 +7,7 @@ the admin says what happens to them (`on_affected`): "keep" them where they may 
 """
 from dataclasses import dataclass, field
 from datetime import datetime
+from types import SimpleNamespace
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -173,13 +174,9 @@ def facility_snapshot(facility: Facility) -> dict:
 
 def _rules(facility: Facility, values: dict, tz: str | None = None) -> rules.SlotRules:
     week = values.get("hours", week_of(facility))
-    return rules.SlotRules(
-        timezone=tz or facility.venue.timezone,
-        slot_minutes=values.get("slot_minutes", facility.slot_minutes),
-        hours={d: list(p) for d, p in week.items() if p},
-        window_days=values.get("window_days", facility.window_days),
-        window_opens_minute=values.get("window_opens_minute", facility.window_opens_minute),
-        min_notice_minutes=values.get("min_notice_minutes", facility.min_notice_minutes))
+    settings = SimpleNamespace(**{name: values.get(name, getattr(facility, name)) for name in rules.SETTINGS})
+    return rules.rules_of(settings, tz or facility.venue.timezone,
+                          [(d, o, c) for d in sorted(week) for o, c in week[d]])
 
 
 def _facility_hits(facility: Facility, values: dict, now: datetime, tz: str | None = None) -> list:

@@ -26,6 +26,19 @@ class SlotRules:
     min_notice_minutes: int
 
 
+# The facility settings SlotRules carries, under the same names as the facility's columns.
+SETTINGS = ("slot_minutes", "window_days", "window_opens_minute", "min_notice_minutes")
+
+
+def rules_of(settings, timezone: str, periods) -> SlotRules:
+    """The one way to build a facility's SlotRules. `settings` has the SETTINGS attributes (an
+    ORM facility, a row, a namespace of new values); `periods` are (weekday, opens, closes)."""
+    hours: dict = {}
+    for weekday, opens, closes in periods:
+        hours.setdefault(weekday, []).append((opens, closes))
+    return SlotRules(timezone=timezone, hours=hours, **{name: getattr(settings, name) for name in SETTINGS})
+
+
 def day_slots(rules: SlotRules, day: date) -> list[tuple[datetime, datetime]]:
     """The slots of a local calendar day, in order."""
     periods = sorted(rules.hours.get(day.weekday(), ()))
@@ -54,10 +67,6 @@ def window_opens_at(rules: SlotRules, day: date) -> datetime:
     """When slots of `day` become bookable: window_opens_minute (local), window_days before."""
     return timeutil.local_to_utc(day - timedelta(days=rules.window_days), rules.window_opens_minute,
                                  rules.timezone)
-
-
-def latest_booking_at(rules: SlotRules, start: datetime) -> datetime:
-    return start - timedelta(minutes=rules.min_notice_minutes)
 
 
 def window_problem(rules: SlotRules, start: datetime, now: datetime) -> str | None:

@@ -1,7 +1,7 @@
 """Which facilities a person may see and book, and a facility's slots for a day."""
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import bindparam, literal, or_, select, union_all
+from sqlalchemy import bindparam, func, literal, or_, select, union_all
 
 from .. import timeutil
 from ..cache import cached
@@ -17,13 +17,8 @@ from .models import Blackout, Facility, Venue
 def slot_rules(facility) -> rules.SlotRules:
     if getattr(facility, "rules", None) is not None:  # a FacilitySnapshot has them computed
         return facility.rules
-    hours: dict = {}
-    for h in facility.hours:
-        hours.setdefault(h.weekday, []).append((h.opens_minute, h.closes_minute))
-    return rules.SlotRules(timezone=facility.venue.timezone, slot_minutes=facility.slot_minutes,
-                           hours=hours, window_days=facility.window_days,
-                           window_opens_minute=facility.window_opens_minute,
-                           min_notice_minutes=facility.min_notice_minutes)
+    return rules.rules_of(facility, facility.venue.timezone,
+                          [(h.weekday, h.opens_minute, h.closes_minute) for h in facility.hours])
 
 
 def load_facility(facility_id: int):
@@ -88,9 +83,6 @@ def visible_facilities(user, day: date, kind: str | None = None, host_id: int | 
 _BLACKOUTS = select(Blackout.starts_at, Blackout.ends_at).where(
     Blackout.facility_id == bindparam("facility_id"), Blackout.starts_at < bindparam("end"),
     Blackout.ends_at > bindparam("start"))
-_HELD = select(SlotLoad.start_at, SlotLoad.held).where(
-    SlotLoad.facility_id == bindparam("facility_id"), SlotLoad.start_at >= bindparam("start"),
-    SlotLoad.start_at < bindparam("end"))
 
 
 # One round trip for a day view: places held per slot, and the blackouts touching the day.
@@ -119,10 +111,6 @@ def blackouts_between(facility_id: int, start: datetime, end: datetime) -> list[
     return [tuple(b) for b in fetch(_BLACKOUTS, facility_id=facility_id, start=start, end=end)]
 
 
-def held_between(facility_id: int, start: datetime, end: datetime) -> dict[datetime, int]:
-    return {row.start_at: row.held for row in fetch(_HELD, facility_id=facility_id, start=start, end=end)}
-
-
 def day_view(facility: Facility, day: date, now: datetime, can_book: bool) -> list[dict]:
     """The slots of a day with places left and whether each can be booked now."""
     sr = slot_rules(facility)
@@ -131,8 +119,8 @@ def day_view(facility: Facility, day: date, now: datetime, can_book: bool) -> li
         return []
     first, last = slots[0][0], slots[-1][1]
     held, blackouts = _day_state(facility.id, first, last)
-    if _release_stale_slots(facility, slots, held, now):
-        held = held_between(facility.id, first, last)
+    for start, places in _unclaimed_places(facility, slots, held, now).items():
+        held[start] -= places
     window = rules.day_window(sr, day)
     out = []
     for start, end in slots:
@@ -153,21 +141,19 @@ def day_view(facility: Facility, day: date, now: datetime, can_book: bool) -> li
     return out
 
 
-_UNCHECKED = select(Reservation.id).where(
+# Places still held by bookings nobody checked in for, in slots whose check-in window closed.
+_UNCLAIMED = select(Reservation.start_at, func.sum(Reservation.places)).where(
     Reservation.facility_id == bindparam("facility_id"), Reservation.start_at.in_(bindparam("starts", expanding=True)),
-    Reservation.status.in_(("confirmed", "pending"))).limit(1)
+    Reservation.status.in_(("confirmed", "pending"))).group_by(Reservation.start_at)
 
 
-def _release_stale_slots(facility, slots, held: dict, now: datetime) -> bool:
-    """A slot under way whose check-in window has closed gives back the places of those who did
-    not come, right when someone looks: a missing `release-no-shows` cron never leaves a dead slot.
-    Only reads unless there is something to release. True when places were released."""
+def _unclaimed_places(facility, slots, held: dict, now: datetime) -> dict:
+    """A slot under way whose check-in window has closed: the places of those who did not come
+    are shown free right away, whether or not `release-no-shows` has run yet. Only reads: the
+    release itself (a write of the reservations package) is the cron's."""
     after = timedelta(minutes=facility.checkin_after_minutes)
     stale = [start for start, end in slots if held.get(start) and start + after < now < end]
-    if not stale or not fetch(_UNCHECKED, facility_id=facility.id, starts=stale).first():
-        return False
-    from ..reservations.services import release_no_shows
-    return sum(release_no_shows(now, facility_id=facility.id).values()) > 0
+    return dict(fetch(_UNCLAIMED, facility_id=facility.id, starts=stale).all()) if stale else {}
 
 
 def availability(user, facility_id: int, day: date, now: datetime) -> tuple[Facility, list[dict]]:

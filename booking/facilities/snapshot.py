@@ -9,7 +9,7 @@ from sqlalchemy import bindparam, select
 
 from ..database import fetch
 from ..organizations.models import Organization
-from .rules import SlotRules
+from .rules import SlotRules, rules_of
 from .models import Facility, OpeningHours, Venue
 
 
@@ -72,14 +72,7 @@ def load(facility_id: int) -> FacilitySnapshot | None:
     if not rows:
         return None
     r = rows[0]
-    hours: dict = {}
-    for row in rows:
-        if row.weekday is not None:
-            hours.setdefault(row.weekday, []).append((row.opens_minute, row.closes_minute))
+    periods = sorted((row.weekday, row.opens_minute, row.closes_minute) for row in rows if row.weekday is not None)
     venue = VenueRef(r.venue_id, r.venue_name, r.address, r.timezone, r.host_id, HostRef(r.host_id, r.host_name))
-    slot_rules = SlotRules(timezone=r.timezone, slot_minutes=r.slot_minutes, hours=hours,
-                                 window_days=r.window_days, window_opens_minute=r.window_opens_minute,
-                                 min_notice_minutes=r.min_notice_minutes)
-    return FacilitySnapshot(**{c: r._mapping[c] for c in _COLUMNS}, venue=venue,
-                            hours=tuple(sorted((d, o, c) for d, ps in hours.items() for o, c in ps)),
-                            rules=slot_rules)
+    return FacilitySnapshot(**{c: r._mapping[c] for c in _COLUMNS}, venue=venue, hours=tuple(periods),
+                            rules=rules_of(r, r.timezone, periods))

@@ -1,13 +1,14 @@
-"""Bookings whose check-in window has closed give their places back (cron, and on read)."""
+"""Bookings whose check-in window has closed give their places back (the release-no-shows job)."""
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from .. import timeutil
 from ..database import write_transaction
 from ..extensions import db
 from ..facilities.models import Facility
 from ..quotas import services as quotas
+from ..quotas.models import NoShowPolicy, Suspension
 from .decisions import give_back
 from .models import Reservation
 
@@ -37,7 +38,7 @@ def release_no_shows(now: datetime | None = None, limit: int = 1000, facility_id
             r = db.session.get(Reservation, rid)
             give_back(r, refund_quota=(new == "cancelled"))
             if new == "no_show":
-                quotas.apply_no_show_policy(r.user_id, r.host_id, now)
+                _apply_no_show_policy(r.user_id, r.host_id, now)
                 done["no_show"] += 1
             else:
                 done["expired"] += 1
@@ -51,3 +52,27 @@ def _claim(reservation_id: int, status: str, new: str, now: datetime) -> bool:
         Reservation.id == reservation_id, Reservation.status == status).values(
         status=new, updated_at=now, reason=None if new == "no_show" else "not_approved_in_time",
         cancelled_at=None if new == "no_show" else now)).rowcount == 1
+
+
+def _apply_no_show_policy(user_id: int, host_id: int, now) -> Suspension | None:
+    """After a no-show: suspend the worker at that host when they reached the host's limit.
+
+    Runs inside the caller's transaction. Returns the new suspension, if any.
+    """
+    policy = db.session.get(NoShowPolicy, host_id)
+    if policy is None or policy.suspend_days == 0 or quotas.active_suspension(user_id, host_id, now):
+        return None
+    since = now - timedelta(days=policy.within_days)
+    last = db.session.scalar(select(Suspension.ends_at).where(
+        Suspension.user_id == user_id, Suspension.host_id == host_id).order_by(Suspension.ends_at.desc()).limit(1))
+    if last and last > since:
+        since = last  # no-shows already punished don't count twice
+    count = db.session.scalar(select(func.count(Reservation.id)).where(
+        Reservation.user_id == user_id, Reservation.host_id == host_id, Reservation.status == "no_show",
+        Reservation.start_at >= since, Reservation.start_at <= now))
+    if count < policy.no_show_limit:
+        return None
+    suspension = Suspension(user_id=user_id, host_id=host_id, starts_at=now,
+                            ends_at=now + timedelta(days=policy.suspend_days), no_shows=count)
+    db.session.add(suspension)
+    return suspension

@@ -183,14 +183,18 @@ def test_reports_are_scoped(world):
     assert quotas.host_report(world.other_staff, week) == []
 
 
-def test_reading_availability_releases_a_no_show_without_cron(world):
+def test_reading_availability_shows_a_no_show_place_free_without_cron(world):
     from booking.facilities.services import availability
     services.book(world.worker, world.court.id, w.SLOT, now=w.NOW)
     during = w.SLOT + timedelta(minutes=20)  # check-in closed at +15 min; the slot runs to +60
     _, slots = availability(world.worker2, world.court.id, w.SLOT.date(), during)
     slot = next(s for s in slots if s["start"] == w.SLOT)
     assert slot["remaining"] == 1
-    assert db.session.scalar(select(Reservation.status)) == "no_show"
+    # A read writes nothing: marking the no-show (and its policy) is release-no-shows' job.
+    assert db.session.scalar(select(Reservation.status)) == "confirmed"
+    assert services.release_no_shows(now=during) == {"no_show": 1, "expired": 0}
+    _, slots = availability(world.worker2, world.court.id, w.SLOT.date(), during)
+    assert next(s for s in slots if s["start"] == w.SLOT)["remaining"] == 1
     assert integrity.check() == []
 
 
