@@ -31,6 +31,7 @@ from booking.reservations import booking as booking_flow
 from booking.reservations import services as bookings
 from booking.reservations.models import HOLDING, Reservation
 from tests import factories as f
+from tests.races.conftest import unserialize
 from tests.races.harness import together
 
 pytestmark = pytest.mark.race
@@ -48,6 +49,17 @@ def at(minute: int):
 
 def person(username: str) -> User:
     return db.session.scalar(select(User).where(User.username == username))
+
+
+def booker(username, facility_id, minute):
+    """A job: the worker books the slot starting at `minute` tomorrow; (201, id) or (status, code)."""
+    def job():
+        try:
+            r = bookings.book(person(username), facility_id, at(minute))
+            return 201, r.id
+        except DomainError as err:
+            return err.status, err.code
+    return job
 
 
 @pytest.fixture
@@ -70,7 +82,7 @@ def world(ctx):
 def schedule(monkeypatch):
     """Hold every booker between its plan and its write transaction until the admin committed.
 
-    Returns (book job, admin job wrapper). Installed before the fork, so every child has it.
+    Returns the admin job wrapper. Installed before the fork, so every child has it.
     """
     fork = mp.get_context("fork")
     planned, changed = fork.Barrier(BOOKERS + 1), fork.Event()
@@ -85,15 +97,6 @@ def schedule(monkeypatch):
 
     monkeypatch.setattr(booking_flow, "_plan_booking", held_plan)
 
-    def booker(username, facility_id, minute):
-        def job():
-            try:
-                r = bookings.book(person(username), facility_id, at(minute))
-                return 201, r.id
-            except DomainError as err:
-                return err.status, err.code
-        return job
-
     def admin_job(change):
         def job():
             planned.wait(timeout=60)  # every booker has read the old rules
@@ -103,7 +106,7 @@ def schedule(monkeypatch):
                 changed.set()
         return job
 
-    return booker, admin_job
+    return admin_job
 
 
 @pytest.fixture
@@ -122,8 +125,7 @@ def holding(facility_id):
 NEW_HOURS = {d: [(6 * 60 + 30, 7 * 60 + 30)] for d in range(7)}
 
 
-def hours_race(db_url, world, schedule):
-    booker, admin_job = schedule
+def hours_race(db_url, world, admin_job):
 
     def narrow():
         outcome = admin.change_facility(person("boss"), world["court"], {"hours": NEW_HOURS}, "ask")
@@ -162,8 +164,7 @@ def test_control_hours_change_without_the_guard_overbooks(db_url, world, schedul
 
 # --- a blackout over 19:00-20:00 while workers book 19:00 -----------------------------------
 
-def blackout_race(db_url, world, schedule):
-    booker, admin_job = schedule
+def blackout_race(db_url, world, admin_job):
 
     def close():
         _, hit = blackouts.create_blackout(person("boss"), world["gym"], at(19 * 60), at(20 * 60), "Repairs")
@@ -191,8 +192,7 @@ def test_control_blackout_without_the_guard_lets_bookings_in(db_url, world, sche
 
 # --- the agreement ends today while workers book tomorrow -----------------------------------
 
-def agreement_race(db_url, world, schedule):
-    booker, admin_job = schedule
+def agreement_race(db_url, world, admin_job):
 
     def end_it():
         today = timeutil.local_date(timeutil.utcnow(), TZ)
@@ -214,3 +214,69 @@ def test_control_agreement_end_without_the_guard_lets_bookings_in(db_url, world,
     booked = agreement_race(db_url, world, schedule)
     assert Counter(status for status, _ in booked) == {201: BOOKERS}, booked
     assert len(holding(world["gym"])) == BOOKERS, "bookings made under an agreement that had ended"
+
+
+# --- the other order: a booking holds the facility's rules when the admin changes the hours ----
+#
+# The booker has locked the rules inside its write transaction and is held there until the
+# admin committed (or for 2 s: with the guard, the admin waits for the booker's lock instead).
+# The admin's change must then see the booking and ask about it, never narrow the hours under it.
+
+@pytest.fixture
+def booker_first(monkeypatch):
+    fork = mp.get_context("fork")
+    locked, changed = fork.Event(), fork.Event()
+    test_process = os.getpid()
+
+    def hold(rules_held: bool) -> bool:
+        if os.getpid() != test_process and not locked.is_set():
+            locked.set()
+            changed.wait(timeout=2)  # the admin commits meanwhile, unless it waits for our lock
+        return rules_held
+
+    def admin_job(change):
+        def job():
+            assert locked.wait(timeout=60), "the booker never reached its transaction"
+            try:
+                return change()
+            finally:
+                changed.set()
+        return job
+
+    return hold, admin_job
+
+
+def hours_race_booker_first(db_url, world, admin_job):
+    def narrow():
+        outcome = admin.change_facility(person("boss"), world["court"], {"hours": NEW_HOURS}, "ask")
+        return outcome.applied, [h.reservation.id for h in outcome.hits]
+
+    (status, rid), told = together(db_url, [booker("worker0", world["court"], 6 * 60), admin_job(narrow)])
+    try:
+        late = bookings.book(person("worker1"), world["court"], at(6 * 60 + 30)).status
+    except DomainError as err:
+        late = err.code
+    return status, rid, told, late
+
+
+def test_hours_change_waits_for_a_booking_under_way(db_url, world, booker_first, monkeypatch):
+    hold, admin_job = booker_first
+    still_hold = booking_flow._rules_still_hold
+    monkeypatch.setattr(booking_flow, "_rules_still_hold", lambda plan: hold(still_hold(plan)))
+    status, rid, told, late = hours_race_booker_first(db_url, world, admin_job)
+    assert status == 201
+    assert told == (False, [rid]), "the admin must be asked about the booking it would move"
+    assert late == "closed"  # the hours did not change
+    assert integrity.check() == []
+
+
+def test_control_hours_change_without_the_lock_goes_under_a_booking(db_url, world, booker_first, monkeypatch):
+    hold, admin_job = booker_first
+    monkeypatch.setattr(booking_flow, "_rules_still_hold", lambda plan: hold(True))  # no lock, no compare
+    unserialize(monkeypatch, booking_flow)  # nor SQLite's write lock taken up front
+    status, rid, told, late = hours_race_booker_first(db_url, world, admin_job)
+    assert status == 201
+    assert told == (True, []), "the hours changed under a booking, and the admin was not told"
+    assert late == "confirmed"
+    assert any("overlap" in p for p in integrity.check()), integrity.check()
+
