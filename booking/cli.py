@@ -22,7 +22,9 @@ def register_commands(app) -> None:
 
     @app.cli.command("check-integrity")
     def check_integrity():
-        """Counters equal the bookings they count; no slot past capacity. Exit 1 on a problem."""
+        """Counters equal the bookings they count; no slot, nor overlapping bookings, past capacity.
+
+        Reads one snapshot (safe on a live system, e.g. from cron). Exit 1 on a problem."""
         from .integrity import check
         problems = check()
         for problem in problems:

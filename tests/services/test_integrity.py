@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import event
 
-from booking import create_app, integrity
+from booking import create_app, integrity, timeutil
 from booking.extensions import db
 from booking.reservations import services
 from tests import world as w
@@ -97,3 +97,16 @@ def test_control_without_the_snapshot_it_cries_wolf(booking_between_reads, monke
     problems = integrity.check(now=w.NOW)
     assert booking_between_reads == [True]
     assert len(problems) == 1 and "counter says 1 held, bookings hold 0" in problems[0], problems
+
+
+def test_the_command_exits_1_on_an_overlap(world, ctx):
+    runner = ctx.test_cli_runner()
+    assert runner.invoke(args=["check-integrity"]).output.strip() == "integrity: OK"
+    now = timeutil.utcnow()
+    slot = timeutil.local_to_utc(timeutil.local_date(now, w.TZ) + timedelta(days=1), 19 * 60, w.TZ)
+    services.book(world.worker, world.court.id, slot, now=now)
+    regrid(world.court, 30)
+    services.book(world.worker2, world.court.id, slot + timedelta(minutes=30), now=now)
+    bad = runner.invoke(args=["check-integrity"])
+    assert bad.exit_code == 1
+    assert "overlapping bookings hold 2 places" in bad.output and "integrity: 1 problem(s)" in bad.output
