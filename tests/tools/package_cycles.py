@@ -1,6 +1,8 @@
 """Cycles between the packages of booking/, over every import (deferred ones inside functions too).
 
-    python -m tests.tools.package_cycles        # prints each cycle; exit 1 if there is one
+    python -m tests.tools.package_cycles              # prints each cycle; exit 1 if there is one
+    python -m tests.tools.package_cycles --services   # the service layer only: no views, forms, api
+    python -m tests.tools.package_cycles --root DIR   # another checkout's booking/ (before/after)
 
 A package is booking's first-level name (booking/facilities/... -> facilities; booking/cli.py -> cli).
 """
@@ -16,9 +18,20 @@ def _package(module: str) -> str | None:
     return parts[1] if parts[0] == "booking" and len(parts) > 1 else None
 
 
-def graph() -> dict[str, set[str]]:
+def _is_edge_module(path: Path) -> bool:
+    """Views, forms and the API: the layer above the services, allowed to import across packages."""
+    name = path.stem
+    return (name in ("views", "forms") or name.endswith(("_views", "_forms"))
+            or path.relative_to(ROOT).parts[0] == "api")
+
+
+def graph(root: Path = ROOT, services_only: bool = False) -> dict[str, set[str]]:
+    global ROOT
+    ROOT = root
     edges: dict[str, set[str]] = {}
-    for path in ROOT.rglob("*.py"):
+    for path in root.rglob("*.py"):
+        if services_only and _is_edge_module(path):
+            continue
         rel = path.relative_to(ROOT.parent).with_suffix("")
         module = ".".join(rel.parts)
         is_init = path.name == "__init__.py"
@@ -64,7 +77,12 @@ def direct_cycles(edges) -> list[tuple[str, str]]:
 
 
 if __name__ == "__main__":
-    edges = graph()
+    import argparse
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--services", action="store_true")
+    parser.add_argument("--root", type=Path, default=ROOT)
+    options = parser.parse_args()
+    edges = graph(options.root.resolve(), options.services)
     direct = direct_cycles(edges)
     for a, b in direct:
         print(f"{a} <-> {b}")
