@@ -184,11 +184,6 @@ def _row(caller_user, key_, body: bytes, path="/api/v1/reservations", **values):
     return row
 
 
-def _body(payload) -> bytes:
-    from flask import json
-    return json.dumps(payload).encode()
-
-
 def test_a_committed_booking_whose_answer_was_lost_is_rebuilt(app, world):
     api = as_user(app, "worker")
     payload = booking(world.gym)
@@ -255,3 +250,15 @@ def test_purge_deletes_only_keys_older_than_a_day(app, world):
     assert result.exit_code == 0 and "purged: 1" in result.output
     assert db.session.scalars(select(IdempotencyKey.idem_key)).all() == ["new"]
     assert purge() == 0
+
+
+def test_the_openapi_document_gives_every_state_changing_call_the_header(app, world):
+    doc = ApiClient(app).get("/api/v1/openapi.json").get_json()
+    assert doc["components"]["parameters"]["IdempotencyKey"]["in"] == "header"
+    changing = [(path, method, op) for path, ops in doc["paths"].items() for method, op in ops.items()
+                if method in ("post", "put", "patch", "delete")]
+    assert len(changing) >= 8
+    for path, method, op in changing:
+        assert {"$ref": "#/components/parameters/IdempotencyKey"} in op["parameters"], (path, method)
+        assert {"400", "409", "422"} <= set(op["responses"]), (path, method)
+    assert "parameters" not in doc["paths"]["/me"]["get"]
