@@ -106,7 +106,7 @@ def before_request():
     if user is None:
         return None  # sign-in, or a bad token (the handler answers 401): no caller to key on
     found = services.claim(f"user:{user.id}", key,
-                           services.request_hash(request.method, _full_path(), request.get_data(cache=True)), spec)
+                           services.request_hash(request.method, _full_path(), request.get_data(cache=True)))
     if isinstance(found, Claim):
         g._idempotency = found
         return None

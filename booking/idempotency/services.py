@@ -65,7 +65,6 @@ class Outcome:
 class Claim:
     id: int
     claimed_at: datetime
-    outcome: Outcome | None
     committed: bool = False  # a transaction of this attempt wrote on the key and committed
     pending: bool = False  # ...the current transaction did (not committed yet)
     flash_mark: int = 0
@@ -128,7 +127,7 @@ def _read(caller: str, key: str):
     return row
 
 
-def claim(caller: str, key: str, fingerprint: str, outcome: Outcome | None) -> Claim | Answer | Committed:
+def claim(caller: str, key: str, fingerprint: str) -> Claim | Answer | Committed:
     """Claim (caller, key) for this attempt, or say what an earlier attempt left."""
     config = current_app.config
     lease = timedelta(seconds=config.get("IDEMPOTENCY_LEASE_SECONDS", LEASE_SECONDS))
@@ -141,7 +140,7 @@ def claim(caller: str, key: str, fingerprint: str, outcome: Outcome | None) -> C
             new_id = _write(_INSERT, {"caller": caller, "key": key, "hash": fingerprint, "now": now},
                             returning=True)
             if new_id is not None:
-                return Claim(new_id, now, outcome)
+                return Claim(new_id, now)
         row = _read(caller, key)
         if row is None:
             continue  # purged in between: claim it afresh
@@ -149,7 +148,7 @@ def claim(caller: str, key: str, fingerprint: str, outcome: Outcome | None) -> C
             if _write(update(_t).where(_t.c.id == row.id, _t.c.created_at == row.created_at).values(
                     request_hash=fingerprint, created_at=now, claimed_at=now, outcome=None, status_code=None,
                     content_type=None, location=None, flashes=None, body=None)):
-                return Claim(row.id, now, outcome)
+                return Claim(row.id, now)
             continue
         if row.request_hash != fingerprint:
             raise Invalid(_l("This idempotency key was already used for a different request."),
@@ -163,7 +162,7 @@ def claim(caller: str, key: str, fingerprint: str, outcome: Outcome | None) -> C
             if _write(update(_t).where(_t.c.id == row.id, _t.c.claimed_at == row.claimed_at,
                                        _t.c.outcome.is_(None), _t.c.status_code.is_(None))
                       .values(claimed_at=now)):
-                return Claim(row.id, now, outcome)
+                return Claim(row.id, now)
             continue
         if time.monotonic() >= deadline:
             raise in_progress()

@@ -50,7 +50,7 @@ def before_request():
     fields = sorted((k, v) for k, v in request.form.items(multi=True) if k not in NOT_HASHED)
     try:
         found = services.claim(f"user:{current_user.id}", key,
-                               services.request_hash("POST", request.path, urlencode(fields).encode()), spec)
+                               services.request_hash("POST", request.path, urlencode(fields).encode()))
     except Invalid as err:  # an old page (the back button) sent again with other details
         raise Invalid(_l("This form was already sent. Please open the page again and fill it in anew."),
                       code=err.code) from None

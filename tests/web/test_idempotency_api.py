@@ -262,3 +262,23 @@ def test_the_openapi_document_gives_every_state_changing_call_the_header(app, wo
         assert {"$ref": "#/components/parameters/IdempotencyKey"} in op["parameters"], (path, method)
         assert {"400", "409", "422"} <= set(op["responses"]), (path, method)
     assert "parameters" not in doc["paths"]["/me"]["get"]
+
+
+def test_an_attempt_overtaken_after_its_lease_cannot_commit(app, world, monkeypatch):
+    """The claim is a fence: if another attempt took the key over (this one looked dead), the
+    use case's transaction refuses to record its outcome, so it rolls back and books nothing."""
+    from booking.idempotency import services as idem
+    real_claim = idem.claim
+
+    def claim_then_lose_it(*args):
+        found = real_claim(*args)
+        later = found.claimed_at + timedelta(seconds=61)
+        db.session.execute(update(IdempotencyKey).where(IdempotencyKey.id == found.id).values(claimed_at=later))
+        db.session.commit()
+        return found
+
+    monkeypatch.setattr(idem, "claim", claim_then_lose_it)
+    api = as_user(app, "worker")
+    r = api.post("/api/v1/reservations", json=booking(world.gym), headers=key("fenced"))
+    assert r.status_code == 409 and r.get_json()["error"]["code"] == "idempotency_in_progress"
+    assert count() == 0
