@@ -82,3 +82,52 @@ def test_control_without_the_key_the_duplicates_are_refused(db_url, gym):
     assert Counter(status for status, _ in results) == {201: 1, 409: RACERS - 1}, results
     assert all(b'"overlap"' in answer for status, answer in results if status == 409)
     assert bookings() == 1
+
+
+# --- the web form: two taps reach two processes at once -------------------------------------
+
+def _form_child(url, barrier, results, cookie, form):
+    from booking import create_app
+    from tests.conftest import make_config
+    app = create_app(make_config(url))
+    client = app.test_client()
+    client.get("/healthz")
+    client.set_cookie("session", cookie)
+    try:
+        barrier.wait(timeout=60)
+        response = client.post("/bookings/new", data=form)
+        results.put((response.status_code, response.headers.get("Location")))
+    except Exception as exc:
+        results.put((0, repr(exc)))
+
+
+@pytest.mark.parametrize("with_key", [True, False], ids=["form-with-key", "control-without-key"])
+def test_a_double_tap_reaching_two_processes_books_once(app, db_url, gym, with_key):
+    import re
+    from tests.helpers import WebClient
+    _token, body = gym
+    web = WebClient(app)
+    assert web.login("player").status_code == 302
+    page = web.get(f"/bookings/new?facility_id={body['facility_id']}&start={body['start'].replace('+', '%2B')}")
+    form = dict(re.findall(r'<input[^>]*name="([^"]+)"[^>]*value="([^"]*)"', page.get_data(as_text=True)))
+    form.setdefault("party_size", "1")
+    assert form["idempotency_key"]
+    if not with_key:
+        del form["idempotency_key"]
+    cookie = web.http._client.get_cookie("session").value
+    db.session.remove()
+    db.engine.dispose()
+    ctx = mp.get_context("fork")
+    barrier, results = ctx.Barrier(2), ctx.Queue()
+    procs = [ctx.Process(target=_form_child, args=(db_url, barrier, results, cookie, form)) for _ in range(2)]
+    for p in procs:
+        p.start()
+    out = [results.get(timeout=120) for _ in procs]
+    for p in procs:
+        p.join(timeout=120)
+    assert bookings() == 1
+    booking_id = db.session.scalar(select(Reservation.id))
+    if with_key:
+        assert out == [(302, f"/bookings/{booking_id}")] * 2, out
+    else:  # what issue 15 saw: the second tap is told "you already have a booking at that time"
+        assert sorted(status for status, _ in out) == [302, 409], out
