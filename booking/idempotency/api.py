@@ -11,6 +11,7 @@ answer. An endpoint missing from it is still idempotent while its answer gets st
 process dies after committing, a retry runs it again once the claim's lease is over.
 """
 from flask import current_app, g, request
+from sqlalchemy.exc import SQLAlchemyError
 
 from ..accounts.services import user_for_token
 from ..checkin.models import CheckinEvent
@@ -127,6 +128,6 @@ def after_request(response):
             services.store(claim, response.status_code, response.content_type, response.get_data(),
                            response.headers.get("Location"))
         # else: committed, then failed: the outcome stays recorded and a retry rebuilds the answer
-    except Exception:  # e.g. the database just went away: the answer itself is still right
-        services.forget_failed_write()
+    except SQLAlchemyError as err:  # e.g. the database just went away: the answer itself is still right
+        services.forget_failed_write(err)
     return response

@@ -19,13 +19,14 @@ import hashlib
 import json
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Callable
 
 from flask import current_app, g, has_request_context
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, delete, event, select, text, update
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from ..database import begin_write
@@ -192,13 +193,14 @@ def release(claim_: Claim) -> None:
                             _t.c.outcome.is_(None)))
 
 
-def forget_failed_write() -> None:
-    """After storing or releasing failed (the database went away): log it, keep the answer."""
-    current_app.logger.warning("idempotency: answer not stored", exc_info=True)
+def forget_failed_write(err: SQLAlchemyError) -> None:
+    """Storing or releasing failed (the database went away): log it and keep the answer. The key
+    stays claimed; its outcome, if any, was committed with the use case, so a retry rebuilds it."""
+    current_app.logger.warning("idempotency: answer not stored: %s", err)
     try:
         db.session.rollback()
-    except Exception:  # the connection is gone too; the pool replaces it
-        pass
+    except SQLAlchemyError:  # the connection is gone too; the pool replaces it
+        current_app.logger.info("idempotency: rollback failed as well")
 
 
 def purge(now: datetime | None = None) -> int:

@@ -11,6 +11,7 @@ from urllib.parse import urlencode
 from flask import flash, g, redirect, request, session, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from sqlalchemy.exc import SQLAlchemyError
 
 from ..errors import Invalid
 from ..reservations.models import Reservation
@@ -79,8 +80,8 @@ def after_request(response):
         elif not claim.committed:
             services.release(claim)
         # else: committed, then no redirect (an error page): a retry rebuilds where it landed
-    except Exception:
-        services.forget_failed_write()
+    except SQLAlchemyError as err:
+        services.forget_failed_write(err)
     return response
 
 

@@ -104,6 +104,7 @@ def _form_child(url, barrier, results, cookie, form):
 @pytest.mark.parametrize("with_key", [True, False], ids=["form-with-key", "control-without-key"])
 def test_a_double_tap_reaching_two_processes_books_once(app, db_url, gym, with_key):
     import re
+
     from tests.helpers import WebClient
     _token, body = gym
     web = WebClient(app)
