@@ -13,7 +13,8 @@ PARAMETER = {
         "call committed but its answer was lost, the retry's answer is built from what it committed. "
         "A key that is not 1-64 printable ASCII characters answers 400 `invalid_idempotency_key`. "
         "Answers 400, 401, 429 and 5xx are not kept (a corrected retry may reuse the key). "
-        "Sign-in (`POST /auth/token`) checks the key but keeps no answer (it holds a new token)."),
+        "Sign-in (`POST /auth/token`) checks the key but keeps no answer (it holds a new token); "
+        "a retry whose bearer token no longer works (e.g. after `DELETE /auth/token`) answers 401."),
 }
 COMPONENTS = {"parameters": {"IdempotencyKey": PARAMETER}}
 _REF = {"$ref": "#/components/parameters/IdempotencyKey"}

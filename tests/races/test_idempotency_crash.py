@@ -3,7 +3,9 @@
 The client sees the connection drop. Its retry with the same Idempotency-Key, answered by the
 worker gunicorn starts in the dead one's place, returns 201 with the booking that was committed.
 The control retries without a key: today's answer, 409 `overlap` ("you already have a booking"),
-which a worker reads as a failed booking. SQLite and PostgreSQL.
+which a worker reads as a failed booking. And a worker killed before its booking commits leaves
+a claim with no outcome: once the claim's lease is over (0 s on this server) the retry books.
+SQLite and PostgreSQL.
 """
 import http.client
 import json
@@ -40,11 +42,11 @@ def free_port() -> int:
 class Server:
     """gunicorn with one sync worker, serving tests/races/crash_app.py, in its own process group."""
 
-    def __init__(self, db_url: str, tmp: Path):
+    def __init__(self, db_url: str, tmp: Path, when: str = "after_commit", lease: float = 60):
         self.port = free_port()
         self.marker = tmp / "killed"
         env = {**os.environ, "CRASH_DB_URL": db_url, "CRASH_MARKER": str(self.marker),
-               "CRASH_QR_DIR": str(tmp / "qr")}
+               "CRASH_QR_DIR": str(tmp / "qr"), "CRASH_WHEN": when, "CRASH_LEASE_SECONDS": str(lease)}
         self.log = open(tmp / "gunicorn.log", "w")
         self.proc = subprocess.Popen(
             [str(Path(sys.executable).parent / "gunicorn"), "--bind", f"127.0.0.1:{self.port}", "--workers", "1",
@@ -121,3 +123,18 @@ def test_a_booking_committed_by_a_killed_worker_is_found_by_the_retry(server, bo
         assert status == 409 and json.loads(answer)["error"]["code"] == "overlap"
     assert committed() == [booking_id]
     assert db.session.scalar(select(func.count(Reservation.id))) == 1
+
+
+def test_a_worker_killed_before_its_booking_commits_is_run_again_by_the_retry(db_url, booking, tmp_path):
+    token, body = booking
+    headers = {"Authorization": f"Bearer {token}", "Idempotency-Key": "phone-9c1d"}
+    server = Server(db_url, tmp_path, when="before_commit", lease=0)
+    try:
+        status, _ = server.request("POST", "/api/v1/reservations", body, headers)
+        assert status is None and server.marker.exists()
+        assert committed() == []  # it died inside the transaction: nothing was booked
+        status, answer = server.request("POST", "/api/v1/reservations", body, headers)
+        assert status == 201
+        assert committed() == [json.loads(answer)["id"]]
+    finally:
+        server.stop()
