@@ -142,12 +142,18 @@ class AppServer(Process):
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self) -> "AppServer":
+    def launch(self) -> "AppServer":
         env = dict(self.env, INSTANCE_PATH=str(self.folder / "instance"))
         self.spawn([str(VENV_BIN / "gunicorn"), "--bind", f"127.0.0.1:{self.port}", "--workers",
                     str(self.workers), "--access-logfile", "-", self.wsgi], env)
-        wait_until(lambda: _healthy(self.url), f"app server {self.name}", 60)
         return self
+
+    def ready(self) -> "AppServer":
+        wait_until(lambda: _healthy(self.url), f"app server {self.name}", 90)
+        return self
+
+    def start(self) -> "AppServer":
+        return self.launch().ready()
 
 
 def _healthy(url: str) -> bool:
@@ -162,11 +168,17 @@ class Runner(Process):
         super().__init__(name, folder)
         self.env = env
 
-    def start(self) -> "Runner":
+    def launch(self) -> "Runner":
         env = dict(self.env, INSTANCE_PATH=str(self.folder / "instance"))
         self.spawn([str(VENV_BIN / "huey_consumer"), "booking.jobs.huey", "--workers", "2", "-k", "thread"], env)
-        wait_until(lambda: "Huey consumer started" in self.log(), f"runner {self.name}", 60)
         return self
+
+    def ready(self) -> "Runner":
+        wait_until(lambda: "Huey consumer started" in self.log(), f"runner {self.name}", 90)
+        return self
+
+    def start(self) -> "Runner":
+        return self.launch().ready()
 
 
 NGINX_CONF = """\
@@ -309,9 +321,10 @@ def start(port: int, servers: int, workers: int) -> None:
     flask(env, "db", "upgrade")
     print(flask(env, "seed-demo", "--if-empty").strip(), flush=True)
     ports = [int(p) for p in s["APP_PORTS"].split(",")]
-    for i, p in enumerate(ports, 1):
-        AppServer(f"app{i}", FOLDER / f"app{i}", p, env, workers).start()
-    Runner("runner", FOLDER / "runner", env).start()
+    parts = [AppServer(f"app{i}", FOLDER / f"app{i}", p, env, workers).launch() for i, p in enumerate(ports, 1)]
+    parts.append(Runner("runner", FOLDER / "runner", env).launch())
+    for part in parts:
+        part.ready()
     Nginx(FOLDER / "nginx", int(s["PORT"]), ports).start()
     print(f"cluster up: http://127.0.0.1:{s['PORT']}  ({len(ports)} app servers, PostgreSQL :{s['PG_PORT']}, "
           f"Redis :{s['REDIS_PORT']}, a job runner; logs and data in .cluster/; `make cluster-stop` ends it)")
