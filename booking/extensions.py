@@ -1,4 +1,6 @@
 """Every Flask extension, created unbound: nothing here imports the app."""
+import logging
+
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -24,3 +26,13 @@ login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
+
+# Flask-Limiter reports on its "flask-limiter" logger, which has only a NullHandler: show its
+# switch to in-memory counting when the limit storage (Redis) is unreachable, and its recovery,
+# on stderr (gunicorn's error log). Once per process, never a failed request (config.DEFAULTS).
+_limiter_log = logging.getLogger("flask-limiter")
+if not any(type(h) is logging.StreamHandler for h in _limiter_log.handlers):
+    _handler = logging.StreamHandler()
+    _handler.setFormatter(logging.Formatter("[%(asctime)s] [%(process)d] [%(levelname)s] %(name)s: %(message)s"))
+    _limiter_log.addHandler(_handler)
+    _limiter_log.setLevel(logging.INFO)

@@ -5,6 +5,7 @@ database, Redis, two gunicorn app servers (each with its own instance/ folder), 
 and a job runner. Tests build their data from this process (factories on the same database).
 """
 import secrets
+import signal
 
 import pytest
 
@@ -34,8 +35,9 @@ def cluster(pg_server, tmp_path_factory):
         part.ready()
     nginx = Nginx(folder / "nginx", free_port(), [a.port for a in apps]).start()
     yield Cluster(folder, url, redis, apps, nginx, runner, env)
-    for part in (nginx, runner, *apps, redis):
-        part.stop()
+    runner.stop(signal.SIGTERM)  # huey: TERM stops at once, INT waits for idle workers' polls
+    for part in (nginx, *apps, redis):
+        part.stop(signal.SIGINT)  # quick shutdown (gunicorn, redis, nginx)
 
 
 @pytest.fixture

@@ -4,6 +4,7 @@ Two gunicorn servers (2 workers each) on one PostgreSQL: capacity, the enterpris
 quota and the per-worker cap stay exact. The control runs the same race against two servers
 whose guard is switched off from the test side (tests/cluster/unguarded.py): they overbook.
 """
+import signal
 from collections import Counter
 
 import pytest
@@ -68,12 +69,12 @@ def test_worker_cap_exact_across_servers(fresh, urls):
 @pytest.fixture(scope="module")
 def unguarded(cluster):
     servers = [AppServer(f"unguarded{i}", cluster.folder / f"unguarded{i}", free_port(), cluster.env,
-                         wsgi="tests.cluster.unguarded:app").launch() for i in (1, 2)]
+                         workers=1, wsgi="tests.cluster.unguarded:app").launch() for i in (1, 2)]
     for s in servers:
         s.ready()
     yield [s.url for s in servers]
     for s in servers:
-        s.stop()
+        s.stop(signal.SIGINT)
 
 
 def test_control_without_the_guard_overbooks(fresh, unguarded):
