@@ -35,9 +35,11 @@ def cluster(pg_server, tmp_path_factory):
         part.ready()
     nginx = Nginx(folder / "nginx", free_port(), [a.port for a in apps]).start()
     yield Cluster(folder, url, redis, apps, nginx, runner, env)
-    runner.stop(signal.SIGTERM)  # huey: TERM stops at once, INT waits for idle workers' polls
-    for part in (nginx, *apps, redis):
-        part.stop(signal.SIGINT)  # quick shutdown (gunicorn, redis, nginx)
+    runner.stop(signal.SIGTERM)  # huey: TERM stops at once (INT waits for idle workers' polls)
+    for part in (nginx, redis):
+        part.stop(signal.SIGINT)
+    for app in apps:
+        app.stop(signal.SIGKILL)  # the tests are done with them; gunicorn's own stop takes seconds
 
 
 @pytest.fixture

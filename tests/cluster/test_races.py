@@ -74,7 +74,7 @@ def unguarded(cluster):
         s.ready()
     yield [s.url for s in servers]
     for s in servers:
-        s.stop(signal.SIGINT)
+        s.stop(signal.SIGKILL)
 
 
 def test_control_without_the_guard_overbooks(fresh, unguarded):
