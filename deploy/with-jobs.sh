@@ -4,7 +4,7 @@
 # as separate systemd units instead (deploy/systemd/).
 set -u
 BIN="$(dirname "$0")/../.venv/bin"
-"$BIN/huey_consumer" booking.jobs.huey --workers "${JOBS_WORKERS:-1}" --worker-type thread --max-delay 2 &
+"$BIN/huey_consumer" booking.jobs.tasks.huey --workers "${JOBS_WORKERS:-1}" --worker-type thread --max-delay 2 &
 runner=$!
 "$@" &
 web=$!

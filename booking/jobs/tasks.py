@@ -5,7 +5,7 @@
 """
 from huey import crontab
 
-from .runner import periodic
+from .runner import huey, periodic  # noqa: F401  (huey_consumer booking.jobs.tasks.huey)
 
 
 @periodic(crontab(minute="*"))

@@ -170,7 +170,7 @@ class Runner(Process):
 
     def launch(self) -> "Runner":
         env = dict(self.env, INSTANCE_PATH=str(self.folder / "instance"))
-        self.spawn([str(VENV_BIN / "huey_consumer"), "booking.jobs.huey", "--workers", "2", "-k", "thread",
+        self.spawn([str(VENV_BIN / "huey_consumer"), "booking.jobs.tasks.huey", "--workers", "2", "-k", "thread",
                     "--max-delay", "2"], env)
         return self
 
