@@ -1,10 +1,8 @@
 """A live backup (taken while bookings are being written) restores into a database that passes
 the integrity check, on SQLite (online backup API) and PostgreSQL (pg_dump/pg_restore), and
-brings the instance/ secrets back with it. The commands are the real CLI, in a subprocess.
+brings the instance/ secrets back with it. The commands are the real CLI commands.
 """
 import multiprocessing as mp
-import os
-import subprocess
 from datetime import timedelta
 
 import pytest
@@ -15,7 +13,6 @@ from booking.extensions import db
 from booking.reservations.models import Reservation
 from tests import factories as f
 from tests.conftest import make_config, migrate
-from tests.tools.cluster import ROOT, VENV_BIN
 
 WRITERS, SLOTS = 2, 14
 
@@ -34,11 +31,18 @@ def _writer(url, user_id, facility_id, started):
             started.set()
 
 
-def flask(url, instance, *args):
-    env = dict(os.environ, DATABASE_URL=url, INSTANCE_PATH=str(instance))
-    env.pop("SECRET_KEY", None)
-    return subprocess.run([str(VENV_BIN / "flask"), "--app", "wsgi", *args], env=env, cwd=ROOT,
-                          check=True, capture_output=True, text=True).stdout
+def flask(url, instance, *args, monkeypatch):
+    """The real `flask --app wsgi ...` command, run in this process on an app for `url`."""
+    monkeypatch.setenv("INSTANCE_PATH", str(instance))
+    app = create_app(make_config(url))
+    with app.app_context():  # this app, not the test's own (the command uses the current one)
+        try:
+            result = app.test_cli_runner().invoke(args=list(args), catch_exceptions=False)
+            assert result.exit_code == 0, result.output
+            return result.output
+        finally:
+            db.session.remove()
+            db.engine.dispose()
 
 
 def reservations(url) -> int:
@@ -51,7 +55,7 @@ def reservations(url) -> int:
             db.engine.dispose()
 
 
-def test_live_backup_restores_and_passes_integrity(backend, db_url, ctx, tmp_path, request):
+def test_live_backup_restores_and_passes_integrity(backend, db_url, ctx, tmp_path, request, monkeypatch):
     host, ent = f.org("Host"), f.org("Ent")
     venue = f.venue(host)
     facilities = [f.facility(venue, f"Court {w}", opens=8 * 60, closes=22 * 60).id for w in range(WRITERS)]
@@ -70,7 +74,7 @@ def test_live_backup_restores_and_passes_integrity(backend, db_url, ctx, tmp_pat
     for p in writers:
         p.start()
     assert all(e.wait(60) for e in started)
-    flask(db_url, instance, "backup", str(tmp_path / "backup"))
+    flask(db_url, instance, "backup", str(tmp_path / "backup"), monkeypatch=monkeypatch)
     alive_after_backup = [p.is_alive() for p in writers]
     for p in writers:
         p.join(120)
@@ -83,7 +87,7 @@ def test_live_backup_restores_and_passes_integrity(backend, db_url, ctx, tmp_pat
         target = request.getfixturevalue("pg_server").create_database("booking_restored")
         migrate(target)  # an existing schema: pg_restore --clean replaces it
     new_instance = tmp_path / "new-instance"
-    out = flask(target, new_instance, "restore", "--yes", str(tmp_path / "backup"))
+    out = flask(target, new_instance, "restore", "--yes", str(tmp_path / "backup"), monkeypatch=monkeypatch)
     assert "restored" in out
     restored = reservations(target)
     assert 0 < restored <= written, (restored, written)
