@@ -40,3 +40,24 @@ def test_redis_down_and_back_sign_in_keeps_working(cluster, fresh):
     assert 1 <= switches <= sum(a.workers for a in cluster.apps), switches  # once per process
     wait_until(lambda: "Huey consumer" in cluster.runner.log(), "runner")
     assert cluster.runner.proc.poll() is None, "the job runner died with Redis"
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+def test_redis_unreachable_from_the_start_sign_in_works(db_url, tmp_path):
+    """A server whose limit storage was never reachable still signs people in, and still limits
+    them (in its memory)."""
+    from booking import create_app
+    from booking.extensions import db
+    from tests.conftest import make_config
+    from tests.tools.cluster import free_port
+    app = create_app(make_config(db_url, RATELIMIT_ENABLED=True, LOGIN_LIMIT_PER_ADDRESS="3/minute",
+                                 RATELIMIT_STORAGE_URI=f"redis://127.0.0.1:{free_port()}/0",
+                                 RATELIMIT_STORAGE_OPTIONS={"socket_connect_timeout": 0.5}))  # fallback: DEFAULTS
+    with app.app_context():
+        f.user("alone", f.org("Ent"))
+    client = app.test_client()
+    statuses = [client.post("/api/v1/auth/token", json={"username": "alone", "password": f.PASSWORD}).status_code
+                for _ in range(4)]
+    assert statuses == [200, 200, 200, 429], statuses
+    with app.app_context():
+        db.engine.dispose()
