@@ -5,7 +5,6 @@ database, Redis, two gunicorn app servers (each with its own instance/ folder), 
 and a job runner. Tests build their data from this process (factories on the same database).
 """
 import secrets
-import signal
 
 import pytest
 
@@ -26,20 +25,27 @@ def cluster(pg_server, tmp_path_factory):
     folder = tmp_path_factory.mktemp("cluster")
     url = pg_server.create_database("booking_cluster")
     migrate(url)
-    redis = Redis(folder / "redis", free_port()).start()
-    env = app_environment(url, redis.url, secrets.token_hex(32), secrets.token_urlsafe(32),
-                          LOGIN_LIMIT_PER_ADDRESS="5/minute", LOGIN_LIMIT_PER_USERNAME="1000/minute")
-    apps = [AppServer(f"app{i}", folder / f"app{i}", free_port(), env).launch() for i in (1, 2)]
-    runner = Runner("runner", folder / "runner", env).launch()
-    for part in (*apps, runner):
-        part.ready()
-    nginx = Nginx(folder / "nginx", free_port(), [a.port for a in apps]).start()
-    yield Cluster(folder, url, redis, apps, nginx, runner, env)
-    runner.stop(signal.SIGTERM)  # huey: TERM stops at once (INT waits for idle workers' polls)
-    for part in (nginx, redis):
-        part.stop(signal.SIGINT)
-    for app in apps:
-        app.stop(signal.SIGKILL)  # the tests are done with them; gunicorn's own stop takes seconds
+    started = []  # stopped whatever happens, even if a later part fails to come up
+    try:
+        redis = Redis(folder / "redis", free_port())
+        started.append(redis)
+        redis.start()
+        env = app_environment(url, redis.url, secrets.token_hex(32), secrets.token_urlsafe(32),
+                              LOGIN_LIMIT_PER_ADDRESS="5/minute", LOGIN_LIMIT_PER_USERNAME="1000/minute")
+        apps = [AppServer(f"app{i}", folder / f"app{i}", free_port(), env) for i in (1, 2)]
+        runner = Runner("runner", folder / "runner", env)
+        started += [*apps, runner]
+        for part in (*apps, runner):
+            part.launch()
+        for part in (*apps, runner):
+            part.ready()
+        nginx = Nginx(folder / "nginx", free_port(), [a.port for a in apps])
+        started.append(nginx)
+        nginx.start()
+        yield Cluster(folder, url, redis, apps, nginx, runner, env)
+    finally:
+        for part in reversed(started):
+            part.stop(part.fast_stop)
 
 
 @pytest.fixture

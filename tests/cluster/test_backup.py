@@ -5,7 +5,6 @@ brings the instance/ secrets back with it. The commands are the real CLI command
 import multiprocessing as mp
 from datetime import timedelta
 
-import pytest
 from sqlalchemy import func, select
 
 from booking import create_app, integrity, timeutil

@@ -7,7 +7,6 @@ enqueues the job for the current minute when it starts. Whatever runs, each book
 check-in window becomes a no-show exactly once and the counters stay exact.
 """
 import re
-import signal
 import subprocess
 from datetime import timedelta
 
@@ -62,7 +61,7 @@ def test_two_runners_at_once_each_item_once(cluster, past_due):
                    "the second run of the period", 30)
     finally:
         for r in runners:
-            r.stop(signal.SIGTERM)
+            r.stop(r.fast_stop)
     logs = "".join(r.log() for r in runners) + cluster.runner.log()[seen[cluster.runner]:]
     ran = RAN.findall(logs)
     assert [p for p, _, _ in ran].count("2000-01-01T00:00") == 1, ran

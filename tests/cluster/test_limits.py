@@ -4,10 +4,12 @@ The cluster allows 5 sign-ins a minute per address. Requests go through nginx, w
 them over two servers with two workers each: with per-process memory counters each of the four
 would allow 5. "Phones" are distinct loopback source addresses.
 """
+import json
+
 import pytest
 
 from tests import factories as f
-from tests.cluster.wire import api
+from tests.cluster.wire import request
 
 pytestmark = pytest.mark.cluster
 LIMIT = 5
@@ -21,8 +23,6 @@ def people(fresh):
 
 
 def sign_in(cluster, username, phone, headers=None):
-    from tests.cluster.wire import request
-    import json
     status, _, _ = request(cluster.nginx.url, "POST", "/api/v1/auth/token",
                            json.dumps({"username": username, "password": f.PASSWORD}),
                            {"Content-Type": "application/json", **(headers or {})}, phone=phone)

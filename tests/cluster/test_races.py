@@ -4,7 +4,6 @@ Two gunicorn servers (2 workers each) on one PostgreSQL: capacity, the enterpris
 quota and the per-worker cap stay exact. The control runs the same race against two servers
 whose guard is switched off from the test side (tests/cluster/unguarded.py): they overbook.
 """
-import signal
 from collections import Counter
 
 import pytest
@@ -74,7 +73,7 @@ def unguarded(cluster):
         s.ready()
     yield [s.url for s in servers]
     for s in servers:
-        s.stop(signal.SIGKILL)
+        s.stop(s.fast_stop)
 
 
 def test_control_without_the_guard_overbooks(fresh, unguarded):

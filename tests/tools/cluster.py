@@ -52,6 +52,7 @@ def port_open(port: int) -> bool:
 
 class Process:
     """A child process with its own log file and process group (killed as a whole)."""
+    fast_stop = signal.SIGINT  # the signal that ends it quickly when nothing needs to be kept
 
     def __init__(self, name: str, folder: Path):
         self.name, self.folder = name, folder
@@ -132,6 +133,7 @@ class Redis(Process):
 
 class AppServer(Process):
     """gunicorn with the app, its own instance/ folder (so nothing per-folder may matter)."""
+    fast_stop = signal.SIGKILL  # gunicorn's quick stop (INT) still takes seconds; tests are done
 
     def __init__(self, name: str, folder: Path, port: int, env: dict, workers: int = 2,
                  wsgi: str = "wsgi:app"):
@@ -163,6 +165,7 @@ def _healthy(url: str) -> bool:
 
 class Runner(Process):
     """The Huey consumer (the job runner): its scheduler enqueues the periodic jobs."""
+    fast_stop = signal.SIGTERM  # huey: TERM stops at once, INT waits for the workers' polls
 
     def __init__(self, name: str, folder: Path, env: dict):
         super().__init__(name, folder)
@@ -313,6 +316,10 @@ def _settings(port: int, servers: int) -> dict:
 
 def start(port: int, servers: int, workers: int) -> None:
     s = _settings(port, servers)
+    pid = _read_pid(FOLDER / "nginx" / "nginx.pid")
+    if pid and _alive(pid):
+        print(f"cluster already up: http://127.0.0.1:{s['PORT']}  (`make cluster-stop` ends it)")
+        return
     pg = Postgres(FOLDER / "pg", int(s["PG_PORT"])).start()
     first = not _database_exists(pg)
     if first:
