@@ -20,7 +20,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     if app.config.get("TRUSTED_PROXY_HOPS"):
         from werkzeug.middleware.proxy_fix import ProxyFix
         hops = app.config["TRUSTED_PROXY_HOPS"]
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # nginx passes Host as sent
     app.json.sort_keys = False  # the API's key order is its documented order; sorting costs time
     register_extensions(app)
     register_blueprints(app)

@@ -64,7 +64,7 @@ def from_environment(instance_path: str) -> dict:
         "RATELIMIT_STORAGE_OPTIONS": _ratelimit_storage_options(ratelimit_uri),
         # One secret from which every server derives the same QR signing keys (booking/checkin/keys.py).
         "QR_KEY_SECRET": os.environ.get("QR_KEY_SECRET") or None,
-        # Proxies in front that set X-Forwarded-For/-Proto/-Host (nginx: 1); 0 trusts none.
+        # Proxies in front that set X-Forwarded-For/-Proto (nginx: 1); 0 trusts none.
         "TRUSTED_PROXY_HOPS": int(os.environ.get("TRUSTED_PROXY_HOPS", "0")),
         "LOGIN_LIMIT_PER_USERNAME": os.environ.get("LOGIN_LIMIT_PER_USERNAME", "10/minute;40/hour"),
         "LOGIN_LIMIT_PER_ADDRESS": os.environ.get("LOGIN_LIMIT_PER_ADDRESS", "600/minute"),

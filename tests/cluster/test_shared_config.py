@@ -25,19 +25,27 @@ def cookies_of(headers: dict) -> str:
     return "; ".join(part.split(";", 1)[0] for part in raw.split(", ") if "=" in part.split(";", 1)[0])
 
 
-def test_session_and_csrf_made_on_one_server_work_on_the_other(cluster, fresh):
-    f.user("walker", f.org("Ent"))
-    one, two = (a.url for a in cluster.apps)
-    status, headers, page = request(one, "GET", "/login")
+def sign_in_on_the_web(first: str, then: str) -> str:
+    """The sign-in page from `first`, the form posted to `then`; the signed-in cookie."""
+    status, headers, page = request(first, "GET", "/login")
     assert status == 200
     cookie, token = cookies_of(headers), CSRF.search(page.decode()).group(1)
     form = f"csrf_token={token}&identifier=walker&password={f.PASSWORD}"
-    status, headers, _ = request(two, "POST", "/login", form,
+    status, headers, _ = request(then, "POST", "/login", form,
                                  {"Content-Type": "application/x-www-form-urlencoded", "Cookie": cookie})
-    assert status == 302, "the other server refused the first one's form token"
-    signed_in = cookies_of(headers)
+    assert status == 302, f"{then} refused the form token {first} made"
+    return cookies_of(headers)
+
+
+def test_session_and_csrf_made_on_one_server_work_on_the_other(cluster, fresh):
+    f.user("walker", f.org("Ent"))
+    one, two = (a.url for a in cluster.apps)
+    signed_in = sign_in_on_the_web(one, two)
     status, _, _ = request(one, "GET", "/", headers={"Cookie": signed_in})
     assert status == 200, "the first server did not accept the session the second one made"
+    # Through nginx, wherever each request lands.
+    signed_in = sign_in_on_the_web(cluster.nginx.url, cluster.nginx.url)
+    assert [request(cluster.nginx.url, "GET", "/", headers={"Cookie": signed_in})[0] for _ in range(4)] == [200] * 4
 
 
 def test_qr_code_drawn_on_one_server_scans_on_the_other(cluster, fresh):
