@@ -7,6 +7,7 @@ put-if-empty: Redis SET NX, SQLite INSERT) runs; the others log that the period 
 import functools
 import logging
 import os
+import threading
 from datetime import datetime, timezone
 
 from huey import RedisExpireHuey, SqliteHuey
@@ -34,14 +35,16 @@ def make_huey(url: str | None = None, instance_path: str | None = None):
 
 huey = make_huey()
 _app = None
+_app_lock = threading.Lock()
 
 
 def app():
     """One Flask app per runner process (the consumer's worker threads share it)."""
     global _app
-    if _app is None:
-        from .. import create_app
-        _app = create_app()
+    with _app_lock:
+        if _app is None:
+            from .. import create_app
+            _app = create_app()
     return _app
 
 

@@ -33,6 +33,7 @@ def booked(ctx):
     return r.id
 
 
+@pytest.mark.parametrize("backend", ["sqlite"])  # key handling, not the database
 def test_two_servers_sign_alike_from_the_shared_secret(db_url, booked, tmp_path, monkeypatch):
     monkeypatch.delenv("QR_PRIVATE_KEYS", raising=False)
     monkeypatch.delenv("QR_KEY_SECRET", raising=False)
@@ -46,6 +47,7 @@ def test_two_servers_sign_alike_from_the_shared_secret(db_url, booked, tmp_path,
     assert alone != one and any((tmp_path / "three").iterdir())
 
 
+@pytest.mark.parametrize("backend", ["sqlite"])
 def test_a_key_made_before_the_secret_keeps_signing(db_url, booked, tmp_path, monkeypatch):
     monkeypatch.delenv("QR_PRIVATE_KEYS", raising=False)
     monkeypatch.delenv("QR_KEY_SECRET", raising=False)
