@@ -59,8 +59,13 @@ def cdb(cluster):
 
 
 @pytest.fixture
-def fresh(cdb):
-    """Each test starts from an empty cluster database."""
+def fresh(cluster, cdb):
+    """Each test starts from an empty cluster database, with every app server up (a test may
+    have killed one: it is started again here, when the next test needs it)."""
     from tests.conftest import _truncate_pg
+    for server in cluster.apps:
+        if server.proc is None or server.proc.poll() is not None:
+            server.stop(server.fast_stop)
+            server.start()
     _truncate_pg(cdb.config["SQLALCHEMY_DATABASE_URI"])
     return cdb

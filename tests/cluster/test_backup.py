@@ -5,6 +5,7 @@ brings the instance/ secrets back with it. The commands are the real CLI command
 import multiprocessing as mp
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import func, select
 
 from booking import create_app, integrity, timeutil
@@ -13,6 +14,7 @@ from booking.reservations.models import Reservation
 from tests import factories as f
 from tests.conftest import make_config, migrate
 
+pytestmark = pytest.mark.cluster
 WRITERS, SLOTS = 2, 14
 
 
