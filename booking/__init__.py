@@ -17,6 +17,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     else:
         app.config.update(test_config)
     app.json.sort_keys = False  # the API's key order is its documented order; sorting costs time
+    from . import security
+    security.init_app(app)  # headers, cookie flags, the SQLite file's mode: before any connection
     register_extensions(app)
     register_blueprints(app)
     register_template_helpers(app)

@@ -11,9 +11,9 @@
  *   fails or is too slow.
  */
 "use strict";
-var SHELL = "sv-shell-v1";
+var SHELL = "sv-shell-v2";
 var PAGES = "sv-pages-v1";
-var SHELL_URLS = ["/static/css/app.css", "/static/img/icon.svg", "/static/css/scan.css", "/static/js/scan.js",
+var SHELL_URLS = ["/static/css/app.css", "/static/img/icon.svg", "/static/css/scan.css", "/static/js/scan.js", "/static/js/app.js",
   "/static/js/vendor/jsQR.min.js"];
 var LIST = "/bookings/";
 var BOOKING = /^\/bookings\/\d+$/;
