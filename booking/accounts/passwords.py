@@ -43,7 +43,7 @@ def check(password, username: str | None = None, phone: str | None = None) -> No
     if folded in _common() or len(set(folded)) <= 2:
         raise Invalid(_l("That password is too common. Please choose another."), code="weak_password",
                       field="password")
-    for own in (rules.normalize_username(username or ""), rules.normalize_phone(phone or "")):
-        if len(own) >= 3 and own in folded:
-            raise Invalid(_l("The password must not contain your username or phone number."),
-                          code="weak_password", field="password")
+    name, number = rules.normalize_username(username or ""), rules.normalize_phone(phone or "")
+    if (len(name) >= 3 and name in folded) or (len(number) >= 7 and number in rules.normalize_phone(folded)):
+        raise Invalid(_l("The password must not contain your username or phone number."),
+                      code="weak_password", field="password")
