@@ -36,7 +36,7 @@ i18n-extract: $(VENV)/.installed
 
 run: install
 	$(FLASK) db upgrade
-	if [ "$(DEMO)" != "0" ]; then $(FLASK) seed-demo --if-empty; fi
+	$(if $(filter 0,$(DEMO)),@echo "DEMO=0: no demo accounts",$(FLASK) seed-demo --if-empty)
 	$(VENV)/bin/gunicorn --bind 127.0.0.1:$(PORT) --workers $(WORKERS) --access-logfile - wsgi:app
 
 test: install-dev
