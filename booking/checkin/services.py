@@ -112,6 +112,23 @@ def offline_max_age(host_id: int | None) -> timedelta:
     return timedelta(minutes=minutes or current_app.config["OFFLINE_SYNC_MAX_MINUTES"])
 
 
+def set_offline_max_age(admin, host_id: int, minutes) -> int:
+    """A host admin sets how old an offline scan may be when synced (5 minutes to 24 hours)."""
+    if host_id not in admin.org_ids("host_admin"):
+        raise Forbidden()
+    if isinstance(minutes, bool) or not isinstance(minutes, int) or not 5 <= minutes <= 1440:
+        raise Invalid(_l("Choose between 5 minutes and 24 hours."), code="invalid_minutes",
+                      field="offline_max_minutes")
+    begin_write()
+    row = db.session.get(HostCheckinSetting, host_id)
+    if row is None:
+        db.session.add(HostCheckinSetting(host_id=host_id, offline_max_minutes=minutes))
+    else:
+        row.offline_max_minutes = minutes
+    db.session.commit()
+    return minutes
+
+
 def _last_contact(staff_id: int, device: str) -> datetime | None:
     return db.session.scalar(select(ScannerContact.last_contact_at).where(
         ScannerContact.staff_id == staff_id, ScannerContact.device == device))

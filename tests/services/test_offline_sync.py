@@ -6,8 +6,8 @@ import pytest
 from sqlalchemy import func, select
 
 from booking.checkin import services
-from booking.checkin.models import CheckinEvent, HostCheckinSetting
-from booking.errors import Invalid
+from booking.checkin.models import CheckinEvent
+from booking.errors import Forbidden, Invalid
 from booking.extensions import db
 from booking.reports import services as reports
 from booking.reservations import services as bookings
@@ -67,9 +67,21 @@ def test_a_claim_older_than_two_hours_is_refused_and_changes_nothing(world, book
     assert sync(world, booking, LET_IN, LET_IN + timedelta(hours=1, minutes=59))[0] == "ok"
 
 
+def test_only_the_hosts_admin_sets_it_within_bounds(world):
+    admin = f.user("hostadmin", roles=[("host_admin", world.host)])
+    with pytest.raises(Forbidden):
+        services.set_offline_max_age(world.staff, world.host.id, 30)
+    for bad in (4, 1441, "30", True, None):
+        with pytest.raises(Invalid):
+            services.set_offline_max_age(admin, world.host.id, bad)
+    assert services.set_offline_max_age(admin, world.host.id, 45) == 45
+    assert services.offline_max_age(world.host.id) == timedelta(minutes=45)
+    assert services.offline_max_age(world.other_host.id) == timedelta(hours=2)
+
+
 def test_the_host_sets_how_old_a_claim_may_be(world, booking):
-    db.session.add(HostCheckinSetting(host_id=world.host.id, offline_max_minutes=30))
-    db.session.commit()
+    admin = f.user("hostadmin", roles=[("host_admin", world.host)])
+    services.set_offline_max_age(admin, world.host.id, 30)
     with pytest.raises(Invalid):
         sync(world, booking, LET_IN, LET_IN + timedelta(minutes=31))
     assert status(booking) == "confirmed"
