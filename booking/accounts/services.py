@@ -159,7 +159,9 @@ def grant(user: User, role: str, organization: Organization) -> None:
 
 def change_password(user: User, current: str, new: str) -> bool:
     """Change one's password: every sign-in and API token of the account ends, and this device
-    gets a new sign-in (user.session_token; returns whether it is remembered, as the old one was)."""
+    gets a new sign-in (user.session_token; returns whether it is remembered, as the old one was).
+    Guessing the current password counts against the account's sign-in limit."""
+    limits.count_attempt(limits.account_key(user.username, user.id), utcnow())
     if not check_password_hash(user.password_hash, current if isinstance(current, str) else ""):
         raise Invalid(_l("Your current password is not right."), code="bad_credentials",
                       field="current_password")

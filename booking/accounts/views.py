@@ -98,7 +98,7 @@ def account():
             name = err.details.get("field", "")
             field = getattr(form, "new_password" if name == "password" else name, None)
             (field.errors if field is not None else form.form_errors).append(err.message)
-            status = 422
+            status = 429 if err.status == 429 else 422
         else:
             login_user(current_user._get_current_object(), remember=remember,
                        duration=current_app.config["REMEMBER_COOKIE_DURATION"])

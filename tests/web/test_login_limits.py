@@ -84,3 +84,12 @@ def test_odd_json_posted_to_the_sign_in_form_is_not_a_500(client, world):
     for body in ('{"username": 123}', "[1]", "1"):
         r = client.http.post("/login", data=body, content_type="application/json")
         assert r.status_code == 400  # no CSRF token: the form is refused
+
+
+def test_guessing_the_current_password_on_the_account_page_counts_too(client, world):
+    assert client.login("worker").status_code == 302  # 1
+    for _ in range(4):  # 2..5
+        r = client.post_form("/account", {"current_password": "guess", "new_password": "Lantern-orchard-42"})
+        assert r.status_code == 422
+    r = client.post_form("/account", {"current_password": f.PASSWORD, "new_password": "Lantern-orchard-42"})
+    assert r.status_code == 429 and "尝试次数过多" in r.get_data(as_text=True)
