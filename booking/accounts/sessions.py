@@ -9,7 +9,7 @@ import secrets
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import delete, or_, select, update
 
 from .. import cache
 from ..database import begin_write
@@ -38,7 +38,11 @@ def add(user: User, remember: bool, now: datetime) -> str:
 def start(user: User, remember: bool = False) -> str:
     """Sign `user` in on this device: one new session; the token goes into the cookies."""
     begin_write()
-    token = add(user, remember, utcnow())
+    now = utcnow()
+    # This person's ended and expired sign-ins are of no more use: the table stays small.
+    db.session.execute(delete(UserSession).where(UserSession.user_id == user.id, or_(
+        UserSession.ended_at.is_not(None), UserSession.expires_at <= now)))
+    token = add(user, remember, now)
     db.session.commit()
     return token
 

@@ -4,9 +4,12 @@ from datetime import datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
 
 import pytest
+from sqlalchemy import func, select
 
 from booking.accounts import services as accounts
+from booking.accounts.models import UserSession
 from booking.admin import people
+from booking.extensions import db
 from tests import factories as f
 from tests.helpers import ApiClient, WebClient
 
@@ -145,3 +148,11 @@ def test_every_auth_cookie_is_secure_when_the_session_cookie_is(db_url, world, s
     for cookie in set_cookies:
         assert ("; Secure" in cookie) is secure, cookie
         assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+def test_ended_sign_ins_are_cleared_at_the_next_sign_in(app, world):
+    for _ in range(3):
+        client = sign_in(app)
+        client.post_form("/logout", {}, csrf_from="/")
+    sign_in(app)
+    assert db.session.scalar(select(func.count(UserSession.id))) == 1
