@@ -21,7 +21,6 @@ from .models import LoginAttempt
 
 _ATTEMPTS = LoginAttempt.__table__
 _COUNTER = GuardedCounter(_ATTEMPTS, ("account_key", "window_seconds", "window_start"), "n")
-_KEEP_SECONDS = 2 * 86400  # windows older than this are deleted as attempts come in
 
 
 class TooManyAttempts(DomainError):
@@ -47,7 +46,9 @@ def count_attempt(key: str, now: datetime) -> None:
     epoch = int(now.timestamp())
     begin_write()
     try:
-        db.session.execute(delete(LoginAttempt).where(LoginAttempt.window_start < epoch - _KEEP_SECONDS))
+        # Windows that began before the longest one could have are over: delete them as we go.
+        longest = max(item.get_expiry() for item in items)
+        db.session.execute(delete(LoginAttempt).where(LoginAttempt.window_start < epoch - longest))
         for item in items:
             seconds = item.get_expiry()
             if not _COUNTER.add(1, item.amount, account_key=key, window_seconds=seconds,

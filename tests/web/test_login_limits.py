@@ -2,9 +2,12 @@
 
 (Two real server processes sharing it: tests/races/test_login_limit_processes.py.)
 """
+from datetime import datetime, timedelta, timezone
+
 import pytest
 from sqlalchemy import func, select
 
+from booking.accounts import limits
 from booking.accounts.models import LoginAttempt
 from booking.extensions import db
 from tests import factories as f
@@ -12,7 +15,8 @@ from tests import factories as f
 
 @pytest.fixture
 def app_config():
-    return {"RATELIMIT_ENABLED": True, "LOGIN_LIMIT_PER_USERNAME": "5/minute;8/hour"}
+    # Per day: no window boundary falls inside a test (windows are fixed). Two windows, as in production.
+    return {"RATELIMIT_ENABLED": True, "LOGIN_LIMIT_PER_USERNAME": "5/day;8/month"}
 
 
 @pytest.fixture
@@ -93,3 +97,17 @@ def test_guessing_the_current_password_on_the_account_page_counts_too(client, wo
         assert r.status_code == 422
     r = client.post_form("/account", {"current_password": f.PASSWORD, "new_password": "Lantern-orchard-42"})
     assert r.status_code == 429 and "尝试次数过多" in r.get_data(as_text=True)
+
+
+def test_windows_that_are_over_are_deleted_and_count_no_more(app, ctx, world):
+    start = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    for _ in range(5):
+        limits.count_attempt("u:1", start)
+    with pytest.raises(limits.TooManyAttempts):
+        limits.count_attempt("u:1", start + timedelta(hours=23))
+    limits.count_attempt("u:1", start + timedelta(days=1))  # a new day window; the month has room
+    rows = {(r.window_seconds, r.n) for r in db.session.scalars(select(LoginAttempt))}
+    assert rows == {(86400, 5), (86400, 1), (30 * 86400, 6)}
+    limits.count_attempt("u:1", start + timedelta(days=62))  # both old windows are over
+    rows = {(r.window_seconds, r.n) for r in db.session.scalars(select(LoginAttempt))}
+    assert rows == {(86400, 1), (30 * 86400, 1)}
