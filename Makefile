@@ -6,6 +6,7 @@ PIP := $(VENV)/bin/pip
 FLASK := $(VENV)/bin/flask --app wsgi
 PORT ?= 5000
 WORKERS ?= 2
+DEMO ?= 1
 CATALOGS := $(patsubst %.po,%.mo,$(wildcard booking/translations/*/LC_MESSAGES/messages.po))
 
 .PHONY: run test install install-dev translations i18n-extract bench clean cluster cluster-stop
@@ -35,7 +36,7 @@ i18n-extract: $(VENV)/.installed
 
 run: install
 	$(FLASK) db upgrade
-	$(FLASK) seed-demo --if-empty
+	$(if $(filter 0,$(DEMO)),@echo "DEMO=0: no demo accounts",$(FLASK) seed-demo --if-empty)
 	deploy/with-jobs.sh $(VENV)/bin/gunicorn --bind 127.0.0.1:$(PORT) --workers $(WORKERS) --access-logfile - wsgi:app
 
 test: install-dev

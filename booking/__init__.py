@@ -22,6 +22,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         hops = app.config["TRUSTED_PROXY_HOPS"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # nginx passes Host as sent
     app.json.sort_keys = False  # the API's key order is its documented order; sorting costs time
+    from . import security
+    security.init_app(app)  # headers, cookie flags, the SQLite file's mode: before any connection
     register_extensions(app)
     register_blueprints(app)
     from .idempotency import register as register_idempotency

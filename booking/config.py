@@ -1,6 +1,7 @@
 """Settings, read from the environment only. Test settings live in tests/conftest.py."""
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 
@@ -12,7 +13,7 @@ def _instance_secret(instance_path: str) -> str:
     path = Path(instance_path) / "secret_key"
     if path.exists():
         return path.read_text().strip()
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     key = secrets.token_hex(32)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w") as f:
@@ -60,6 +61,7 @@ def from_environment(instance_path: str) -> dict:
         "BABEL_DEFAULT_LOCALE": os.environ.get("DEFAULT_LOCALE", "zh_CN"),
         "DEFAULT_TIMEZONE": os.environ.get("DEFAULT_TIMEZONE", "Asia/Shanghai"),
         "SESSION_COOKIE_SECURE": os.environ.get("SESSION_COOKIE_SECURE", "0") == "1",
+        "REMEMBER_COOKIE_SECURE": os.environ.get("SESSION_COOKIE_SECURE", "0") == "1",
         "RATELIMIT_STORAGE_URI": ratelimit_uri,
         "RATELIMIT_STORAGE_OPTIONS": _ratelimit_storage_options(ratelimit_uri),
         # One secret from which every server derives the same QR signing keys (booking/checkin/keys.py).
@@ -77,6 +79,7 @@ DEFAULTS = {
     "SESSION_COOKIE_SAMESITE": "Lax",
     "REMEMBER_COOKIE_HTTPONLY": True,
     "REMEMBER_COOKIE_SAMESITE": "Lax",
+    "REMEMBER_COOKIE_DURATION": timedelta(days=30),
     "PERMANENT_SESSION_LIFETIME": 60 * 60 * 24 * 14,
     "MAX_CONTENT_LENGTH": 1024 * 1024,
     "WTF_CSRF_TIME_LIMIT": None,
@@ -90,4 +93,5 @@ DEFAULTS = {
     # (Flask-Limiter logs the switch once), never fail the request.
     "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
     "API_TOKEN_DAYS": 90,
+    "OFFLINE_SYNC_MAX_MINUTES": 120,  # a host's setting (host_checkin_settings) overrides it
 }

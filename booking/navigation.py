@@ -52,6 +52,8 @@ HOME_LINKS = [
     {"endpoint": "admin.index", "label": _l("Venues and facilities"), "who": "host_admin"},
     {"endpoint": "admin.district.organizations", "label": _l("Organizations"), "who": "district_admin"},
     {"endpoint": "admin.audit_log", "label": _l("Audit log"), "who": "host_admin"},
+    # --- security (issue 10) ---
+    {"endpoint": "accounts.account", "label": _l("Password and sign-in"), "who": "any"},
 ]
 
 

@@ -25,5 +25,16 @@ class RegisterForm(FlaskForm):
         DataRequired(_l("Please choose a password.")), Length(max=128)])
 
 
+class ChangePasswordForm(FlaskForm):
+    current_password = PasswordField(_l("Current password"), validators=[
+        DataRequired(_l("Please enter your current password.")), Length(max=128)])
+    new_password = PasswordField(_l("New password"), validators=[
+        DataRequired(_l("Please choose a password.")), Length(max=128)])
+
+
 class DecisionForm(FlaskForm):
     """An empty form: carries the CSRF token for approve/reject buttons."""
+
+
+class EmptyForm(FlaskForm):
+    """An empty form: carries the CSRF token for a one-button action."""

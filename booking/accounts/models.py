@@ -1,6 +1,6 @@
 """People, their roles (each scoped to one organization) and their API tokens."""
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
+from sqlalchemy import BigInteger, Boolean, CheckConstraint, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..dbtypes import UTCDateTime
@@ -52,10 +52,18 @@ class User(RoleChecks, UserMixin, db.Model):
     grants = relationship("RoleGrant", back_populates="user", cascade="all, delete-orphan",
                           lazy="selectin")
 
+    # The sign-in (UserSession) this object was loaded for; not a column. Flask-Login keeps
+    # get_id() in the session cookie and the remember cookie, so each sign-in has its own.
+    session_token = None
+
     @property
     def is_active(self) -> bool:  # Flask-Login: only active accounts may sign in
         return self.status == "active"
 
+    def get_id(self) -> str:
+        if not self.session_token:
+            raise RuntimeError("a user signs in through accounts.sessions.start()")
+        return self.session_token
 
 
 class RoleGrant(db.Model):
@@ -88,3 +96,32 @@ class ApiToken(db.Model):
     revoked_at = mapped_column(UTCDateTime)
 
     user = relationship("User")
+
+
+class UserSession(db.Model):
+    """One sign-in on one device; its token (only the SHA-256 is stored) is what the cookies carry.
+
+    Ending it (sign-out, password change, role revocation, disabling) kills the session cookie
+    and the remember cookie of that sign-in, wherever copies of them are.
+    """
+    __tablename__ = "user_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    remember: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+    expires_at = mapped_column(UTCDateTime, nullable=False)
+    ended_at = mapped_column(UTCDateTime)
+
+
+class LoginAttempt(db.Model):
+    """Sign-in attempts per account and fixed time window, raised by one guarded upsert."""
+    __tablename__ = "login_attempts"
+    __table_args__ = (CheckConstraint("n >= 0", name="n"),)
+
+    account_key: Mapped[str] = mapped_column(String(80), primary_key=True)
+    window_seconds: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    window_start: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False,
+                                              index=True)
+    n: Mapped[int] = mapped_column(Integer, default=0)

@@ -15,7 +15,7 @@ from ..errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
 from ..extensions import db
 from ..organizations.models import Organization
 from ..timeutil import utcnow
-from . import rules
+from . import limits, passwords, rules, sessions
 from .models import ApiToken, RoleGrant, User
 
 # Hash checked when the username is unknown, so a miss costs as much time as a wrong password.
@@ -26,16 +26,14 @@ def hash_password(password: str) -> str:
     return generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
 
 
-def load_user(user_id: str) -> User | None:
-    try:
-        return db.session.get(User, int(user_id))
-    except (TypeError, ValueError):
-        return None
+def load_user(session_token: str) -> User | None:
+    """Flask-Login's user loader: the cookies carry a sign-in's token, live only until it ends."""
+    return sessions.load(session_token)
 
 
 def find_by_identifier(identifier: str) -> User | None:
     """A user by username or by phone number."""
-    ident = (identifier or "").strip()
+    ident = identifier.strip() if isinstance(identifier, str) else ""
     if not ident:
         return None
     if rules.looks_like_phone(ident):
@@ -45,10 +43,15 @@ def find_by_identifier(identifier: str) -> User | None:
     return db.session.scalar(select(User).where(User.username == rules.normalize_username(ident)))
 
 
-def authenticate(identifier: str, password: str) -> User:
-    """The user whose credentials these are, or Invalid; pending/rejected accounts are told why."""
+def authenticate(identifier: str, password: str, now=None) -> User:
+    """The user whose credentials these are, or Invalid; pending/rejected accounts are told why.
+
+    Every attempt counts against the account's sign-in limit first (TooManyAttempts, 429).
+    """
     global _DUMMY_HASH
     user = find_by_identifier(identifier)
+    limits.count_attempt(limits.account_key(identifier, user.id if user else None), now or utcnow())
+    password = password if isinstance(password, str) else ""
     if user is None:
         if _DUMMY_HASH is None:
             _DUMMY_HASH = hash_password(secrets.token_hex(8))
@@ -64,13 +67,8 @@ def authenticate(identifier: str, password: str) -> User:
     return user
 
 
-def validate_password(password: str) -> None:
-    minimum = current_app.config["PASSWORD_MIN_LENGTH"]
-    if len(password or "") < minimum:
-        raise Invalid(_l("The password must have at least %(n)d characters."), code="weak_password",
-                      field="password", n=minimum)
-    if len(password) > 128:
-        raise Invalid(_l("The password is too long."), code="weak_password", field="password")
+def validate_password(password: str, username: str | None = None, phone: str | None = None) -> None:
+    passwords.check(password, username, phone)
 
 
 def register(username: str, display_name: str, password: str, invite_code: str,
@@ -84,8 +82,8 @@ def register(username: str, display_name: str, password: str, invite_code: str,
     if not 1 <= len(display_name) <= 60:
         raise Invalid(_l("Please give your name (at most 60 characters)."), code="bad_name",
                       field="display_name")
-    validate_password(password)
     phone = rules.normalize_phone(phone) if phone else None
+    validate_password(password, username, phone)
     if phone and not rules.is_valid_phone(phone):
         raise Invalid(_l("That is not a mobile phone number."), code="bad_phone", field="phone")
     code = (invite_code or "").strip().upper()
@@ -155,6 +153,51 @@ def grant(user: User, role: str, organization: Organization) -> None:
     """Give a role scoped to an organization (no commit: callers are seeding or admin use cases)."""
     if not any(g.role == role and g.organization_id == organization.id for g in user.grants):
         user.grants.append(RoleGrant(role=role, organization_id=organization.id))
+
+
+# --- the signed-in person's own account -------------------------------------------------------
+
+def change_password(user: User, current: str, new: str) -> bool:
+    """Change one's password: every sign-in and API token of the account ends, and this device
+    gets a new sign-in (user.session_token; returns whether it is remembered, as the old one was).
+    Guessing the current password counts against the account's sign-in limit."""
+    limits.count_attempt(limits.account_key(user.username, user.id), utcnow())
+    if not check_password_hash(user.password_hash, current if isinstance(current, str) else ""):
+        raise Invalid(_l("Your current password is not right."), code="bad_credentials",
+                      field="current_password")
+    validate_password(new, user.username, user.phone)
+    password_hash = hash_password(new)  # slow: keep it out of the write transaction
+    begin_write()
+    now = utcnow()
+    row = db.session.get(User, user.id)
+    row.password_hash = password_hash
+    remember = sessions.remembered(user.session_token)
+    sessions.end_all(user.id, now, api_tokens=True)
+    token = sessions.add(row, remember, now)
+    db.session.commit()
+    user.session_token = token
+    return remember
+
+
+def sign_out_everywhere(user: User) -> None:
+    """End every sign-in of this person, on every device, and their API tokens."""
+    begin_write()
+    sessions.end_all(user.id, utcnow(), api_tokens=True)
+    db.session.commit()
+
+
+def disable_account(user_id: int) -> User:
+    """Disable an account (an admin use case calls it after its own permission checks): it can no
+    longer sign in, and every sign-in and API token of it ends."""
+    begin_write()
+    user = db.session.get(User, user_id)
+    if user is None:
+        db.session.rollback()
+        raise NotFound()
+    user.status = "disabled"
+    sessions.end_all(user.id, utcnow(), api_tokens=True)
+    db.session.commit()
+    return user
 
 
 # --- API bearer tokens --------------------------------------------------------------------

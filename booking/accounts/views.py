@@ -7,24 +7,16 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from ..errors import Conflict, DomainError
 from ..extensions import limiter
-from . import services
-from .forms import DecisionForm, LoginForm, RegisterForm
+from . import passwords, services, sessions
+from .forms import ChangePasswordForm, DecisionForm, EmptyForm, LoginForm, RegisterForm
 
 bp = Blueprint("accounts", __name__)
 
 
-def _login_username_key() -> str:
-    return "login:" + (request.form.get("identifier") or (request.get_json(silent=True) or {}).get(
-        "username") or "").strip().lower()[:60] if request.method == "POST" else request.path
-
-
 def login_limits():
-    """Per username (tight) and per address (loose: a factory gateway hides many workers)."""
-    return [
-        limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_USERNAME"],
-                      key_func=_login_username_key, methods=["POST"]),
-        limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ADDRESS"], methods=["POST"]),
-    ]
+    """Per address, loose (a factory gateway hides many workers). The tight limit is per account,
+    counted in the database by services.authenticate (accounts/limits.py)."""
+    return [limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ADDRESS"], methods=["POST"])]
 
 
 def _apply(view, decorators):
@@ -49,9 +41,11 @@ def login():
             user = services.authenticate(form.identifier.data, form.password.data)
         except DomainError as err:
             form.form_errors.append(err.message)
-            status = 401
+            status = 429 if err.status == 429 else 401
         else:
-            login_user(user, remember=form.remember.data)
+            sessions.start(user, remember=form.remember.data)
+            login_user(user, remember=form.remember.data,
+                       duration=current_app.config["REMEMBER_COOKIE_DURATION"])
             return redirect(_safe_next(request.args.get("next")))
     elif form.is_submitted():
         status = 400
@@ -64,6 +58,7 @@ bp.add_url_rule("/login", "login", _apply(login, login_limits()), methods=["GET"
 @bp.post("/logout")
 @login_required
 def logout():
+    sessions.end(current_user.session_token)
     logout_user()
     flash(_("You are signed out."), "info")
     return redirect(url_for("accounts.login"))
@@ -87,7 +82,44 @@ def register():
             return redirect(url_for("accounts.login"))
     elif form.is_submitted():
         status = 400
-    return render_template("accounts/register.html", form=form), status
+    return render_template("accounts/register.html", form=form, password_rule=passwords.rule_text()), status
+
+
+@bp.route("/account", methods=["GET", "POST"])
+@login_required
+def account():
+    """One's own account: change the password, sign out on every device."""
+    form = ChangePasswordForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            remember = services.change_password(current_user, form.current_password.data, form.new_password.data)
+        except DomainError as err:
+            name = err.details.get("field", "")
+            field = getattr(form, "new_password" if name == "password" else name, None)
+            (field.errors if field is not None else form.form_errors).append(err.message)
+            status = 429 if err.status == 429 else 422
+        else:
+            login_user(current_user._get_current_object(), remember=remember,
+                       duration=current_app.config["REMEMBER_COOKIE_DURATION"])
+            flash(_("Your password is changed. Other phones and apps are signed out."), "success")
+            return redirect(url_for("accounts.account"))
+    elif form.is_submitted():
+        status = 400
+    return render_template("accounts/account.html", form=form, everywhere=EmptyForm(),
+                           password_rule=passwords.rule_text()), status
+
+
+@bp.post("/account/sign-out-everywhere")
+@login_required
+def sign_out_everywhere():
+    if not EmptyForm().validate_on_submit():
+        flash(_("The form expired. Please try again."), "error")
+        return redirect(url_for("accounts.account"))
+    services.sign_out_everywhere(current_user)
+    logout_user()
+    flash(_("You are signed out on every phone and computer."), "info")
+    return redirect(url_for("accounts.login"))
 
 
 @bp.get("/members/requests")

@@ -9,12 +9,14 @@ from sqlalchemy.exc import IntegrityError
 
 from ..accounts import rules as account_rules
 from ..accounts.models import RoleGrant, User
+from ..accounts import sessions
 from ..accounts.services import hash_password, validate_password
 from ..audit import services as audit
 from ..database import begin_write
 from ..errors import Conflict, Invalid, NotFound
 from ..extensions import db
 from ..facilities.models import Venue
+from ..timeutil import utcnow
 from . import scope
 
 HOST_ROLES = ("host_staff", "host_admin")
@@ -45,7 +47,7 @@ def _new_account(username, display_name, password, enterprise_id=None) -> tuple[
     display_name = (display_name or "").strip() if isinstance(display_name, str) else ""
     if not 1 <= len(display_name) <= 60:
         raise Invalid(_l("Please give a name (at most 60 characters)."), code="bad_name", field="display_name")
-    validate_password(password if isinstance(password, str) else "")
+    validate_password(password if isinstance(password, str) else "", username)
     user = User(username=username, display_name=display_name, password_hash=hash_password(password),
                 enterprise_id=enterprise_id, status="active")
     return user, username
@@ -92,6 +94,7 @@ def _revoke(actor, org_id: int, user_id: int, role: str, audit_host, audit_enter
     audit.record(actor, "role.revoke", "user", user.id, audit_host, audit_enterprise,
                  before={"role": role, "organization_id": org_id, "username": user.username})
     user.grants.remove(grant)
+    sessions.end_all(user.id, utcnow())  # pages already open must not keep the role's powers
     return user
 
 

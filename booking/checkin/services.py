@@ -1,14 +1,20 @@
 """Check-in at the door: the token for a booking, and a scan's result (logged, idempotent).
 
 A scan answers one of: ok, already_checked_in, too_early, too_late, not_approved, cancelled,
-wrong_host, invalid. Only the first valid scan of a confirmed booking inside its window is
+wrong_host, invalid (and, for an offline scan synced later, no_show_conflict). Only the first valid scan of a confirmed booking inside its window is
 `ok`: the status moves confirmed -> checked_in by a guarded UPDATE, so two staff scanning the
 same code at the same moment get one `ok` and one `already_checked_in`.
+
+An offline scan is synced later with the time the phone claims. It is recorded as offline with
+both times, judged at the claimed time, and refused if the claim is older than the host allows
+(OFFLINE_SYNC_MAX_MINUTES, default 2 h) or older than that scanner's last online contact (it was
+online then, so the scan would have been sent). A claim on a booking already marked no_show does
+not flip it back: it is recorded as no_show_conflict for the staff to review.
 """
 from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, text, update
 from sqlalchemy.exc import IntegrityError
 
 from .. import timeutil
@@ -18,7 +24,8 @@ from ..extensions import db
 from ..facilities.rules import checkin_window
 from ..reservations.models import Reservation
 from . import keys, tokens
-from .models import CheckinEvent
+from ..dbtypes import UTCDateTime
+from .models import CheckinEvent, HostCheckinSetting, ScannerContact
 
 
 def window_of(r: Reservation) -> tuple[datetime, datetime]:
@@ -88,10 +95,79 @@ def _result_for(r: Reservation, now: datetime) -> str:
     return "ok"
 
 
+def _offline_result(r: Reservation, at: datetime) -> str:
+    """An offline claim on a booking marked no_show meanwhile: inside its window it is a conflict
+    for staff to review (the booking stays no_show), outside it the usual answer."""
+    if r.status == "no_show":
+        opens, closes = window_of(r)
+        return "too_early" if at < opens else "too_late" if at > closes else "no_show_conflict"
+    return _result_for(r, at)
+
+
+def offline_max_age(host_id: int | None) -> timedelta:
+    """How old an offline scan of this host may be when it is synced."""
+    from flask import current_app
+    minutes = db.session.scalar(select(HostCheckinSetting.offline_max_minutes).where(
+        HostCheckinSetting.host_id == host_id)) if host_id else None
+    return timedelta(minutes=minutes or current_app.config["OFFLINE_SYNC_MAX_MINUTES"])
+
+
+def set_offline_max_age(admin, host_id: int, minutes) -> int:
+    """A host admin sets how old an offline scan may be when synced (5 minutes to 24 hours)."""
+    if host_id not in admin.org_ids("host_admin"):
+        raise Forbidden()
+    if isinstance(minutes, bool) or not isinstance(minutes, int) or not 5 <= minutes <= 1440:
+        raise Invalid(_l("Choose between 5 minutes and 24 hours."), code="invalid_minutes",
+                      field="offline_max_minutes")
+    begin_write()
+    row = db.session.get(HostCheckinSetting, host_id)
+    if row is None:
+        db.session.add(HostCheckinSetting(host_id=host_id, offline_max_minutes=minutes))
+    else:
+        row.offline_max_minutes = minutes
+    db.session.commit()
+    return minutes
+
+
+def _last_contact(staff_id: int, device: str) -> datetime | None:
+    return db.session.scalar(select(ScannerContact.last_contact_at).where(
+        ScannerContact.staff_id == staff_id, ScannerContact.device == device))
+
+
+def _check_claim(staff_id: int, device: str, r: Reservation | None, at: datetime, received: datetime) -> None:
+    if at < received - offline_max_age(r.host_id if r else None):
+        raise Invalid(_l("That offline scan is too old to sync."), code="invalid_time")
+    contact = _last_contact(staff_id, device)
+    if contact is not None and at < contact:
+        raise Invalid(_l("This phone was online after that scan, so it cannot be synced as offline."),
+                      code="invalid_time")
+
+
+_CONTACT = text(
+    "INSERT INTO scanner_contacts (staff_id, device, last_contact_at) VALUES (:staff_id, :device, :at) "
+    "ON CONFLICT (staff_id, device) DO UPDATE SET last_contact_at = excluded.last_contact_at "
+    "WHERE scanner_contacts.last_contact_at < excluded.last_contact_at"
+).bindparams(bindparam("at", type_=UTCDateTime()))
+
+
+def record_contact(staff, device, now: datetime | None = None) -> None:
+    """The scanner (this staff member on this phone) is online now: it fetched its list after
+    sending its queue. Offline scans it syncs later must be newer."""
+    device = device[:120] if isinstance(device, str) else ""
+    begin_write()
+    db.session.execute(_CONTACT, {"staff_id": staff.id, "device": device, "at": now or timeutil.utcnow()})
+    db.session.commit()
+
+
 def scan(staff, code, nonce: str | None = None, device: str = "",
-         now: datetime | None = None) -> tuple[str, Reservation | None]:
-    """One scan at the door. Every scan is logged; a retry with the same nonce is the same scan."""
+         now: datetime | None = None, offline_at: datetime | None = None) -> tuple[str, Reservation | None]:
+    """One scan at the door. Every scan is logged; a retry with the same nonce is the same scan.
+
+    `offline_at`: the time an offline scan happened, as the phone says (synced now).
+    """
     now = now or timeutil.utcnow()
+    if offline_at is not None:
+        offline_at = min(offline_at, now)
     hosts = staff.org_ids("host_staff")
     if not hosts:
         raise Forbidden(_l("Only host staff can check people in."))
@@ -108,17 +184,21 @@ def scan(staff, code, nonce: str | None = None, device: str = "",
                 db.session.rollback()
                 return earlier
         r, result = _find(code, hosts)
+        at = offline_at or now
+        if offline_at is not None:
+            _check_claim(staff.id, device, r, offline_at, now)
         if result is None:
-            result = _result_for(r, now)
+            result = _offline_result(r, at) if offline_at is not None else _result_for(r, at)
             if result == "ok":
                 changed = db.session.execute(update(Reservation).where(
                     Reservation.id == r.id, Reservation.status == "confirmed"
-                ).values(status="checked_in", checked_in_at=now, updated_at=now)).rowcount
+                ).values(status="checked_in", checked_in_at=at, updated_at=now)).rowcount
                 if changed != 1:
                     result = "already_checked_in"  # another scan won the same instant
                 db.session.refresh(r)
-        db.session.add(CheckinEvent(reservation_id=r.id if r else None, staff_id=staff.id, scanned_at=now,
-                                    result=result, device=device, nonce=nonce or None))
+        db.session.add(CheckinEvent(reservation_id=r.id if r else None, staff_id=staff.id, scanned_at=at,
+                                    result=result, device=device, nonce=nonce or None,
+                                    scanned_offline_at=offline_at, received_at=now if offline_at else None))
         db.session.commit()
     except IntegrityError:  # the same nonce, sent twice at once: the first one's answer stands
         db.session.rollback()

@@ -10,6 +10,7 @@ from types import SimpleNamespace
 
 from sqlalchemy import Float, bindparam, cast, distinct, func, select
 
+from ..checkin.models import CheckinEvent
 from ..database import fetch
 from ..extensions import db
 from ..organizations.models import Organization
@@ -21,6 +22,7 @@ BOOKED = ("pending", "confirmed", "checked_in", "no_show")
 
 _r = Reservation.__table__
 _o = Organization.__table__
+_e = CheckinEvent.__table__
 
 
 def _minutes(dialect: str):
@@ -64,6 +66,11 @@ def statements(dialect: str) -> SimpleNamespace:
                                func.count(distinct(_r.c.enterprise_id)).label("enterprises"),
                                func.count(distinct(_r.c.user_id)).label("workers"))
         .where(*some_hosts),
+        # Scans made offline and synced later, by result: ok (let in) and no_show_conflict (to review).
+        host_offline=select(_e.c.result, func.count().label("scans"))
+        .select_from(_e.join(_r, _r.c.id == _e.c.reservation_id))
+        .where(*one_host, _e.c.scanned_offline_at.is_not(None),
+               _e.c.result.in_(("ok", "no_show_conflict"))).group_by(_e.c.result),
         # week_start is the booking's ISO week in its venue's time, stored with it.
         district_weeks=select(_r.c.host_id, _r.c.week_start, func.count().label("bookings"),
                               func.sum(minutes).label("minutes"))

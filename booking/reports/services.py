@@ -173,6 +173,8 @@ class HostReport:
     workers_served: int
     facilities: list[FacilityUsage]
     enterprises: list[EnterpriseUsage]
+    offline_checkins: int = 0  # let in by a scanner without signal, synced later
+    offline_conflicts: int = 0  # offline let-ins of bookings already marked no-show: to review
 
     @property
     def checked_in(self) -> int:
@@ -217,9 +219,11 @@ def host_report(user, host_id: int, period: Period) -> HostReport:
                    for r in queries.run("host_enterprises", **params)]
     enterprises.sort(key=lambda e: (-e.minutes, -e.bookings, e.name))
     facilities = [f for f in usage.values() if f.id in rules and (rules[f.id].active or f.bookings)]
+    offline = {row.result: row.scans for row in queries.run("host_offline", **params)}
     return HostReport(host=host, period=period, bookings=totals.bookings or 0, minutes=totals.minutes or 0,
                       enterprises_served=totals.enterprises or 0, workers_served=totals.workers or 0,
-                      facilities=facilities, enterprises=enterprises)
+                      facilities=facilities, enterprises=enterprises,
+                      offline_checkins=offline.get("ok", 0), offline_conflicts=offline.get("no_show_conflict", 0))
 
 
 @dataclass(frozen=True)

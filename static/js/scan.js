@@ -100,7 +100,10 @@
   }
 
   function refresh() {
-    return call("GET", root.dataset.manifestUrl, null, 8000).then(function (m) {
+    // With an empty queue, the server notes this phone's contact: offline scans synced later
+    // must be newer (they would have been sent now).
+    var url = root.dataset.manifestUrl + (queue.length ? "" : "?device=" + encodeURIComponent(device));
+    return call("GET", url, null, 8000).then(function (m) {
       csrf = m.csrf_token || csrf;
       manifest = {date: m.date, generated_at: m.generated_at, keys: m.keys, reservations: m.reservations};
       save("manifest", manifest);
@@ -145,6 +148,19 @@
     return out;
   }
 
+  function loadNoble() {
+    if (window.svNobleEd25519) return Promise.resolve(window.svNobleEd25519);
+    if (!("noModule" in HTMLScriptElement.prototype)) return Promise.reject(new Error("no modules"));
+    return new Promise(function (resolve, reject) {
+      var s = document.createElement("script");
+      s.type = "module";
+      s.src = root.dataset.nobleUrl;
+      s.onload = function () { return window.svNobleEd25519 ? resolve(window.svNobleEd25519) : reject(new Error("noble")); };
+      s.onerror = reject;
+      document.head.appendChild(s);
+    });
+  }
+
   var importedKeys = {};
   function verifySignature(publicKey, sig, body) {
     var raw = unb64url(publicKey);
@@ -157,9 +173,7 @@
         })).then(function (k) { return subtle.verify({name: "Ed25519"}, k, sig, body); });
     return viaWebCrypto.catch(function () {
       // A browser without Ed25519 in WebCrypto: the vendored noble-ed25519, loaded only then.
-      return new Function("u", "return import(u)")(root.dataset.nobleUrl).then(function (ed) {
-        return ed.verifyAsync(sig, body, raw);
-      });
+      return loadNoble().then(function (ed) { return ed.verifyAsync(sig, body, raw); });
     });
   }
 

@@ -11,10 +11,10 @@
  *   fails or is too slow.
  */
 "use strict";
-var SHELL = "sv-shell-v1";
+var SHELL = "sv-shell-v2";
 var PAGES = "sv-pages-v1";
-var SHELL_URLS = ["/static/css/app.css", "/static/img/icon.svg", "/static/css/scan.css", "/static/js/scan.js",
-  "/static/js/vendor/jsQR.min.js"];
+var SHELL_URLS = ["/static/css/app.css", "/static/img/icon.svg", "/static/css/scan.css", "/static/js/scan.js", "/static/js/app.js",
+  "/static/js/vendor/jsQR.min.js", "/static/js/noble-loader.js", "/static/js/vendor/noble-ed25519.min.js"];
 var LIST = "/bookings/";
 var BOOKING = /^\/bookings\/\d+$/;
 var PAGE_TIMEOUT = 4000;

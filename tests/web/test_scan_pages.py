@@ -249,6 +249,6 @@ def test_service_worker_is_served_at_the_root_uncached(client, world):
 
 
 def test_service_worker_is_registered_only_for_signed_in_users(client, world):
-    assert "serviceWorker" not in client.get("/login").get_data(as_text=True)
+    assert "data-service-worker" not in client.get("/login").get_data(as_text=True)
     client.login("worker")
-    assert 'register("/sw.js"' in client.get("/bookings/").get_data(as_text=True)
+    assert 'data-service-worker="/sw.js"' in client.get("/bookings/").get_data(as_text=True)
