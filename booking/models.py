@@ -1,7 +1,7 @@
 """Imports every model so SQLAlchemy and Alembic see the whole schema."""
 from .accounts.models import ApiToken, RoleGrant, User  # noqa: F401
 from .audit.models import AuditEntry  # noqa: F401
-from .cache import SettingsToken  # noqa: F401
+from .cache import CacheScope  # noqa: F401
 from .checkin.models import CheckinEvent, SigningKey  # noqa: F401
 from .feeds.models import CalendarFeed  # noqa: F401
 from .facilities.models import Blackout, Facility, OpeningHours, Venue  # noqa: F401
