@@ -5,35 +5,34 @@ again: who a token belongs to, a facility's settings and hours, which agreement 
 enterprise, a worker's suspensions. Those rows change rarely, so each process keeps what it
 read, under the token of the *scope* the rows belong to:
 
-    accounts     who a bearer token speaks for (users, api_tokens, role_grants, organizations)
     facilities   facility snapshots (facilities, venues, opening_hours, organizations)
     agreements   the agreement in force (sharing_agreements and their facilities, organizations)
     suspensions  a worker's suspensions at a host
 
 Each scope has a row in `cache_scopes` holding a random token. An ORM flush that changes what
 a scope's readers read writes a new token for that scope, in the same transaction; a
-transaction reads every scope's token once (one query of four rows) and uses only entries made
-under the current token of their scope. So a change is seen by every process from its commit
-on, and only the entries of its own scope are reloaded.
+transaction reads every scope's token once and uses only entries made under the current token
+of their scope. So a change is seen by every process from its commit on, and only the entries
+of its own scope are reloaded. An API request reads the tokens in the same statement that
+reads its caller (token_columns(), accounts/principal.py): no query of its own.
 
-What does not change a cached read does not write a token: a sign-in adds an api_tokens row
-(its digest is new, so no entry can name it), a language switch or password change touches
-columns no reader selects. Those writes never queue on a token row, and writers of different
-scopes never queue on the same one. Entries are immutable values (snapshots, rows), never ORM
-objects.
+Who a bearer token speaks for is not cached: that indexed read is needed anyway to carry the
+tokens, so caching it would save nothing, and sign-ins, revocations, role and language
+changes then write no token at all. Writers of different scopes never queue on the same token
+row. Entries are immutable values (snapshots, rows), never ORM objects.
 """
 import secrets
 from collections import OrderedDict
 
 from flask import g, has_app_context
-from sqlalchemy import String, event, inspect, select, text
+from sqlalchemy import String, event, select, text
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from .extensions import db
 
 MAX_ENTRIES = 20000
-SCOPE_OF = {"principal": "accounts", "facility": "facilities", "agreement": "agreements",
-            "suspensions": "suspensions"}
+SCOPES = ("facilities", "agreements", "suspensions")
+SCOPE_OF = {"facility": "facilities", "agreement": "agreements", "suspensions": "suspensions"}
 
 
 class CacheScope(db.Model):
@@ -52,23 +51,17 @@ _rules: dict = {}
 
 
 def _watch_rules() -> dict:
-    """model -> (scopes it feeds, columns that matter or None for all, do inserts matter)."""
-    from .accounts.models import ApiToken, RoleGrant, User
+    """model -> the scopes whose readers read it."""
     from .facilities.models import Facility, OpeningHours, Venue
     from .organizations.models import Organization
     from .quotas.models import SharingAgreement, Suspension
-    accounts, facilities = ("accounts",), ("facilities",)
     return {
-        # Only what accounts/principal.py selects or joins on; a new user or token has no entry yet.
-        User: (accounts, {"username", "display_name", "enterprise_id", "status", "grants"}, False),
-        ApiToken: (accounts, {"user_id", "token_hash", "expires_at", "revoked_at"}, False),
-        RoleGrant: (accounts, None, True),
-        Organization: (("accounts", "facilities", "agreements"), None, True),
-        Facility: (facilities, None, True),  # a new one may have been cached as "not found"
-        Venue: (facilities, None, True),
-        OpeningHours: (facilities, None, True),
-        SharingAgreement: (("agreements",), None, True),
-        Suspension: (("suspensions",), None, True),
+        Organization: ("facilities", "agreements"),  # host names; the union tree
+        Facility: ("facilities",),  # a new one may have been cached as "not found"
+        Venue: ("facilities",),
+        OpeningHours: ("facilities",),
+        SharingAgreement: ("agreements",),  # and its facilities (a collection: the agreement is dirty)
+        Suspension: ("suspensions",),
     }
 
 
@@ -76,19 +69,8 @@ def _changed_scopes(session) -> set[str]:
     if not _rules:
         _rules.update(_watch_rules())
     scopes: set[str] = set()
-    for objects, kind in ((session.new, "new"), (session.dirty, "dirty"), (session.deleted, "deleted")):
-        for obj in objects:
-            rule = _rules.get(type(obj))
-            if rule is None:
-                continue
-            feeds, columns, inserts_matter = rule
-            if kind == "new" and not inserts_matter:
-                continue
-            if kind == "dirty" and columns is not None:
-                attrs = inspect(obj).attrs
-                if not any(attrs[c].history.has_changes() for c in columns):
-                    continue
-            scopes.update(feeds)
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        scopes.update(_rules.get(type(obj), ()))
     return scopes
 
 
@@ -107,6 +89,18 @@ def bump(*scopes: str, conn=None) -> None:
         conn.execute(_BUMP, {"scope": scope, "token": secrets.token_hex(16)})
     if has_app_context():
         g.pop("_cache_tokens", None)  # this transaction reads them again
+
+
+def token_columns() -> list:
+    """Each scope's token as a labelled scalar subquery, for a hot query to read along."""
+    return [select(CacheScope.token).where(CacheScope.scope == scope).scalar_subquery().label("cache_" + scope)
+            for scope in SCOPES]
+
+
+def remember_tokens(row) -> None:
+    """The tokens (token_columns()) read along with something else, on the current connection."""
+    from .database import connection
+    g._cache_tokens = (connection(), {scope: row._mapping["cache_" + scope] for scope in SCOPES})
 
 
 def _tokens(conn) -> dict:

@@ -15,7 +15,7 @@ down_revision = '0010'
 branch_labels = None
 depends_on = None
 
-SCOPES = ("accounts", "facilities", "agreements", "suspensions")
+SCOPES = ("facilities", "agreements", "suspensions")
 
 
 def upgrade():
