@@ -17,6 +17,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     else:
         app.config.update(test_config)
     app.json.sort_keys = False  # the API's key order is its documented order; sorting costs time
+    from .cookies import CookieSessions
+    app.session_interface = CookieSessions()  # no cookie, no signing set-up (API calls)
     register_extensions(app)
     register_blueprints(app)
     register_template_helpers(app)
