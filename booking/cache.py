@@ -24,7 +24,7 @@ row. Entries are immutable values (snapshots, rows), never ORM objects.
 import secrets
 from collections import OrderedDict
 
-from flask import g, has_app_context
+from flask import g, has_app_context, has_request_context
 from sqlalchemy import String, event, select, text
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -104,8 +104,10 @@ def remember_tokens(row) -> None:
 
 
 def _tokens(conn) -> dict:
+    """The scope tokens of this transaction; within a request, of the request (a booking's
+    answer, read after its commit, needs no second look: the request is one moment)."""
     seen = g.get("_cache_tokens")
-    if seen is None or seen[0] is not conn:
+    if seen is None or (seen[0] is not conn and not has_request_context()):
         seen = g._cache_tokens = (conn, dict(conn.execute(_TOKENS).all()))
     return seen[1]
 
