@@ -20,7 +20,7 @@ from .extensions import db
 # The descriptor is per process and thread: a flock belongs to the open file, so a forked
 # child that kept its parent's descriptor would share the parent's lock and exclude nobody.
 WRITER_LOCK_TIMEOUT = 10.0
-_WRITER_LOCK_STEPS = (0.0002, 0.0005, 0.001, 0.002)  # then the last step, until the deadline
+_WRITER_LOCK_STEPS = (0.0002, 0.0005, 0.001)  # then the last step, until the deadline
 _writer = threading.local()
 
 
