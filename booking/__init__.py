@@ -24,6 +24,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.json.sort_keys = False  # the API's key order is its documented order; sorting costs time
     from . import security
     security.init_app(app)  # headers, cookie flags, the SQLite file's mode: before any connection
+    from .cookies import CookieSessions
+    app.session_interface = CookieSessions()  # no cookie, no signing set-up (API calls)
     register_extensions(app)
     register_blueprints(app)
     from .idempotency import register as register_idempotency

@@ -2,95 +2,132 @@
 
 The hot paths (API authentication, availability, booking) read the same few rows again and
 again: who a token belongs to, a facility's settings and hours, which agreement covers an
-enterprise. Those rows change rarely, so each process keeps what it read under the current
-value of one *settings token* stored in the database. Every ORM flush that touches a watched
-table writes a new random token in the same transaction; a transaction reads the token once
-(one tiny query) and uses only entries made under it. So a change is seen by every process from
-its commit on. Entries are immutable values (snapshots, rows), never ORM objects.
+enterprise, a worker's suspensions. Those rows change rarely, so each process keeps what it
+read, under the token of the *scope* the rows belong to:
+
+    facilities   facility snapshots (facilities, venues, opening_hours, organizations)
+    agreements   the agreement in force (sharing_agreements and their facilities, organizations)
+    suspensions  a worker's suspensions at a host
+
+Each scope has a row in `cache_scopes` holding a random token. An ORM flush that changes what
+a scope's readers read writes a new token for that scope, in the same transaction; a
+transaction reads every scope's token once and uses only entries made under the current token
+of their scope. So a change is seen by every process from its commit on, and only the entries
+of its own scope are reloaded. An API request reads the tokens in the same statement that
+reads its caller (token_columns(), accounts/principal.py): no query of its own.
+
+Who a bearer token speaks for is not cached: that indexed read is needed anyway to carry the
+tokens, so caching it would save nothing, and sign-ins, revocations, role and language
+changes then write no token at all. Writers of different scopes never queue on the same token
+row. Entries are immutable values (snapshots, rows), never ORM objects.
 """
 import secrets
 from collections import OrderedDict
 
-from flask import g, has_app_context
+from flask import g, has_app_context, has_request_context
 from sqlalchemy import String, event, select, text
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from .extensions import db
 
 MAX_ENTRIES = 20000
+SCOPES = ("facilities", "agreements", "suspensions")
+SCOPE_OF = {"facility": "facilities", "agreement": "agreements", "suspensions": "suspensions"}
 
 
-class SettingsToken(db.Model):
-    __tablename__ = "settings_token"
+class CacheScope(db.Model):
+    __tablename__ = "cache_scopes"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    scope: Mapped[str] = mapped_column(String(20), primary_key=True)
     token: Mapped[str] = mapped_column(String(32))
 
 
-_TOKEN = select(SettingsToken.token).where(SettingsToken.id == 1)
+_TOKENS = select(CacheScope.scope, CacheScope.token)
 # The same SQL on SQLite and PostgreSQL; an upsert, so two first writers cannot collide.
-_BUMP = text("INSERT INTO settings_token (id, token) VALUES (1, :token) "
-             "ON CONFLICT (id) DO UPDATE SET token = excluded.token")
-_entries: "OrderedDict[tuple, object]" = OrderedDict()
-_WATCHED: tuple = ()
+_BUMP = text("INSERT INTO cache_scopes (scope, token) VALUES (:scope, :token) "
+             "ON CONFLICT (scope) DO UPDATE SET token = excluded.token")
+_entries: "OrderedDict[tuple, tuple]" = OrderedDict()
+_rules: dict = {}
 
 
-def _watched() -> tuple:
-    from .accounts.models import ApiToken, RoleGrant, User
-    from .checkin.models import SigningKey
+def _watch_rules() -> dict:
+    """model -> the scopes whose readers read it."""
     from .facilities.models import Facility, OpeningHours, Venue
     from .organizations.models import Organization
-    from .quotas.models import NoShowPolicy, SharingAgreement, Suspension
-    return (ApiToken, RoleGrant, User, Facility, OpeningHours, Venue, Organization, SharingAgreement,
-            NoShowPolicy, Suspension, SigningKey)
+    from .quotas.models import SharingAgreement, Suspension
+    return {
+        Organization: ("facilities", "agreements"),  # host names; the union tree
+        Facility: ("facilities",),  # a new one may have been cached as "not found"
+        Venue: ("facilities",),
+        OpeningHours: ("facilities",),
+        SharingAgreement: ("agreements",),  # and its facilities (a collection: the agreement is dirty)
+        Suspension: ("suspensions",),
+    }
+
+
+def _changed_scopes(session) -> set[str]:
+    if not _rules:
+        _rules.update(_watch_rules())
+    scopes: set[str] = set()
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        scopes.update(_rules.get(type(obj), ()))
+    return scopes
 
 
 @event.listens_for(Session, "after_flush")
 def _bump_on_settings_change(session, _context):
-    global _WATCHED
-    if not _WATCHED:
-        _WATCHED = _watched()
-    if any(isinstance(obj, _WATCHED) for obj in (*session.new, *session.dirty, *session.deleted)):
-        bump(session.connection())
+    scopes = _changed_scopes(session)
+    if scopes:
+        bump(*sorted(scopes), conn=session.connection())  # sorted: writers lock rows in one order
 
 
-def bump(conn=None) -> None:
-    """Write a new settings token in the current transaction. ORM flushes call it on their own;
-    a Core write to a watched table must call it itself."""
+def bump(*scopes: str, conn=None) -> None:
+    """Write new tokens for `scopes` in the current transaction. ORM flushes call it on their
+    own; a Core write to a watched table must call it itself."""
     conn = conn or db.session.connection()
-    token = secrets.token_hex(16)
-    conn.execute(_BUMP, {"token": token})
+    for scope in scopes:
+        conn.execute(_BUMP, {"scope": scope, "token": secrets.token_hex(16)})
     if has_app_context():
-        g._settings_token = (conn, token)
+        g.pop("_cache_tokens", None)  # this transaction reads them again
 
 
-def remember_token(token: str | None) -> None:
-    """A settings token read along with something else, in the current transaction."""
+def token_columns() -> list:
+    """Each scope's token as a labelled scalar subquery, for a hot query to read along."""
+    return [select(CacheScope.token).where(CacheScope.scope == scope).scalar_subquery().label("cache_" + scope)
+            for scope in SCOPES]
+
+
+def remember_tokens(row) -> None:
+    """The tokens (token_columns()) read along with something else, on the current connection."""
     from .database import connection
-    g._settings_token = (connection(), token)
+    g._cache_tokens = (connection(), {scope: row._mapping["cache_" + scope] for scope in SCOPES})
 
 
-def _token(conn) -> str | None:
-    seen = g.get("_settings_token")
-    if seen is None or seen[0] is not conn:
-        seen = g._settings_token = (conn, conn.execute(_TOKEN).scalar())
+def _tokens(conn) -> dict:
+    """The scope tokens of this transaction; within a request, of the request (a booking's
+    answer, read after its commit, needs no second look: the request is one moment)."""
+    seen = g.get("_cache_tokens")
+    if seen is None or (seen[0] is not conn and not has_request_context()):
+        seen = g._cache_tokens = (conn, dict(conn.execute(_TOKENS).all()))
     return seen[1]
 
 
 def cached(kind: str, key: tuple, load):
-    """`load()` once per settings token, per process; without a token (a new database), always."""
+    """`load()` once per token of the kind's scope, per process and engine; without a token
+    (a database whose cache_scopes rows were removed), always."""
     from .database import connection
     conn = connection()
-    token = _token(conn)
+    token = _tokens(conn).get(SCOPE_OF[kind])
     if token is None:
         return load()
-    full = (conn.engine.url.render_as_string(), token, kind, key)
-    try:
-        value = _entries[full]
+    full = (conn.engine, kind, key)
+    found = _entries.get(full)
+    if found is not None and found[0] == token:
         _entries.move_to_end(full)
-        return value
-    except KeyError:
-        value = _entries[full] = load()
-        if len(_entries) > MAX_ENTRIES:
-            _entries.popitem(last=False)
-        return value
+        return found[1]
+    value = load()
+    _entries[full] = (token, value)
+    _entries.move_to_end(full)
+    if len(_entries) > MAX_ENTRIES:
+        _entries.popitem(last=False)
+    return value

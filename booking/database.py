@@ -3,26 +3,67 @@ import fcntl
 import os
 import threading
 from contextlib import contextmanager
+import time
 
 from flask import g
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
+from .errors import DomainError
 from .extensions import db
 
 # SQLite writers queue on an OS file lock before BEGIN IMMEDIATE. SQLite's own busy handler
 # sleeps in growing steps (up to 100 ms) while it waits, which in a rush turns a 1 ms write
-# into a long tail; the kernel wakes the next flock waiter the moment the lock is released.
+# into a long tail. We poll the lock in short steps instead (a blocking flock cannot time
+# out without a signal) and give up after WRITER_LOCK_TIMEOUT with a clear `busy` error.
+# The descriptor is per process and thread: a flock belongs to the open file, so a forked
+# child that kept its parent's descriptor would share the parent's lock and exclude nobody.
+WRITER_LOCK_TIMEOUT = 10.0
+_WRITER_LOCK_STEPS = (0.0002, 0.0005, 0.001)  # then the last step, until the deadline
 _writer = threading.local()
 
 
-def _acquire_writer_lock(path: str) -> None:
-    fd = getattr(_writer, "fds", {}).get(path)
+class ServerBusy(DomainError):
+    status = 503
+    code = "busy"
+    default_message = _l("The system is busy. Please try again in a moment.")
+
+
+def _forget_writer_fds() -> None:
+    """In a forked child: close the parent's lock descriptors (the lock stays the parent's)."""
+    for fd in getattr(_writer, "fds", {}).values():
+        try:
+            os.close(fd)
+        except OSError:
+            pass
+    _writer.fds, _writer.held = {}, None
+
+
+os.register_at_fork(after_in_child=_forget_writer_fds)
+
+
+def _acquire_writer_lock(path: str, timeout: float | None = None) -> None:
+    fds = getattr(_writer, "fds", None)
+    if fds is None:
+        fds = _writer.fds = {}
+    fd = fds.get(path)
     if fd is None:
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
-        _writer.fds = {**getattr(_writer, "fds", {}), path: fd}
-    fcntl.flock(fd, fcntl.LOCK_EX)
+        fd = fds[path] = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    deadline, step = None, 0
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            break
+        except BlockingIOError:
+            now = time.monotonic()
+            if deadline is None:
+                deadline = now + (WRITER_LOCK_TIMEOUT if timeout is None else timeout)
+            elif now >= deadline:
+                raise ServerBusy() from None
+            time.sleep(_WRITER_LOCK_STEPS[min(step, len(_WRITER_LOCK_STEPS) - 1)])
+            step += 1
     _writer.held = fd
 
 

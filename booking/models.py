@@ -1,7 +1,7 @@
 """Imports every model so SQLAlchemy and Alembic see the whole schema."""
 from .accounts.models import ApiToken, LoginAttempt, RoleGrant, User, UserSession  # noqa: F401
 from .audit.models import AuditEntry  # noqa: F401
-from .cache import SettingsToken  # noqa: F401
+from .cache import CacheScope  # noqa: F401
 from .checkin.models import CheckinEvent, HostCheckinSetting, ScannerContact, SigningKey  # noqa: F401
 from .feeds.models import CalendarFeed  # noqa: F401
 from .idempotency.models import IdempotencyKey  # noqa: F401

@@ -82,4 +82,3 @@ def end_all(user_id: int, now: datetime, api_tokens: bool = False) -> None:
     if api_tokens:
         db.session.execute(update(ApiToken).where(ApiToken.user_id == user_id,
                                                   ApiToken.revoked_at.is_(None)).values(revoked_at=now))
-        cache.bump()  # a Core write: cached API principals must be read anew

@@ -26,7 +26,7 @@ def change_rules(facility_ids) -> None:
     db.session.execute(update(Facility).where(Facility.id.in_(ids))
                        .values(rules_version=Facility.rules_version + 1)
                        .execution_options(synchronize_session=False))
-    cache.bump()  # a Core write to a watched table: cached snapshots must not outlive it
+    cache.bump("facilities")  # a Core write to a watched table: cached snapshots must not outlive it
     # What the caller loads next must be what it now holds locked, not what it read before.
     db.session.expire_all()
 

@@ -1,8 +1,13 @@
-"""Bench-only: the bare guarded insert that `make bench` uses as the booking denominator.
+"""Bench-only: the bare Flask app whose answers are `make bench`'s denominators.
 
-One endpoint, POST /book {"facility_id", "start", "user_id"}, does what a booking must do at
-the very least, with the same stack (Flask, SQLAlchemy Core, same driver, same SQLite pragmas
-and BEGIN IMMEDIATE) but no auth, no scoping, no quota, no ORM:
+GET /api/v1/facilities/<id>/availability?date=... is a bare Flask hello-world of the same
+shape as the app's availability read (same path, query, headers; answers {"hello": "world"}):
+the availability read is measured against it.
+
+POST /book {"facility_id", "start", "user_id"} is the bare guarded insert, the booking
+denominator: it does what a booking must do at the very least, with the same stack (Flask,
+SQLAlchemy Core, same driver, same SQLite pragmas and BEGIN IMMEDIATE) but no auth, no
+scoping, no quota, no ORM:
 
     INSERT the (facility, slot) counter row if missing
     UPDATE counter SET held = held + 1 WHERE ... AND held + 1 <= capacity
@@ -79,6 +84,10 @@ def create_app(url: str) -> Flask:
     @app.get("/healthz")
     def healthz():
         return {"ok": True}
+
+    @app.get("/api/v1/facilities/<int:facility_id>/availability")
+    def hello(facility_id: int):
+        return jsonify({"hello": "world"})
 
     @app.post("/book")
     def book():
