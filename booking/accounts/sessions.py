@@ -11,7 +11,6 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import delete, or_, select, update
 
-from .. import cache
 from ..database import begin_write
 from ..extensions import db
 from ..timeutil import utcnow

@@ -14,7 +14,7 @@ from markupsafe import Markup
 
 from .. import timeutil
 from ..api.serialize import manifest_reservation_json, scan_answer
-from ..errors import BadRequest, DomainError, Forbidden, Invalid, json_error
+from ..errors import BadRequest, DomainError, Forbidden, json_error
 from ..extensions import login_manager
 from ..facilities.services import managed_host_ids
 from ..reservations.services import get_for
