@@ -7,6 +7,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from ..errors import Conflict, DomainError
 from ..extensions import limiter
+from ..navigation import landing_url
 from . import services
 from .forms import DecisionForm, LoginForm, RegisterForm
 
@@ -52,7 +53,7 @@ def login():
             status = 401
         else:
             login_user(user, remember=form.remember.data)
-            return redirect(_safe_next(request.args.get("next")))
+            return redirect(_safe_next(request.args["next"]) if request.args.get("next") else landing_url(user))
     elif form.is_submitted():
         status = 400
     return render_template("accounts/login.html", form=form), status

@@ -55,3 +55,4 @@ def sign_in(page, base, username, password=demo.DEMO_PASSWORD):
     page.fill("#identifier", username)
     page.fill("#password", password)
     page.click("button[type=submit].primary")
+    page.wait_for_url(lambda url: "/login" not in url)  # each role lands on its own page

@@ -41,7 +41,7 @@ def test_booking_pages_stay_under_50_kb(phone, live_server):
     cdp = phone.context.new_cdp_session(phone)
     cdp.send("Network.setCacheDisabled", {"cacheDisabled": True})  # every page pays in full
     sign_in(phone, live_server, "worker5")
-    phone.wait_for_url(live_server + "/")
+    phone.goto(live_server + "/")
     day = timeutil.local_date(timeutil.utcnow(), "Asia/Shanghai") + timedelta(days=1)
     phone.goto(live_server + "/facilities/")
     facility_path = phone.locator("[data-testid=facility]").first.get_attribute("href")
