@@ -133,10 +133,16 @@ function warmListedBookings(html) {
   return Promise.all(jobs);
 }
 
+// One fetch per page at a time: the first install warms open pages, and the page asks too.
+var inflight = {};
 function fetchAndStore(request) {
   var url = new URL(request.url);
-  return fetch(request).then(function (response) { return store(request, url, response); })
-    .catch(function () { /* offline: keep what we have */ });
+  var key = url.pathname + url.search;
+  if (inflight[key]) return inflight[key];
+  inflight[key] = fetch(request).then(function (response) { return store(request, url, response); })
+    .catch(function () { /* offline: keep what we have */ })
+    .then(function () { delete inflight[key]; });
+  return inflight[key];
 }
 
 function withTimeout(promise, ms) {

@@ -14,6 +14,8 @@ NEEDED = {
     "chromium": lambda: bool(shutil.which("chromium")),
     "zbar-tools": lambda: bool(shutil.which("zbarimg")),
     "libzbar0": lambda: bool(glob.glob("/usr/lib/*/libzbar.so*") or glob.glob("/usr/lib/libzbar.so*")),
+    # Chinese glyphs for the phone screenshots (tests/e2e/screens.py): small, unlike Noto CJK
+    "fonts-wqy-microhei": lambda: bool(glob.glob("/usr/share/fonts/truetype/wqy/wqy-microhei.tt*")),
 }
 
 
