@@ -75,20 +75,21 @@ def token_for(base, username) -> str:
     return body["token"]
 
 
-def book_confirmed(base, username, days=1, hours=(10, 11, 12, 13, 14, 15, 16)):
-    """`username` books a facility confirmed at once (no approval), `days` from today (API)."""
+def book_confirmed(base, username, days=1, hours=(10, 11, 12, 13, 14, 15, 16), approval=False):
+    """`username` books a facility confirmed at once (or, with approval=True, one that needs
+    the host's approval), `days` from today, through the API."""
     token = token_for(base, username)
     status, facilities = call(base, "GET", "/api/v1/facilities", token=token)
     assert status == 200, facilities
     day = (datetime.now(NINGBO) + timedelta(days=days)).date()
     answers = []
-    for facility in [f for f in facilities if not f["requires_approval"]]:
+    for facility in [f for f in facilities if f["requires_approval"] == approval]:
         for hour in hours:
             status, body = call(base, "POST", "/api/v1/reservations",
                                 {"facility_id": facility["id"], "start": f"{day}T{hour:02d}:00:00+08:00"},
                                 token=token)
             if status == 201:
-                assert body["status"] == "confirmed", body
+                assert body["status"] == ("pending" if approval else "confirmed"), body
                 return body
             answers.append(body)
     pytest.fail(f"{username} could not book anything: {answers[-3:]}")

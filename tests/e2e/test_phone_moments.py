@@ -162,23 +162,22 @@ def test_each_role_lands_on_its_work(browser, live_server, username, landing):
 
 
 def test_approvals_badge_counts_pending_bookings(device, live_server, live_app):
-    from booking.reservations.models import Reservation
     from sqlalchemy import func, select
+
+    from booking.reservations.models import Reservation
     page, lang = device
+    booking = book_confirmed(live_server, pick(lang, "worker16", "worker17"), days=4, hours=range(8, 22), approval=True)
     with live_app.app_context():
-        from booking.accounts.models import User
-        geely = db.session.scalar(select(User).where(User.username == "geely"))
-        from booking.facilities.services import managed_host_ids
+        host_id = db.session.get(Reservation, booking["id"]).host_id
         pending = db.session.scalar(select(func.count(Reservation.id)).where(
-            Reservation.host_id.in_(managed_host_ids(geely)), Reservation.status == "pending"))
+            Reservation.host_id == host_id, Reservation.status == "pending"))
         db.session.remove()
-    sign_in_as(page, live_server, "geely", lang)
+    staff = {"吉利": "geely", "灵峰": "lingfeng", "大港": "dagang"}
+    username = next(u for prefix, u in staff.items() if prefix in booking["venue"]["name"])
+    landed = sign_in_as(page, live_server, username, lang)
+    assert landed == live_server + "/staff/pending"  # work is waiting: the queue first
     badge = page.locator("[data-testid=nav-check] [data-testid=nav-count]")
-    if pending:
-        assert badge.inner_text() == str(pending)
-        assert page.url == live_server + "/staff/pending"
-    else:
-        assert badge.count() == 0
+    assert int(badge.inner_text()) >= pending >= 1  # others may book meanwhile, never fewer
 
 
 # --- 8. Chinese as people write it: dates, weeks, no time-zone names --------------------------

@@ -268,7 +268,8 @@ def test_upcoming_bookings_listed_on_my_bookings_open_offline_and_sign_out_forge
 
         context.set_offline(False)
         page.goto(live_server + "/")
-        page.locator("form[action='/logout'] button").click()
+        page.click("[data-testid=sign-out]")  # asks first; codes are not kept unless chosen
+        page.click("[data-testid=sign-out-confirm]")
         page.wait_for_url(live_server + "/login")
         eventually(page, f"{code_page}.then(found => !found)")
     finally:

@@ -64,7 +64,8 @@ def test_worker_books_a_plaza_court_and_cancels_it(phone, live_server):
     row.click()
     phone.wait_for_url(booking_url)
 
-    phone.click("[data-testid=cancel-booking]")
+    phone.click("[data-testid=cancel-booking]")  # asks first
+    phone.click("[data-testid=cancel-booking-confirm]")
     phone.wait_for_load_state()
     assert phone.locator("[data-testid=booking-page]").get_attribute("data-status") == "cancelled"
     assert phone.locator("[data-testid=cancel-booking]").count() == 0
