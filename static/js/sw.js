@@ -56,7 +56,14 @@ self.addEventListener("message", function (event) {
 });
 
 // Forget this user's pages; the codes of upcoming bookings go to KEPT first if they chose so.
+// One clearing at a time (sign-out sends a message, then its POST and the sign-in page follow).
+var clearing = Promise.resolve();
 function clearPages() {
+  clearing = clearing.then(clearNow, clearNow);
+  return clearing;
+}
+
+function clearNow() {
   var keep = keepCodes;
   keepCodes = false;
   var moved = !keep ? Promise.resolve() : caches.open(PAGES).then(function (pages) {

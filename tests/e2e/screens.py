@@ -30,6 +30,8 @@ def serve(folder: Path) -> str:
     app = create_app(make_config(url, RATELIMIT_ENABLED=False))
     with app.app_context():
         demo.seed(40)
+        from booking.accounts import services as accounts
+        accounts.register("xiaowang", "王小明", "demo12345", "BL01DEMO", None)  # a join request to show
         db.session.remove()
     server = make_server("127.0.0.1", 0, app, threaded=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()
@@ -85,7 +87,7 @@ def shoot(browser, base, out: Path, name, size, locale, user, paths, full_page=F
             page.goto(base + path)
             page.wait_for_load_state("networkidle")
             target = out / f"{label}-{name}.jpg"
-            page.screenshot(path=str(target), type="jpeg", quality=70, full_page=full_page)
+            page.screenshot(path=str(target), type="jpeg", quality=55, full_page=full_page)
             written.append(target)
     finally:
         context.close()
@@ -117,12 +119,27 @@ def main(out: Path) -> list[Path]:
                 ])
                 written += shoot(browser, base, out, name, size, locale, "lingfeng", [
                     ("staff-pending", "/staff/pending"), ("staff-today", "/staff/today"),
-                    ("report", "/reports/host"), ("audit", "/admin/audit")])
+                    ("report", "/reports/host"), ("audit", lambda page: _blackout_then_audit(page, base))])
                 written += shoot(browser, base, out, name, size, locale, "entadmin", [("members", "/members/requests")])
             browser.close()
         return written
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def _blackout_then_audit(page, base):
+    """Staff close the gym for an evening (entered 18:30 local), so the audit log has a line."""
+    page.goto(base + "/staff/today")
+    page.locator("a[href*='/blackouts']").first.click()
+    page.wait_for_load_state()
+    day = timeutil.local_date(timeutil.utcnow(), "Asia/Shanghai") + timedelta(days=6)
+    page.fill("input[name=day]", day.isoformat())
+    page.fill("input[name=starts]", "18:30")
+    page.fill("input[name=ends]", "20:00")
+    page.fill("input[name=reason]", "更换灯具")
+    page.locator("form button[type=submit].primary").last.click()
+    page.wait_for_load_state()
+    return "/admin/audit"
 
 
 def _lingfeng_gym(page, base, day):

@@ -262,7 +262,21 @@ def test_small_targets_grow_and_report_tables_fit(device, live_server):
     for link in page.locator("main a").all():
         if link.is_visible():
             assert link.bounding_box()["height"] >= 40, link.inner_text()
+    page.locator("a[href*='/blackouts']").first.click()
+    page.wait_for_load_state()
+    assert page.locator(".crumb a").first.bounding_box()["height"] >= 44  # ‹ 日程
     assert no_horizontal_scroll(page)
+
+
+def test_organization_tree_links_are_thumb_sized(device, live_server):
+    page, lang = device
+    sign_in_as(page, live_server, "district", lang)
+    page.click("[data-testid=nav-users]")  # 组织
+    page.wait_for_load_state()
+    links = [a for a in page.locator("main a").all() if a.is_visible()]
+    assert len(links) > 5
+    for link in links:
+        assert link.bounding_box()["height"] >= 40, link.inner_text()
 
 
 # --- beyond the list: large text, offline pages, venue context --------------------------------
@@ -294,6 +308,32 @@ def test_visited_pages_open_offline_with_a_banner(device, live_server):
         assert page.locator("[data-testid=offline-banner]").is_visible()
         page.goto(live_server + "/quotas/me")  # never visited: our page, not the browser's error
         assert "离线" in page.content()
+    finally:
+        page.context.set_offline(False)
+
+
+def test_codes_stay_after_sign_out_only_when_chosen(device, live_server):
+    page, lang = device
+    user = pick(lang, "worker18", "worker19")
+    booking = book_confirmed(live_server, user, days=6)
+    code_page = f"/bookings/{booking['id']}"
+    sign_in_as(page, live_server, user, lang)
+    page.goto(live_server + "/bookings/")
+    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    page.goto(live_server + code_page)
+    page.wait_for_function(f"caches.match('{code_page}').then(Boolean)", polling=200)
+    page.goto(live_server + "/")
+    page.click("[data-testid=sign-out]")
+    page.check("[data-testid=keep-codes]")
+    page.click("[data-testid=sign-out-confirm]")
+    page.wait_for_url(live_server + "/login")
+    page.wait_for_function("caches.keys().then(ks => !ks.includes('sv-pages-v2'))", polling=200)
+    page.context.set_offline(True)
+    try:
+        page.goto(live_server + code_page)
+        assert page.locator("[data-testid=booking-code]").inner_text() == booking["code"]
+        page.goto(live_server + "/facilities/")  # the rest of the pages went with the sign-out
+        assert page.locator("[data-testid=facility]").count() == 0
     finally:
         page.context.set_offline(False)
 
