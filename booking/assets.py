@@ -59,6 +59,11 @@ def register(app: Flask) -> None:
     def _static_cache(response):
         if request.endpoint == "static" and response.status_code in (200, 304):
             filename = (request.view_args or {}).get("filename", "")
+            if response.status_code == 200 and response.is_streamed:
+                # Our files are small: read them whole, so every encoding applies (Flask-Compress
+                # skips gzip for streamed bodies, and some phone browsers take only gzip).
+                response.direct_passthrough = False
+                response.make_sequence()
             if request.args.get("v") and request.args.get("v") == hashes(filename):
                 response.headers["Cache-Control"] = f"public, max-age={YEAR}, immutable"
             else:
