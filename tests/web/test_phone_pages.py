@@ -76,3 +76,11 @@ def test_audit_values_in_words_and_local_time(app, world):
         assert names.value("facility_id", world.gym.id, "Asia/Shanghai") == "健身房"
         assert names.value("starts_at", "2026-12-01T10:30:00+00:00", "Asia/Shanghai") == "12月1日 18:30"
         assert names.value("status", "rejected", "Asia/Shanghai") == "未通过"
+
+
+def test_a_shared_booking_link_is_titled_as_a_booking(client, world):
+    r = client.get("/bookings/1")
+    assert r.status_code == 302 and r.location.startswith("/login")
+    html = client.get(r.location).get_data(as_text=True)
+    title = re.search(r"<title>([^<]+)</title>", html).group(1)
+    assert "登录" not in title and title.startswith("预约")
