@@ -292,6 +292,11 @@ def test_large_text_is_one_tap_and_stays(device, live_server):
     large = page.evaluate("parseFloat(getComputedStyle(document.body).fontSize)")
     assert large >= normal * 1.2
     assert no_horizontal_scroll(page)
+    for path in (page.locator("[data-testid=facility]").first.get_attribute("href"), "/bookings/", "/",
+                 "/facilities/find?kind=gym&when=tomorrow"):
+        page.goto(live_server + path)
+        assert "large-text" in page.locator("html").get_attribute("class")
+        assert no_horizontal_scroll(page), path
 
 
 def test_visited_pages_open_offline_with_a_banner(device, live_server):
