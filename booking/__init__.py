@@ -84,5 +84,7 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_template_helpers(app: Flask) -> None:
-    from . import filters
+    from . import assets, filters, typed_input
     filters.register(app)
+    assets.register(app)
+    typed_input.register(app)

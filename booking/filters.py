@@ -98,9 +98,37 @@ def notification_label(kind: str) -> str:
     return str(NOTIFICATION_LABELS.get(kind, kind))
 
 
+# The short patterns templates ask for, as each language writes a date: Chinese "12月1日（周二）",
+# never "周二 12/1"; English "Tue, Dec 1".
+DAY_PATTERNS = {
+    "zh": {"EEEE M/d": "M月d日（EEE）", "EEE M/d": "M月d日（EEE）", "M/d": "M月d日"},
+    "en": {"EEEE M/d": "EEE, MMM d", "EEE M/d": "EEE, MMM d", "M/d": "MMM d"},
+}
+
+
 def day_label(day, fmt: str = "EEE M/d") -> str:
-    """A calendar date (already local) in the user's language, e.g. 周三 11/25 or Wed 11/25."""
-    return format_date(day, fmt, locale=get_locale()) if day else ""
+    """A calendar date (already local) in the user's language, e.g. 11月25日（周三） or Wed, Nov 25."""
+    if not day:
+        return ""
+    locale = get_locale()
+    fmt = DAY_PATTERNS.get(locale.language, {}).get(fmt, fmt)
+    return format_date(day, fmt, locale=locale)
+
+
+def long_day(day) -> str:
+    return day_label(day, "EEEE M/d")
+
+
+def week_range(monday) -> str:
+    """A week as people say it: 11月30日–12月6日 (not "2026-W49")."""
+    return f"{day_label(monday, 'M/d')}–{day_label(monday + timedelta(days=6), 'M/d')}" if monday else ""
+
+
+def tz_label(tz: str) -> str:
+    """China's one time zone needs no name on a Chinese page; others keep theirs."""
+    if tz in ("Asia/Shanghai", "Asia/Chongqing", "Asia/Harbin", "PRC"):
+        return str(_l("Beijing time"))
+    return tz
 
 
 def local_day(instant, tz: str, fmt: str = "EEE M/d") -> str:
@@ -140,15 +168,21 @@ def audit_action_label(action: str) -> str:
     return str(AUDIT_ACTIONS.get(action, action))
 
 
+TEXT_SIZE_COOKIE = "text_size"
+
+
 def register(app) -> None:
     app.jinja_env.globals["audit_action_label"] = audit_action_label
+    from .audit.display import Names, field_label
+    app.jinja_env.globals.update(audit_names=Names, audit_field_label=field_label)
     app.jinja_env.globals["role_label"] = role_label
     app.jinja_env.filters["local_time"] = local_time
     app.jinja_env.globals.update(status_label=status_label, kind_label=kind_label,
                                  slot_reason_label=slot_reason_label, slot_note=slot_note,
                                  notification_label=notification_label,
                                  unread_notifications=unread_notifications)
-    app.jinja_env.filters.update(day_label=day_label, local_day=local_day, local_iso=local_iso)
+    app.jinja_env.filters.update(day_label=day_label, local_day=local_day, local_iso=local_iso,
+                                 long_day=long_day, week_range=week_range, tz_label=tz_label)
 
     @app.context_processor
     def _globals():
@@ -159,4 +193,5 @@ def register(app) -> None:
             "current_locale": locale,
             "html_lang": "zh-CN" if locale == "zh_CN" else locale,
             "current_path": request.full_path.rstrip("?"),
+            "large_text": request.cookies.get(TEXT_SIZE_COOKIE) == "large",
         }

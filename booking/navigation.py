@@ -1,10 +1,49 @@
 """What the navigation offers each person: asked by the templates, decided here."""
-from flask import current_app
+from flask import current_app, g, url_for
 from flask_babel import lazy_gettext as _l
 
 
+def landing_url(user) -> str:
+    """Where a person lands after signing in: where their work is, not the "Me" page.
+
+    Workers book; host staff decide pending bookings (or see today's schedule when none wait);
+    the district reads its report; enterprise admins approve members; host admins run venues.
+    """
+    from .reservations.queries_phone import join_request_count, pending_count
+    if user.is_worker:
+        return url_for("facilities.index")
+    if user.has_role("host_staff"):
+        return url_for("staff.pending" if pending_count(user) else "staff.today")
+    if user.has_role("district_admin"):
+        return url_for("reports.district")
+    if user.has_role("enterprise_admin"):
+        return url_for("accounts.join_requests" if join_request_count(user) else "quotas.enterprise_usage")
+    if user.has_role("host_admin"):
+        return url_for("admin.index")
+    return url_for("main.home")
+
+
+def _counts(user) -> dict[str, int]:
+    """The badges on 审批 and 成员: one COUNT each, asked once per request."""
+    if "nav_counts" not in g:
+        from .reservations.queries_phone import join_request_count, pending_count
+        g.nav_counts = {
+            "staff.pending": pending_count(user) if user.has_role("host_staff") else 0,
+            "accounts.join_requests": join_request_count(user) if user.has_role("enterprise_admin") else 0,
+        }
+    return g.nav_counts
+
+
 def nav_items(user) -> list[dict]:
-    """The bottom navigation (at most 5 entries), by role."""
+    """The bottom navigation (at most 5 entries), by role, with counts where work waits."""
+    items = _nav_items(user)
+    counts = _counts(user) if items else {}
+    for item in items:
+        item["count"] = counts.get(item["endpoint"], 0)
+    return items
+
+
+def _nav_items(user) -> list[dict]:
     if not user.is_authenticated:
         return []
     items = []

@@ -7,6 +7,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from ..errors import Conflict, DomainError
 from ..extensions import limiter
+from ..navigation import landing_url
 from . import passwords, services, sessions
 from .forms import ChangePasswordForm, DecisionForm, EmptyForm, LoginForm, RegisterForm
 
@@ -46,7 +47,7 @@ def login():
             sessions.start(user, remember=form.remember.data)
             login_user(user, remember=form.remember.data,
                        duration=current_app.config["REMEMBER_COOKIE_DURATION"])
-            return redirect(_safe_next(request.args.get("next")))
+            return redirect(_safe_next(request.args["next"]) if request.args.get("next") else landing_url(user))
     elif form.is_submitted():
         status = 400
     return render_template("accounts/login.html", form=form), status

@@ -8,6 +8,7 @@ from .. import timeutil
 from . import services
 
 WHENS = ("tonight", "tomorrow", "weekend")
+EVENING = 17 * 60  # "tonight" starts at 17:00 local
 
 
 def finder_days(when: str, today: date) -> list[date]:
@@ -22,21 +23,28 @@ def finder_days(when: str, today: date) -> list[date]:
     return [saturday, saturday + timedelta(days=1)]
 
 
-def find_slots(user, kind: str, when: str, now: datetime, default_tz: str) -> list[dict]:
-    """[{facility, days: [{day, slots}]}] with only bookable slots; empty days and facilities left out.
+def find_slots(user, kind: str, when: str, now: datetime, default_tz: str, limit: int = 60) -> list[dict]:
+    """[{facility, day, slot}], bookable slots only, soonest first; at a given time the slots
+    confirmed at once come before those that need the host's approval.
 
-    Which facilities are shared is asked once per day (agreements may start or end), not once
-    per facility; then each facility's day costs two queries (places held, blackouts).
+    "Tonight" means from EVENING (or now, if later) to closing, not the whole day. Which
+    facilities are shared is asked once per day (agreements may start or end), not once per
+    facility; then each facility's day costs two queries (places held, blackouts).
     """
     today = timeutil.local_date(now, default_tz)
-    found: dict[int, dict] = {}
+    found: list[dict] = []
     for day in finder_days(when, today):
         for facility in services.visible_facilities(user, day, kind=kind):
             # Staff also see the facilities they manage; the finder is about booking.
             if services.manages(user, facility) and not services.may_book(user, facility, day):
                 continue
-            slots = [s for s in services.day_view(facility, day, now, True) if s["bookable"]]
-            if slots:
-                entry = found.setdefault(facility.id, {"facility": facility, "days": []})
-                entry["days"].append({"day": day, "slots": slots})
-    return list(found.values())
+            tz = facility.venue.timezone
+            for slot in services.day_view(facility, day, now, True):
+                if not slot["bookable"]:
+                    continue
+                if when == "tonight" and timeutil.minute_of_day(slot["start"], tz) < EVENING:
+                    continue
+                found.append({"facility": facility, "day": day, "slot": slot})
+    found.sort(key=lambda item: (item["slot"]["start"], item["facility"].requires_approval,
+                                 item["facility"].name, item["facility"].id))
+    return found[:limit]

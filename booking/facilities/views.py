@@ -1,14 +1,17 @@
 """Worker pages: facilities I may book, a facility's day, the quick finder."""
 from datetime import date, timedelta
 
-from flask import Blueprint, current_app, render_template, request
-from flask_babel import gettext as _
+from flask import Blueprint, current_app, redirect, render_template, request, url_for
+from flask_babel import format_date, gettext as _
 from flask_login import current_user, login_required
 
 from .. import timeutil
 from ..reservations.forms import whole_number as _whole_number
+from ..reservations import queries_phone
 from . import finder, services
-from .models import KINDS
+from ..errors import NotFound
+from ..extensions import db
+from .models import KINDS, Facility
 
 bp = Blueprint("facilities", __name__, url_prefix="/facilities")
 
@@ -33,6 +36,29 @@ def _date_arg(today: date, notes: list) -> date:
         notes.append(_("The date was not understood (use YYYY-MM-DD); showing today."))
         return today
     return day
+
+
+def _hhmm(minute: int) -> str:
+    return f"{minute // 60:02d}:{minute % 60:02d}"
+
+
+def opening_hours(facility) -> list[tuple[str, str]]:
+    """The week's hours as people read them: [("周一至周五", "08:00–22:00"), ("周日", "休息")]."""
+    monday = date(2024, 1, 1)  # any Monday: only the weekday names are used
+    by_day = {d: [] for d in range(7)}
+    for h in facility.hours:  # OpeningHours rows, or (weekday, opens, closes) of a snapshot
+        weekday, opens, closes = h if isinstance(h, tuple) else (h.weekday, h.opens_minute, h.closes_minute)
+        by_day[weekday].append(f"{_hhmm(opens)}–{_hhmm(closes)}")
+    texts = [", ".join(by_day[d]) or _("Closed") for d in range(7)]
+    rows, first = [], 0
+    for d in range(1, 8):
+        if d == 7 or texts[d] != texts[first]:
+            name = format_date(monday + timedelta(days=first), "EEE")
+            if d - 1 > first:
+                name = _("%(first)s–%(last)s", first=name, last=format_date(monday + timedelta(days=d - 1), "EEE"))
+            rows.append((name, texts[first]))
+            first = d
+    return rows
 
 
 @bp.get("/")
@@ -64,9 +90,19 @@ def index():
                            date_arg=day.isoformat() if day != today else None)
 
 
+@bp.get("/<int:facility_id>/about")
+def public(facility_id: int):
+    """What a shared link shows anyone (a chat preview too): name, place, hours; nothing private."""
+    facility = db.session.get(Facility, facility_id)
+    if facility is None or not facility.active:
+        raise NotFound()
+    return render_template("facilities/public.html", facility=facility, hours=opening_hours(facility))
+
+
 @bp.get("/<int:facility_id>")
-@login_required
 def day(facility_id: int):
+    if not current_user.is_authenticated:  # a link pasted into a chat: the public page first
+        return redirect(url_for("facilities.public", facility_id=facility_id))
     notes: list[str] = []
     now = timeutil.utcnow()
     # Scope first (404 for facilities not shared with the user), then the day in its time zone.
@@ -76,8 +112,10 @@ def day(facility_id: int):
     chosen = _date_arg(today, notes)
     facility, slots = services.availability(current_user, facility_id, chosen, now)
     strip = services.upcoming_days(tz, now, facility.window_days + 1)
+    mine = queries_phone.mine_between(current_user, facility.id, *timeutil.local_day_bounds(chosen, tz))
     return render_template("facilities/day.html", facility=facility, slots=slots, day=chosen, tz=tz,
-                           strip=strip, notes=notes, now=now, today=today,
+                           strip=strip, notes=notes, now=now, today=today, mine=mine,
+                           hours=opening_hours(facility),
                            prev_day=chosen - timedelta(days=1) if chosen > today else None,
                            next_day=chosen + timedelta(days=1) if chosen < strip[-1] else None)
 

@@ -10,6 +10,7 @@ from flask_login import current_user
 from .. import timeutil
 from ..errors import Invalid, NotFound
 from ..extensions import login_manager
+from ..filters import day_label, week_range
 from . import charts, export, services
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
@@ -175,7 +176,8 @@ def host_csv():
 # --- district report -----------------------------------------------------------------------
 
 def _short_week(monday) -> str:
-    return "W" + timeutil.iso_week_label(monday).split("-W")[1]
+    """A chart's week label: the Monday's date (11月30日 / Nov 30), as people name weeks."""
+    return day_label(monday, "M/d")
 
 
 @bp.get("/district")
@@ -198,8 +200,8 @@ def _district_page(report, problem=None, status=200):
         context["series"] = series
         context["trend"] = charts.trend([_short_week(m) for m in report.weeks],
                                         (_("District"), [report.week_total(m) for m in report.weeks]), series,
-                                        _("Bookings per ISO week"))
-        context["week_label"] = timeutil.iso_week_label
+                                        _("Bookings per week"))
+        context["week_label"] = week_range
         context["csv"] = {t: url_for("reports.district_csv", table=t, **context["values"]) for t in DISTRICT_TABLES}
     return render_template("reports/district.html", **context), status
 

@@ -11,7 +11,7 @@ from ..errors import DomainError, Invalid
 from ..facilities import rules, services as facilities
 from ..filters import slot_reason_label
 from ..quotas.services import quota_at_host
-from . import services
+from . import queries_phone, services
 from .forms import ActionForm, BookingForm, whole_number as _whole_number
 
 bp = Blueprint("reservations", __name__, url_prefix="/bookings")
@@ -115,9 +115,13 @@ def new():
 @bp.get("/")
 @login_required
 def mine():
-    tab = "past" if request.args.get("tab") == "past" else "upcoming"
-    bookings = services.list_for(current_user, upcoming=(tab == "upcoming"))
-    return render_template("reservations/mine.html", bookings=bookings, tab=tab)
+    tab = request.args.get("tab", "")
+    tab = {"past": "done"}.get(tab, tab)  # old links
+    if tab not in queries_phone.TABS:
+        tab = "upcoming"
+    now = timeutil.utcnow()
+    return render_template("reservations/mine.html", bookings=queries_phone.my_bookings(current_user, tab, now),
+                           tab=tab, tabs=queries_phone.TABS, counts=queries_phone.tab_counts(current_user, now))
 
 
 @bp.get("/<int:reservation_id>")
@@ -127,9 +131,13 @@ def show(reservation_id: int):
     now = timeutil.utcnow()
     cutoff = r.start_at - timedelta(minutes=r.facility.cancel_cutoff_minutes)
     qr = checkin_views.qr_markup(checkin.token_for(r)) if r.status in checkin_views.CODE_STATUSES else None
+    tz = r.facility.venue.timezone
+    window = checkin.window_of(r)
     response = make_response(render_template(
-        "reservations/show.html", r=r, tz=r.facility.venue.timezone, qr=qr,
-        can_cancel=may_cancel(r, current_user, now), cancel_until=cutoff, form=ActionForm()))
+        "reservations/show.html", r=r, tz=tz, qr=qr, can_cancel=may_cancel(r, current_user, now),
+        cancel_until=cutoff, form=ActionForm(), window=window,
+        code_first=qr is not None and timeutil.local_date(r.start_at, tz) <= timeutil.local_date(now, tz),
+        window_state="before" if now < window[0] else "open" if now <= window[1] else "over"))
     if qr is not None and r.user_id == current_user.id and r.end_at > now:
         response.headers["X-Offline-Cache"] = "booking"  # the service worker keeps it for the door
     return response

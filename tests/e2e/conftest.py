@@ -54,4 +54,5 @@ def sign_in(page, base, username, password=demo.DEMO_PASSWORD):
     page.goto(base + "/login")
     page.fill("#identifier", username)
     page.fill("#password", password)
-    page.click("button[type=submit].primary")
+    with page.expect_navigation():  # each role lands on its own page; a wrong password stays
+        page.click("button[type=submit].primary")

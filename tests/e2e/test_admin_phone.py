@@ -21,7 +21,7 @@ def lingfeng_workers() -> list[str]:
 
 def test_lingfeng_sets_up_table_tennis_on_a_phone_and_a_worker_books_it(phone, live_server, tmp_path):
     sign_in(phone, live_server, "lingfeng")
-    phone.wait_for_url(live_server + "/")
+    phone.goto(live_server + "/")
     phone.click("a[href='/admin/']")
     phone.wait_for_url(live_server + "/admin/")
     phone.screenshot(path=str(tmp_path / "admin-index.png"), full_page=True)

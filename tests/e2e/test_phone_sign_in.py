@@ -12,7 +12,7 @@ def no_horizontal_scroll(page) -> bool:
 
 def test_worker_signs_in_and_sees_home_in_chinese(phone, live_server):
     sign_in(phone, live_server, "worker1")
-    phone.wait_for_url(live_server + "/")
+    phone.goto(live_server + "/")
     assert phone.locator("html").get_attribute("lang") == "zh-CN"
     assert "您好" in phone.locator("[data-testid=greeting]").inner_text()
     assert phone.locator("[data-testid=enterprise]").inner_text() == "宁波海顺模具有限公司"
@@ -22,7 +22,7 @@ def test_worker_signs_in_and_sees_home_in_chinese(phone, live_server):
 
 def test_switch_to_english_and_it_stays(phone, live_server):
     sign_in(phone, live_server, "worker2")
-    phone.wait_for_url(live_server + "/")
+    phone.goto(live_server + "/")
     phone.click("[data-testid=lang-switch]")
     phone.wait_for_load_state()
     assert phone.locator("[data-testid=greeting]").inner_text().startswith("Hello, ")

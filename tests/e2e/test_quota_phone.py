@@ -16,7 +16,7 @@ def no_horizontal_scroll(page) -> bool:
 
 def test_geely_raises_an_enterprises_weekly_hours(phone, live_server):
     sign_in(phone, live_server, "geely")
-    phone.wait_for_url(live_server + "/")
+    phone.goto(live_server + "/")
     phone.click("a.home-link[href='/quotas/agreements']")
     phone.wait_for_load_state()
     assert no_horizontal_scroll(phone)
@@ -50,7 +50,7 @@ def test_geely_raises_an_enterprises_weekly_hours(phone, live_server):
 
 def test_entadmin_sees_use_per_host(phone, live_server):
     sign_in(phone, live_server, "entadmin")
-    phone.wait_for_url(live_server + "/")
+    phone.goto(live_server + "/")
     phone.click("a.home-link[href='/quotas/enterprise']")
     phone.wait_for_load_state()
     hosts = phone.locator("[data-testid=host-usage] [data-testid=host-name]").all_inner_texts()

@@ -51,7 +51,7 @@ def figure(page, testid: str) -> str:
 
 def test_district_reads_the_district_and_a_host_report_on_a_phone(phone, live_server, last_month, tmp_path):
     sign_in(phone, live_server, "district")
-    phone.wait_for_url(live_server + "/")
+    phone.goto(live_server + "/")
     phone.click("a[href='/reports/district']")
     phone.wait_for_url("**/reports/district")
     assert phone.locator("svg[data-testid=trend]").count() == 1

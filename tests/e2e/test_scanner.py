@@ -101,7 +101,7 @@ def tamper(token: str) -> str:
 
 def open_scanner(page, base):
     sign_in(page, base, "lingfeng")
-    page.wait_for_url(base + "/")
+    page.goto(base + "/")
     page.goto(base + "/scan")
     page.locator("[data-testid=scanner]").wait_for()
     # The day's list and the host's keys are on the phone before the signal goes.
@@ -128,7 +128,7 @@ def eventually(page, expression, seconds=10):
 
 
 def cached(path) -> str:
-    return f"caches.open('sv-pages-v1').then(c => c.match('{path}')).then(hit => !!hit)"
+    return f"caches.match('{path}').then(hit => !!hit)"
 
 
 def new_phone(browser):
@@ -240,7 +240,7 @@ def test_booking_page_opens_offline_after_one_visit(browser, live_server):
     context, page = new_phone(browser)
     try:
         sign_in(page, live_server, "worker31")
-        page.wait_for_url(live_server + "/")
+        page.goto(live_server + "/")
         page.goto(f"{live_server}/bookings/{booking['id']}")
         eventually(page, cached(f"/bookings/{booking['id']}"))
 
@@ -257,7 +257,7 @@ def test_upcoming_bookings_listed_on_my_bookings_open_offline_and_sign_out_forge
     context, page = new_phone(browser)
     try:
         sign_in(page, live_server, "worker32")
-        page.wait_for_url(live_server + "/")
+        page.goto(live_server + "/")
         page.goto(live_server + "/bookings/")  # the service worker fetches the listed bookings ahead
         code_page = cached(f"/bookings/{booking['id']}")
         eventually(page, code_page)
@@ -268,7 +268,8 @@ def test_upcoming_bookings_listed_on_my_bookings_open_offline_and_sign_out_forge
 
         context.set_offline(False)
         page.goto(live_server + "/")
-        page.locator("form[action='/logout'] button").click()
+        page.click("[data-testid=sign-out]")  # asks first; codes are not kept unless chosen
+        page.click("[data-testid=sign-out-confirm]")
         page.wait_for_url(live_server + "/login")
         eventually(page, f"{code_page}.then(found => !found)")
     finally:

@@ -11,7 +11,7 @@ pytestmark = pytest.mark.e2e
 
 def test_enterprise_admin_books_a_weekly_team_slot(phone, live_server):
     sign_in(phone, live_server, "entadmin")
-    phone.wait_for_url(live_server + "/")
+    phone.goto(live_server + "/")
     phone.goto(live_server + "/")
     phone.locator("a.home-link[href='/bookings/series/']").click()
     phone.wait_for_load_state()

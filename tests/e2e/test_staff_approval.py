@@ -67,7 +67,7 @@ def test_geely_staff_approves_a_court_booking_on_a_phone(phone, browser, live_se
     rid = booking["id"]
 
     sign_in(phone, live_server, "geely")
-    phone.wait_for_url(live_server + "/")
+    phone.goto(live_server + "/")
     phone.locator(".bottom-nav a[href='/staff/pending']").click()
     phone.wait_for_url(live_server + "/staff/pending")
     item = phone.locator(f"[data-testid=pending-item][data-id='{rid}']")
@@ -101,7 +101,7 @@ def test_geely_staff_approves_a_court_booking_on_a_phone(phone, browser, live_se
     context = browser.new_context(**PHONE)
     worker = context.new_page()
     sign_in(worker, live_server, booking["user"]["username"])
-    worker.wait_for_url(live_server + "/")
+    worker.goto(live_server + "/")
     worker.goto(f"{live_server}/bookings/{rid}")
     assert worker.locator("[data-testid=booking-page]").get_attribute("data-status") == "confirmed"
     worker.goto(f"{live_server}/bookings/notifications")
@@ -116,7 +116,7 @@ def test_staff_pages_fit_a_narrow_phone(browser, live_server):
     page.set_default_timeout(10000)
     try:
         sign_in(page, live_server, "geely")
-        page.wait_for_url(live_server + "/")
+        page.goto(live_server + "/")
         for path in ("/staff/pending", "/staff/today"):
             page.goto(live_server + path)
             assert no_horizontal_scroll(page), path

@@ -16,7 +16,7 @@ def no_horizontal_scroll(page) -> bool:
 def test_worker_books_a_plaza_court_and_cancels_it(phone, live_server):
     tomorrow = timeutil.local_date(timeutil.utcnow(), "Asia/Shanghai") + timedelta(days=1)
     sign_in(phone, live_server, "worker1")
-    phone.wait_for_url(live_server + "/")
+    phone.goto(live_server + "/")
 
     phone.goto(live_server + "/facilities/")
     assert no_horizontal_scroll(phone)
@@ -64,7 +64,8 @@ def test_worker_books_a_plaza_court_and_cancels_it(phone, live_server):
     row.click()
     phone.wait_for_url(booking_url)
 
-    phone.click("[data-testid=cancel-booking]")
+    phone.click("[data-testid=cancel-booking]")  # asks first
+    phone.click("[data-testid=cancel-booking-confirm]")
     phone.wait_for_load_state()
     assert phone.locator("[data-testid=booking-page]").get_attribute("data-status") == "cancelled"
     assert phone.locator("[data-testid=cancel-booking]").count() == 0

@@ -18,6 +18,8 @@ NEEDED = {
     "libzbar0": lambda: bool(glob.glob("/usr/lib/*/libzbar.so*") or glob.glob("/usr/lib/libzbar.so*")),
     "redis-server": lambda: bool(shutil.which("redis-server")),
     "nginx": lambda: bool(shutil.which("nginx") or os.path.exists("/usr/sbin/nginx")),
+    # Chinese glyphs for the phone screenshots (tests/e2e/screens.py): small, unlike Noto CJK
+    "fonts-wqy-microhei": lambda: bool(glob.glob("/usr/share/fonts/truetype/wqy/wqy-microhei.tt*")),
 }
 CLUSTER = ("postgresql", "redis-server", "nginx")
 

@@ -31,7 +31,7 @@ def test_sign_in_page_is_chinese_by_default(client):
 
 def test_sign_in_and_home(client, world):
     r = client.login("worker")
-    assert r.status_code == 302 and r.location == "/"
+    assert r.status_code == 302 and r.location == "/facilities/"  # a worker lands on booking
     html = client.get("/").get_data(as_text=True)
     assert "王伟，您好" in html and "海顺模具" in html
 
@@ -112,7 +112,7 @@ def test_registration_then_admin_approval(client, world, app):
     newbie = db.session.scalar(select(User).where(User.username == "newbie"))
     r = admin.post_form(f"/members/requests/{newbie.id}/approve", {}, csrf_from="/members/requests")
     assert r.status_code == 302
-    assert client.login("newbie", "longenough").location == "/"
+    assert client.login("newbie", "longenough").location == "/facilities/"
 
 
 def test_join_requests_page_is_for_enterprise_admins_only(client, world):

@@ -429,4 +429,5 @@ def test_week_navigation_moves_between_weeks(client, world):
     page = html(client.get(prev.replace("&amp;", "&")))
     assert 'data-testid="no-usage"' in page and "海顺模具" not in page
     page = html(client.get("/quotas/host", query_string={"week": "2026-W53"}))
-    assert by_testid(page, "week-label") in ("2026-W53", "This week") and 'data-testid="note"' not in page
+    # a week is named by its dates, never "2026-W53" (Monday 2026-12-28 to Sunday 2027-01-03)
+    assert by_testid(page, "week-label") in ("Dec 28–Jan 3", "This week") and 'data-testid="note"' not in page

@@ -317,10 +317,13 @@ def test_another_workers_booking_is_not_found(worker, world):
 
 
 def test_pages_need_sign_in(client, world):
-    for path in ["/facilities/", f"/facilities/{world.gym.id}", "/facilities/find", "/bookings/",
+    for path in ["/facilities/", "/facilities/find", "/bookings/",
                  "/bookings/notifications", "/bookings/new"]:
         r = client.get(path)
         assert r.status_code == 302 and r.location.startswith("/login"), path
+    # a facility link shared in a chat opens the facility's public page (nothing private on it)
+    r = client.get(f"/facilities/{world.gym.id}")
+    assert r.status_code == 302 and r.location == f"/facilities/{world.gym.id}/about"
 
 
 # --- notifications ------------------------------------------------------------------------
