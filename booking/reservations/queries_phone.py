@@ -10,7 +10,7 @@ from ..accounts.models import User
 from ..extensions import db
 from ..facilities.services import managed_host_ids
 from .models import Reservation
-from .services import _FOR_DISPLAY
+from .queries import _FOR_DISPLAY
 
 # My bookings' tabs: upcoming (what I still go to), then one tab per status people talk about.
 TABS = ("upcoming", "pending", "confirmed", "done", "cancelled")
