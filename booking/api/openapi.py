@@ -41,7 +41,7 @@ document("/auth/token", "post", {
 })
 document("/auth/token", "delete", {
     "summary": "Revoke the token used for this request",
-    "responses": {"204": {"description": "Revoked"}, **_errors(401)},
+    "responses": {"204": {"description": "Revoked"}, **_errors(400, 401)},
 })
 document("/me", "get", {
     "summary": "The signed-in user",
@@ -114,7 +114,7 @@ document("/reservations/{reservation_id}/cancel", "post", {
 })
 document("/reservations/{reservation_id}/approve", "post", {
     "summary": "Host staff approve a pending booking", "parameters": [dict(ID, name="reservation_id")],
-    "responses": {"200": _json(RES), **_errors(401, 403, 404, 409)},
+    "responses": {"200": _json(RES), **_errors(400, 401, 403, 404, 409)},
 })
 document("/reservations/{reservation_id}/reject", "post", {
     "summary": "Host staff reject a pending booking", "parameters": [dict(ID, name="reservation_id")],
