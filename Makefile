@@ -36,7 +36,7 @@ i18n-extract: $(VENV)/.installed
 run: install
 	$(FLASK) db upgrade
 	$(FLASK) seed-demo --if-empty
-	$(VENV)/bin/gunicorn --bind 127.0.0.1:$(PORT) --workers $(WORKERS) --access-logfile - wsgi:app
+	$(VENV)/bin/gunicorn -c gunicorn.conf.py --bind 127.0.0.1:$(PORT) --workers $(WORKERS) --access-logfile - wsgi:app
 
 test: install-dev
 	$(PY) -m tests.tools.ensure_system

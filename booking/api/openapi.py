@@ -18,7 +18,8 @@ def _json(schema, description="OK"):
 
 def _errors(*codes):
     names = {400: "Malformed request", 401: "Not signed in", 403: "Not allowed", 404: "Not found",
-             409: "Conflict", 422: "Invalid", 429: "Rate limited"}
+             409: "Conflict", 413: "Body too large", 414: "Request line too long", 422: "Invalid",
+             429: "Rate limited", 431: "Headers too large"}
     return {str(c): _json(_error(), names[c]) for c in codes}
 
 
@@ -26,6 +27,11 @@ PATHS: dict = {}
 
 
 def document(path: str, method: str, spec: dict) -> None:
+    """Add an operation; every one may also answer 414/431 (request line or headers too large,
+    booking.inputs), and every one that reads a body 413 (larger than MAX_CONTENT_LENGTH)."""
+    spec["responses"].update(_errors(414, 431))
+    if method in ("post", "patch", "delete"):
+        spec["responses"].update(_errors(413))
     PATHS.setdefault(path, {})[method] = spec
 
 

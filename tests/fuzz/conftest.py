@@ -13,8 +13,8 @@ from tests import factories as f
 from tests import world as w
 
 # Bounds: the whole tier (both databases) stays within a few minutes on 2 cores.
-API_EXAMPLES = 12     # per operation, role and generation mode
-FORM_EXAMPLES = 25    # per form
+API_EXAMPLES = 8     # per operation, role and generation mode
+FORM_EXAMPLES = 12    # per form
 
 
 class Tally:
