@@ -150,6 +150,29 @@ def test_huge_parent_id_is_an_unknown_parent(app, world):
     assert snapshot() == before
 
 
+@pytest.mark.parametrize("body", [{"hours_per_week": 2**63}, {"hours_per_week": 1e308},
+                                  {"bookings_per_worker": 2**63}, {"bookings_per_worker": 2**31},
+                                  {"facility_ids": [2**63]}, {"group_id": 2**63}])
+def test_huge_numbers_in_agreement_bodies_are_refused(app, world, body):
+    admin = api(app, "hostadmin")
+    before = snapshot()
+    r = admin.post("/api/v1/agreements", json={"host_id": world.host.id, "enterprise_id": world.other_ent.id,
+                                                "valid_from": "2026-12-01", **body})
+    assert r.status_code in (400, 422) and r.get_json()["error"]["code"]
+    assert snapshot() == before
+
+
+@pytest.mark.parametrize("body", [{"party_size": 2**63}, {"party_size": 2**31}, {"weeks": 2**63}])
+def test_huge_numbers_in_booking_bodies_are_422(app, world, body):
+    admin = api(app, "entadmin")
+    before = snapshot()
+    path = "/api/v1/reservations/series" if "weeks" in body else "/api/v1/reservations"
+    start = timeutil.isoformat_local(timeutil.utcnow() + timedelta(days=2), w.TZ)[:11] + "19:00:00+08:00"
+    r = admin.post(path, json={"facility_id": world.gym.id, "start": start, "weeks": 2, **body})
+    json_error(r, 422)
+    assert snapshot() == before
+
+
 # --- 2. dates near year 1 and 9999 --------------------------------------------------------
 
 @pytest.mark.parametrize("start", ["0001-01-01T00:00:00", "9999-12-31T23:00:00+08:00", "0001-01-01T00:00:00+14:00",
