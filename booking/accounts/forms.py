@@ -1,8 +1,9 @@
 """Web forms (Flask-WTF: CSRF on every one). Business checks stay in services.py."""
 from flask_babel import lazy_gettext as _l
-from ..forms import BaseForm
 from wtforms import BooleanField, PasswordField, StringField
 from wtforms.validators import DataRequired, Length, Optional
+
+from ..forms import BaseForm
 
 
 class LoginForm(BaseForm):

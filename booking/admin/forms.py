@@ -1,7 +1,5 @@
 """Admin forms (Flask-WTF: CSRF on every one). They parse text into values; the services check them."""
 from flask_babel import lazy_gettext as _l
-from ..forms import BaseForm
-from ..inputs import id_or_none, whole_in_range
 from wtforms import (BooleanField, HiddenField, IntegerField, PasswordField, RadioField, SelectField,
                      StringField, TextAreaField, TimeField)
 from wtforms.fields.choices import SelectChoice
@@ -9,6 +7,8 @@ from wtforms.validators import InputRequired, Length, Optional
 
 from ..facilities.models import KINDS as FACILITY_KINDS
 from ..filters import kind_label
+from ..forms import BaseForm
+from ..inputs import id_or_none, whole_in_range
 from ..organizations.models import KINDS as ORG_KINDS
 from . import hours as hours_rules
 

@@ -6,10 +6,11 @@ order, one party) are the services' rules, so a bad number reaches the service a
 import math
 
 from flask_babel import lazy_gettext as _l
-from ..forms import BaseForm, DayField
 from wtforms import SelectField, SelectMultipleField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Optional, ValidationError
+
+from ..forms import BaseForm, DayField
 
 
 def number_or_text(text):

@@ -1,8 +1,9 @@
 """Worker booking forms (Flask-WTF: CSRF on every one). Business checks stay in services.py."""
 from flask_babel import lazy_gettext as _l
-from ..forms import BaseForm
 from wtforms import HiddenField, StringField
 from wtforms.validators import ValidationError
+
+from ..forms import BaseForm
 
 
 def whole_number(text, max_digits: int) -> bool:

@@ -4,8 +4,6 @@ from datetime import date, datetime, time
 from flask import Blueprint, render_template
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from ..forms import BaseForm, out_of_range_message
-from ..inputs import day_in_range
 from wtforms import SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, ValidationError
@@ -13,6 +11,8 @@ from wtforms.validators import DataRequired, ValidationError
 from .. import timeutil
 from ..errors import DomainError, Forbidden
 from ..facilities.services import visible_facilities
+from ..forms import BaseForm, out_of_range_message
+from ..inputs import day_in_range
 from . import services
 from .forms import whole_number
 

@@ -1,9 +1,10 @@
 """Host staff forms (Flask-WTF: CSRF on every one). Business checks stay in the services."""
 from flask_babel import lazy_gettext as _l
-from ..forms import BaseForm, DayField
-from ..inputs import id_arg
 from wtforms import SelectMultipleField, StringField, SubmitField, TextAreaField, TimeField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
+
+from ..forms import BaseForm, DayField
+from ..inputs import id_arg
 
 REASON_MAX = 255
 
