@@ -5,11 +5,13 @@ past 64 bits, control characters, year 1 and 9999, very long text, the wrong sha
 must be a page or a redirect with a status a form may answer, never a 5xx.
 """
 import json
+from datetime import timedelta
 
 import pytest
 from hypothesis import HealthCheck, Phase, given, settings, strategies as st
 from wtforms.fields.core import UnboundField
 
+from booking import timeutil
 from booking.accounts.forms import LoginForm, RegisterForm
 from booking.admin.forms import (FacilityForm, GrantForm, NewOrganizationForm, OrganizationForm, RetireForm,
                                  StaffForm, VenueForm)
@@ -19,6 +21,7 @@ from booking.reservations.series_views import SeriesForm
 from booking.reservations.staff_forms import BlackoutForm, BulkDecisionForm, ReasonForm
 from tests import factories as f
 from tests.fuzz.conftest import FORM_EXAMPLES
+from tests.world import TZ
 from tests.helpers import CSRF_RE, WebClient
 
 PAGE_STATUSES = {200, 302, 303, 400, 401, 403, 404, 405, 409, 422}
@@ -26,6 +29,8 @@ NASTY = ["", " ", "\x00", "a\x00b", "\x1b[0m", "\x7f", "\u0085", "line\nbreak", 
          "9" * 40, str(2**31), "-1", "0", "1.5", "1e309", "NaN", "²", "٣", "１２", "x" * 5000,
          "0001-01-01", "9999-12-31", "9999-12-24", "0001-01-01T00:00:00+14:00", "9999-12-31T23:00:00+08:00",
          "2026-02-30", "25:61", "<script>alert(1)</script>", "' OR 1=1 --", "%00", "../../etc/passwd"]
+# One value of each class that crashed before: NUL, past 64 bits, year 1, year 9999, very long text.
+CLASSES = ["a\x00b", str(2**64), "0001-01-01", "9999-12-24", "x" * 5000]
 PLAUSIBLE = ["1", "2", "3", "4", "52", "2026-12-02", "2026-12-24", "19:00", "08:00-22:00", "Asia/Shanghai",
              "badminton", "gym", "enterprise", "all", "some", "cancel", "keep", "host_staff", "worker",
              "demo1234", "secret123", "维修", "HSMJ2345"]
@@ -39,11 +44,21 @@ def fields_of(form_class) -> list[str]:
     return sorted(names - {"csrf_token"})
 
 
-def form_data(form_class, extra=()):
-    names = fields_of(form_class) + list(extra)
-    single = {name: VALUES for name in names}
-    return st.fixed_dictionaries({}, optional={**single, "ids": st.lists(VALUES, max_size=4)}
-                                 if "ids" in names else single)
+def form_data(form_class, base: dict):
+    """A valid filling of the form with one to three fields replaced by nasty values (or dropped),
+    so the nasty value gets past the other fields' checks and reaches the service and database."""
+    names = fields_of(form_class)
+    value = st.one_of(VALUES, st.lists(VALUES, max_size=3), st.just(None))
+
+    def mutate(changes):
+        data = dict(base)
+        for name, new in changes.items():
+            if new is None:
+                data.pop(name, None)
+            else:
+                data[name] = new
+        return data
+    return st.dictionaries(st.sampled_from(names), value, min_size=1, max_size=3).map(mutate)
 
 
 @pytest.fixture
@@ -63,30 +78,47 @@ def _signed_in(app, username):
 
 
 def _forms(w):
-    """(who, path, form class, extra field names) for every form of the app."""
-    r1 = 1  # the fuzz world's first booking (worker's gym booking); ids past it are others' or missing
+    """(who, path, form class, a valid filling) for every form of the app."""
+    day = timeutil.local_date(timeutil.utcnow(), TZ) + timedelta(days=2)
+    start = timeutil.isoformat_local(timeutil.local_to_utc(day, 19 * 60, TZ), TZ)
+    r1, r3 = 1, 3  # the fuzz world's bookings: the worker's gym booking, the worker's pending court booking
+    reason = {"reason": "满了"}
+    facility = {"name": "羽毛球场 1 号", "kind": "badminton", "capacity": "1", "slot_minutes": "60",
+                "window_days": "7", "window_opens": "08:00", "min_notice_minutes": "30",
+                "cancel_cutoff_minutes": "120", "checkin_before_minutes": "15", "checkin_after_minutes": "15",
+                "requires_approval": "y", "description": "", **{f"hours_{d}": "08:00-22:00" for d in range(7)}}
+    organization = {"name": "海顺模具", "kind": "enterprise", "parent_id": "", "headcount": "10"}
     return [
-        (None, "/login", LoginForm, ()),
-        (None, "/register", RegisterForm, ()),
-        ("worker", "/bookings/new", BookingForm, ()),
-        ("worker", f"/bookings/{r1}/cancel", ReasonForm, ()),
-        ("entadmin", "/bookings/series/", SeriesForm, ()),
-        ("staff", "/staff/pending/bulk", BulkDecisionForm, ()),
-        ("staff", f"/staff/reservations/{r1 + 2}/reject", ReasonForm, ()),
-        ("staff", f"/staff/reservations/{r1}/cancel", ReasonForm, ()),
-        ("staff", f"/staff/facilities/{w.court.id}/blackouts", BlackoutForm, ()),
-        ("hostadmin", f"/admin/hosts/{w.host.id}/venues/new", VenueForm, ()),
-        ("hostadmin", f"/admin/facilities/{w.court.id}/edit", FacilityForm, ()),
-        ("hostadmin", f"/admin/facilities/{w.gym.id}/retire", RetireForm, ()),
-        ("hostadmin", f"/admin/hosts/{w.host.id}/staff", StaffForm, ()),
-        ("hostadmin", f"/admin/hosts/{w.host.id}/staff/grant", GrantForm, ()),
-        ("hostadmin", "/quotas/agreements/new", AgreementForm, ()),
-        ("hostadmin", f"/quotas/agreements/{w.agreement.id}", LimitsForm, ()),
-        ("hostadmin", f"/quotas/agreements/{w.agreement.id}/end", EndForm, ()),
-        ("hostadmin", f"/quotas/hosts/{w.host.id}/no-show-policy", PolicyForm, ()),
-        ("district", "/admin/district/organizations/new", NewOrganizationForm, ()),
-        ("district", f"/admin/district/organizations/{w.ent.id}", OrganizationForm, ()),
-        ("district", f"/admin/district/organizations/{w.ent.id}/admins/grant", GrantForm, ()),
+        (None, "/login", LoginForm, {"identifier": "nobody", "password": "secret123"}),
+        (None, "/register", RegisterForm, {"invite_code": "HSMJ2345", "username": "newbie", "display_name": "新人",
+                                           "phone": "", "password": "long enough 1"}),
+        ("worker", "/bookings/new", BookingForm, {"facility_id": str(w.gym.id), "start": start, "party_size": "1"}),
+        ("entadmin", "/bookings/series/", SeriesForm, {"facility_id": str(w.gym.id), "first_day": day.isoformat(),
+                                                       "at": "20:00", "weeks": "2", "party_size": "1"}),
+        ("staff", "/staff/pending/bulk", BulkDecisionForm, {"ids": [str(r3)], "reject": "1", **reason}),
+        ("staff", f"/staff/reservations/{r3}/reject", ReasonForm, reason),
+        ("staff", f"/staff/reservations/{r1}/cancel", ReasonForm, reason),
+        ("staff", f"/staff/facilities/{w.court.id}/blackouts", BlackoutForm,
+         {"day": day.isoformat(), "starts": "08:00", "ends": "09:00", "reason": "维修", "weeks": "1"}),
+        ("hostadmin", f"/admin/hosts/{w.host.id}/venues/new", VenueForm,
+         {"name": "新场馆", "address": "北仑区", "timezone": "Asia/Shanghai"}),
+        ("hostadmin", f"/admin/facilities/{w.court.id}/edit", FacilityForm, facility),
+        ("hostadmin", f"/admin/facilities/{w.gym.id}/retire", RetireForm, {"on_affected": "keep", "notice": ""}),
+        ("hostadmin", f"/admin/hosts/{w.host.id}/staff", StaffForm,
+         {"username": "newstaff", "display_name": "新员工", "password": "long enough 1", "role": "host_staff"}),
+        ("hostadmin", f"/admin/hosts/{w.host.id}/staff/grant", GrantForm, {"username": "worker2", "role": "host_staff"}),
+        ("hostadmin", "/quotas/agreements/new", AgreementForm,
+         {"host_id": str(w.host.id), "enterprise_id": str(w.other_ent.id), "scope": "all",
+          "valid_from": day.isoformat(), "hours": "8", "bookings_per_worker": "2"}),
+        ("hostadmin", f"/quotas/agreements/{w.agreement.id}", LimitsForm, {"hours": "8", "bookings_per_worker": "2"}),
+        ("hostadmin", f"/quotas/agreements/{w.agreement.id}/end", EndForm,
+         {"valid_until": (day + timedelta(days=30)).isoformat()}),
+        ("hostadmin", f"/quotas/hosts/{w.host.id}/no-show-policy", PolicyForm,
+         {"no_show_limit": "3", "within_days": "30", "suspend_days": "7"}),
+        ("district", "/admin/district/organizations/new", NewOrganizationForm, {**organization, "name": "新企业"}),
+        ("district", f"/admin/district/organizations/{w.ent.id}", OrganizationForm, organization),
+        ("district", f"/admin/district/organizations/{w.ent.id}/admins/grant", GrantForm,
+         {"username": "worker2", "role": "enterprise_admin"}),
     ]
 
 
@@ -112,13 +144,23 @@ def _run(strategy, send, tally, label):
 
 def test_every_form_refuses_nasty_values_without_a_5xx(app, district_world, tally):
     failures, clients = [], {}
-    for who, path, form_class, extra in _forms(district_world):
+    for who, path, form_class, base in _forms(district_world):
         if who not in clients:
             clients[who] = _signed_in(app, who)
         client, token = clients[who]
-        failures += _run(form_data(form_class, extra),
-                         lambda data, p=path: client.http.post(p, data={**data, "csrf_token": token}),
-                         tally, f"POST {path}")
+
+        def send(data, path=path, client=client, token=token):
+            return client.http.post(path, data={**data, "csrf_token": token})
+        # Every field once with each crash class, the rest of the form valid...
+        for name in fields_of(form_class):
+            for value in CLASSES:
+                data = {**base, name: value}
+                response = send(data)
+                tally(f"POST {path}", response.status_code)
+                if response.status_code not in PAGE_STATUSES:
+                    failures.append(f"POST {path}: {response.status_code} for {data!r:.300}")
+        # ...then generated mixtures.
+        failures += _run(form_data(form_class, base), send, tally, f"POST {path}")
     assert not failures, "\n".join(failures)
 
 
