@@ -37,7 +37,7 @@ i18n-extract: $(VENV)/.installed
 run: install
 	$(FLASK) db upgrade
 	$(if $(filter 0,$(DEMO)),@echo "DEMO=0: no demo accounts",$(FLASK) seed-demo --if-empty)
-	deploy/with-jobs.sh $(VENV)/bin/gunicorn --bind 127.0.0.1:$(PORT) --workers $(WORKERS) --access-logfile - --logger-class booking.accesslog.AccessLogger wsgi:app
+	deploy/with-jobs.sh $(VENV)/bin/gunicorn -c gunicorn.conf.py --bind 127.0.0.1:$(PORT) --workers $(WORKERS) --access-logfile - --logger-class booking.accesslog.AccessLogger wsgi:app
 
 test: install-dev
 	$(PY) -m tests.tools.ensure_system

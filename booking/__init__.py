@@ -10,8 +10,11 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def create_app(test_config: dict | None = None) -> Flask:
+    from .inputs import IdConverter, JSONProvider
     app = Flask(__name__, instance_path=os.environ.get("INSTANCE_PATH") or str(ROOT / "instance"),
                 template_folder=str(ROOT / "templates"), static_folder=str(ROOT / "static"))
+    app.url_map.converters["int"] = IdConverter  # before any route: ids past the column are 404s
+    app.json = JSONProvider(app)
     app.config.update(config.DEFAULTS)
     if test_config is None:
         app.config.update(config.from_environment(app.instance_path))
@@ -31,6 +34,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .idempotency import register as register_idempotency
     register_idempotency(app)
     register_template_helpers(app)
+    from .inputs import check_request_size
+    app.before_request_funcs.setdefault(None, []).insert(0, check_request_size)
     from .errors import register_error_handlers
     register_error_handlers(app)
     from .cli import register_commands

@@ -83,15 +83,28 @@ _HTTP_CODES = {
     404: ("not_found", _l("Not found.")),
     405: ("method_not_allowed", _l("That method is not allowed here.")),
     413: ("too_large", _l("The request is too large.")),
+    414: ("uri_too_long", _l("The address is too long.")),
     415: ("unsupported_media_type", _l("Send the body as JSON.")),
     429: ("rate_limited", _l("Too many attempts. Please wait a moment and try again.")),
+    431: ("headers_too_large", _l("The request headers are too large.")),
     500: ("server_error", _l("Something went wrong on our side.")),
 }
+
+
+def _end_transaction() -> None:
+    """Roll back whatever the failed request left open, so rendering the error can use the
+    database (on PostgreSQL a failed statement aborts the transaction until it is rolled back)."""
+    from .extensions import db
+    try:
+        db.session.rollback()
+    except Exception:  # the connection itself is gone: drop it; the error page needs none
+        db.session.remove()
 
 
 def register_error_handlers(app):
     @app.errorhandler(DomainError)
     def domain_error(err: DomainError):
+        _end_transaction()
         if wants_json():
             extra = {k: v for k, v in err.details.items() if isinstance(v, (int, float, str, list))}
             return json_error(err.status, err.code, err.message, **extra)
@@ -99,6 +112,7 @@ def register_error_handlers(app):
 
     @app.errorhandler(CSRFError)
     def csrf_error(err: CSRFError):
+        _end_transaction()
         message = str(_l("The form expired. Please try again."))
         if wants_json():
             return json_error(400, "csrf_failed", message)
@@ -106,6 +120,7 @@ def register_error_handlers(app):
 
     @app.errorhandler(HTTPException)
     def http_error(err: HTTPException):
+        _end_transaction()
         code, message = _HTTP_CODES.get(err.code, ("error", err.description))
         if wants_json():
             response = json_error(err.code, code, str(message))
@@ -117,6 +132,7 @@ def register_error_handlers(app):
     @app.errorhandler(Exception)
     def unexpected(err: Exception):  # a 500 is a bug; still answer in the contract's form
         app.logger.exception("unhandled error")
+        _end_transaction()
         code, message = _HTTP_CODES[500]
         if wants_json():
             return json_error(500, code, str(message))

@@ -1,11 +1,12 @@
 """Web forms (Flask-WTF: CSRF on every one). Business checks stay in services.py."""
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
+from ..forms import BaseForm
 
-class LoginForm(FlaskForm):
+
+class LoginForm(BaseForm):
     identifier = StringField(_l("Username or phone"), validators=[
         DataRequired(_l("Please enter your username or phone number.")), Length(max=60)])
     password = PasswordField(_l("Password"), validators=[
@@ -13,7 +14,7 @@ class LoginForm(FlaskForm):
     remember = BooleanField(_l("Keep me signed in"))
 
 
-class RegisterForm(FlaskForm):
+class RegisterForm(BaseForm):
     invite_code = StringField(_l("Enterprise invite code"), validators=[
         DataRequired(_l("Please enter your enterprise's invite code.")), Length(max=16)])
     username = StringField(_l("Username"), validators=[
@@ -25,16 +26,16 @@ class RegisterForm(FlaskForm):
         DataRequired(_l("Please choose a password.")), Length(max=128)])
 
 
-class ChangePasswordForm(FlaskForm):
+class ChangePasswordForm(BaseForm):
     current_password = PasswordField(_l("Current password"), validators=[
         DataRequired(_l("Please enter your current password.")), Length(max=128)])
     new_password = PasswordField(_l("New password"), validators=[
         DataRequired(_l("Please choose a password.")), Length(max=128)])
 
 
-class DecisionForm(FlaskForm):
+class DecisionForm(BaseForm):
     """An empty form: carries the CSRF token for approve/reject buttons."""
 
 
-class EmptyForm(FlaskForm):
+class EmptyForm(BaseForm):
     """An empty form: carries the CSRF token for a one-button action."""

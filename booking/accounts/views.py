@@ -7,6 +7,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from ..errors import Conflict, DomainError
 from ..extensions import limiter
+from ..inputs import has_control
 from ..navigation import landing_url
 from . import passwords, services, sessions
 from .forms import ChangePasswordForm, DecisionForm, EmptyForm, LoginForm, RegisterForm
@@ -27,7 +28,10 @@ def _apply(view, decorators):
 
 
 def _safe_next(target: str | None) -> str:
-    if target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
+    # A path on this site only: no other host, no backslash or control characters (a header
+    # cannot carry those; a browser may read "/\\host" as another host).
+    if (target and target.startswith("/") and not target.startswith("//") and "\\" not in target
+            and not has_control(target) and not urlsplit(target).netloc):
         return target
     return url_for("main.home")
 

@@ -1,6 +1,5 @@
 """Admin forms (Flask-WTF: CSRF on every one). They parse text into values; the services check them."""
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (BooleanField, HiddenField, IntegerField, PasswordField, RadioField, SelectField,
                      StringField, TextAreaField, TimeField)
 from wtforms.fields.choices import SelectChoice
@@ -8,6 +7,8 @@ from wtforms.validators import InputRequired, Length, Optional
 
 from ..facilities.models import KINDS as FACILITY_KINDS
 from ..filters import kind_label
+from ..forms import BaseForm
+from ..inputs import id_or_none, whole_in_range
 from ..organizations.models import KINDS as ORG_KINDS
 from . import hours as hours_rules
 
@@ -32,11 +33,9 @@ class WholeNumber(IntegerField):
 
     def process_formdata(self, valuelist):
         if valuelist and valuelist[0].strip():
-            try:
-                self.data = int(valuelist[0].strip())
-            except ValueError:
-                self.data = None
-                raise ValueError(str(_l("Enter a whole number."))) from None
+            self.data = whole_in_range(valuelist[0])  # past the columns' range: not a number we take
+            if self.data is None:
+                raise ValueError(str(_l("Enter a whole number.")))
         else:
             self.data = None
 
@@ -64,7 +63,7 @@ def _required(message=None):
     return InputRequired(message or _l("This field is required."))
 
 
-class ActionForm(FlaskForm):
+class ActionForm(BaseForm):
     """An empty form: carries the CSRF token of a button."""
 
 
@@ -79,7 +78,7 @@ class ImpactFields:
         return self.on_affected.data if self.on_affected.data in ("cancel", "keep") else "ask"
 
 
-class VenueForm(FlaskForm, ImpactFields):
+class VenueForm(BaseForm, ImpactFields):
     name = StringField(_l("Venue name"), validators=[_required(), Length(max=120)])
     address = StringField(_l("Address"), validators=[Optional(), Length(max=255)])
     timezone = StringField(_l("Time zone"), default="Asia/Shanghai", validators=[_required(), Length(max=64)])
@@ -88,7 +87,7 @@ class VenueForm(FlaskForm, ImpactFields):
         return {"name": self.name.data, "address": self.address.data or "", "timezone": self.timezone.data}
 
 
-class FacilityForm(FlaskForm, ImpactFields):
+class FacilityForm(BaseForm, ImpactFields):
     name = StringField(_l("Name"), validators=[_required(), Length(max=120)])
     kind = SelectField(_l("Kind"), choices=[SelectChoice(k, "") for k in FACILITY_KINDS], validators=[_required()])
     capacity = WholeNumber(_l("Capacity (1 = booked whole, like a court)"), default=1, validators=[_required()])
@@ -147,23 +146,23 @@ class FacilityForm(FlaskForm, ImpactFields):
                 "description": self.description.data or "", "hours": week}
 
 
-class RetireForm(FlaskForm, ImpactFields):
+class RetireForm(BaseForm, ImpactFields):
     pass
 
 
-class StaffForm(FlaskForm):
+class StaffForm(BaseForm):
     username = StringField(_l("Username"), validators=[_required(), Length(max=40)])
     display_name = StringField(_l("Name"), validators=[_required(), Length(max=60)])
     password = PasswordField(_l("Initial password"), validators=[_required(), Length(max=128)])
     role = SelectField(_l("Role"), choices=[], validate_choice=False)
 
 
-class GrantForm(FlaskForm):
+class GrantForm(BaseForm):
     username = StringField(_l("Username of an existing account"), validators=[_required(), Length(max=40)])
     role = SelectField(_l("Role"), choices=[], validate_choice=False)
 
 
-class RevokeForm(FlaskForm):
+class RevokeForm(BaseForm):
     role = HiddenField(validators=[_required()])
 
 
@@ -171,7 +170,7 @@ def role_choices(roles) -> list:
     return [SelectChoice(r, ROLE_CHOICES[r]) for r in roles]
 
 
-class OrganizationForm(FlaskForm):
+class OrganizationForm(BaseForm):
     name = StringField(_l("Name"), validators=[_required(), Length(max=120)])
     kind = SelectField(_l("Kind"), choices=[SelectChoice(k, ORG_KIND_LABELS[k]) for k in ORG_KINDS])
     parent_id = SelectField(_l("Parent union"), choices=[], validate_choice=False)
@@ -179,9 +178,8 @@ class OrganizationForm(FlaskForm):
 
     def values(self) -> dict:
         raw = (self.parent_id.data or "").strip()
-        try:
-            parent = int(raw) if raw else None
-        except ValueError:
+        parent = id_or_none(raw) if raw else None
+        if raw and parent is None:
             parent = raw  # not an id: the service says it is unknown
         return {"name": self.name.data, "kind": self.kind.data, "parent_id": parent,
                 "headcount": self.headcount.data}

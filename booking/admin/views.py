@@ -12,6 +12,7 @@ from flask_login import current_user
 from ..audit import services as audit
 from ..errors import DomainError
 from ..extensions import login_manager
+from ..inputs import page_arg
 from . import impact, people, scope, services
 from .flow import revoke_role
 from .district_views import bp as district_bp
@@ -293,7 +294,7 @@ def staff_revoke(host_id: int, user_id: int):
 
 @bp.get("/audit")
 def audit_log():
-    page = request.args.get("page", 1, type=int) or 1
+    page = request.args.get("page", 1, type=page_arg)
     entries, has_next = audit.entries_for(current_user, page)
     return render_template("admin/audit.html", entries=entries, page=max(page, 1), has_next=has_next,
                            changes=audit.changes)

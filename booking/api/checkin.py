@@ -4,10 +4,10 @@ from flask import Response, g, jsonify, request
 from .. import timeutil
 from ..checkin import images, services
 from ..checkin.keys import published
-from ..errors import Forbidden
+from ..errors import BadRequest, Forbidden
 from ..reservations.services import get_for
 from . import bp
-from .common import json_body, token_required
+from .common import json_body, text_value, token_required
 from .common_params import parse_date
 from .serialize import manifest_reservation_json, scan_answer
 
@@ -37,11 +37,10 @@ def check_in():
     data = json_body()
     if not g.api_user.has_role("host_staff"):
         raise Forbidden()
-    code = data.get("code")
+    code = text_value(data, "code")
     if not isinstance(code, str) or not code.strip():
-        from ..errors import BadRequest
         raise BadRequest(field="code")
-    result, r = services.scan(g.api_user, code, data.get("nonce"), data.get("device") or
+    result, r = services.scan(g.api_user, code, text_value(data, "nonce"), text_value(data, "device") or
                               request.headers.get("User-Agent", ""))
     return jsonify(scan_answer(result, r))
 

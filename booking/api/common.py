@@ -2,9 +2,13 @@
 from functools import wraps
 
 from flask import g, request
+from flask_babel import lazy_gettext as _l
 
 from ..accounts import services as accounts
-from ..errors import BadRequest, Unauthorized
+from ..errors import BadRequest, Invalid, Unauthorized
+from ..inputs import has_control
+
+CONTROL_MESSAGE = _l("%(field)s contains characters that are not allowed (control characters).")
 
 
 def bearer_token() -> str | None:
@@ -25,7 +29,8 @@ def token_required(view):
 
 
 def json_body() -> dict:
-    """The request's JSON object, or a 400 for anything else (not JSON, not an object)."""
+    """The request's JSON object, or a 400 for anything else: not JSON, nested too deep to parse
+    (booking.inputs.JSONProvider), or not an object (`1`, `"s"`, `[1, 2]`)."""
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
         raise BadRequest()
@@ -33,12 +38,31 @@ def json_body() -> dict:
 
 
 def string_field(data: dict, name: str, required: bool = True, max_len: int = 200) -> str | None:
+    """A text field: a string of at most `max_len` characters without control characters, else 400."""
     value = data.get(name)
     if value is None and not required:
         return None
     if not isinstance(value, str) or len(value) > max_len:
         raise BadRequest(field=name)
+    if has_control(value):
+        raise BadRequest(CONTROL_MESSAGE, field=name)
     return value
+
+
+def text_value(data: dict, name: str, multiline: bool = False):
+    """A field the service checks itself (type, length), refused here with a 422 when it is text
+    holding control characters (a text area may hold tabs and line breaks)."""
+    value = data.get(name)
+    if isinstance(value, str) and has_control(value, multiline=multiline):
+        raise Invalid(CONTROL_MESSAGE, code="invalid_text", field=name)
+    return value
+
+
+def body_is_an_object() -> None:
+    """before_request of the API: a body, when sent, is a JSON object, checked before anything
+    (the sign-in limiter's key function among them) reads it."""
+    if request.method in ("POST", "PUT", "PATCH", "DELETE") and request.get_data(cache=True):
+        json_body()
 
 
 def optional_json_body() -> dict:

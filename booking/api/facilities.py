@@ -7,7 +7,7 @@ from ..facilities.models import KINDS
 from ..errors import BadRequest
 from . import bp
 from .common import token_required
-from .common_params import parse_date
+from .common_params import id_query, parse_date
 from .serialize import facility_json, slots_json
 
 
@@ -17,12 +17,10 @@ def list_facilities():
     kind = request.args.get("kind") or None
     if kind is not None and kind not in KINDS:
         raise BadRequest(field="kind")
-    host = request.args.get("host_id")
-    if host is not None and not host.isdigit():
-        raise BadRequest(field="host_id")
+    host = id_query("host_id")
     day = parse_date(request.args["date"]) if "date" in request.args else \
         timeutil.local_date(timeutil.utcnow(), "Asia/Shanghai")
-    facilities = services.visible_facilities(g.api_user, day, kind=kind, host_id=int(host) if host else None)
+    facilities = services.visible_facilities(g.api_user, day, kind=kind, host_id=host)
     return jsonify([facility_json(f) for f in facilities])
 
 

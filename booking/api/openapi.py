@@ -19,7 +19,8 @@ def _json(schema, description="OK"):
 
 def _errors(*codes):
     names = {400: "Malformed request", 401: "Not signed in", 403: "Not allowed", 404: "Not found",
-             409: "Conflict", 422: "Invalid", 429: "Rate limited"}
+             409: "Conflict", 413: "Body too large", 414: "Request line too long", 422: "Invalid",
+             429: "Rate limited", 431: "Headers too large"}
     return {str(c): _json(_error(), names[c]) for c in codes}
 
 
@@ -27,6 +28,11 @@ PATHS: dict = {}
 
 
 def document(path: str, method: str, spec: dict) -> None:
+    """Add an operation; every one may also answer 414/431 (request line or headers too large,
+    booking.inputs), and every one that reads a body 413 (larger than MAX_CONTENT_LENGTH)."""
+    spec["responses"].update(_errors(414, 431))
+    if method in ("post", "patch", "delete"):
+        spec["responses"].update(_errors(413))
     PATHS.setdefault(path, {})[method] = idempotency.with_key(method, spec)
 
 
@@ -42,7 +48,7 @@ document("/auth/token", "post", {
 })
 document("/auth/token", "delete", {
     "summary": "Revoke the token used for this request",
-    "responses": {"204": {"description": "Revoked"}, **_errors(401)},
+    "responses": {"204": {"description": "Revoked"}, **_errors(400, 401)},
 })
 document("/me", "get", {
     "summary": "The signed-in user",
@@ -115,7 +121,7 @@ document("/reservations/{reservation_id}/cancel", "post", {
 })
 document("/reservations/{reservation_id}/approve", "post", {
     "summary": "Host staff approve a pending booking", "parameters": [dict(ID, name="reservation_id")],
-    "responses": {"200": _json(RES), **_errors(401, 403, 404, 409)},
+    "responses": {"200": _json(RES), **_errors(400, 401, 403, 404, 409)},
 })
 document("/reservations/{reservation_id}/reject", "post", {
     "summary": "Host staff reject a pending booking", "parameters": [dict(ID, name="reservation_id")],

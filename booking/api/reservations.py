@@ -6,8 +6,8 @@ from ..facilities.services import load_facility
 from ..reservations import services
 from ..reservations.models import STATUSES
 from . import bp
-from .common import json_body, optional_json_body, token_required
-from .common_params import parse_id, parse_instant
+from .common import json_body, optional_json_body, text_value, token_required
+from .common_params import id_query, parse_id, parse_instant
 from .serialize import reservation_json
 
 
@@ -53,12 +53,9 @@ def list_reservations():
     status = request.args.get("status") or None
     if status is not None and status not in STATUSES:
         raise BadRequest(field="status")
-    before = request.args.get("before_id")
-    if before is not None and not before.isdigit():
-        raise BadRequest(field="before_id")
     limit = 50
     rows = services.list_for(g.api_user, scope=scope, status=status, limit=limit + 1,
-                             before_id=int(before) if before else None)
+                             before_id=id_query("before_id"))
     items = rows[:limit]
     return jsonify({"items": [reservation_json(r) for r in items],
                     "next": items[-1].id if len(rows) > limit else None})
@@ -73,7 +70,7 @@ def show_reservation(reservation_id: int):
 @bp.post("/reservations/<int:reservation_id>/cancel")
 @token_required
 def cancel_reservation(reservation_id: int):
-    reason = optional_json_body().get("reason")
+    reason = text_value(optional_json_body(), "reason", multiline=True)
     return jsonify(reservation_json(services.cancel_as(g.api_user, reservation_id, reason)))
 
 
@@ -86,5 +83,5 @@ def approve_reservation(reservation_id: int):
 @bp.post("/reservations/<int:reservation_id>/reject")
 @token_required
 def reject_reservation(reservation_id: int):
-    reason = optional_json_body().get("reason")
+    reason = text_value(optional_json_body(), "reason", multiline=True)
     return jsonify(reservation_json(services.decide(g.api_user, reservation_id, False, reason)))

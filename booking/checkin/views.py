@@ -13,6 +13,8 @@ from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 
 from .. import timeutil
+from ..api.common import json_body, text_value
+from ..api.common_params import parse_instant
 from ..api.serialize import manifest_reservation_json, scan_answer
 from ..errors import BadRequest, DomainError, Forbidden, json_error
 from ..extensions import login_manager
@@ -111,25 +113,22 @@ def _offline_time(data: dict) -> datetime | None:
     value = data.get("scanned_offline_at")
     if value is None:
         return None
-    if not isinstance(value, str) or len(value) > 40:
-        raise BadRequest(field="scanned_offline_at")
-    try:
-        when = datetime.fromisoformat(value.replace("Z", "+00:00"))
-        if when.tzinfo is None:
-            raise ValueError("naive")
-        return when.astimezone(timezone.utc)
-    except (ValueError, OverflowError):  # not an instant, or one beyond year 1..9999 in UTC
-        raise BadRequest(field="scanned_offline_at") from None
+    if isinstance(value, str) and value.endswith("Z"):
+        value = value[:-1] + "+00:00"
+    when = parse_instant(value, "scanned_offline_at", aware=True)  # in range: no overflow below
+    return when.astimezone(timezone.utc)
 
 
 @bp.post("/scan/checkins")
 @_json_staff_only
 def scan_checkin():
-    data = request.get_json(silent=True)
-    if not isinstance(data, dict) or not isinstance(data.get("code"), str) or not data["code"].strip():
+    data = json_body()
+    code = text_value(data, "code")
+    if not isinstance(code, str) or not code.strip():
         raise BadRequest(field="code")
-    device = data.get("device") if isinstance(data.get("device"), str) else ""
-    result, r = services.scan(current_user, data["code"], data.get("nonce"),
+    device = text_value(data, "device")
+    device = device if isinstance(device, str) else ""
+    result, r = services.scan(current_user, code, text_value(data, "nonce"),
                               device or request.headers.get("User-Agent", ""), offline_at=_offline_time(data))
     return jsonify(scan_answer(result, r))
 

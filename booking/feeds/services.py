@@ -11,6 +11,7 @@ from .. import timeutil
 from ..database import begin_write
 from ..errors import NotFound
 from ..extensions import db
+from ..inputs import id_or_none
 from ..facilities.models import Facility, Venue
 from ..facilities.services import managed_host_ids
 from ..organizations.models import Organization
@@ -67,9 +68,10 @@ def regenerate(user, feed_id: int) -> CalendarFeed:
 def resolve(key: str) -> CalendarFeed:
     """The feed a link names, if its secret is right (constant-time compare); else NotFound."""
     feed_id, _, secret = (key or "").partition("-")
-    if not feed_id.isdigit() or len(secret) != 32:
+    feed_id = id_or_none(feed_id)
+    if feed_id is None or len(secret) != 32:
         raise NotFound()
-    feed = db.session.get(CalendarFeed, int(feed_id))
+    feed = db.session.get(CalendarFeed, feed_id)
     if feed is None or not hmac.compare_digest(secret, _secret(feed)):
         raise NotFound()
     from ..accounts.models import User

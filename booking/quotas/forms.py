@@ -6,10 +6,11 @@ order, one party) are the services' rules, so a bad number reaches the service a
 import math
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
-from wtforms import DateField, SelectField, SelectMultipleField, StringField
+from wtforms import SelectField, SelectMultipleField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Optional, ValidationError
+
+from ..forms import BaseForm, DayField
 
 
 def number_or_text(text):
@@ -43,19 +44,11 @@ def id_or_none(text):
     return int(text) if text.isascii() and text.isdigit() and len(text) <= 9 else -1
 
 
-class _Date(DateField):
-    def process_formdata(self, valuelist):
-        try:
-            super().process_formdata(valuelist)
-        except ValueError:
-            raise ValueError(str(_l("Enter a date like 2026-11-25."))) from None
-
-
 HOURS_HINT = _l("Hours per week for the whole enterprise (empty: no limit)")
 BOOKINGS_HINT = _l("Bookings per worker per week (empty: no limit)")
 
 
-class LimitsForm(FlaskForm):
+class LimitsForm(BaseForm):
     hours = StringField(HOURS_HINT, render_kw={"inputmode": "decimal", "autocomplete": "off"})
     bookings_per_worker = StringField(BOOKINGS_HINT, render_kw={"inputmode": "numeric", "autocomplete": "off"})
 
@@ -72,8 +65,8 @@ class AgreementForm(LimitsForm):
     scope = SelectField(_l("Facilities"), choices=[SelectChoice("all", _l("All facilities")),
                                                     SelectChoice("some", _l("Only these:"))],
                         default="all", validate_choice=False)
-    valid_from = _Date(_l("Valid from"), validators=[InputRequired(_l("Enter a date like 2026-11-25."))])
-    valid_until = _Date(_l("Valid until (empty: no end)"), validators=[Optional()])
+    valid_from = DayField(_l("Valid from"), validators=[InputRequired(_l("Enter a date like 2026-11-25."))])
+    valid_until = DayField(_l("Valid until (empty: no end)"), validators=[Optional()])
 
     def validate_facility_ids(self, field):
         if self.scope.data == "some" and not field.data:
@@ -85,11 +78,11 @@ class AgreementForm(LimitsForm):
         return [id_or_none(v) or -1 for v in (self.facility_ids.data or [])[:500]]
 
 
-class EndForm(FlaskForm):
-    valid_until = _Date(_l("Last day"), validators=[InputRequired(_l("Enter a date like 2026-11-25."))])
+class EndForm(BaseForm):
+    valid_until = DayField(_l("Last day"), validators=[InputRequired(_l("Enter a date like 2026-11-25."))])
 
 
-class PolicyForm(FlaskForm):
+class PolicyForm(BaseForm):
     no_show_limit = StringField(_l("No-shows"), render_kw={"inputmode": "numeric", "autocomplete": "off"})
     within_days = StringField(_l("Within (days)"), render_kw={"inputmode": "numeric", "autocomplete": "off"})
     suspend_days = StringField(_l("Suspend for (days, 0: never)"),

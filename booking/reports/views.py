@@ -11,6 +11,7 @@ from .. import timeutil
 from ..errors import Invalid, NotFound
 from ..extensions import login_manager
 from ..filters import day_label, week_range
+from ..inputs import id_or_none
 from . import charts, export, services
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
@@ -80,9 +81,10 @@ def _host_id(hosts: list) -> int:
         if not hosts:
             raise Invalid(_("There is no host to report on yet."), code="no_host")
         return hosts[0].id
-    if not text.isdigit() or len(text) > 12:
+    host_id = id_or_none(text)
+    if host_id is None:
         raise Invalid(_("The host was not understood."), code="bad_host")
-    return int(text)
+    return host_id
 
 
 def _host_report(hosts: list) -> services.HostReport:

@@ -1,10 +1,9 @@
 """Worker booking forms (Flask-WTF: CSRF on every one). Business checks stay in services.py."""
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, StringField
 from wtforms.validators import ValidationError
 
-from ..idempotency.forms import IdempotentForm
+from ..forms import BaseForm
 
 
 def whole_number(text, max_digits: int) -> bool:
@@ -12,7 +11,7 @@ def whole_number(text, max_digits: int) -> bool:
     return bool(text) and len(text) <= max_digits and text.isascii() and text.isdigit()
 
 
-class BookingForm(IdempotentForm, FlaskForm):
+class BookingForm(BaseForm):
     facility_id = HiddenField()
     start = HiddenField()
     # Text, not IntegerField: its own error message is English-only. The range (1..capacity)
@@ -30,5 +29,5 @@ class BookingForm(IdempotentForm, FlaskForm):
         return int(text) if whole_number(text, 4) else 1
 
 
-class ActionForm(IdempotentForm, FlaskForm):
+class ActionForm(BaseForm):
     """An empty form: carries the CSRF token for a button (cancel, mark as read)."""

@@ -4,7 +4,6 @@ from datetime import date, datetime, time
 from flask import Blueprint, render_template
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, ValidationError
@@ -12,6 +11,8 @@ from wtforms.validators import DataRequired, ValidationError
 from .. import timeutil
 from ..errors import DomainError, Forbidden
 from ..facilities.services import visible_facilities
+from ..forms import BaseForm, out_of_range_message
+from ..inputs import day_in_range
 from . import services
 from .forms import whole_number
 
@@ -28,9 +29,11 @@ def _whole(low: int, high: int):
 
 def _date(form, field):
     try:
-        date.fromisoformat((field.data or "").strip())
+        day = date.fromisoformat((field.data or "").strip())
     except ValueError:
         raise ValidationError(_l("Enter a date like 2026-11-25.")) from None
+    if not day_in_range(day):
+        raise ValidationError(out_of_range_message())
 
 
 def _time(form, field):
@@ -40,7 +43,7 @@ def _time(form, field):
         raise ValidationError(_l("Enter a time like 19:00.")) from None
 
 
-class SeriesForm(FlaskForm):
+class SeriesForm(BaseForm):
     facility_id = SelectField(_l("Facility"), coerce=str, validators=[DataRequired(_l("Choose a facility"))])
     first_day = StringField(_l("First date"), validators=[_date], render_kw={"type": "date"})
     at = StringField(_l("Time"), validators=[_time], render_kw={"type": "time", "step": "300"})

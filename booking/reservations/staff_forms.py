@@ -1,37 +1,31 @@
 """Host staff forms (Flask-WTF: CSRF on every one). Business checks stay in the services."""
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
-from wtforms import DateField, SelectMultipleField, StringField, SubmitField, TextAreaField, TimeField
+from wtforms import SelectMultipleField, StringField, SubmitField, TextAreaField, TimeField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
+
+from ..forms import BaseForm, DayField
+from ..inputs import id_arg
 
 REASON_MAX = 255
 
 
-class ActionForm(FlaskForm):
+class ActionForm(BaseForm):
     """An empty form: carries the CSRF token of an approve or delete button."""
 
 
-class ReasonForm(FlaskForm):
+class ReasonForm(BaseForm):
     """Reject or cancel one booking (or all those a blackout hits): the worker is told why."""
     reason = TextAreaField(_l("Reason (the worker will see it)"), validators=[
         DataRequired(_l("Please give the worker a reason.")),
         Length(max=REASON_MAX, message=_l("The reason is too long (at most 255 characters)."))])
 
 
-class BulkDecisionForm(FlaskForm):
-    ids = SelectMultipleField(coerce=int, validate_choice=False)
+class BulkDecisionForm(BaseForm):
+    ids = SelectMultipleField(coerce=id_arg, validate_choice=False)
     reason = TextAreaField(_l("Reason for rejecting (the worker will see it)"), validators=[
         Optional(), Length(max=REASON_MAX, message=_l("The reason is too long (at most 255 characters)."))])
     approve = SubmitField(_l("Approve selected"))
     reject = SubmitField(_l("Reject selected"))
-
-
-class _LocalDate(DateField):
-    def process_formdata(self, valuelist):
-        try:
-            super().process_formdata(valuelist)
-        except ValueError:
-            raise ValueError(str(_l("Enter a date like 2026-11-25."))) from None
 
 
 class _LocalTime(TimeField):
@@ -42,8 +36,8 @@ class _LocalTime(TimeField):
             raise ValueError(str(_l("Enter a time like 19:00."))) from None
 
 
-class BlackoutForm(FlaskForm):
-    day = _LocalDate(_l("Date"), validators=[InputRequired(_l("Enter a date like 2026-11-25."))])
+class BlackoutForm(BaseForm):
+    day = DayField(_l("Date"), validators=[InputRequired(_l("Enter a date like 2026-11-25."))])
     starts = _LocalTime(_l("From"), validators=[InputRequired(_l("Enter a time like 19:00."))])
     ends = _LocalTime(_l("Until"), validators=[InputRequired(_l("Enter a time like 19:00."))])
     reason = StringField(_l("Reason (e.g. floor maintenance)"), validators=[

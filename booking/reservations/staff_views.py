@@ -16,6 +16,7 @@ from ..extensions import login_manager
 from ..facilities import blackouts
 from ..facilities.blackout_views import bp as blackouts_bp
 from ..facilities.services import managed_host_ids
+from ..inputs import FIRST_DAY, LAST_DAY, id_arg
 from . import services
 from .staff_forms import ActionForm, BulkDecisionForm, ReasonForm
 
@@ -29,7 +30,6 @@ BULK_PROBLEMS = {
     "forbidden": _l("you may not decide it"),
     "invalid_reason": _l("the reason is too long"),
 }
-FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2100, 12, 31)
 
 
 @bp.before_request
@@ -146,7 +146,7 @@ def today():
     tz = facilities[0].venue.timezone if facilities else current_app.config["DEFAULT_TIMEZONE"]
     this_day = timeutil.local_date(timeutil.utcnow(), tz)
     day, day_ok = _parse_day(request.args.get("date"), this_day)
-    facility_id = request.args.get("facility_id", type=int)
+    facility_id = request.args.get("facility_id", type=id_arg)
     schedule = services.day_schedule(current_user, day, facility_id)
     return render_template("staff/today.html", schedule=schedule, facilities=facilities, day=day,
                            day_ok=day_ok, this_day=this_day, facility_id=facility_id,

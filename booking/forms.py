@@ -1,0 +1,43 @@
+"""The base of every web form: Flask-WTF (CSRF) plus what no field of any form may hold."""
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DateField, TextAreaField
+
+from .idempotency.forms import IdempotentForm
+from .inputs import FIRST_DAY, LAST_DAY, day_in_range, has_control
+
+CONTROL_MESSAGE = _l("This contains characters that are not allowed (control characters).")
+
+
+class BaseForm(IdempotentForm, FlaskForm):
+    """Every POST carries its own idempotency key (a double tap lands on the first answer).
+    Refuses control characters in every value sent, whatever the field (a text area may hold
+    tabs and line breaks), so no NUL reaches PostgreSQL and none is stored in SQLite."""
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        for field in self:
+            multiline = isinstance(field, TextAreaField)
+            if any(isinstance(v, str) and has_control(v, multiline) for v in field.raw_data or ()):
+                field.errors = [*field.errors, CONTROL_MESSAGE]
+                valid = False
+        return valid
+
+
+def out_of_range_message() -> str:
+    return str(_l("Enter a date from %(first)s to %(last)s.", first=FIRST_DAY.isoformat(),
+                  last=LAST_DAY.isoformat()))
+
+
+class DayField(DateField):
+    """A date typed as YYYY-MM-DD, in the range the product deals with; errors in our words."""
+    bad_format = _l("Enter a date like 2026-11-25.")
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            raise ValueError(str(self.bad_format)) from None
+        if self.data is not None and not day_in_range(self.data):
+            self.data = None
+            raise ValueError(out_of_range_message())
