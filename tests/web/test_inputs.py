@@ -362,7 +362,7 @@ def test_error_page_after_a_failed_statement_is_the_page_not_a_crash(app, world)
     app.add_url_rule("/api/v1/boom", "api_boom", failing_view)
     worker = web(app, "worker")
     r = worker.get("/boom")
-    assert r.status_code == 409 and "Worker" in r.get_data(as_text=True)  # the signed-in user's name
+    assert r.status_code == 409 and "js/session.js" in r.get_data(as_text=True)  # signed-in pages only
     json_error(worker.get("/api/v1/boom"), 409, "conflict")
 
 
