@@ -21,8 +21,6 @@ from .versions import change_rules
 MAX_WEEKS = 52
 MAX_REASON = 255
 MAX_LENGTH = timedelta(days=366)
-# Bookings a blackout can still take away: not yet decided or confirmed, not yet checked in.
-AFFECTABLE = ("pending", "confirmed")
 BLACKOUT_FIELDS = ("starts_at", "ends_at", "reason")
 
 
@@ -60,9 +58,9 @@ def upcoming(staff, facility_id: int, now: datetime | None = None) -> tuple[Faci
 
 
 def _affected(facility_id: int, starts_at: datetime, ends_at: datetime) -> list:
-    from ..reservations.models import Reservation
+    from ..reservations.models import AWAITED, Reservation  # a blackout can still take these away
     return list(db.session.scalars(select(Reservation).where(
-        Reservation.facility_id == facility_id, Reservation.status.in_(AFFECTABLE),
+        Reservation.facility_id == facility_id, Reservation.status.in_(AWAITED),
         Reservation.start_at < ends_at, Reservation.end_at > starts_at)
         .order_by(Reservation.start_at, Reservation.id)))
 

@@ -9,7 +9,7 @@ from ..database import fetch
 from ..errors import NotFound
 from ..extensions import db
 from ..quotas.services import agreement_terms, shared_facility_ids
-from ..reservations.models import Reservation, SlotLoad
+from ..reservations.models import AWAITED, Reservation, SlotLoad
 from . import rules, snapshot
 from .models import Blackout, Facility, Venue
 
@@ -144,7 +144,7 @@ def day_view(facility: Facility, day: date, now: datetime, can_book: bool) -> li
 # Places still held by bookings nobody checked in for, in slots whose check-in window closed.
 _UNCLAIMED = select(Reservation.start_at, func.sum(Reservation.places)).where(
     Reservation.facility_id == bindparam("facility_id"), Reservation.start_at.in_(bindparam("starts", expanding=True)),
-    Reservation.status.in_(("confirmed", "pending"))).group_by(Reservation.start_at)
+    Reservation.status.in_(AWAITED)).group_by(Reservation.start_at)
 
 
 def _unclaimed_places(facility, slots, held: dict, now: datetime) -> dict:
