@@ -26,7 +26,7 @@ from booking.extensions import db
 from booking.facilities import blackouts
 from booking.facilities.models import Facility
 from booking.facilities.services import slot_rules
-from booking.quotas import agreements
+from booking.admin import agreements
 from booking.reservations import booking as booking_flow
 from booking.reservations import services as bookings
 from booking.reservations.models import HOLDING, Reservation
