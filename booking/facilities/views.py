@@ -7,7 +7,8 @@ from flask_login import current_user, login_required
 
 from .. import timeutil
 from ..reservations.forms import whole_number as _whole_number
-from . import finder, services
+from ..reservations import availability, finder
+from . import services
 from .models import KINDS
 
 bp = Blueprint("facilities", __name__, url_prefix="/facilities")
@@ -74,7 +75,7 @@ def day(facility_id: int):
     tz = facility.venue.timezone
     today = timeutil.local_date(now, tz)
     chosen = _date_arg(today, notes)
-    facility, slots = services.availability(current_user, facility_id, chosen, now)
+    facility, slots = availability.availability(current_user, facility_id, chosen, now)
     strip = services.upcoming_days(tz, now, facility.window_days + 1)
     return render_template("facilities/day.html", facility=facility, slots=slots, day=chosen, tz=tz,
                            strip=strip, notes=notes, now=now, today=today,

@@ -23,7 +23,7 @@ from booking.admin import impact
 from booking.admin import services as admin
 from booking.errors import DomainError
 from booking.extensions import db
-from booking.facilities import blackouts
+from booking.reservations import blackouts
 from booking.facilities.models import Facility
 from booking.facilities.services import slot_rules
 from booking.admin import agreements

@@ -185,7 +185,7 @@ def test_reports_are_scoped(world):
 
 
 def test_reading_availability_shows_a_no_show_place_free_without_cron(world):
-    from booking.facilities.services import availability
+    from booking.reservations.availability import availability
     services.book(world.worker, world.court.id, w.SLOT, now=w.NOW)
     during = w.SLOT + timedelta(minutes=20)  # check-in closed at +15 min; the slot runs to +60
     _, slots = availability(world.worker2, world.court.id, w.SLOT.date(), during)
@@ -200,7 +200,7 @@ def test_reading_availability_shows_a_no_show_place_free_without_cron(world):
 
 
 def test_reading_availability_inside_the_check_in_window_changes_nothing(world):
-    from booking.facilities.services import availability
+    from booking.reservations.availability import availability
     services.book(world.worker, world.court.id, w.SLOT, now=w.NOW)
     _, slots = availability(world.worker2, world.court.id, w.SLOT.date(), w.SLOT + timedelta(minutes=10))
     assert next(s for s in slots if s["start"] == w.SLOT)["remaining"] == 0

@@ -5,7 +5,8 @@ A few queries per facility and day (scope, places held, blackouts), never one pe
 from datetime import date, datetime, timedelta
 
 from .. import timeutil
-from . import services
+from ..facilities import services
+from .availability import day_view
 
 WHENS = ("tonight", "tomorrow", "weekend")
 
@@ -35,7 +36,7 @@ def find_slots(user, kind: str, when: str, now: datetime, default_tz: str) -> li
             # Staff also see the facilities they manage; the finder is about booking.
             if services.manages(user, facility) and not services.may_book(user, facility, day):
                 continue
-            slots = [s for s in services.day_view(facility, day, now, True) if s["bookable"]]
+            slots = [s for s in day_view(facility, day, now, True) if s["bookable"]]
             if slots:
                 entry = found.setdefault(facility.id, {"facility": facility, "days": []})
                 entry["days"].append({"day": day, "slots": slots})
