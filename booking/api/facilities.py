@@ -4,6 +4,7 @@ from flask import g, jsonify, request
 from .. import timeutil
 from ..facilities import services
 from ..facilities.models import KINDS
+from ..reservations.availability import availability as slots_for
 from ..errors import BadRequest
 from . import bp
 from .common import token_required
@@ -30,7 +31,7 @@ def availability(facility_id: int):
     if "date" not in request.args:
         raise BadRequest(field="date")
     day = parse_date(request.args["date"])
-    facility, slots = services.availability(g.api_user, facility_id, day, timeutil.utcnow())
+    facility, slots = slots_for(g.api_user, facility_id, day, timeutil.utcnow())
     tz = facility.venue.timezone
     return jsonify({"facility_id": facility.id, "date": day.isoformat(), "timezone": tz,
                     "slots": slots_json(slots, tz)})

@@ -2,7 +2,7 @@
 from flask import g, jsonify, request
 
 from .. import timeutil
-from ..quotas import agreements
+from ..admin import agreements
 from ..quotas.services import my_quota
 from . import bp
 from .common import json_body, token_required

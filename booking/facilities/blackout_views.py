@@ -12,7 +12,7 @@ from flask_login import current_user
 from .. import timeutil
 from ..errors import DomainError, NotFound
 from ..reservations.staff_forms import ActionForm, BlackoutForm, ReasonForm
-from . import blackouts
+from ..reservations import blackouts
 
 bp = Blueprint("blackouts", __name__)
 

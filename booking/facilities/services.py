@@ -1,7 +1,7 @@
 """Which facilities a person may see and book, and a facility's slots for a day."""
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import bindparam, func, literal, or_, select, union_all
+from sqlalchemy import bindparam, or_, select
 
 from .. import timeutil
 from ..cache import cached
@@ -9,7 +9,6 @@ from ..database import fetch
 from ..errors import NotFound
 from ..extensions import db
 from ..quotas.services import agreement_terms, shared_facility_ids
-from ..reservations.models import Reservation, SlotLoad
 from . import rules, snapshot
 from .models import Blackout, Facility, Venue
 
@@ -42,10 +41,10 @@ def may_book(user, facility, day: date) -> bool:
 
 def get_visible(user, facility_id: int, day: date | None = None) -> Facility:
     """A facility the user may book or manages; anything else is not revealed (NotFound)."""
-    return _visible(user, facility_id, day)[0]
+    return visible_for_booking(user, facility_id, day)[0]
 
 
-def _visible(user, facility_id: int, day: date | None) -> tuple[Facility, bool]:
+def visible_for_booking(user, facility_id: int, day: date | None) -> tuple[Facility, bool]:
     """(facility, may the user book it on `day`), or NotFound outside the user's scope."""
     facility = load_facility(facility_id)
     if facility is None:
@@ -85,80 +84,8 @@ _BLACKOUTS = select(Blackout.starts_at, Blackout.ends_at).where(
     Blackout.ends_at > bindparam("start"))
 
 
-# One round trip for a day view: places held per slot, and the blackouts touching the day.
-_DAY_STATE = union_all(
-    select(literal("h").label("kind"), SlotLoad.start_at.label("a"), SlotLoad.start_at.label("b"),
-           SlotLoad.held.label("n")).where(
-        SlotLoad.facility_id == bindparam("facility_id"), SlotLoad.start_at >= bindparam("start"),
-        SlotLoad.start_at < bindparam("end")),
-    select(literal("b"), Blackout.starts_at, Blackout.ends_at, literal(0)).where(
-        Blackout.facility_id == bindparam("facility_id"), Blackout.starts_at < bindparam("end"),
-        Blackout.ends_at > bindparam("start")),
-)
-
-
-def _day_state(facility_id: int, start: datetime, end: datetime):
-    held, blackouts = {}, []
-    for kind, a, b, n in fetch(_DAY_STATE, facility_id=facility_id, start=start, end=end):
-        if kind == "h":
-            held[a] = n
-        else:
-            blackouts.append((a, b))
-    return held, blackouts
-
-
 def blackouts_between(facility_id: int, start: datetime, end: datetime) -> list[tuple[datetime, datetime]]:
     return [tuple(b) for b in fetch(_BLACKOUTS, facility_id=facility_id, start=start, end=end)]
-
-
-def day_view(facility: Facility, day: date, now: datetime, can_book: bool) -> list[dict]:
-    """The slots of a day with places left and whether each can be booked now."""
-    sr = slot_rules(facility)
-    slots = rules.day_slots(sr, day)
-    if not slots:
-        return []
-    first, last = slots[0][0], slots[-1][1]
-    held, blackouts = _day_state(facility.id, first, last)
-    for start, places in _unclaimed_places(facility, slots, held, now).items():
-        held[start] -= places
-    window = rules.day_window(sr, day)
-    out = []
-    for start, end in slots:
-        remaining = max(facility.capacity - held.get(start, 0), 0)
-        reason = None
-        if rules.blacked_out(start, end, blackouts):
-            reason = "closed"
-        elif not facility.active:
-            reason = "closed"
-        elif window(start, now):
-            reason = "outside_window"
-        elif remaining == 0:
-            reason = "slot_full"
-        elif not can_book:
-            reason = "not_shared"
-        out.append({"start": start, "end": end, "capacity": facility.capacity, "remaining": remaining,
-                    "bookable": reason is None, "reason": reason})
-    return out
-
-
-# Places still held by bookings nobody checked in for, in slots whose check-in window closed.
-_UNCLAIMED = select(Reservation.start_at, func.sum(Reservation.places)).where(
-    Reservation.facility_id == bindparam("facility_id"), Reservation.start_at.in_(bindparam("starts", expanding=True)),
-    Reservation.status.in_(("confirmed", "pending"))).group_by(Reservation.start_at)
-
-
-def _unclaimed_places(facility, slots, held: dict, now: datetime) -> dict:
-    """A slot under way whose check-in window has closed: the places of those who did not come
-    are shown free right away, whether or not `release-no-shows` has run yet. Only reads: the
-    release itself (a write of the reservations package) is the cron's."""
-    after = timedelta(minutes=facility.checkin_after_minutes)
-    stale = [start for start, end in slots if held.get(start) and start + after < now < end]
-    return dict(fetch(_UNCLAIMED, facility_id=facility.id, starts=stale).all()) if stale else {}
-
-
-def availability(user, facility_id: int, day: date, now: datetime) -> tuple[Facility, list[dict]]:
-    facility, can_book = _visible(user, facility_id, day)
-    return facility, day_view(facility, day, now, can_book)
 
 
 def upcoming_days(tz: str, now: datetime, count: int) -> list[date]:

@@ -7,8 +7,8 @@ from flask_login import current_user, login_required
 
 from .. import timeutil
 from ..reservations.forms import whole_number as _whole_number
-from ..reservations import queries_phone
-from . import finder, services
+from ..reservations import availability, finder, queries_phone
+from . import services
 from ..errors import NotFound
 from ..extensions import db
 from .models import KINDS, Facility
@@ -110,7 +110,7 @@ def day(facility_id: int):
     tz = facility.venue.timezone
     today = timeutil.local_date(now, tz)
     chosen = _date_arg(today, notes)
-    facility, slots = services.availability(current_user, facility_id, chosen, now)
+    facility, slots = availability.availability(current_user, facility_id, chosen, now)
     strip = services.upcoming_days(tz, now, facility.window_days + 1)
     mine = queries_phone.mine_between(current_user, facility.id, *timeutil.local_day_bounds(chosen, tz))
     return render_template("facilities/day.html", facility=facility, slots=slots, day=chosen, tz=tz,

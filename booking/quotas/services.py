@@ -8,9 +8,9 @@ from .limits import (agreement_for, agreement_terms, charge, load_agreement_term
                      shared_facility_ids, worker_limit)
 from .no_shows import (POLICY_BOUNDS, POLICY_DEFAULTS, active_suspension, enterprise_suspensions, no_show_policy,
                        set_no_show_policy)
-from .usage import agreement_for_host, agreements_of, enterprise_report, host_report, my_quota, quota_at_host
+from .usage import agreement_for_host, agreements_of, host_report, my_quota, quota_at_host, week_usage
 
 __all__ = ["agreement_for", "agreement_terms", "charge", "load_agreement_terms", "quota_exceeded", "refund",
            "shared_facility_ids", "worker_limit", "POLICY_BOUNDS", "POLICY_DEFAULTS", "active_suspension",
            "enterprise_suspensions", "no_show_policy", "set_no_show_policy", "agreement_for_host", "agreements_of",
-           "enterprise_report", "host_report", "my_quota", "quota_at_host"]
+           "host_report", "my_quota", "quota_at_host", "week_usage"]

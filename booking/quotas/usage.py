@@ -2,7 +2,7 @@
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from ..extensions import db
 from .limits import _covers_enterprise, _in_force
@@ -60,34 +60,6 @@ def my_quota(user, day: date, now) -> dict:
             "suspended_until": suspension.ends_at if suspension else None,
         })
     return {"enterprise": user.enterprise, "week": iso_week_label(day), "week_start": week, "hosts": out}
-
-
-def enterprise_report(admin, week: date) -> list[dict]:
-    """Enterprise admin: use per host this week, and per worker."""
-    from ..accounts.models import User
-    from ..errors import Forbidden
-    from ..organizations.models import Organization
-    from ..reservations.models import QUOTA_CONSUMING, Reservation
-    orgs = admin.org_ids("enterprise_admin")
-    if not orgs:
-        raise Forbidden()
-    out = []
-    for ent_id in sorted(orgs):
-        agreements = agreements_of(ent_id, week)
-        used = week_usage(ent_id, [a.host_id for a in agreements], week)
-        per_worker = db.session.execute(
-            select(User.display_name, Reservation.host_id, func.count(Reservation.id),
-                   func.sum(Reservation.quota_minutes))
-            .join(User, User.id == Reservation.user_id)
-            .where(Reservation.enterprise_id == ent_id, Reservation.week_start == week,
-                   Reservation.status.in_(QUOTA_CONSUMING))
-            .group_by(User.display_name, Reservation.host_id).order_by(User.display_name)).all()
-        out.append({"enterprise_id": ent_id, "enterprise": db.session.get(Organization, ent_id), "hosts": [
-            {"host": a.host, "minutes_limit": a.minutes_per_week, "minutes_used": used.get(a.host_id, 0),
-             "bookings_per_worker": a.bookings_per_worker,
-             "workers": [{"name": n, "bookings": c, "minutes": m} for n, h, c, m in per_worker if h == a.host_id]}
-            for a in sorted(agreements, key=lambda a: a.host_id)]})
-    return out
 
 
 def host_report(staff, week: date) -> list[dict]:

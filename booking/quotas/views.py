@@ -10,9 +10,11 @@ from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
 from .. import timeutil
+from ..admin import agreements
 from ..errors import DomainError, NotFound
 from ..extensions import login_manager
-from . import agreements, services
+from ..reports import quota_usage
+from . import services
 from .forms import AgreementForm, EndForm, LimitsForm, PolicyForm, id_or_none
 
 bp = Blueprint("quotas", __name__, url_prefix="/quotas")
@@ -233,7 +235,7 @@ def enterprise_usage():
     notes: list[str] = []
     today = _today()
     week = _week_arg(today, notes)
-    report = services.enterprise_report(current_user, week)
+    report = quota_usage.enterprise_report(current_user, week)
     return render_template("quotas/enterprise.html", report=report, notes=notes, nav=_week_nav(week, today),
                            agreements=agreements.for_enterprise_admin(current_user),
                            suspensions=services.enterprise_suspensions(current_user, timeutil.utcnow()),

@@ -17,7 +17,7 @@ from ..extensions import db
 from ..facilities import rules
 from ..facilities.services import managed_host_ids
 from ..quotas import services as quotas
-from .models import HOLDING, Notification, Reservation, SlotLoad
+from .models import AWAITED, HOLDING, Notification, Reservation, SlotLoad
 
 
 def give_back(reservation: Reservation, refund_quota: bool) -> None:
@@ -38,7 +38,7 @@ def cancel(user: User, reservation_id: int, now: datetime | None = None) -> Rese
         r = lock_row(Reservation, reservation_id)
         if r is None or r.user_id != user.id:
             raise NotFound()
-        if r.status not in ("pending", "confirmed"):
+        if r.status not in AWAITED:
             raise Conflict(_l("This booking can no longer be cancelled."), code="not_cancellable")
         if not rules.can_cancel(r.start_at, now, r.facility.cancel_cutoff_minutes):
             raise Conflict(_l("Bookings can be cancelled up to %(hours)s before they start."),

@@ -9,6 +9,8 @@ from ..timeutil import utcnow
 STATUSES = ("pending", "confirmed", "checked_in", "rejected", "cancelled", "no_show")
 # Statuses that occupy a place in the facility; no_show gives its place back.
 HOLDING = ("pending", "confirmed", "checked_in")
+# Holding a place with nobody checked in yet: may still be cancelled, or become a no-show.
+AWAITED = ("pending", "confirmed")
 # Statuses that consume the enterprise's quota (product.md, rule 2).
 QUOTA_CONSUMING = ("pending", "confirmed", "checked_in", "no_show")
 

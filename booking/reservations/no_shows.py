@@ -10,7 +10,7 @@ from ..facilities.models import Facility
 from ..quotas import services as quotas
 from ..quotas.models import NoShowPolicy, Suspension
 from .decisions import give_back
-from .models import Reservation
+from .models import AWAITED, Reservation
 
 
 def release_no_shows(now: datetime | None = None, limit: int = 1000, facility_id: int | None = None) -> dict:
@@ -25,7 +25,7 @@ def release_no_shows(now: datetime | None = None, limit: int = 1000, facility_id
     with write_transaction():
         query = (select(Reservation.id, Reservation.status, Reservation.start_at, Facility.checkin_after_minutes)
                  .join(Facility, Facility.id == Reservation.facility_id)
-                 .where(Reservation.status.in_(("confirmed", "pending")), Reservation.start_at < now))
+                 .where(Reservation.status.in_(AWAITED), Reservation.start_at < now))
         if facility_id is not None:
             query = query.where(Reservation.facility_id == facility_id)
         candidates = db.session.execute(query.order_by(Reservation.start_at).limit(limit)).all()

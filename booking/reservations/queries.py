@@ -11,7 +11,7 @@ from ..errors import Forbidden, NotFound
 from ..extensions import db
 from ..facilities.models import Facility, Venue
 from ..facilities.services import managed_host_ids
-from .models import Notification, Reservation
+from .models import HOLDING, Notification, Reservation
 
 
 def get_for(user: User, reservation_id: int) -> Reservation:
@@ -88,7 +88,7 @@ def day_schedule(staff: User, day: date, facility_id: int | None = None) -> list
         Reservation.facility_id.in_(list(bounds)),
         Reservation.start_at >= min(b[0] for b in bounds.values()),
         Reservation.start_at < max(b[1] for b in bounds.values()),
-        Reservation.status.in_(("pending", "confirmed", "checked_in", "no_show")))
+        Reservation.status.in_((*HOLDING, "no_show")))
         .order_by(Reservation.start_at, Reservation.id))
     by_facility: dict[int, list[Reservation]] = {f.id: [] for f in facilities}
     for r in rows:

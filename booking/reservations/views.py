@@ -12,6 +12,7 @@ from ..facilities import rules, services as facilities
 from ..filters import slot_reason_label
 from ..quotas.services import quota_at_host
 from . import queries_phone, services
+from .availability import availability
 from .forms import ActionForm, BookingForm, whole_number as _whole_number
 
 bp = Blueprint("reservations", __name__, url_prefix="/bookings")
@@ -54,7 +55,7 @@ def _slot(facility_id_text: str, start_text: str, now: datetime):
     facility = facilities.get_visible(current_user, int(facility_id_text))
     tz = facility.venue.timezone
     start = _parse_start(start_text, tz)
-    facility, slots = facilities.availability(current_user, facility.id, timeutil.local_date(start, tz), now)
+    facility, slots = availability(current_user, facility.id, timeutil.local_date(start, tz), now)
     slot = next((s for s in slots if s["start"] == start), None)
     if slot is None:
         raise Invalid(_("There is no slot starting at that time. Please pick one from the day's list."),

@@ -23,10 +23,10 @@ from booking.admin import impact
 from booking.admin import services as admin
 from booking.errors import DomainError
 from booking.extensions import db
-from booking.facilities import blackouts
+from booking.reservations import blackouts
 from booking.facilities.models import Facility
 from booking.facilities.services import slot_rules
-from booking.quotas import agreements
+from booking.admin import agreements
 from booking.reservations import booking as booking_flow
 from booking.reservations import services as bookings
 from booking.reservations.models import HOLDING, Reservation

@@ -9,8 +9,8 @@ from booking.audit import services as audit
 from booking.audit.models import AuditEntry
 from booking.errors import Forbidden
 from booking.extensions import db
-from booking.facilities import blackouts
-from booking.quotas import agreements
+from booking.reservations import blackouts
+from booking.admin import agreements
 from booking.reservations import services as reservations
 from tests import factories as f
 from tests import world as w

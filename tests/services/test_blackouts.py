@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 
 from booking.errors import Conflict, Forbidden, Invalid, NotFound
 from booking.extensions import db
-from booking.facilities import blackouts
+from booking.reservations import blackouts
 from booking.facilities.models import Blackout
 from booking.reservations import services
 from booking.reservations.models import Notification, Reservation, SlotLoad

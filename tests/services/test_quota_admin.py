@@ -5,8 +5,9 @@ import pytest
 
 from booking.errors import Forbidden, Invalid, NotFound
 from booking.extensions import db
-from booking.quotas import agreements
+from booking.admin import agreements
 from booking.quotas import services as quotas
+from booking.reports.quota_usage import enterprise_report
 from booking.quotas.models import NoShowPolicy, Suspension
 from booking.reservations import services
 from tests import factories as f
@@ -87,7 +88,7 @@ def test_suspensions_of_an_enterprise(world):
 
 
 def test_enterprise_report_names_the_enterprise(world):
-    (report,) = quotas.enterprise_report(world.admin, date(2026, 11, 23))
+    (report,) = enterprise_report(world.admin, date(2026, 11, 23))
     assert report["enterprise"].id == world.ent.id
 
 

@@ -8,6 +8,7 @@ from booking import integrity
 from booking.errors import Conflict, Forbidden
 from booking.extensions import db
 from booking.quotas import services as quotas
+from booking.reports.quota_usage import enterprise_report
 from booking.quotas.models import EnterpriseWeekUsage
 from booking.reservations import services
 from booking.reservations.models import Reservation
@@ -173,18 +174,18 @@ def test_my_quota(world):
 def test_reports_are_scoped(world):
     services.book(world.worker, world.gym.id, w.SLOT, now=w.NOW)
     week = date(2026, 11, 23)
-    (mine,) = quotas.enterprise_report(world.admin, week)
+    (mine,) = enterprise_report(world.admin, week)
     host = next(h for h in mine["hosts"] if h["host"].id == world.host.id)
     assert host["minutes_used"] == 60 and host["workers"][0]["bookings"] == 1
     with pytest.raises(Forbidden):
-        quotas.enterprise_report(world.worker, week)
+        enterprise_report(world.worker, week)
     with pytest.raises(Forbidden):
         quotas.host_report(world.staff, week)  # staff, not admin
     assert quotas.host_report(world.other_staff, week) == []
 
 
 def test_reading_availability_shows_a_no_show_place_free_without_cron(world):
-    from booking.facilities.services import availability
+    from booking.reservations.availability import availability
     services.book(world.worker, world.court.id, w.SLOT, now=w.NOW)
     during = w.SLOT + timedelta(minutes=20)  # check-in closed at +15 min; the slot runs to +60
     _, slots = availability(world.worker2, world.court.id, w.SLOT.date(), during)
@@ -199,7 +200,7 @@ def test_reading_availability_shows_a_no_show_place_free_without_cron(world):
 
 
 def test_reading_availability_inside_the_check_in_window_changes_nothing(world):
-    from booking.facilities.services import availability
+    from booking.reservations.availability import availability
     services.book(world.worker, world.court.id, w.SLOT, now=w.NOW)
     _, slots = availability(world.worker2, world.court.id, w.SLOT.date(), w.SLOT + timedelta(minutes=10))
     assert next(s for s in slots if s["start"] == w.SLOT)["remaining"] == 0

@@ -359,7 +359,7 @@ def test_pages_render_in_chinese_by_default(client, world):
 
 def test_finder_days():
     from datetime import date
-    from booking.facilities.finder import finder_days
+    from booking.reservations.finder import finder_days
     tuesday, saturday, sunday = date(2026, 11, 24), date(2026, 11, 28), date(2026, 11, 29)
     assert finder_days("tonight", tuesday) == [tuesday]
     assert finder_days("tomorrow", tuesday) == [date(2026, 11, 25)]

@@ -1,5 +1,7 @@
 """Blackouts: host staff close a facility for a while (maintenance, the host's own event).
 
+Here with the reservations, because what a blackout does is about the bookings it hits.
+
 Creating one never cancels bookings by itself: it returns the bookings the period now
 overlaps, and the staff decide whether to cancel them (each with a notice to the worker).
 """
@@ -14,15 +16,15 @@ from ..audit import services as audit
 from ..database import write_transaction
 from ..errors import Conflict, Forbidden, Invalid, NotFound
 from ..extensions import db
-from .models import Blackout, Facility, Venue
-from .services import managed_host_ids
-from .versions import change_rules
+from ..facilities.models import Blackout, Facility, Venue
+from ..facilities.services import managed_host_ids
+from ..facilities.versions import change_rules
+from .decisions import host_cancel
+from .models import AWAITED, Reservation
 
 MAX_WEEKS = 52
 MAX_REASON = 255
 MAX_LENGTH = timedelta(days=366)
-# Bookings a blackout can still take away: not yet decided or confirmed, not yet checked in.
-AFFECTABLE = ("pending", "confirmed")
 BLACKOUT_FIELDS = ("starts_at", "ends_at", "reason")
 
 
@@ -60,9 +62,9 @@ def upcoming(staff, facility_id: int, now: datetime | None = None) -> tuple[Faci
 
 
 def _affected(facility_id: int, starts_at: datetime, ends_at: datetime) -> list:
-    from ..reservations.models import Reservation
+    # Those a blackout can still take away: holding a place, nobody checked in yet.
     return list(db.session.scalars(select(Reservation).where(
-        Reservation.facility_id == facility_id, Reservation.status.in_(AFFECTABLE),
+        Reservation.facility_id == facility_id, Reservation.status.in_(AWAITED),
         Reservation.start_at < ends_at, Reservation.end_at > starts_at)
         .order_by(Reservation.start_at, Reservation.id)))
 
@@ -161,16 +163,15 @@ def cancel_affected(staff, blackout_id: int, reason=None,
     """Cancel every booking the blackout overlaps, each with a notice to its worker.
 
     The reason defaults to the blackout's. Each cancellation is its own use case
-    (reservations.services.host_cancel); returns {reservation id: None (done) or error code}.
+    (decisions.host_cancel); returns {reservation id: None (done) or error code}.
     """
-    from ..reservations import services as reservations
     _, blackout, bookings = affected(staff, blackout_id)
     reason = _clean_reason(reason if isinstance(reason, str) and reason.strip() else blackout.reason)
     ids = [r.id for r in bookings]
     out = {}
     for rid in ids:
         try:
-            reservations.host_cancel(staff, rid, reason, now)
+            host_cancel(staff, rid, reason, now)
             out[rid] = None
         except (Conflict, NotFound, Forbidden, Invalid) as err:
             out[rid] = err.code

@@ -5,7 +5,8 @@ A few queries per facility and day (scope, places held, blackouts), never one pe
 from datetime import date, datetime, timedelta
 
 from .. import timeutil
-from . import services
+from ..facilities import services
+from .availability import day_view
 
 WHENS = ("tonight", "tomorrow", "weekend")
 EVENING = 17 * 60  # "tonight" starts at 17:00 local
@@ -39,7 +40,7 @@ def find_slots(user, kind: str, when: str, now: datetime, default_tz: str, limit
             if services.manages(user, facility) and not services.may_book(user, facility, day):
                 continue
             tz = facility.venue.timezone
-            for slot in services.day_view(facility, day, now, True):
+            for slot in day_view(facility, day, now, True):
                 if not slot["bookable"]:
                     continue
                 if when == "tonight" and timeutil.minute_of_day(slot["start"], tz) < EVENING:

@@ -1,4 +1,8 @@
-"""Host admins create, change and end sharing agreements; enterprise admins read theirs."""
+"""Host admins create, change and end sharing agreements; enterprise admins read theirs.
+
+Here, above the quotas and facilities packages, because a change of an agreement raises the
+rules version of the facilities it covers (facilities.versions): quotas itself stays below
+facilities, with no import of it."""
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
@@ -11,7 +15,7 @@ from ..extensions import db
 from ..facilities.models import Facility, Venue
 from ..facilities.versions import change_rules, host_facility_ids
 from ..organizations.models import Organization
-from .models import SharingAgreement
+from ..quotas.models import SharingAgreement
 
 GROUP_KINDS = ("community_union", "joint_union")
 AUDITED = ("enterprise_id", "group_id", "all_facilities", "minutes_per_week", "bookings_per_worker",
