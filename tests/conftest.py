@@ -6,9 +6,10 @@ file; PostgreSQL: the migrated database, truncated).
 """
 import shutil
 import tempfile
+from types import SimpleNamespace
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, inspect, text
 
 from booking import create_app
 from booking.extensions import db
@@ -124,3 +125,43 @@ def client(app):
 def api(app):
     from tests.helpers import ApiClient
     return ApiClient(app)
+
+
+class BuiltWorld:
+    """Data built once (a module's world) in a migrated SQLite file, copied fresh for each test.
+
+    `world` holds the built objects frozen as plain namespaces of their column values, so a
+    test reads ids and names without a session. Use it for modules whose every test starts
+    from the same large world (the permission matrices): build it in a module-scoped fixture
+    with `build_once`, and override `db_url` with `built.copy(tmp_path)`.
+    """
+
+    def __init__(self, path, world):
+        self.path = path
+        self.world = world
+
+    def copy(self, tmp_path) -> str:
+        path = tmp_path / "test.sqlite3"
+        shutil.copy(self.path, path)
+        return f"sqlite:///{path}"
+
+
+def _frozen(value):
+    try:
+        mapper = inspect(value).mapper
+    except Exception:  # not a mapped object: kept as it is
+        return value
+    return SimpleNamespace(**{attr.key: getattr(value, attr.key) for attr in mapper.column_attrs})
+
+
+def build_once(sqlite_template, tmp_path_factory, build, **config) -> BuiltWorld:
+    """Run `build()` (in an app context, on a fresh migrated SQLite file) once; see BuiltWorld."""
+    path = tmp_path_factory.mktemp("built") / "built.sqlite3"
+    shutil.copy(sqlite_template, path)
+    app = create_app(make_config(f"sqlite:///{path}", **config))
+    with app.app_context():
+        world = build()
+        frozen = SimpleNamespace(**{name: _frozen(value) for name, value in vars(world).items()})
+        db.session.remove()
+        db.engine.dispose()
+    return BuiltWorld(path, frozen)
