@@ -38,9 +38,16 @@ run: install
 	$(FLASK) seed-demo --if-empty
 	$(VENV)/bin/gunicorn --bind 127.0.0.1:$(PORT) --workers $(WORKERS) --access-logfile - wsgi:app
 
+# Tests in parallel (pytest-xdist); races and browser tests share one worker (tests/conftest.py).
+# Run one process with `make test PYTEST_WORKERS=0`.
+PYTEST_WORKERS ?= 2
+
 test: install-dev
 	$(PY) -m tests.tools.ensure_system
-	$(PY) -m pytest -q $(PYTEST_ARGS)
+	$(VENV)/bin/ruff check booking tests
+	$(VENV)/bin/lint-imports --no-cache
+	$(VENV)/bin/mypy
+	$(PY) -m pytest -q -n $(PYTEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 # Load test on loopback (gunicorn + wrk, ~3 min): docs/benchmarks.md. `make bench BENCH_DB=postgresql`.
 bench: install-dev

@@ -16,6 +16,11 @@ from booking.extensions import db
 from tests.tools.pgserver import PostgresServer
 
 BACKENDS = ["sqlite", "postgresql"]
+# Under `make test` (pytest-xdist, --dist loadgroup) each worker is its own session: its own
+# PostgreSQL server, SQLite template and QR key folder. Tests that must not share the machine's
+# cores with each other run on one worker, one at a time: the races (each forks its own crowd of
+# processes) and the browser tests (one Chromium and one live server for all of them).
+SERIAL_GROUPS = {"races": "serial", "e2e": "serial"}
 # QR signing keys of the test session (never the repository's instance/ folder).
 QR_KEY_DIR = tempfile.mkdtemp(prefix="booking-test-qr-keys-")
 
@@ -46,6 +51,14 @@ def migrate(url: str) -> None:
     with app.app_context():
         flask_migrate.upgrade()
         db.engine.dispose()
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        parts = item.nodeid.split("/")
+        group = SERIAL_GROUPS.get(parts[1]) if len(parts) > 2 and parts[0] == "tests" else None
+        if group:
+            item.add_marker(pytest.mark.xdist_group(group))
 
 
 @pytest.fixture(scope="session")

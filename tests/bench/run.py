@@ -270,7 +270,6 @@ def create_tokens(app) -> list[dict]:
 def plan(app, workers: list[dict]) -> dict:
     """The rush day (first day whose evening slots are bookable now at every facility), and
     the facilities each enterprise may book, asked of the app's own services."""
-    from sqlalchemy import select
     from booking import timeutil
     from booking.accounts.models import User
     from booking.extensions import db
