@@ -146,17 +146,33 @@ class BuiltWorld:
     `world` holds the built objects frozen as plain namespaces of their column values, so a
     test reads ids and names without a session. Use it for modules whose every test starts
     from the same large world (the permission matrices): build it in a module-scoped fixture
-    with `build_once`, and override `db_url` with `built.copy(tmp_path)`.
+    with `build_once`, then either override `db_url` with `built.copy(tmp_path)` (an app per
+    test), or share one app per module and put its database back before each test with
+    `built.restore(app)` (the app's own settings cache stays exact: a restored database has the
+    settings token it was built with, and every entry under that token was read from it).
     """
 
     def __init__(self, path, world):
         self.path = path
         self.world = world
+        self.live = path.with_name("live.sqlite3")
 
     def copy(self, tmp_path) -> str:
         path = tmp_path / "test.sqlite3"
         shutil.copy(self.path, path)
         return f"sqlite:///{path}"
+
+    @property
+    def live_url(self) -> str:
+        return f"sqlite:///{self.live}"
+
+    def restore(self, app) -> None:
+        """Put the shared app's database file (`live_url`) back as it was built."""
+        with app.app_context():
+            db.engine.dispose()  # the last connection closed checkpoints and removes the WAL
+        for suffix in ("-wal", "-shm"):
+            self.live.with_name(self.live.name + suffix).unlink(missing_ok=True)
+        shutil.copy(self.path, self.live)
 
 
 def _frozen(value):

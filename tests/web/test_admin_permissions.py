@@ -6,6 +6,7 @@ The matrix is built from the app's URL map: a new admin route that is not listed
 import pytest
 
 from booking import create_app
+from booking.extensions import db
 from tests import factories as f
 from tests import world as w
 from tests.conftest import build_once, make_config
@@ -129,9 +130,19 @@ def built(sqlite_template, tmp_path_factory):
     return build_once(sqlite_template, tmp_path_factory, build_world)
 
 
+@pytest.fixture(scope="module")
+def module_app(built):
+    app = create_app(make_config(built.live_url))
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
 @pytest.fixture
-def db_url(built, tmp_path):
-    return built.copy(tmp_path)
+def app(module_app, built):
+    """One app for the module; before each test its database is put back as built."""
+    built.restore(module_app)
+    return module_app
 
 
 @pytest.fixture

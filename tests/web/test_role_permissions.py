@@ -175,9 +175,19 @@ def built(sqlite_template, tmp_path_factory):
     return build_once(sqlite_template, tmp_path_factory, build_world)
 
 
+@pytest.fixture(scope="module")
+def module_app(built):
+    app = create_app(make_config(built.live_url))
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
 @pytest.fixture
-def db_url(built, tmp_path):
-    return built.copy(tmp_path)
+def app(module_app, built):
+    """One app for the module; before each test its database is put back as built."""
+    built.restore(module_app)
+    return module_app
 
 
 @pytest.fixture
