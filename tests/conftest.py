@@ -17,10 +17,13 @@ from tests.tools.pgserver import PostgresServer
 
 BACKENDS = ["sqlite", "postgresql"]
 # Under `make test` (pytest-xdist, --dist loadgroup) each worker is its own session: its own
-# PostgreSQL server, SQLite template and QR key folder. Tests that must not share the machine's
-# cores with each other run on one worker, one at a time: the races (each forks its own crowd of
-# processes) and the browser tests (one Chromium and one live server for all of them).
+# PostgreSQL server, SQLite template and QR key folder. The browser tests run on one worker, one
+# at a time (one Chromium and one live server for all of them). The races (each forks its own
+# crowd of processes, and SQLite's writers queue on a busy timeout) get the machine to
+# themselves: `make test` runs `-m race` after the parallel part; every test under tests/races
+# carries the mark, and the group keeps them on one worker if someone runs them under -n.
 SERIAL_GROUPS = {"races": "serial", "e2e": "serial"}
+MARKS = {"races": "race", "e2e": "e2e"}
 # QR signing keys of the test session (never the repository's instance/ folder).
 QR_KEY_DIR = tempfile.mkdtemp(prefix="booking-test-qr-keys-")
 
@@ -59,6 +62,7 @@ def pytest_collection_modifyitems(config, items):
         group = SERIAL_GROUPS.get(parts[1]) if len(parts) > 2 and parts[0] == "tests" else None
         if group:
             item.add_marker(pytest.mark.xdist_group(group))
+            item.add_marker(MARKS[parts[1]])
 
 
 @pytest.fixture(scope="session")
