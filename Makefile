@@ -39,9 +39,18 @@ run: install
 	$(if $(filter 0,$(DEMO)),@echo "DEMO=0: no demo accounts",$(FLASK) seed-demo --if-empty)
 	deploy/with-jobs.sh $(VENV)/bin/gunicorn -c gunicorn.conf.py --bind 127.0.0.1:$(PORT) --workers $(WORKERS) --access-logfile - --logger-class booking.accesslog.AccessLogger wsgi:app
 
+# Tests in parallel (pytest-xdist; browser tests share one worker), then the races on their own
+# (tests/conftest.py). Run one process with `make test PYTEST_WORKERS=0`. Exit status 5 is
+# "nothing selected" (e.g. PYTEST_ARGS naming only race files, or none).
+PYTEST_WORKERS ?= 2
+
 test: install-dev
 	$(PY) -m tests.tools.ensure_system
-	$(PY) -m pytest -q $(PYTEST_ARGS)
+	$(VENV)/bin/ruff check booking tests
+	$(VENV)/bin/lint-imports --no-cache
+	$(VENV)/bin/mypy
+	$(PY) -m pytest -q -n $(PYTEST_WORKERS) --dist loadgroup -m "not race" $(PYTEST_ARGS) || [ $$? -eq 5 ]
+	$(PY) -m pytest -q -m race $(PYTEST_ARGS) || [ $$? -eq 5 ]
 
 # Load test on loopback (gunicorn + wrk, ~3 min): docs/benchmarks.md. `make bench BENCH_DB=postgresql`.
 bench: install-dev

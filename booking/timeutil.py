@@ -3,6 +3,7 @@
 Everything stored is aware UTC; everything shown or reasoned about in calendar terms
 (opening hours, ISO weeks, "today") goes through these functions.
 """
+from collections.abc import Callable
 from datetime import date, datetime, time, timedelta, timezone
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -41,7 +42,7 @@ def local_to_utc(day: date, minute_of_day: int, tz: str) -> datetime:
     return wall.replace(tzinfo=zone(tz)).astimezone(UTC)
 
 
-def day_converter(day: date, tz: str):
+def day_converter(day: date, tz: str) -> Callable[[int], datetime]:
     """f(minute_of_day) -> UTC instant, for many minutes of one local day.
 
     On a day without a UTC offset change (nearly all), it is plain arithmetic from local
@@ -53,7 +54,7 @@ def day_converter(day: date, tz: str):
     return lambda minute: start + timedelta(minutes=minute)
 
 
-def formatter(tz: str):
+def formatter(tz: str) -> Callable[[datetime], str]:
     """f(instant) -> ISO 8601 with the venue's offset; remembers offsets it has seen (hot path:
     every slot of an availability answer is formatted twice)."""
     zone_ = zone(tz)
@@ -66,7 +67,7 @@ def formatter(tz: str):
                                     microseconds=naive.microsecond)
         found = offsets.get(quarter)
         if found is None:
-            offset = quarter.replace(tzinfo=UTC).astimezone(zone_).utcoffset()
+            offset = quarter.replace(tzinfo=UTC).astimezone(zone_).utcoffset() or timedelta(0)
             found = offsets[quarter] = (offset, _offset_text(offset))
         return (naive + found[0]).isoformat(timespec="seconds") + found[1]
     return iso

@@ -6,15 +6,24 @@ file; PostgreSQL: the migrated database, truncated).
 """
 import shutil
 import tempfile
+from types import SimpleNamespace
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, inspect, text
 
 from booking import create_app
 from booking.extensions import db
 from tests.tools.pgserver import PostgresServer
 
 BACKENDS = ["sqlite", "postgresql"]
+# Under `make test` (pytest-xdist, --dist loadgroup) each worker is its own session: its own
+# PostgreSQL server, SQLite template and QR key folder. The browser tests run on one worker, one
+# at a time (one Chromium and one live server for all of them). The races (each forks its own
+# crowd of processes, and SQLite's writers queue on a busy timeout) get the machine to
+# themselves: `make test` runs `-m race` after the parallel part; every test under tests/races
+# carries the mark, and the group keeps them on one worker if someone runs them under -n.
+SERIAL_GROUPS = {"races": "serial", "e2e": "serial"}
+MARKS = {"races": "race", "e2e": "e2e"}
 # QR signing keys of the test session (never the repository's instance/ folder).
 QR_KEY_DIR = tempfile.mkdtemp(prefix="booking-test-qr-keys-")
 
@@ -45,6 +54,15 @@ def migrate(url: str) -> None:
     with app.app_context():
         flask_migrate.upgrade()
         db.engine.dispose()
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        parts = item.nodeid.split("/")
+        group = SERIAL_GROUPS.get(parts[1]) if len(parts) > 2 and parts[0] == "tests" else None
+        if group:
+            item.add_marker(pytest.mark.xdist_group(group))
+            item.add_marker(MARKS[parts[1]])
 
 
 @pytest.fixture(scope="session")
@@ -124,3 +142,59 @@ def client(app):
 def api(app):
     from tests.helpers import ApiClient
     return ApiClient(app)
+
+
+class BuiltWorld:
+    """Data built once (a module's world) in a migrated SQLite file, copied fresh for each test.
+
+    `world` holds the built objects frozen as plain namespaces of their column values, so a
+    test reads ids and names without a session. Use it for modules whose every test starts
+    from the same large world (the permission matrices): build it in a module-scoped fixture
+    with `build_once`, then either override `db_url` with `built.copy(tmp_path)` (an app per
+    test), or share one app per module and put its database back before each test with
+    `built.restore(app)` (the app's own settings cache stays exact: a restored database has the
+    settings token it was built with, and every entry under that token was read from it).
+    """
+
+    def __init__(self, path, world):
+        self.path = path
+        self.world = world
+        self.live = path.with_name("live.sqlite3")
+
+    def copy(self, tmp_path) -> str:
+        path = tmp_path / "test.sqlite3"
+        shutil.copy(self.path, path)
+        return f"sqlite:///{path}"
+
+    @property
+    def live_url(self) -> str:
+        return f"sqlite:///{self.live}"
+
+    def restore(self, app) -> None:
+        """Put the shared app's database file (`live_url`) back as it was built."""
+        with app.app_context():
+            db.engine.dispose()  # the last connection closed checkpoints and removes the WAL
+        for suffix in ("-wal", "-shm"):
+            self.live.with_name(self.live.name + suffix).unlink(missing_ok=True)
+        shutil.copy(self.path, self.live)
+
+
+def _frozen(value):
+    try:
+        mapper = inspect(value).mapper
+    except Exception:  # not a mapped object: kept as it is
+        return value
+    return SimpleNamespace(**{attr.key: getattr(value, attr.key) for attr in mapper.column_attrs})
+
+
+def build_once(sqlite_template, tmp_path_factory, build, **config) -> BuiltWorld:
+    """Run `build()` (in an app context, on a fresh migrated SQLite file) once; see BuiltWorld."""
+    path = tmp_path_factory.mktemp("built") / "built.sqlite3"
+    shutil.copy(sqlite_template, path)
+    app = create_app(make_config(f"sqlite:///{path}", **config))
+    with app.app_context():
+        world = build()
+        frozen = SimpleNamespace(**{name: _frozen(value) for name, value in vars(world).items()})
+        db.session.remove()
+        db.engine.dispose()
+    return BuiltWorld(path, frozen)

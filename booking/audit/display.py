@@ -66,7 +66,8 @@ class Names:
                                     ("organization", Organization, Organization.name),
                                     ("user", User, User.display_name)):
             if wanted[kind]:
-                self.names[kind] = dict(db.session.execute(select(model.id, column).where(model.id.in_(wanted[kind]))).all())
+                rows = db.session.execute(select(model.id, column).where(model.id.in_(wanted[kind])))
+                self.names[kind] = dict(rows.all())
 
     def of(self, kind: str, ident) -> str:
         return self.names.get(kind, {}).get(ident) or f"#{ident}"

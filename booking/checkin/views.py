@@ -15,17 +15,15 @@ from markupsafe import Markup
 from .. import timeutil
 from ..api.common import json_body, text_value
 from ..api.common_params import parse_instant
-from ..api.serialize import manifest_reservation_json, scan_answer
 from ..errors import BadRequest, DomainError, Forbidden, json_error
 from ..extensions import login_manager
 from ..facilities.services import managed_host_ids
 from ..reservations.services import get_for
 from . import images, services
+from .serialize import manifest_reservation_json, scan_answer
 
 bp = Blueprint("checkin", __name__)
 
-# Statuses whose QR code is worth showing: it will (or may, once approved) open the door.
-CODE_STATUSES = ("pending", "confirmed")
 
 # What the scanner says, by result: a headline and a reason, in the staff's language.
 RESULTS = {
@@ -71,6 +69,12 @@ def qr_markup(token: str) -> Markup:
     """The code as inline SVG (no XML declaration), so a cached booking page holds its code."""
     text = images.svg(token).decode()
     return Markup(text[text.index("<svg"):])
+
+
+@bp.app_template_global("check_in_code")
+def check_in_code(r) -> Markup:
+    """A booking's check-in code for its page (reservations/show.html), which does not import us."""
+    return qr_markup(services.token_for(r))
 
 
 def _json_staff_only(view):

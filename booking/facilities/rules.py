@@ -3,8 +3,10 @@
 A slot is [start, end) of `slot_minutes`, laid from the opening of each period of the local
 weekday; a period's last partial slot is not offered. Times in and out are aware UTC.
 """
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from .. import timeutil
 
@@ -30,7 +32,7 @@ class SlotRules:
 SETTINGS = ("slot_minutes", "window_days", "window_opens_minute", "min_notice_minutes")
 
 
-def rules_of(settings, timezone: str, periods) -> SlotRules:
+def rules_of(settings: Any, timezone: str, periods: Iterable[tuple[int, int, int]]) -> SlotRules:
     """The one way to build a facility's SlotRules. `settings` has the SETTINGS attributes (an
     ORM facility, a row, a namespace of new values); `periods` are (weekday, opens, closes)."""
     hours: dict = {}
@@ -75,7 +77,7 @@ def window_problem(rules: SlotRules, start: datetime, now: datetime) -> str | No
     return day_window(rules, day)(start, now)
 
 
-def day_window(rules: SlotRules, day: date):
+def day_window(rules: SlotRules, day: date) -> Callable[[datetime, datetime], str | None]:
     """A check for the slots of one day: f(start, now) -> 'outside_window' or None."""
     opens = window_opens_at(rules, day)
     notice = timedelta(minutes=rules.min_notice_minutes)
@@ -89,7 +91,7 @@ def overlaps(a_start: datetime, a_end: datetime, b_start: datetime, b_end: datet
     return a_start < b_end and b_start < a_end
 
 
-def blacked_out(start: datetime, end: datetime, blackouts) -> bool:
+def blacked_out(start: datetime, end: datetime, blackouts: Iterable[tuple[datetime, datetime]]) -> bool:
     """`blackouts`: iterable of (starts_at, ends_at)."""
     return any(overlaps(start, end, b_start, b_end) for b_start, b_end in blackouts)
 

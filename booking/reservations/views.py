@@ -6,7 +6,6 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from .. import timeutil
-from ..checkin import services as checkin, views as checkin_views
 from ..errors import DomainError, Invalid
 from ..facilities import rules, services as facilities
 from ..filters import slot_reason_label
@@ -19,6 +18,9 @@ bp = Blueprint("reservations", __name__, url_prefix="/bookings")
 
 # Statuses a worker may still cancel (services.cancel holds the same rule and has the last word).
 CANCELLABLE = ("pending", "confirmed")
+# Statuses whose check-in code the booking page shows: it will (or may, once approved) open the
+# door. The page draws it with check_in_code(r), a template global of the check-in package.
+CODE_STATUSES = ("pending", "confirmed")
 MAX_AWAY = timedelta(days=400)
 
 
@@ -131,15 +133,15 @@ def show(reservation_id: int):
     r = services.get_for(current_user, reservation_id)
     now = timeutil.utcnow()
     cutoff = r.start_at - timedelta(minutes=r.facility.cancel_cutoff_minutes)
-    qr = checkin_views.qr_markup(checkin.token_for(r)) if r.status in checkin_views.CODE_STATUSES else None
+    qr = r.status in CODE_STATUSES
     tz = r.facility.venue.timezone
-    window = checkin.window_of(r)
+    window = rules.checkin_window(r.start_at, r.facility.checkin_before_minutes, r.facility.checkin_after_minutes)
     response = make_response(render_template(
         "reservations/show.html", r=r, tz=tz, qr=qr, can_cancel=may_cancel(r, current_user, now),
         cancel_until=cutoff, form=ActionForm(), window=window,
-        code_first=qr is not None and timeutil.local_date(r.start_at, tz) <= timeutil.local_date(now, tz),
+        code_first=qr and timeutil.local_date(r.start_at, tz) <= timeutil.local_date(now, tz),
         window_state="before" if now < window[0] else "open" if now <= window[1] else "over"))
-    if qr is not None and r.user_id == current_user.id and r.end_at > now:
+    if qr and r.user_id == current_user.id and r.end_at > now:
         response.headers["X-Offline-Cache"] = "booking"  # the service worker keeps it for the door
     return response
 

@@ -22,7 +22,7 @@ RACERS = 24
 
 def rush(urls, calls):
     """calls: [(token, body)], spread over `urls` in turn, all released at once."""
-    jobs = [lambda u=urls[i % len(urls)], t=t, b=b: api(u, "POST", "/api/v1/reservations", t, b)
+    jobs = [lambda u=urls[i % len(urls)], t=t, b=b: api(u, "POST", "/api/v1/reservations", t, b)  # noqa: B008
             for i, (t, b) in enumerate(calls)]
     return Counter((status, (payload.get("error") or {}).get("code")) for status, payload in at_once(jobs))
 

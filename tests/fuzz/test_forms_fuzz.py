@@ -185,7 +185,7 @@ def test_query_strings_and_path_ids_never_answer_5xx(app, district_world, tally)
             clients[who] = _signed_in(app, who)
         client, _ = clients[who]
         strategy = st.fixed_dictionaries({}, optional={n: VALUES for n in names})
-        failures += _run(strategy, lambda q, p=path: client.http.get(p, query_string=q), tally, f"GET {path}")
+        failures += _run(strategy, lambda q, p=path, c=client: c.http.get(p, query_string=q), tally, f"GET {path}")
     # Every route with an id in its path, with ids from the world's to far past 64 bits.
     staff, _ = clients["hostadmin"]
     rules = [r for r in app.url_map.iter_rules() if "GET" in r.methods and "int" in str(r._converters)

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 from booking.accounts import services as accounts
 from booking.audit import services as audit
 from booking.audit.models import AuditEntry
-from booking.errors import Forbidden
+from booking.errors import Conflict, Forbidden
 from booking.extensions import db
 from booking.reservations import blackouts
 from booking.admin import agreements
@@ -63,8 +63,9 @@ def test_decisions_and_cancellations_are_recorded(world):
 def test_a_refused_decision_leaves_no_entry(world):
     r = reservations.book(world.worker, world.court.id, w.SLOT, now=w.NOW)
     reservations.decide(world.staff, r.id, approve=True, now=w.NOW)
-    with pytest.raises(Exception):
+    with pytest.raises(Conflict) as refused:
         reservations.decide(world.staff, r.id, approve=True, now=w.NOW)
+    assert refused.value.code == "not_pending"
     assert actions() == ["reservation.approve"]
 
 
