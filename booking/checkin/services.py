@@ -3,7 +3,8 @@
 A scan answers one of: ok, already_checked_in, too_early, too_late, not_approved, cancelled,
 wrong_host, invalid (and, for an offline scan synced later, no_show_conflict). Only the first
 valid scan of a confirmed booking inside its window is `ok`: the status moves confirmed ->
-checked_in by a guarded UPDATE, so two staff scanning the same code at the same moment get one `ok` and one `already_checked_in`.
+checked_in by a guarded UPDATE, so two staff scanning the same code at the same moment get
+one `ok` and one `already_checked_in`.
 
 An offline scan is synced later with the time the phone claims. It is recorded as offline with
 both times, judged at the claimed time, and refused if the claim is older than the host allows
