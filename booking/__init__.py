@@ -19,6 +19,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.json.sort_keys = False  # the API's key order is its documented order; sorting costs time
     register_extensions(app)
     register_blueprints(app)
+    from .idempotency import register as register_idempotency
+    register_idempotency(app)
     register_template_helpers(app)
     from .errors import register_error_handlers
     register_error_handlers(app)

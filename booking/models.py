@@ -4,6 +4,7 @@ from .audit.models import AuditEntry  # noqa: F401
 from .cache import SettingsToken  # noqa: F401
 from .checkin.models import CheckinEvent, SigningKey  # noqa: F401
 from .feeds.models import CalendarFeed  # noqa: F401
+from .idempotency.models import IdempotencyKey  # noqa: F401
 from .facilities.models import Blackout, Facility, OpeningHours, Venue  # noqa: F401
 from .organizations.models import Organization  # noqa: F401
 from .quotas.models import (EnterpriseWeekUsage, NoShowPolicy, SharingAgreement, Suspension,  # noqa: F401

@@ -5,6 +5,7 @@ of the blueprint is missing from this document.
 """
 from flask import jsonify
 
+from ..idempotency import openapi as idempotency
 from . import bp
 
 
@@ -26,7 +27,7 @@ PATHS: dict = {}
 
 
 def document(path: str, method: str, spec: dict) -> None:
-    PATHS.setdefault(path, {})[method] = spec
+    PATHS.setdefault(path, {})[method] = idempotency.with_key(method, spec)
 
 
 document("/auth/token", "post", {
@@ -205,6 +206,7 @@ document("/openapi.json", "get", {
 })
 
 COMPONENTS = {
+    **idempotency.COMPONENTS,
     "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
     "schemas": {
         "Error": {"type": "object", "required": ["error"], "properties": {"error": {

@@ -4,13 +4,15 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, StringField
 from wtforms.validators import ValidationError
 
+from ..idempotency.forms import IdempotentForm
+
 
 def whole_number(text, max_digits: int) -> bool:
     """ASCII digits only: str.isdigit() also accepts "²", which int() refuses."""
     return bool(text) and len(text) <= max_digits and text.isascii() and text.isdigit()
 
 
-class BookingForm(FlaskForm):
+class BookingForm(IdempotentForm, FlaskForm):
     facility_id = HiddenField()
     start = HiddenField()
     # Text, not IntegerField: its own error message is English-only. The range (1..capacity)
@@ -28,5 +30,5 @@ class BookingForm(FlaskForm):
         return int(text) if whole_number(text, 4) else 1
 
 
-class ActionForm(FlaskForm):
+class ActionForm(IdempotentForm, FlaskForm):
     """An empty form: carries the CSRF token for a button (cancel, mark as read)."""
