@@ -13,7 +13,7 @@ import booking.dbtypes
 
 # revision identifiers, used by Alembic.
 revision = '0011_idem'
-down_revision = '0010'
+down_revision = '0011_integrity'
 branch_labels = None
 depends_on = None
 
