@@ -3,7 +3,7 @@ from flask import Blueprint
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
-from . import auth, checkin, facilities, feeds, openapi, quotas, reservations  # noqa: E402,F401  (routes register on bp)
+from . import auth, checkin, facilities, feeds, openapi, quotas, reservations, waitlist  # noqa: E402,F401  (routes register on bp)
 
 # Idempotency-Key on every POST/PUT/PATCH/DELETE: one place, before and after every handler.
 from ..idempotency import api as _idempotency  # noqa: E402
