@@ -21,6 +21,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     register_blueprints(app)
     from .idempotency import register as register_idempotency
     register_idempotency(app)
+    from .waitlist.views import register as register_waitlist
+    register_waitlist(app)
     register_template_helpers(app)
     from .errors import register_error_handlers
     register_error_handlers(app)

@@ -69,7 +69,6 @@ class Claim:
     committed: bool = False  # a transaction of this attempt wrote on the key and committed
     pending: bool = False  # ...the current transaction did (not committed yet)
     flash_mark: int = 0
-    recorded: bool = False  # the current transaction recorded its outcome (the first object written wins)
 
 
 @dataclass(frozen=True)
@@ -234,10 +233,11 @@ def _record_outcome(session, _flush_context):
     claim_: Claim | None = g.get("_idempotency")
     if claim_ is None and (spec is None or not spec.preload):
         return
-    # The first object written is the use case's own: later ones (e.g. a freed place's booking
-    # for the next in its waitlist, made in the same transaction) must not replace it.
-    recorded = claim_ is not None and claim_.recorded
-    obj = _written(session, spec.model) if spec is not None and not recorded else None
+    # The first object written is the use case's own: later ones (e.g. the booking a freed place
+    # makes for the next in the waitlist, in the same transaction) must not replace it.
+    obj = _written(session, spec.model) if spec is not None and not g.get("_idempotency_written") else None
+    if obj is not None:
+        g._idempotency_written = True
     if obj is not None and spec.preload:
         spec.answer(obj)
     if claim_ is None:
@@ -247,7 +247,12 @@ def _record_outcome(session, _flush_context):
     if session.connection().execute(stmt).rowcount != 1:
         raise in_progress()  # another attempt took the key over: this one must not commit
     claim_.pending = True
-    claim_.recorded = claim_.recorded or obj is not None
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _transaction_end(_session, transaction):
+    if transaction.parent is None and has_request_context():
+        g.pop("_idempotency_written", None)
 
 
 @event.listens_for(Session, "after_commit")
@@ -255,12 +260,10 @@ def _after_commit(_session):
     claim_ = current()
     if claim_ is not None and claim_.pending:
         claim_.committed, claim_.pending = True, False
-    if claim_ is not None:
-        claim_.recorded = False
 
 
 @event.listens_for(Session, "after_rollback")
 def _after_rollback(_session):
     claim_ = current()
     if claim_ is not None:
-        claim_.pending = claim_.recorded = False
+        claim_.pending = False
