@@ -163,7 +163,7 @@ def _due_slots(now: datetime, user_id: int | None = None, facility_id: int | Non
         query = query.where(_E.user_id == user_id)
     if facility_id is not None:
         query = query.where(_E.facility_id == facility_id)
-    return db.session.execute(query.distinct().limit(limit)).all()
+    return db.session.execute(query.distinct().order_by(_E.facility_id, _E.start_at).limit(limit)).all()
 
 
 def expire_due(now: datetime, user_id: int | None = None, facility_id: int | None = None) -> int:
