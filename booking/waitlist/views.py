@@ -11,11 +11,12 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, StringField
 
 from .. import timeutil
-from ..errors import DomainError, Invalid
+from ..errors import DomainError, Invalid, NotFound
+from ..extensions import db
 from ..facilities import services as facilities
 from ..idempotency.forms import IdempotentForm
 from ..reservations.forms import ActionForm, whole_number
-from . import services
+from . import serving, services
 
 bp = Blueprint("waitlist", __name__, url_prefix="/waitlist")
 STATUS_LABELS = {"waiting": _l("Waiting"), "offered": _l("Offered"), "booked": _l("Booked"),
@@ -133,6 +134,38 @@ def cancel(entry_id: int):
     else:
         flash(_("You left the line."), "success")
     return redirect(url_for("waitlist.mine"))
+
+
+class OfferTimeForm(IdempotentForm, FlaskForm):
+    offer_minutes = StringField(_l("Minutes an offered place is held"),
+                                render_kw={"inputmode": "numeric", "autocomplete": "off"})
+
+
+@bp.route("/settings/<int:host_id>", methods=["GET", "POST"])
+@login_required
+def settings(host_id: int):
+    """Host admin: how long a freed place is held for a worker who chose to be asked first."""
+    from ..organizations.models import Organization
+    host = db.session.get(Organization, host_id)
+    if host is None or not current_user.has_role("host_admin") or host_id not in current_user.org_ids("host_admin"):
+        raise NotFound()
+    form = OfferTimeForm()
+    error, status = None, 200
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            return render_template("errors/error.html", status=400,
+                                   message=_("The form expired. Please try again.")), 400
+        text = (form.offer_minutes.data or "").strip()
+        try:
+            services.set_offer_minutes(current_user, host_id, int(text) if whole_number(text, 5) else text)
+        except DomainError as err:
+            error, status = err.message, err.status
+        else:
+            flash(_("Saved."), "success")
+            return redirect(url_for("waitlist.settings", host_id=host_id))
+    else:
+        form.offer_minutes.data = str(serving.offer_minutes(host_id))
+    return render_template("waitlist/settings.html", form=form, host=host, error=error), status
 
 
 def register(app) -> None:

@@ -96,3 +96,22 @@ def test_someone_elses_entry_is_not_found(client, world):
     assert r.status_code == 404
     db.session.expire_all()
     assert db.session.get(WaitlistEntry, entry.id).status == "waiting"
+
+
+def test_host_admin_sets_the_offer_time(client, world):
+    from tests import factories as f
+    f.user("hostadmin", roles=[("host_admin", world.host)])
+    signed_in(client, "hostadmin")
+    path = f"/waitlist/settings/{world.host.id}"
+    assert 'value="15"' in client.get(path, headers=EN).get_data(as_text=True)
+    r = client.post_form(path, {"offer_minutes": "30"}, headers=EN)
+    assert r.status_code == 302
+    assert 'value="30"' in client.get(path, headers=EN).get_data(as_text=True)
+    bad = client.post_form(path, {"offer_minutes": "0"}, headers=EN)
+    assert bad.status_code == 422 and "1 to 1440 minutes" in bad.get_data(as_text=True)
+    assert 'value="30"' in client.get(path, headers=EN).get_data(as_text=True)
+
+
+def test_only_the_hosts_admin_sees_its_waitlist_settings(client, world):
+    signed_in(client, "staff")
+    assert client.get(f"/waitlist/settings/{world.host.id}", headers=EN).status_code == 404
