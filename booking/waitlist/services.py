@@ -16,7 +16,7 @@ from ..accounts.models import User
 from ..database import fetch, lock_row, lock_user, write_transaction
 from ..errors import Conflict, Forbidden, Invalid, NotFound
 from ..extensions import db
-from ..facilities import rules
+from ..facilities import rules, snapshot
 from ..facilities.services import load_facility, managed_host_ids
 from ..reservations import booking as planner
 from ..reservations.models import Reservation
@@ -53,6 +53,10 @@ def join(user: User, facility_id: int, start: datetime, party_size=1, auto_book=
     party = planner._party_size(party_size, facility)
     places = rules.places_needed(facility.capacity, party)
     with write_transaction():
+        # The facility's rules, locked as a booking locks them, and read fresh: a capacity raised
+        # meanwhile is seen here (not_full), or it waits for this entry and serves it.
+        planner._rules_still_hold(planner._Plan(facility, None, slot_start, slot_end, None, party, places))
+        facility = snapshot.load(facility.id)
         serving._slot_counter(facility.id, slot_start)  # the lock the serving takes too
         serving.serve_slot(facility.id, slot_start, now)  # offers run out are passed on first
         if serving._slot_counter(facility.id, slot_start) + places <= facility.capacity:
