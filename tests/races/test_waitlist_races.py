@@ -9,6 +9,9 @@
    up booked exactly once (by the offered worker or, passed on, by the next in line), never held
    twice nor lost. Control: the expiry's status guard off and no slot lock: an accepted offer is
    also expired, its place given back twice.
+3. A worker joins the line of a slot at the moment its place frees: either the join sees the
+   place (409 not_full) or the freeing serves the entry; never a free place with someone
+   waiting. Control: the join reads the counter without its lock: the place is lost.
 """
 import multiprocessing as mp
 from collections import Counter
@@ -229,3 +232,102 @@ def test_control_blind_expiry_gives_an_accepted_place_back(db_url, offers, blind
     broke = "ck_slot_loads_held" in str(results) or integrity.check() != []
     assert broke, \
         f"the race did not break without the guard: the test would not catch it ({results})"
+
+
+# --- 3. joining the line at the moment a place frees --------------------------------------------
+
+def _join(username, facility_id, start):
+    try:
+        return waitlist.join(_user(username), facility_id, start).status
+    except DomainError as err:
+        return err.code
+    except Exception as exc:  # reported: the test asserts on every result
+        return repr(exc)
+
+
+@pytest.fixture
+def full_courts(ctx):
+    """SLOTS full court slots; for each, one booker about to cancel and one worker about to join."""
+    host, ent = f.org("Host"), f.org("Ent")
+    court = f.facility(f.venue(host), "Court", capacity=1)
+    f.agreement(host, ent)
+    pairs = []
+    for i in range(SLOTS):
+        start = tomorrow(10 + i)
+        r = reservations.book(f.user(f"holder{i}", ent), court.id, start)
+        f.user(f"joiner{i}", ent)
+        pairs.append((f"holder{i}", r.id, f"joiner{i}", start))
+    db.session.remove()
+    db.engine.dispose()
+    return {"court": court.id, "pairs": pairs}
+
+
+def lost_places(facility_id) -> list:
+    """Slots with a place free while someone waits in line for it."""
+    c = SlotLoad.__table__.c
+    free = {row.start_at for row in db.session.execute(select(c.start_at).where(
+        c.facility_id == facility_id, c.held < 1))}
+    return sorted({e.start_at for e in db.session.scalars(select(WaitlistEntry).where(
+        WaitlistEntry.status == "waiting"))} & free)
+
+
+def test_a_join_as_a_place_frees_is_never_left_waiting(db_url, full_courts):
+    jobs = []
+    for holder, rid, joiner, start in full_courts["pairs"]:
+        jobs += [partial(_cancel, holder, rid), partial(_join, joiner, full_courts["court"], start)]
+    results = together(db_url, jobs)
+    assert results[0::2] == ["ok"] * SLOTS
+    assert set(results[1::2]) <= {"waiting", "not_full"}, results
+    assert lost_places(full_courts["court"]) == []
+    joined = results[1::2].count("waiting")
+    assert db.session.scalar(select(func.count(WaitlistEntry.id)).where(WaitlistEntry.status == "booked")) == joined
+    assert integrity.check() == []
+
+
+@pytest.fixture
+def join_without_the_lock(monkeypatch):
+    """The control: the join reads the slot counter without locking it (and SQLite writes without
+    the write lock); the join has read "full" before the cancel frees the place, and commits its
+    entry after the cancel has looked at the (still empty) line."""
+    unserialize(monkeypatch, waitlist)
+    unserialize(monkeypatch, decisions)
+    c = SlotLoad.__table__.c
+    monkeypatch.setattr(serving, "_slot_counter", lambda facility_id, start_at: db.session.scalar(
+        select(c.held).where(c.facility_id == facility_id, c.start_at == start_at)) or 0)
+    read_full, line_read = (mp.get_context("fork").Barrier(2) for _ in range(2))
+    lock_user, give_back, serve_line = waitlist.lock_user, decisions.give_back, decisions._serve_line
+    unserialized = waitlist.write_transaction
+
+    def lock_user_after_read(user_id):
+        read_full.wait(timeout=60)
+        return lock_user(user_id)
+
+    def give_back_after_read(r, refund_quota):
+        read_full.wait(timeout=60)
+        return give_back(r, refund_quota)
+
+    def serve_then_wait(r, now):
+        serve_line(r, now)
+        line_read.wait(timeout=60)
+
+    from contextlib import contextmanager
+
+    @contextmanager
+    def commit_after_line_read():
+        with unserialized() as session:
+            yield session
+            line_read.wait(timeout=60)
+
+    monkeypatch.setattr(waitlist, "lock_user", lock_user_after_read)
+    monkeypatch.setattr(decisions, "give_back", give_back_after_read)
+    monkeypatch.setattr(decisions, "_serve_line", serve_then_wait)
+    monkeypatch.setattr(waitlist, "write_transaction", commit_after_line_read)
+
+
+def test_control_a_join_without_the_lock_leaves_a_place_free_and_a_worker_waiting(db_url, full_courts,
+                                                                                  join_without_the_lock):
+    holder, rid, joiner, start = full_courts["pairs"][0]
+    results = together(db_url, [partial(_cancel, holder, rid), partial(_join, joiner, full_courts["court"], start)])
+    assert results == ["ok", "waiting"], results
+    assert lost_places(full_courts["court"]) == [start], \
+        "the race did not break without the guard: the test would not catch it"
