@@ -26,9 +26,9 @@ from ..facilities import snapshot
 from ..reservations import booking as planner
 from ..reservations.models import Notification, SlotLoad
 from .models import ACTIVE, DEFAULT_OFFER_MINUTES, WaitlistEntry, WaitlistSettings
+from .rules import SLOT_REFUSALS, offer_ran_out
+from .rules import offer_deadline as _deadline
 
-# Refusals that concern the slot, not the worker: nobody can be served now; the line waits.
-SLOT_REFUSALS = frozenset(("closed", "outside_window", "changed", "slot_full"))
 _E = WaitlistEntry.__table__.c
 
 
@@ -69,7 +69,7 @@ def end_due(facility_id: int, start_at: datetime, now: datetime) -> int:
         _E.facility_id == facility_id, _E.start_at == start_at, _E.status.in_(ACTIVE)).order_by(_E.id)).all()
     started = start_at <= now
     for entry_id, user_id, status, places, expires in rows:
-        if status == "offered" and (started or expires <= now):
+        if status == "offered" and offer_ran_out(expires, start_at, now):
             if _move(entry_id, "offered", now, status="expired"):
                 release_hold(facility_id, start_at, places)
                 freed += places
@@ -166,8 +166,7 @@ def _skip(entry: WaitlistEntry, code: str, now: datetime) -> str:
 
 def offer_deadline(facility, start_at: datetime, now: datetime) -> datetime:
     """Now plus the host's offer time, never past the booking cutoff of the slot."""
-    cutoff = start_at - timedelta(minutes=facility.min_notice_minutes)
-    return min(now + timedelta(minutes=offer_minutes(facility.venue.host_id)), cutoff)
+    return _deadline(start_at, now, offer_minutes(facility.venue.host_id), facility.min_notice_minutes)
 
 
 def serve_facility(facility_id: int, now: datetime) -> None:
