@@ -1,5 +1,6 @@
 """On a phone: a worker joins the waitlist of a full court slot from the grid (候补), sees their
 place in line; another worker cancels; the freed place is booked for them at once."""
+import re
 import shutil
 import threading
 from datetime import timedelta
@@ -66,5 +67,29 @@ def test_join_the_line_then_a_freed_place_is_booked(phone, server):
     entry = phone.locator("[data-testid=waitlist-entry]")
     assert entry.get_attribute("data-status") == "booked"
     entry.locator("[data-testid=booking-link]").click()
+    phone.wait_for_load_state()
+    assert phone.locator("[data-testid=booking-page]").get_attribute("data-status") == "confirmed"
+
+
+def test_an_offer_counts_down_and_is_accepted(phone, server):
+    app, base, ids = server
+    with app.app_context():  # worker waits with "ask me first"; the place frees
+        from booking.accounts.models import User
+        from booking.waitlist import services as waitlist
+        worker = db.session.scalar(db.select(User).where(User.username == "worker"))
+        start = timeutil.local_to_utc(ids["day"], 19 * 60, TZ)
+        waitlist.join(worker, ids["court"], start, auto_book=False)
+        reservations.cancel(db.session.get(User, ids["worker2"]), ids["first"])
+        db.session.remove()
+    sign_in(phone, base, "worker", "secret123")
+    phone.wait_for_url(base + "/")
+    phone.goto(base + "/waitlist/")
+    entry = phone.locator("[data-testid=waitlist-entry]")
+    assert entry.get_attribute("data-status") == "offered"
+    countdown = entry.locator("[data-testid=countdown]")
+    phone.wait_for_function("document.querySelector('[data-testid=countdown]').textContent.includes(':')")
+    assert re.fullmatch(r"\d{1,2}:[0-5]\d", countdown.inner_text())  # m:ss left of the host's 15 minutes
+    assert int(countdown.inner_text().split(":")[0]) < 15
+    entry.locator("[data-testid=accept]").click()
     phone.wait_for_load_state()
     assert phone.locator("[data-testid=booking-page]").get_attribute("data-status") == "confirmed"
