@@ -33,6 +33,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     register_blueprints(app)
     from .idempotency import register as register_idempotency
     register_idempotency(app)
+    from .waitlist.views import register as register_waitlist
+    register_waitlist(app)
     register_template_helpers(app)
     from .inputs import check_request_size
     app.before_request_funcs.setdefault(None, []).insert(0, check_request_size)

@@ -61,6 +61,10 @@ NOTIFICATION_LABELS = {
     "approved": _l("Your booking was approved."),
     "rejected": _l("Your booking was rejected."),
     "cancelled_by_host": _l("The host cancelled your booking."),
+    "waitlist_booked": _l("A place freed up: you are booked."),
+    "waitlist_offered": _l("A place freed up for you: accept it in time."),
+    "waitlist_skipped": _l("You were passed over in the waitlist: you can no longer book that slot."),
+    "waitlist_expired": _l("Your waitlist offer ran out."),
 }
 
 

@@ -18,6 +18,7 @@ from .extensions import db
 from .facilities.models import Facility
 from .quotas.models import EnterpriseWeekUsage, WorkerWeekUsage
 from .reservations.models import HOLDING, QUOTA_CONSUMING, Reservation, SlotLoad
+from .waitlist.models import WaitlistEntry
 
 _SNAPSHOT = {"postgresql": {"isolation_level": "REPEATABLE READ", "postgresql_readonly": True},
              "sqlite": {"sqlite_begin": "DEFERRED"}}
@@ -51,6 +52,7 @@ def check(now=None) -> list[str]:
                                       func.sum(Reservation.quota_minutes))
         problems += _counter_problems("worker week", WorkerWeekUsage.__table__, ("host_id", "user_id"),
                                       "bookings", func.count(Reservation.id))
+        problems += _waitlist_problems()
     return problems
 
 
@@ -59,6 +61,12 @@ def _slot_problems(capacity: dict, now) -> list[str]:
     held = {(row.facility_id, row.start_at): row.places for row in db.session.execute(
         select(r.facility_id, r.start_at, func.sum(r.places).label("places"))
         .where(r.status.in_(HOLDING)).group_by(r.facility_id, r.start_at))}
+    # A place offered to the next in a waitlist is held in the counter until taken or run out.
+    for row in db.session.execute(select(WaitlistEntry.facility_id, WaitlistEntry.start_at,
+                                         func.sum(WaitlistEntry.places).label("places"))
+                                  .where(WaitlistEntry.status == "offered")
+                                  .group_by(WaitlistEntry.facility_id, WaitlistEntry.start_at)):
+        held[(row.facility_id, row.start_at)] = held.get((row.facility_id, row.start_at), 0) + row.places
     loads = {(row.facility_id, row.start_at): row.held for row in db.session.execute(
         select(SlotLoad.facility_id, SlotLoad.start_at, SlotLoad.held))}
     problems = []
@@ -100,3 +108,17 @@ def _counter_problems(label: str, table, key: tuple[str, str], column: str, coun
         select(*[table.c[k] for k in key], table.c.week_start, table.c[column]))}
     return [f"{label} {k}: counter {counters.get(k, 0)}, bookings {counted.get(k, 0)}"
             for k in set(counted) | set(counters) if counted.get(k, 0) != counters.get(k, 0)]
+
+
+def _waitlist_problems() -> list[str]:
+    """A booked entry names a booking of its worker in its slot; an offered one has its deadline."""
+    e, r = WaitlistEntry, Reservation
+    problems = [f"waitlist entry {row.id}: booked, but its booking is missing or another's"
+                for row in db.session.execute(
+                    select(e.id).outerjoin(r, r.id == e.reservation_id).where(
+                        e.status == "booked",
+                        (r.id.is_(None)) | (r.user_id != e.user_id) | (r.facility_id != e.facility_id)
+                        | (r.start_at != e.start_at)))]
+    problems += [f"waitlist entry {row.id}: offered without a deadline" for row in db.session.execute(
+        select(e.id).where(e.status == "offered", e.offer_expires_at.is_(None)))]
+    return problems

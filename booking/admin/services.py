@@ -337,6 +337,8 @@ def _change_facility(admin, facility_id, clean: dict, action: str, on_affected, 
         db.session.flush()
         audit.record(admin, action, "facility", facility.id, facility.venue.host_id, before=before,
                      after=facility_snapshot(facility), now=now)
+        from ..waitlist.serving import serve_facility
+        serve_facility(facility.id, now)  # more capacity or reopened: the lines are served now
 
     return _change(admin, lambda: scope.facility_for(admin, facility_id),
                    lambda facility: _facility_hits(facility, clean, now), apply, on_affected, notice, now,

@@ -5,6 +5,7 @@ from .. import timeutil
 from ..facilities import services
 from ..facilities.models import KINDS
 from ..reservations.availability import availability as slots_for
+from ..waitlist import services as waitlist
 from ..errors import BadRequest
 from . import bp
 from .common import token_required
@@ -31,7 +32,13 @@ def availability(facility_id: int):
     if "date" not in request.args:
         raise BadRequest(field="date")
     day = parse_date(request.args["date"])
-    facility, slots = slots_for(g.api_user, facility_id, day, timeutil.utcnow())
+    now = timeutil.utcnow()
+    facility, slots = slots_for(g.api_user, facility_id, day, now)
+    if waitlist.expire_due(now, facility_id=facility.id):  # offers run out are passed on first
+        facility, slots = slots_for(g.api_user, facility_id, day, now)
     tz = facility.venue.timezone
-    return jsonify({"facility_id": facility.id, "date": day.isoformat(), "timezone": tz,
-                    "slots": slots_json(slots, tz)})
+    items = slots_json(slots, tz)
+    waiting = waitlist.waiting_counts(facility.id, [s["start"] for s in slots])
+    for item, slot in zip(items, slots):
+        item["waiting"] = waiting.get(slot["start"], 0)
+    return jsonify({"facility_id": facility.id, "date": day.isoformat(), "timezone": tz, "slots": items})

@@ -206,6 +206,38 @@ document("/reservations/{reservation_id}/calendar.ics", "get", {
     "parameters": [dict(ID, name="reservation_id")],
     "responses": {"200": {"description": "text/calendar", "content": {"text/calendar": {}}}, **_errors(401, 404)},
 })
+WAIT = {"$ref": "#/components/schemas/WaitlistEntry"}
+document("/waitlist", "post", {
+    "summary": "Wait for a full slot (候补): a freed place is booked for you (auto_book) or offered and held",
+    "description": "Refused as a booking would be, except for capacity: 409 `not_full` (book it instead), "
+                   "`already_waiting`, `overlap`, `closed`, `outside_window`, `suspended`, `quota_exceeded`, "
+                   "`worker_limit`; 404 when the facility is not shared with you.",
+    "requestBody": {"required": True, "content": {"application/json": {"schema": {
+        "type": "object", "required": ["facility_id", "start"],
+        "properties": {"facility_id": {"type": "integer"},
+                       "start": {"type": "string", "format": "date-time",
+                                 "description": "slot start; without offset: venue time"},
+                       "party_size": {"type": "integer", "minimum": 1, "default": 1},
+                       "auto_book": {"type": "boolean", "default": True,
+                                     "description": "false: the freed place is offered and held until "
+                                                    "offer_expires_at (the host's setting, default 15 min)"}}}}}},
+    "responses": {"201": _json(WAIT, "In line (status waiting)"), **_errors(400, 401, 403, 404, 409, 422)},
+})
+document("/waitlist", "get", {
+    "summary": "The caller's waitlist entries, newest first",
+    "responses": {"200": _json({"type": "object", "properties": {"items": {"type": "array", "items": WAIT}}}),
+                  **_errors(401)},
+})
+document("/waitlist/{entry_id}/accept", "post", {
+    "summary": "Take an offered place: the hold becomes a booking (quota and caps charged)",
+    "parameters": [dict(ID, name="entry_id")],
+    "responses": {"201": _json(RES, "Booked"), **_errors(401, 404, 409)},
+})
+document("/waitlist/{entry_id}/cancel", "post", {
+    "summary": "Leave the line, or decline an offer (its place goes to the next in line)",
+    "parameters": [dict(ID, name="entry_id")],
+    "responses": {"200": _json(WAIT), **_errors(401, 404, 409)},
+})
 document("/openapi.json", "get", {
     "summary": "This document", "security": [],
     "responses": {"200": {"description": "OpenAPI 3 document"}},
@@ -237,6 +269,7 @@ COMPONENTS = {
                 "end": {"type": "string", "format": "date-time"},
                 "capacity": {"type": "integer"}, "remaining": {"type": "integer"},
                 "bookable": {"type": "boolean"},
+                "waiting": {"type": "integer", "description": "how many are in the slot's waitlist"},
                 "reason": {"type": "string", "description": "why not bookable"}}}}}},
         "Reservation": {"type": "object", "required": ["id", "status", "facility_id", "start", "end",
                                                         "party_size", "user", "enterprise"],
@@ -254,6 +287,22 @@ COMPONENTS = {
                                 "display_name": {"type": "string"}}},
                             "enterprise": {"$ref": "#/components/schemas/Ref"},
                             "reason": {"type": ["string", "null"]}}},
+        "WaitlistEntry": {"type": "object", "required": ["id", "status", "facility_id", "start", "end",
+                                                          "party_size", "auto_book", "position",
+                                                          "offer_expires_at", "reservation_id"],
+                          "properties": {
+                              "id": {"type": "integer"},
+                              "status": {"type": "string", "enum": ["waiting", "offered", "booked", "expired",
+                                                                    "skipped", "cancelled"]},
+                              "facility_id": {"type": "integer"},
+                              "start": {"type": "string", "format": "date-time"},
+                              "end": {"type": "string", "format": "date-time"},
+                              "party_size": {"type": "integer"}, "auto_book": {"type": "boolean"},
+                              "position": {"type": ["integer", "null"], "description": "1 = next (waiting only)"},
+                              "offer_expires_at": {"type": ["string", "null"], "format": "date-time"},
+                              "reservation_id": {"type": ["integer", "null"]},
+                              "reason": {"type": ["string", "null"],
+                                         "description": "why skipped: the booking refusal's code"}}},
         "Agreement": {"type": "object", "properties": {
             "id": {"type": "integer"}, "host": {"$ref": "#/components/schemas/Ref"},
             "enterprise": {"oneOf": [{"$ref": "#/components/schemas/Ref"}, {"type": "null"}]},

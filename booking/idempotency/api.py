@@ -18,6 +18,7 @@ from ..checkin.models import CheckinEvent
 from ..extensions import db
 from ..quotas.models import SharingAgreement
 from ..reservations.models import Reservation
+from ..waitlist.models import WaitlistEntry
 from . import services
 from .services import Answer, Claim, Committed, Outcome
 
@@ -54,6 +55,13 @@ def _agreement(status: int):
     return answer
 
 
+def _waitlist_entry(status: int):
+    def answer(entry):
+        from ..api.waitlist import entry_json
+        return _json(entry_json(entry), status)
+    return answer
+
+
 OUTCOMES: dict[str, Outcome] = {
     # The booking's own answer is built from snapshots already in hand: nothing to preload.
     "api.create_reservation": Outcome(Reservation, _reservation(201)),
@@ -63,6 +71,9 @@ OUTCOMES: dict[str, Outcome] = {
     "api.check_in": Outcome(CheckinEvent, _scan, preload=True),
     "api.create_agreement": Outcome(SharingAgreement, _agreement(201), preload=True),
     "api.change_agreement": Outcome(SharingAgreement, _agreement(200), preload=True),
+    "api.join_waitlist": Outcome(WaitlistEntry, _waitlist_entry(201)),
+    "api.accept_offer": Outcome(Reservation, _reservation(201)),
+    "api.leave_waitlist": Outcome(WaitlistEntry, _waitlist_entry(200)),
 }
 
 

@@ -233,7 +233,11 @@ def _record_outcome(session, _flush_context):
     claim_: Claim | None = g.get("_idempotency")
     if claim_ is None and (spec is None or not spec.preload):
         return
-    obj = _written(session, spec.model) if spec is not None else None
+    # The first object written is the use case's own: later ones (e.g. the booking a freed place
+    # makes for the next in the waitlist, in the same transaction) must not replace it.
+    obj = _written(session, spec.model) if spec is not None and not g.get("_idempotency_written") else None
+    if obj is not None:
+        g._idempotency_written = True
     if obj is not None and spec.preload:
         spec.answer(obj)
     if claim_ is None:
@@ -243,6 +247,12 @@ def _record_outcome(session, _flush_context):
     if session.connection().execute(stmt).rowcount != 1:
         raise in_progress()  # another attempt took the key over: this one must not commit
     claim_.pending = True
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _transaction_end(_session, transaction):
+    if transaction.parent is None and has_request_context():
+        g.pop("_idempotency_written", None)
 
 
 @event.listens_for(Session, "after_commit")

@@ -13,3 +13,17 @@ def release_no_shows():
     """Bookings past their check-in window: no_show (or expired pending), places freed."""
     from ..reservations.services import release_no_shows as run
     return run()
+
+
+@periodic(crontab(minute="*"))
+def expire_offers():
+    """Waitlist offers not accepted in time: the held place passes to the next in line."""
+    from ..waitlist.services import expire_offers as run
+    return run()
+
+
+@periodic(crontab(minute="17"))
+def purge_idempotency_keys():
+    """Idempotency keys older than 24 h (already ignored) are deleted, once an hour."""
+    from ..idempotency.services import purge
+    return purge()

@@ -155,6 +155,8 @@ def delete_blackout(staff, blackout_id: int) -> Facility:
         audit.record(staff, "blackout.delete", "blackout", blackout.id, facility.venue.host_id,
                      before={"facility_id": facility.id, **audit.snapshot(blackout, BLACKOUT_FIELDS)})
         db.session.delete(blackout)
+        from ..waitlist.serving import serve_facility
+        serve_facility(facility.id, timeutil.utcnow())  # the slots reopen: their lines are served now
     return facility
 
 

@@ -31,6 +31,12 @@ def give_back(reservation: Reservation, refund_quota: bool) -> None:
     ).values(held=c.held - reservation.places))
 
 
+def _serve_line(reservation: Reservation, now: datetime) -> None:
+    """The freed place goes to the slot's waitlist in this same transaction (booking.waitlist)."""
+    from ..waitlist.serving import serve_slot
+    serve_slot(reservation.facility_id, reservation.start_at, now)
+
+
 def cancel(user: User, reservation_id: int, now: datetime | None = None) -> Reservation:
     """The worker cancels their own booking, up to the cutoff; quota and place come back."""
     now = now or timeutil.utcnow()
@@ -45,6 +51,7 @@ def cancel(user: User, reservation_id: int, now: datetime | None = None) -> Rese
                            code="too_late_to_cancel", hours=_duration(r.facility.cancel_cutoff_minutes))
         give_back(r, refund_quota=True)
         r.status, r.cancelled_at, r.cancelled_by_id, r.updated_at = "cancelled", now, user.id, now
+        _serve_line(r, now)
     return r
 
 
@@ -96,6 +103,7 @@ def decide(staff: User, reservation_id: int, approve: bool, reason=None,
         else:
             give_back(r, refund_quota=True)
             r.status, r.reason = "rejected", reason or None
+            _serve_line(r, now)
         r.decided_at, r.decided_by_id, r.updated_at = now, staff.id, now
         db.session.add(Notification(user_id=r.user_id, reservation_id=r.id,
                                     kind="approved" if approve else "rejected", reason=r.reason,
@@ -134,6 +142,7 @@ def host_cancel(staff: User, reservation_id: int, reason, now: datetime | None =
         give_back(r, refund_quota=True)
         r.status, r.reason, r.cancelled_at, r.cancelled_by_id, r.updated_at = \
             "cancelled", reason, now, staff.id, now
+        _serve_line(r, now)
         db.session.add(Notification(user_id=r.user_id, reservation_id=r.id, kind="cancelled_by_host",
                                     reason=reason, created_at=now))
     return r

@@ -9,6 +9,7 @@ from ..extensions import db
 from ..facilities.models import Facility
 from ..quotas import services as quotas
 from ..quotas.models import NoShowPolicy, Suspension
+from ..waitlist.serving import serve_slot
 from .decisions import give_back
 from .models import AWAITED, Reservation
 
@@ -37,6 +38,7 @@ def release_no_shows(now: datetime | None = None, limit: int = 1000, facility_id
                 continue  # another run got there first
             r = db.session.get(Reservation, rid)
             give_back(r, refund_quota=(new == "cancelled"))
+            serve_slot(r.facility_id, r.start_at, now)  # a line still open there ends (started)
             if new == "no_show":
                 _apply_no_show_policy(r.user_id, r.host_id, now)
                 done["no_show"] += 1
