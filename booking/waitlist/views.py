@@ -7,14 +7,13 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, StringField
 
 from .. import timeutil
 from ..errors import DomainError, Invalid, NotFound
 from ..extensions import db
 from ..facilities import services as facilities
-from ..idempotency.forms import IdempotentForm
+from ..forms import BaseForm
 from ..reservations.forms import ActionForm, whole_number
 from . import serving, services
 
@@ -24,7 +23,7 @@ STATUS_LABELS = {"waiting": _l("Waiting"), "offered": _l("Offered"), "booked": _
                  "cancelled": _l("You left the line")}
 
 
-class JoinForm(IdempotentForm, FlaskForm):
+class JoinForm(BaseForm):
     facility_id = HiddenField()
     start = HiddenField()
     party_size = StringField(_l("How many people"), default="1",
@@ -136,7 +135,7 @@ def cancel(entry_id: int):
     return redirect(url_for("waitlist.mine"))
 
 
-class OfferTimeForm(IdempotentForm, FlaskForm):
+class OfferTimeForm(BaseForm):
     offer_minutes = StringField(_l("Minutes an offered place is held"),
                                 render_kw={"inputmode": "numeric", "autocomplete": "off"})
 
