@@ -55,8 +55,11 @@ def join(user: User, facility_id: int, start: datetime, party_size=1, auto_book=
     with write_transaction():
         # The facility's rules, locked as a booking locks them, and read fresh: a capacity raised
         # meanwhile is seen here (not_full), or it waits for this entry and serves it.
-        planner._rules_still_hold(planner._Plan(facility, None, slot_start, slot_end, None, party, places))
+        planner._rules_still_hold(planner._Plan(facility, None, slot_start, slot_end,
+                                                None, party, places))  # type: ignore[arg-type]
         facility = snapshot.load(facility.id)
+        if facility is None:
+            raise NotFound()
         serving._slot_counter(facility.id, slot_start)  # the lock the serving takes too
         serving.serve_slot(facility.id, slot_start, now)  # offers run out are passed on first
         if serving._slot_counter(facility.id, slot_start) + places <= facility.capacity:
@@ -189,9 +192,10 @@ def expire_offers(now: datetime | None = None) -> int:
 def waiting_counts(facility_id: int, starts: list[datetime]) -> dict[datetime, int]:
     if not starts:
         return {}
-    return dict(db.session.execute(select(_E.start_at, func.count(_E.id)).where(
+    rows = db.session.execute(select(_E.start_at, func.count(_E.id)).where(
         _E.facility_id == facility_id, _E.start_at.in_(starts), _E.status == "waiting")
-        .group_by(_E.start_at)).all())
+        .group_by(_E.start_at)).all()
+    return {start: n for start, n in rows}
 
 
 def lines_for_day(staff: User, facility_ids: list[int], start: datetime, end: datetime) -> dict:
