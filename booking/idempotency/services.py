@@ -178,7 +178,7 @@ def store(claim_: Claim, status: int, content_type: str | None, body: bytes, loc
     """Keep the answer for replays (only while this attempt still holds the key)."""
     _write(update(_t).where(_t.c.id == claim_.id, _t.c.claimed_at == claim_.claimed_at).values(
         status_code=status, content_type=content_type, location=location, body=body,
-        flashes=json.dumps(flashes, ensure_ascii=False) if flashes else None))
+        flashes=json.dumps(flashes, ensure_ascii=False, default=str) if flashes else None))
 
 
 def store_rebuilt(row_id: int, status: int, content_type: str | None, body: bytes,

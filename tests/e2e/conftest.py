@@ -1,6 +1,7 @@
 """Phone flows in real Chromium (Debian's), driven by Playwright, against a live server."""
 import shutil
 import threading
+import time
 
 import pytest
 from werkzeug.serving import make_server
@@ -56,3 +57,13 @@ def sign_in(page, base, username, password=demo.DEMO_PASSWORD):
     page.fill("#password", password)
     with page.expect_navigation():  # each role lands on its own page; a wrong password stays
         page.click("button[type=submit].primary")
+
+
+def eventually(page, expression, seconds=10):
+    """Poll a (possibly async) expression until it is truthy. Playwright's wait_for_function
+    evaluates a string inside the page, which the Content-Security-Policy forbids (no eval);
+    page.evaluate runs through the browser's debugging protocol, outside the page's policy."""
+    deadline = time.monotonic() + seconds
+    while not page.evaluate(expression):
+        assert time.monotonic() < deadline, f"never true: {expression}"
+        page.wait_for_timeout(100)

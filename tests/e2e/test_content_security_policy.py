@@ -2,6 +2,8 @@
 reported, and codes verify offline through the module fallback when WebCrypto lacks Ed25519."""
 import pytest
 
+from tests.e2e.conftest import eventually
+
 from tests.e2e.test_scanner import answer, book_lingfeng, live_app, new_phone, open_now, open_scanner, type_code  # noqa: F401
 
 pytestmark = pytest.mark.e2e
@@ -34,7 +36,7 @@ def test_offline_verification_under_the_policy(browser, live_server, live_app, w
     try:
         open_scanner(page, live_server)
         context.set_offline(True)
-        page.wait_for_function("!navigator.onLine")
+        eventually(page, "!navigator.onLine")
         type_code(page, token)  # the signed QR text: verified on the phone
         box = answer(page, "ok")
         assert box.get_attribute("data-offline") == "1"

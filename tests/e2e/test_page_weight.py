@@ -96,7 +96,7 @@ def test_worker_path_from_sign_in_to_a_confirmed_code_stays_under_50_kb(browser,
     probe = browser.new_context(**phone)  # finds a free slot; the phone under test never sees it
     try:
         page = probe.new_page()
-        sign_in(page, live_server, "worker19")
+        sign_in(page, live_server, "worker34")
         day_path, slot_path = bookable_slot(page, live_server, days=range(1, 4))
     finally:
         probe.close()
@@ -104,7 +104,7 @@ def test_worker_path_from_sign_in_to_a_confirmed_code_stays_under_50_kb(browser,
     page = context.new_page()
     try:
         seen = wire_bytes(context)
-        sign_in(page, live_server, "worker19")
+        sign_in(page, live_server, "worker34")
         assert page.url == live_server + "/facilities/"  # a worker lands on booking (item 7)
         page.goto(live_server + day_path)  # the worker taps the facility, then the day
         page.click(f"a[href='{slot_path}']")

@@ -11,6 +11,7 @@ from PIL import Image
 from booking import create_app
 from booking.extensions import db
 from tests.conftest import make_config
+from tests.e2e.conftest import eventually
 from tests.e2e.phones import (NINGBO, PHONES, book_confirmed, move_to, new_phone, no_horizontal_scroll,
                               sign_in_as)
 
@@ -303,9 +304,9 @@ def test_visited_pages_open_offline_with_a_banner(device, live_server):
     page, lang = device
     sign_in_as(page, live_server, pick(lang, "worker19", "worker6"), lang)
     page.goto(live_server + "/facilities/")
-    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    eventually(page, "navigator.serviceWorker.controller !== null")
     page.goto(live_server + "/facilities/")  # now through the worker: kept
-    page.wait_for_function("caches.match('/facilities/').then(Boolean)", polling=200)
+    eventually(page, "caches.match('/facilities/').then(Boolean)")
     page.context.set_offline(True)
     try:
         page.goto(live_server + "/facilities/")
@@ -324,15 +325,15 @@ def test_codes_stay_after_sign_out_only_when_chosen(device, live_server):
     code_page = f"/bookings/{booking['id']}"
     sign_in_as(page, live_server, user, lang)
     page.goto(live_server + "/bookings/")
-    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    eventually(page, "navigator.serviceWorker.controller !== null")
     page.goto(live_server + code_page)
-    page.wait_for_function(f"caches.match('{code_page}').then(Boolean)", polling=200)
+    eventually(page, f"caches.match('{code_page}').then(Boolean)")
     page.goto(live_server + "/")
     page.click("[data-testid=sign-out]")
     page.check("[data-testid=keep-codes]")
     page.click("[data-testid=sign-out-confirm]")
     page.wait_for_url(live_server + "/login")
-    page.wait_for_function("caches.keys().then(ks => !ks.includes('sv-pages-v2'))", polling=200)
+    eventually(page, "caches.keys().then(ks => !ks.includes('sv-pages-v2'))")
     page.context.set_offline(True)
     try:
         page.goto(live_server + code_page)

@@ -19,7 +19,7 @@ from booking.checkin import images, services as checkin
 from booking.extensions import db
 from booking.reservations.models import Reservation
 from tests.conftest import make_config
-from tests.e2e.conftest import CHROMIUM_ARGS, PHONE, sign_in
+from tests.e2e.conftest import CHROMIUM_ARGS, PHONE, eventually, sign_in
 from tests.e2e.test_staff_approval import call, token_for
 
 pytestmark = pytest.mark.e2e
@@ -105,7 +105,7 @@ def open_scanner(page, base):
     page.goto(base + "/scan")
     page.locator("[data-testid=scanner]").wait_for()
     # The day's list and the host's keys are on the phone before the signal goes.
-    page.wait_for_function("Object.keys(localStorage).some(k => /^sv-scan:.*:manifest$/.test(k))")
+    eventually(page, "Object.keys(localStorage).some(k => /^sv-scan:.*:manifest$/.test(k))")
 
 
 def type_code(page, code):
@@ -119,12 +119,6 @@ def answer(page, result):
     return box
 
 
-def eventually(page, expression, seconds=10):
-    """Poll a (possibly async) expression until it is truthy: wait_for_function does not await promises."""
-    deadline = time.monotonic() + seconds
-    while not page.evaluate(expression):
-        assert time.monotonic() < deadline, f"never true: {expression}"
-        page.wait_for_timeout(100)
 
 
 def cached(path) -> str:
@@ -179,7 +173,7 @@ def test_offline_scans_are_checked_on_the_phone_and_synced_later(browser, live_s
     try:
         open_scanner(page, live_server)
         context.set_offline(True)
-        page.wait_for_function("!navigator.onLine")
+        eventually(page, "!navigator.onLine")
 
         type_code(page, tamper(token))
         answer(page, "invalid")
@@ -212,7 +206,7 @@ def test_same_code_let_in_on_two_offline_phones_is_flagged_not_lost(browser, liv
         for ctx, page in ((ctx1, door1), (ctx2, door2)):
             open_scanner(page, live_server)
             ctx.set_offline(True)
-            page.wait_for_function("!navigator.onLine")
+            eventually(page, "!navigator.onLine")
             type_code(page, token)
             assert answer(page, "ok").get_attribute("data-offline") == "1"
 

@@ -13,7 +13,7 @@ from booking.extensions import db
 from booking.reservations import services as reservations
 from tests import world as w
 from tests.conftest import make_config
-from tests.e2e.conftest import sign_in
+from tests.e2e.conftest import eventually, sign_in
 
 pytestmark = pytest.mark.e2e
 TZ = "Asia/Shanghai"
@@ -43,7 +43,6 @@ def server(sqlite_template, tmp_path):
 def test_join_the_line_then_a_freed_place_is_booked(phone, server):
     app, base, ids = server
     sign_in(phone, base, "worker", "secret123")
-    phone.wait_for_url(base + "/")
     phone.goto(f"{base}/facilities/{ids['court']}?date={ids['day'].isoformat()}")
     full = phone.locator(f"[data-testid=slot][data-reason=slot_full][data-start^='{ids['day'].isoformat()}T19:00']")
     join = full.locator("[data-testid=join-waitlist]")
@@ -82,12 +81,11 @@ def test_an_offer_counts_down_and_is_accepted(phone, server):
         reservations.cancel(db.session.get(User, ids["worker2"]), ids["first"])
         db.session.remove()
     sign_in(phone, base, "worker", "secret123")
-    phone.wait_for_url(base + "/")
     phone.goto(base + "/waitlist/")
     entry = phone.locator("[data-testid=waitlist-entry]")
     assert entry.get_attribute("data-status") == "offered"
     countdown = entry.locator("[data-testid=countdown]")
-    phone.wait_for_function("document.querySelector('[data-testid=countdown]').textContent.includes(':')")
+    eventually(phone, "document.querySelector('[data-testid=countdown]').textContent.includes(':')")
     assert re.fullmatch(r"\d{1,2}:[0-5]\d", countdown.inner_text())  # m:ss left of the host's 15 minutes
     assert int(countdown.inner_text().split(":")[0]) < 15
     entry.locator("[data-testid=accept]").click()
