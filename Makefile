@@ -8,7 +8,7 @@ PORT ?= 5000
 WORKERS ?= 2
 CATALOGS := $(patsubst %.po,%.mo,$(wildcard booking/translations/*/LC_MESSAGES/messages.po))
 
-.PHONY: run test install install-dev translations i18n-extract bench clean
+.PHONY: run test install install-dev translations i18n-extract bench clean cluster cluster-stop
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -36,7 +36,7 @@ i18n-extract: $(VENV)/.installed
 run: install
 	$(FLASK) db upgrade
 	$(FLASK) seed-demo --if-empty
-	$(VENV)/bin/gunicorn --bind 127.0.0.1:$(PORT) --workers $(WORKERS) --access-logfile - wsgi:app
+	deploy/with-jobs.sh $(VENV)/bin/gunicorn --bind 127.0.0.1:$(PORT) --workers $(WORKERS) --access-logfile - wsgi:app
 
 test: install-dev
 	$(PY) -m tests.tools.ensure_system
@@ -45,6 +45,15 @@ test: install-dev
 # Load test on loopback (gunicorn + wrk, ~3 min): docs/benchmarks.md. `make bench BENCH_DB=postgresql`.
 bench: install-dev
 	$(PY) -m tests.bench.run
+
+# PostgreSQL, Redis, two gunicorn app servers, nginx and a job runner on loopback (docs/deploy.md);
+# data, logs and the shared secrets in .cluster/. `PORT=8080 SERVERS=2 WORKERS=2 make cluster`.
+cluster: install
+	$(PY) -m tests.tools.ensure_system cluster
+	PORT=$${PORT:-8080} $(PY) -m tests.tools.cluster start
+
+cluster-stop:
+	$(PY) -m tests.tools.cluster stop
 
 clean:
 	rm -rf $(VENV) instance/booking.sqlite3*

@@ -1,4 +1,5 @@
 """Shared Venues (共享场馆): book time on courts, gyms and reading rooms shared between enterprises."""
+import os
 from pathlib import Path
 
 from flask import Flask
@@ -9,13 +10,17 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def create_app(test_config: dict | None = None) -> Flask:
-    app = Flask(__name__, instance_path=str(ROOT / "instance"),
+    app = Flask(__name__, instance_path=os.environ.get("INSTANCE_PATH") or str(ROOT / "instance"),
                 template_folder=str(ROOT / "templates"), static_folder=str(ROOT / "static"))
     app.config.update(config.DEFAULTS)
     if test_config is None:
         app.config.update(config.from_environment(app.instance_path))
     else:
         app.config.update(test_config)
+    if app.config.get("TRUSTED_PROXY_HOPS"):
+        from werkzeug.middleware.proxy_fix import ProxyFix
+        hops = app.config["TRUSTED_PROXY_HOPS"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # nginx passes Host as sent
     app.json.sort_keys = False  # the API's key order is its documented order; sorting costs time
     register_extensions(app)
     register_blueprints(app)

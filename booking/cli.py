@@ -6,6 +6,9 @@ from .extensions import db
 
 
 def register_commands(app) -> None:
+    from .jobs.cli import register as register_backup_commands
+    register_backup_commands(app)
+
     @app.cli.command("seed-demo")
     @click.option("--workers", default=40, show_default=True, type=click.IntRange(0, 100000),
                   help="How many demo workers (worker1 ... workerN).")

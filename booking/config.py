@@ -20,6 +20,23 @@ def _instance_secret(instance_path: str) -> str:
     return key
 
 
+def _shared_secrets_check() -> None:
+    """REQUIRE_SHARED_SECRETS=1 (every server of a cluster): refuse to start on per-folder secrets."""
+    if os.environ.get("REQUIRE_SHARED_SECRETS", "0") == "1":
+        missing = [name for name in ("SECRET_KEY", "QR_KEY_SECRET") if not os.environ.get(name)]
+        if missing:
+            raise RuntimeError("REQUIRE_SHARED_SECRETS=1 but not set: " + ", ".join(missing)
+                               + " (every server must share them: docs/deploy.md)")
+
+
+def _ratelimit_storage_options(uri: str) -> dict:
+    # Redis down must cost a sign-in milliseconds, not a hung worker (Flask-Limiter then falls
+    # back to memory, see DEFAULTS).
+    if uri.startswith(("redis://", "rediss://", "redis+")):
+        return {"socket_connect_timeout": 0.5, "socket_timeout": 0.5}
+    return {}
+
+
 def _database_url(instance_path: str) -> str:
     url = os.environ.get("DATABASE_URL")
     if not url:
@@ -33,6 +50,8 @@ def _database_url(instance_path: str) -> str:
 
 
 def from_environment(instance_path: str) -> dict:
+    _shared_secrets_check()
+    ratelimit_uri = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     return {
         "SECRET_KEY": _instance_secret(instance_path),
         "SQLALCHEMY_DATABASE_URI": _database_url(instance_path),
@@ -41,7 +60,12 @@ def from_environment(instance_path: str) -> dict:
         "BABEL_DEFAULT_LOCALE": os.environ.get("DEFAULT_LOCALE", "zh_CN"),
         "DEFAULT_TIMEZONE": os.environ.get("DEFAULT_TIMEZONE", "Asia/Shanghai"),
         "SESSION_COOKIE_SECURE": os.environ.get("SESSION_COOKIE_SECURE", "0") == "1",
-        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+        "RATELIMIT_STORAGE_URI": ratelimit_uri,
+        "RATELIMIT_STORAGE_OPTIONS": _ratelimit_storage_options(ratelimit_uri),
+        # One secret from which every server derives the same QR signing keys (booking/checkin/keys.py).
+        "QR_KEY_SECRET": os.environ.get("QR_KEY_SECRET") or None,
+        # Proxies in front that set X-Forwarded-For/-Proto (nginx: 1); 0 trusts none.
+        "TRUSTED_PROXY_HOPS": int(os.environ.get("TRUSTED_PROXY_HOPS", "0")),
         "LOGIN_LIMIT_PER_USERNAME": os.environ.get("LOGIN_LIMIT_PER_USERNAME", "10/minute;40/hour"),
         "LOGIN_LIMIT_PER_ADDRESS": os.environ.get("LOGIN_LIMIT_PER_ADDRESS", "600/minute"),
     }
@@ -62,5 +86,8 @@ DEFAULTS = {
     "PASSWORD_MIN_LENGTH": 8,
     "RATELIMIT_ENABLED": True,
     "RATELIMIT_HEADERS_ENABLED": False,
+    # Limit storage (Redis) unreachable: count in this process's memory until it is back
+    # (Flask-Limiter logs the switch once), never fail the request.
+    "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
     "API_TOKEN_DAYS": 90,
 }

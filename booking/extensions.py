@@ -1,4 +1,7 @@
 """Every Flask extension, created unbound: nothing here imports the app."""
+import logging
+import sys
+
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -24,3 +27,25 @@ login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
+
+# Flask-Limiter reports on its "flask-limiter" logger, which has only a NullHandler: show its
+# switch to in-memory counting when the limit storage (Redis) is unreachable, and its recovery,
+# on stderr (gunicorn's error log). Once per process, never a failed request (config.DEFAULTS).
+class _Stderr(logging.StreamHandler):
+    """Writes to whatever sys.stderr is when a record comes (a test runner may swap it)."""
+
+    @property
+    def stream(self):
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value):
+        pass
+
+
+_limiter_log = logging.getLogger("flask-limiter")
+if not any(isinstance(h, _Stderr) for h in _limiter_log.handlers):
+    _handler = _Stderr()
+    _handler.setFormatter(logging.Formatter("[%(asctime)s] [%(process)d] [%(levelname)s] %(name)s: %(message)s"))
+    _limiter_log.addHandler(_handler)
+    _limiter_log.setLevel(logging.INFO)

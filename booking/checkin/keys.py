@@ -1,16 +1,22 @@
 """Each host's Ed25519 signing keys: private halves from the environment or instance/, public in the DB.
 
-QR_PRIVATE_KEYS="kid=base64url-seed,kid=..." supplies private keys from the environment;
-otherwise a host's first key is generated on first use into QR_KEY_DIR (instance/qr-keys,
-mode 0600). Keys rotate with rotate(host_id): the old key stops signing but keeps verifying.
+Where a private key comes from, first match wins:
+* QR_PRIVATE_KEYS="kid=base64url-seed,kid=..." (environment or config): explicit keys;
+* QR_KEY_SECRET (environment or config; every server of a cluster shares it): each key is
+  derived from it and the key id (HKDF-SHA256), so any server can sign with any host's key and
+  nothing is written to disk;
+* otherwise (one server, `make run`): generated on first use into QR_KEY_DIR
+  (instance/qr-keys, mode 0600).
+Keys rotate with rotate(host_id): the old key stops signing but keeps verifying.
 """
 import base64
 import os
 import secrets
 from pathlib import Path
 
-from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from flask import current_app
 from sqlalchemy import select
 
@@ -42,14 +48,32 @@ def _env_keys() -> dict[int, bytes]:
     return out
 
 
+def _master_secret() -> bytes | None:
+    secret = os.environ.get("QR_KEY_SECRET") or current_app.config.get("QR_KEY_SECRET")
+    return secret.encode() if secret else None
+
+
+def _derived(master: bytes, kid: int) -> Ed25519PrivateKey:
+    seed = HKDF(algorithm=hashes.SHA256(), length=32, salt=None,
+                info=b"shared-venues qr signing key %d" % kid).derive(master)
+    return Ed25519PrivateKey.from_private_bytes(seed)
+
+
 def _private(kid: int) -> Ed25519PrivateKey | None:
     seed = _env_keys().get(kid)
     if seed is None:
         path = _key_dir() / f"{kid}.key"
-        if not path.exists():
+        if path.exists():  # a key made before the servers shared QR_KEY_SECRET
+            seed = _unb64(path.read_text().strip())
+        elif (master := _master_secret()) is not None:
+            return _derived(master, kid)
+        else:
             return None
-        seed = _unb64(path.read_text().strip())
     return Ed25519PrivateKey.from_private_bytes(seed)
+
+
+def _public_b64(key: Ed25519PrivateKey) -> str:
+    return _b64(key.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw))
 
 
 def _store_private(kid: int, key: Ed25519PrivateKey) -> None:
@@ -65,11 +89,14 @@ def _store_private(kid: int, key: Ed25519PrivateKey) -> None:
 
 
 def _new_key(host_id: int) -> SigningKey:
-    key = Ed25519PrivateKey.generate()
     kid = secrets.randbits(31) or 1
-    _store_private(kid, key)
-    raw = key.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
-    row = SigningKey(kid=kid, host_id=host_id, public_key=_b64(raw))
+    master = _master_secret()
+    if master is not None:
+        key = _derived(master, kid)  # every server derives the same: nothing to store
+    else:
+        key = Ed25519PrivateKey.generate()
+        _store_private(kid, key)
+    row = SigningKey(kid=kid, host_id=host_id, public_key=_public_b64(key))
     db.session.add(row)
     db.session.flush()
     return row
@@ -82,7 +109,9 @@ def signing_key(host_id: int) -> tuple[int, Ed25519PrivateKey]:
                               .order_by(SigningKey.id.desc())).all()
     for row in rows:
         private = _private(row.kid)
-        if private is not None:
+        # A key derived for a kid that was made elsewhere (another folder) would sign codes
+        # nobody can verify: only a private key matching the published public key signs.
+        if private is not None and _public_b64(private) == row.public_key:
             return row.kid, private
     row = _new_key(host_id)  # none usable here (e.g. a new machine): start a new one
     return row.kid, _private(row.kid)
