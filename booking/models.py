@@ -10,3 +10,4 @@ from .organizations.models import Organization  # noqa: F401
 from .quotas.models import (EnterpriseWeekUsage, NoShowPolicy, SharingAgreement, Suspension,  # noqa: F401
                             WorkerWeekUsage, agreement_facilities)
 from .reservations.models import Notification, Reservation, SlotLoad  # noqa: F401
+from .notifications.models import NotificationSettings, OutboxMessage, PushSubscription  # noqa: F401

@@ -13,3 +13,18 @@ def release_no_shows():
     """Bookings past their check-in window: no_show (or expired pending), places freed."""
     from ..reservations.services import release_no_shows as run
     return run()
+
+
+@huey.periodic_task(crontab(minute="*"), name="deliver_notifications")
+def deliver_notifications():
+    """Every runner works the outbox each minute: claims keep each message to one runner."""
+    from ..notifications.delivery import deliver_due
+    from .runner import _in_app_context
+    return _in_app_context(deliver_due)()
+
+
+@periodic(crontab(minute="*"))
+def queue_notifications():
+    """Reminders before bookings and the staff's digest of pending approvals (once per minute)."""
+    from ..notifications import events
+    return {"reminders": events.queue_reminders(), "digests": events.queue_pending_digests()}

@@ -17,7 +17,8 @@ from ..extensions import db
 from ..facilities import rules
 from ..facilities.services import managed_host_ids
 from ..quotas import services as quotas
-from .models import HOLDING, Notification, Reservation, SlotLoad
+from ..notifications.services import notify
+from .models import HOLDING, Reservation, SlotLoad
 
 
 def give_back(reservation: Reservation, refund_quota: bool) -> None:
@@ -97,9 +98,8 @@ def decide(staff: User, reservation_id: int, approve: bool, reason=None,
             give_back(r, refund_quota=True)
             r.status, r.reason = "rejected", reason or None
         r.decided_at, r.decided_by_id, r.updated_at = now, staff.id, now
-        db.session.add(Notification(user_id=r.user_id, reservation_id=r.id,
-                                    kind="approved" if approve else "rejected", reason=r.reason,
-                                    created_at=now))
+        notify(r.user_id, "approved" if approve else "rejected", {"reason": r.reason},
+               reservation_id=r.id, now=now)
         audit.record(staff, "reservation.approve" if approve else "reservation.reject", "reservation", r.id,
                      r.host_id, r.enterprise_id, {"status": "pending"}, {"status": r.status, "reason": r.reason},
                      now=now)
@@ -134,6 +134,5 @@ def host_cancel(staff: User, reservation_id: int, reason, now: datetime | None =
         give_back(r, refund_quota=True)
         r.status, r.reason, r.cancelled_at, r.cancelled_by_id, r.updated_at = \
             "cancelled", reason, now, staff.id, now
-        db.session.add(Notification(user_id=r.user_id, reservation_id=r.id, kind="cancelled_by_host",
-                                    reason=reason, created_at=now))
+        notify(r.user_id, "cancelled_by_host", {"reason": reason}, reservation_id=r.id, now=now)
     return r
