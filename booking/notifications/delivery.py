@@ -29,14 +29,19 @@ def runner_name() -> str:
     return f"{os.uname().nodename}:{os.getpid()}"
 
 
+def _skip_locked(query):
+    """PostgreSQL: lock the rows picked, skipping those another runner is claiming."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        return query.with_for_update(skip_locked=True)
+    return query
+
+
 def claim(now, limit: int, runner: str) -> list[int]:
     """Claim up to `limit` due messages for this runner; returns their ids."""
     with write_transaction():
         due = (select(M.id).where(M.status == "pending", M.next_attempt_at <= now)
                .order_by(M.next_attempt_at, M.id).limit(limit))
-        if db.session.get_bind().dialect.name == "postgresql":
-            due = due.with_for_update(skip_locked=True)
-        ids = list(db.session.scalars(due))
+        ids = list(db.session.scalars(_skip_locked(due)))
         if not ids:
             return []
         claimed = db.session.scalars(update(M).where(M.id.in_(ids), M.status == "pending").values(
