@@ -52,6 +52,10 @@ HOME_LINKS = [
     {"endpoint": "admin.index", "label": _l("Venues and facilities"), "who": "host_admin"},
     {"endpoint": "admin.district.organizations", "label": _l("Organizations"), "who": "district_admin"},
     {"endpoint": "admin.audit_log", "label": _l("Audit log"), "who": "host_admin"},
+    # --- notifications (issue 14) ---
+    {"endpoint": "notifications.settings", "label": _l("Notification settings"), "who": "any"},
+    {"endpoint": "notifications.dead_letters", "label": _l("Undelivered messages"), "who": "staff"},
+    {"endpoint": "notifications.dead_letters", "label": _l("Undelivered messages"), "who": "district_admin"},
 ]
 
 
