@@ -16,7 +16,7 @@ from booking.notifications.delivery import deliver_due
 from booking.notifications.models import NotificationSettings, OutboxMessage, PushSubscription
 from booking.reservations import services
 from booking.reservations.models import Notification
-from tests import world as w
+from tests import factories, world as w
 from tests.notify_peers import PushReceiver, SmtpSink, WeComServer, free_port
 
 
@@ -250,3 +250,44 @@ def test_unsubscribe_link_turns_email_off(world, smtp, app):
     notices.unsubscribe(token)
     services.book(world.worker, world.gym.id, w.SLOT + timedelta(hours=2), now=w.NOW)
     assert len(outbox(channel="email")) == 1
+
+
+def test_host_cancel_no_show_suspension_and_join_each_notify(world, app):
+    from booking.accounts.services import decide_join
+    from booking.quotas.models import NoShowPolicy
+    from booking.reservations.no_shows import release_no_shows
+    app.config.pop("MAIL_URL")
+    r = services.book(world.worker, world.gym.id, w.SLOT, now=w.NOW)
+    services.host_cancel(world.staff, r.id, "漏水维修", now=w.NOW)
+    db.session.add(NoShowPolicy(host_id=world.host.id, no_show_limit=1, within_days=30, suspend_days=7))
+    db.session.commit()
+    r2 = services.book(world.worker2, world.gym.id, w.SLOT, now=w.NOW)
+    release_no_shows(now=w.SLOT + timedelta(hours=2))
+    newcomer = factories.user("newbie", world.ent, status="pending")
+    decide_join(world.admin, newcomer.id, approve=True)
+    got = [(m.user_id, m.event, m.reservation_id, json.loads(m.context)) for m in outbox(channel="wecom")]
+    assert got == [
+        (world.worker.id, "confirmed", r.id, {}),
+        (world.worker.id, "cancelled_by_host", r.id, {"reason": "漏水维修"}),
+        (world.worker2.id, "confirmed", r2.id, {}),
+        (world.worker2.id, "no_show", r2.id, {}),
+        (world.worker2.id, "suspended", None, {"n": 1, "host": "吉利春晓", "until": "2026-12-02"}),
+        (newcomer.id, "join_approved", None, {"enterprise": "海顺模具"}),
+    ]
+    assert db.session.scalar(select(Notification.kind).where(Notification.reservation_id == r.id)) == "cancelled_by_host"
+    rendered = deliver_due(timeutil.utcnow() + timedelta(days=1))  # the join was approved "now"
+    assert [m.last_error for m in outbox(channel="wecom")] == [None] * 6
+    assert rendered["sent"] == 6 and rendered["dead"] == 0
+
+
+def test_email_off_without_mail_url_said_once_in_the_log(world, app, caplog, monkeypatch):
+    from booking.notifications import channels
+    monkeypatch.setattr(channels.log, "disabled", False)  # alembic's fileConfig (migrations) disabled it
+    app.config.pop("MAIL_URL")
+    channels._said.discard("email")
+    verified(world.worker)
+    with caplog.at_level("WARNING"):
+        services.book(world.worker, world.gym.id, w.SLOT, now=w.NOW)
+        services.book(world.worker, world.gym.id, w.SLOT + timedelta(hours=2), now=w.NOW)
+    assert [m.channel for m in outbox()] == ["wecom", "wecom"]
+    assert [r.getMessage() for r in caplog.records].count("MAIL_URL is not set: email notifications are off") == 1
