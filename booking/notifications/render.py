@@ -88,5 +88,6 @@ def render(message, user: User, unsubscribe: str) -> Rendered:
         attachment = None
         if message.event in rules.WITH_ICS and message.reservation is not None:
             attachment = ics.document(subject, [ics.event(message.reservation, link=link)])
-    return Rendered(message_id=f"<outbox-{message.id}@{ics.UID_DOMAIN}>", subject=subject, text=text,
+    return Rendered(message_id=f"<outbox-{message.id}@{ics.UID_DOMAIN}>", subject=subject,
+                    summary="\n".join(lines), text=text,
                     html=html, link=link, button=button, unsubscribe=unsubscribe, ics=attachment)

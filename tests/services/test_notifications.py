@@ -99,11 +99,13 @@ def test_confirmation_reaches_email_push_and_wecom(world, smtp, push, wecom):
     assert delivered["payload"]["title"] == "Booking confirmed: 健身房"
     assert delivered["payload"]["url"] == f"https://venues.test/bookings/{r.id}"
     assert delivered["vapid"]["claims"]["sub"] == "mailto:ops@venues.test"
+    assert delivered["payload"]["body"].startswith("Your booking at 健身房, 春晓基地 on 2026-11-25 19:00 is confirmed.")
 
     (card,) = wecom.received
     assert wecom.errors == []
     assert card["touser"] == "worker" and card["textcard"]["url"] == f"https://venues.test/bookings/{r.id}"
     assert card["textcard"]["title"] == "Booking confirmed: 健身房"
+    assert card["textcard"]["description"] == delivered["payload"]["body"] and card["textcard"]["btntxt"] == "View"
 
 
 def test_email_in_chinese_by_default(world, smtp):

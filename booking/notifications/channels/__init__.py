@@ -25,6 +25,7 @@ class Rendered:
     """A message in the recipient's language, ready for any channel."""
     message_id: str
     subject: str
+    summary: str  # the message in a few lines, no greeting: push and WeCom bodies
     text: str
     html: str
     link: str

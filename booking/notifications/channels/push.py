@@ -62,7 +62,7 @@ class PushChannel:
                    forget_push_subscription)
 
     def payload(self, message: Rendered) -> bytes:
-        return json.dumps({"title": message.subject, "body": message.text.split("\n\n")[0],
+        return json.dumps({"title": message.subject, "body": message.summary,
                            "url": message.link, "tag": message.message_id}, ensure_ascii=False).encode()
 
     def send(self, message: Rendered, recipient: Recipient) -> None:

@@ -48,7 +48,7 @@ class WeComChannel:
 
     def body(self, message: Rendered, recipient: Recipient) -> dict:
         return {"touser": recipient.wecom_user, "msgtype": "textcard", "agentid": int(self.agent_id),
-                "textcard": {"title": message.subject[:128], "description": message.text.split("\n\n")[0][:512],
+                "textcard": {"title": message.subject[:128], "description": message.summary[:512],
                              "url": message.link, "btntxt": message.button[:4]}}
 
     def send(self, message: Rendered, recipient: Recipient) -> None:
