@@ -13,7 +13,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeSerializer, URLS
 from sqlalchemy import delete, select
 
 from .. import timeutil
-from ..database import write_transaction
+from ..database import lock_row, write_transaction
 from ..errors import Invalid, NotFound
 from ..extensions import db
 from ..reservations.models import Notification
@@ -213,24 +213,16 @@ def forget_push_subscription(endpoint: str) -> None:
 
 # -- the dead-letter list -------------------------------------------------------------------
 
-def _visible_users(staff):
-    """Host staff and admins see their workers' and hosts' messages; district admins all."""
-    from ..accounts.models import User
+def dead_letters(staff, limit: int = 100) -> list[OutboxMessage]:
+    """Messages that could not be sent: all of them for a district admin; for host staff, those
+    about bookings at their hosts."""
     from ..facilities.services import managed_host_ids
     from ..reservations.models import Reservation
-    if staff.has_role("district_admin"):
-        return None
-    hosts = managed_host_ids(staff)
-    if not hosts:
-        raise NotFound()
-    return hosts, Reservation, User
-
-
-def dead_letters(staff, limit: int = 100) -> list[OutboxMessage]:
-    scope = _visible_users(staff)
     query = select(OutboxMessage).where(OutboxMessage.status == "dead")
-    if scope is not None:
-        hosts, Reservation, _ = scope
+    if not staff.has_role("district_admin"):
+        hosts = managed_host_ids(staff)
+        if not hosts:
+            raise NotFound()
         query = query.join(Reservation, Reservation.id == OutboxMessage.reservation_id).where(
             Reservation.host_id.in_(hosts))
     return list(db.session.scalars(query.order_by(OutboxMessage.id.desc()).limit(limit)))
@@ -239,12 +231,11 @@ def dead_letters(staff, limit: int = 100) -> list[OutboxMessage]:
 def retry_dead(staff, message_id: int, now: datetime | None = None) -> OutboxMessage:
     """Put a dead message back in the queue (a fresh set of attempts)."""
     now = now or timeutil.utcnow()
-    visible = {m.id for m in dead_letters(staff, limit=10_000)}
-    if message_id not in visible:
+    if message_id not in {m.id for m in dead_letters(staff, limit=10_000)}:
         raise NotFound()
     with write_transaction():
-        m = db.session.get(OutboxMessage, message_id)
-        if m.status != "dead":
+        m = lock_row(OutboxMessage, message_id)
+        if m is None or m.status != "dead":
             raise NotFound()
         m.status, m.attempts, m.next_attempt_at, m.claimed_by, m.claimed_at = "pending", 0, now, None, None
     return m

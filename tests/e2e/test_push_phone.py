@@ -70,6 +70,8 @@ def test_worker_phone_shows_the_approval_push(site, push_service, browser):
     sign_in(phone, base, "worker", PASSWORD)
     phone.goto(base + "/notifications/settings")
     assert phone.evaluate("navigator.serviceWorker.ready.then(reg => reg.active.scriptURL)") == base + "/sw.js"
+    phone.wait_for_selector("[data-testid=push-state][data-state=off]")  # push.js: supported, not yet on
+    assert phone.is_visible("[data-testid=push-on]") and not phone.is_visible("[data-testid=push-off]")
 
     with app.app_context():
         notices.subscribe_push(world.worker, push_service.new_subscription("worker-phone"))

@@ -293,3 +293,17 @@ def test_email_off_without_mail_url_said_once_in_the_log(world, app, caplog, mon
         services.book(world.worker, world.gym.id, w.SLOT + timedelta(hours=2), now=w.NOW)
     assert [m.channel for m in outbox()] == ["wecom", "wecom"]
     assert [r.getMessage() for r in caplog.records].count("MAIL_URL is not set: email notifications are off") == 1
+
+
+def test_a_claim_whose_runner_died_goes_to_the_dead_letters_not_out_twice(world, smtp, app):
+    from booking.notifications.delivery import claim
+    app.config.pop("WECOM_CORP_ID")
+    verified(world.worker)
+    services.book(world.worker, world.gym.id, w.SLOT, now=w.NOW)
+    (message,) = outbox()
+    assert claim(w.NOW, 10, "runner-that-dies") == [message.id]
+    assert deliver_due(w.NOW + timedelta(minutes=5))["ids"] == []  # still claimed: left alone
+    assert deliver_due(w.NOW + timedelta(minutes=11))["dead"] == 1
+    db.session.expire_all()
+    assert (outbox()[0].status, smtp.messages) == ("dead", [])
+    assert [m.id for m in notices.dead_letters(world.staff)] == [message.id]
