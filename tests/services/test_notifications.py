@@ -307,3 +307,16 @@ def test_a_claim_whose_runner_died_goes_to_the_dead_letters_not_out_twice(world,
     db.session.expire_all()
     assert (outbox()[0].status, smtp.messages) == ("dead", [])
     assert [m.id for m in notices.dead_letters(world.staff)] == [message.id]
+
+
+def test_wecom_token_refused_as_expired_is_fetched_again(world, wecom, app):
+    from booking.notifications.channels import wecom as wecom_channel
+    app.config.pop("MAIL_URL")
+    wecom_channel._tokens.clear()
+    services.book(world.worker, world.gym.id, w.SLOT, now=w.NOW)
+    deliver_due(w.NOW)
+    wecom.tokens.clear()  # WeCom ended the token early (40014 on the next send)
+    services.book(world.worker2, world.gym.id, w.SLOT, now=w.NOW)
+    deliver_due(w.NOW)
+    assert wecom.token_calls == 2 and len(wecom.received) == 2
+    assert {m.status for m in outbox()} == {"sent"}
