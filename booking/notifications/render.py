@@ -7,7 +7,9 @@ host name from.
 import json
 
 from flask import current_app, url_for
-from flask_babel import force_locale, gettext as _, lazy_gettext as _l
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from .. import timeutil
 from ..accounts.models import User

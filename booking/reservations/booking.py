@@ -19,8 +19,8 @@ from ..errors import Conflict, Forbidden, Invalid, NotFound
 from ..extensions import db
 from ..facilities import rules, snapshot
 from ..facilities.models import Facility
-from ..notifications.services import notify
 from ..facilities.services import blackouts_between, get_visible, load_facility, slot_rules
+from ..notifications.services import notify
 from ..quotas import services as quotas
 from ..quotas.models import EnterpriseWeekUsage, WorkerWeekUsage
 from .models import HOLDING, Reservation, SlotLoad

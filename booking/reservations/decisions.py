@@ -16,8 +16,8 @@ from ..errors import Conflict, Forbidden, Invalid, NotFound
 from ..extensions import db
 from ..facilities import rules
 from ..facilities.services import managed_host_ids
-from ..quotas import services as quotas
 from ..notifications.services import notify
+from ..quotas import services as quotas
 from .models import HOLDING, Reservation, SlotLoad
 
 

@@ -10,7 +10,6 @@ message to the service worker over the DevTools protocol (ServiceWorker.deliverP
 import json
 import shutil
 import threading
-
 from datetime import timedelta
 
 import pytest

@@ -15,11 +15,11 @@ import pytest
 import sqlalchemy
 
 from booking import timeutil
+from booking.database import write_transaction
 from booking.extensions import db
 from booking.notifications import delivery
 from booking.notifications.models import NotificationSettings
 from booking.notifications.services import notify
-from booking.database import write_transaction
 from tests import factories as f
 from tests.notify_peers import SmtpSink
 from tests.races.conftest import unserialize

@@ -10,13 +10,16 @@ from sqlalchemy import func, select
 
 from booking import timeutil
 from booking.database import write_transaction
+from booking.errors import Conflict
 from booking.extensions import db
-from booking.notifications import events, services as notices
+from booking.notifications import events
+from booking.notifications import services as notices
 from booking.notifications.delivery import deliver_due
 from booking.notifications.models import NotificationSettings, OutboxMessage, PushSubscription
 from booking.reservations import services
 from booking.reservations.models import Notification
-from tests import factories, world as w
+from tests import factories
+from tests import world as w
 from tests.notify_peers import PushReceiver, SmtpSink, WeComServer, free_port
 
 
@@ -124,12 +127,11 @@ def test_rolled_back_change_sends_nothing(world, smtp, wecom):
     verified(world.worker)
     services.book(world.worker, world.court.id, w.SLOT, now=w.NOW)
     count = db.session.scalar(select(func.count(OutboxMessage.id)))
-    with pytest.raises(RuntimeError):
-        with write_transaction():
-            notices.notify(world.worker.id, "no_show", {}, now=w.NOW)
-            assert db.session.scalar(select(func.count(OutboxMessage.id))) > count  # written, then undone
-            raise RuntimeError("the change fails after its messages were written")
-    with pytest.raises(Exception):
+    with pytest.raises(RuntimeError), write_transaction():
+        notices.notify(world.worker.id, "no_show", {}, now=w.NOW)
+        assert db.session.scalar(select(func.count(OutboxMessage.id))) > count  # written, then undone
+        raise RuntimeError("the change fails after its messages were written")
+    with pytest.raises(Conflict):
         services.book(world.worker2, world.court.id, w.SLOT, now=w.NOW)  # full: rolled back
     assert db.session.scalar(select(func.count(OutboxMessage.id))) == count == 0  # pending booking: no event
     assert deliver_due(w.NOW)["ids"] == []

@@ -1,5 +1,5 @@
 """Pure rules of notifications: backoff, quiet hours, reminders, the mail URL."""
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
@@ -32,7 +32,7 @@ def test_quiet_until_is_the_next_end():
 
 
 def test_reminder_due_from_the_lead_time_until_the_start():
-    start = datetime(2026, 11, 25, 11, 0, tzinfo=timezone.utc)
+    start = datetime(2026, 11, 25, 11, 0, tzinfo=UTC)
     assert not rules.reminder_due(start, start - timedelta(minutes=61), 60)
     assert rules.reminder_due(start, start - timedelta(minutes=60), 60)
     assert not rules.reminder_due(start, start, 60)

@@ -7,7 +7,6 @@ from sqlalchemy import select
 from booking.extensions import db
 from booking.notifications import services as notices
 from booking.notifications.models import NotificationSettings, OutboxMessage, PushSubscription
-from tests import factories as f
 from tests import world as w
 
 

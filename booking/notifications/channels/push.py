@@ -5,6 +5,7 @@ import json
 import os
 from pathlib import Path
 
+import requests
 from cryptography.hazmat.primitives import serialization
 from py_vapid import Vapid02
 from pywebpush import WebPushException, webpush
@@ -80,7 +81,7 @@ class PushChannel:
                     self.forget(sub.endpoint)
                     continue
                 failures.append(f"{sub.endpoint[:60]}: {status or exc}")
-            except Exception as exc:  # network errors from requests
+            except requests.RequestException as exc:  # the push service cannot be reached
                 failures.append(f"{sub.endpoint[:60]}: {exc!r}")
         if failures and len(failures) == len(recipient.push):
             raise SendError("push: " + "; ".join(failures)[:400])
