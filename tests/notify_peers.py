@@ -51,12 +51,24 @@ class _SmtpHandler:
 
 
 class SmtpSink:
-    """aiosmtpd on 127.0.0.1; `messages` are (recipients, parsed email.message.EmailMessage)."""
+    """aiosmtpd on 127.0.0.1; `messages` are (recipients, parsed email.message.EmailMessage).
 
-    def __init__(self):
-        self.messages, self.lock, self.fail_next, self.refused = [], threading.Lock(), 0, 0
+    With `tls` (a server SSLContext) it offers STARTTLS and requires it; with `login`
+    (user, password) it requires AUTH (over TLS) and records who signed in."""
+
+    def __init__(self, tls=None, login=None):
+        self.messages, self.lock, self.fail_next, self.refused, self.logins = [], threading.Lock(), 0, 0, []
         self.port = free_port()
-        self.controller = Controller(_SmtpHandler(self), hostname="127.0.0.1", port=self.port)
+        options = {}
+        if tls is not None:
+            options.update(tls_context=tls, require_starttls=True)
+        if login is not None:
+            def check(mechanism, user, password):
+                ok = (user.decode(), password.decode()) == login
+                self.logins.append((mechanism, user.decode(), ok))
+                return ok
+            options.update(auth_required=True, auth_callback=check)
+        self.controller = Controller(_SmtpHandler(self), hostname="127.0.0.1", port=self.port, **options)
 
     @property
     def url(self) -> str:
@@ -72,6 +84,31 @@ class SmtpSink:
     def message_ids(self) -> list[str]:
         with self.lock:
             return [m["Message-ID"] for _, m in self.messages]
+
+
+def self_signed(folder) -> tuple[str, str]:
+    """A certificate for 127.0.0.1 and its key (PEM files in `folder`)."""
+    import datetime
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.x509.oid import NameOID
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(minutes=5))
+            .not_valid_after(now + datetime.timedelta(days=1))
+            .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), False)
+            .add_extension(x509.BasicConstraints(ca=True, path_length=None), True)
+            .sign(key, hashes.SHA256()))
+    cert_path, key_path = os.path.join(folder, "smtp.crt"), os.path.join(folder, "smtp.key")
+    with open(cert_path, "wb") as f:
+        f.write(cert.public_bytes(serialization.Encoding.PEM))
+    with open(key_path, "wb") as f:
+        f.write(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                  serialization.NoEncryption()))
+    return cert_path, key_path
 
 
 # -- small HTTP peers -----------------------------------------------------------------------

@@ -322,3 +322,31 @@ def test_wecom_token_refused_as_expired_is_fetched_again(world, wecom, app):
     deliver_due(w.NOW)
     assert wecom.token_calls == 2 and len(wecom.received) == 2
     assert {m.status for m in outbox()} == {"sent"}
+
+
+def test_email_over_starttls_with_login(world, app, tmp_path, monkeypatch):
+    """MAIL_URL with user:pass and ?starttls=1: the server's certificate is checked against the
+    system's trust store (here SSL_CERT_FILE, as OpenSSL reads it), then AUTH over TLS."""
+    import ssl
+
+    from tests.notify_peers import self_signed
+    cert, key = self_signed(str(tmp_path))
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    sink = SmtpSink(tls=context, login=("mailer@corp", "p:ss word")).start()
+    try:
+        monkeypatch.setenv("SSL_CERT_FILE", cert)
+        app.config.pop("WECOM_CORP_ID")
+        app.config["MAIL_URL"] = f"smtp://mailer%40corp:p%3Ass%20word@127.0.0.1:{sink.port}?starttls=1"
+        verified(world.worker)
+        services.book(world.worker, world.gym.id, w.SLOT, now=w.NOW)
+        assert deliver_due(w.NOW)["sent"] == 1
+        assert len(sink.messages) == 1 and [ok for _, _, ok in sink.logins] == [True]
+
+        app.config["MAIL_URL"] = f"smtp://mailer%40corp:wrong@127.0.0.1:{sink.port}?starttls=1"
+        services.book(world.worker, world.gym.id, w.SLOT + timedelta(hours=2), now=w.NOW)
+        deliver_due(w.NOW)
+        failed = outbox()[-1]
+        assert (failed.status, len(sink.messages)) == ("pending", 1) and "535" in failed.last_error
+    finally:
+        sink.stop()
