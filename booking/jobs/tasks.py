@@ -16,8 +16,9 @@ def release_no_shows():
 
 
 @huey.periodic_task(crontab(minute="*"), name="deliver_notifications")
-def deliver_notifications():
-    """Every runner works the outbox each minute: claims keep each message to one runner."""
+def deliver_notifications(period: str | None = None):
+    """Every runner works the outbox each minute (no period claim: the outbox's own claims
+    keep each message to one runner). `period` is stamped on every periodic task; unused."""
     from ..notifications.delivery import deliver_due
     from .runner import _in_app_context
     return _in_app_context(deliver_due)()
