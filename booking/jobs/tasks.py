@@ -26,6 +26,7 @@ def deliver_notifications(period: str | None = None):
 
 @periodic(crontab(minute="*"))
 def queue_notifications():
-    """Reminders before bookings and the staff's digest of pending approvals (once per minute)."""
+    """Reminders before bookings, the staff's digest of pending approvals, ended suspensions."""
     from ..notifications import events
-    return {"reminders": events.queue_reminders(), "digests": events.queue_pending_digests()}
+    return {"reminders": events.queue_reminders(), "digests": events.queue_pending_digests(),
+            "suspension_ends": events.queue_suspension_ends()}

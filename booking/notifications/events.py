@@ -9,6 +9,8 @@ from ..accounts.models import RoleGrant, User
 from ..database import write_transaction
 from ..extensions import db
 from ..facilities.models import Facility, Venue
+from ..organizations.models import Organization
+from ..quotas.models import Suspension
 from ..reservations.models import Reservation
 from . import rules
 from .models import OutboxMessage
@@ -62,5 +64,22 @@ def queue_pending_digests(now=None) -> int:
                 continue
             stamp = now.strftime("%Y%m%dT%H%M")
             if notify(user_id, "pending_digest", {"n": n}, now=now, dedupe_key=f"digest:{user_id}:{stamp}"):
+                done += 1
+    return done
+
+
+def queue_suspension_ends(now=None) -> int:
+    """A worker whose suspension ended (within the last day) hears they can book again, once."""
+    now = now or timeutil.utcnow()
+    done = 0
+    with write_transaction():
+        ended = db.session.execute(
+            select(Suspension.id, Suspension.user_id, Organization.name)
+            .join(Organization, Organization.id == Suspension.host_id)
+            .where(Suspension.ends_at <= now, Suspension.ends_at > now - timedelta(days=1))).all()
+        keys = {f"suspension_end:{sid}": (sid, user_id, host) for sid, user_id, host in ended}
+        told = set(db.session.scalars(select(OutboxMessage.dedupe_key).where(OutboxMessage.dedupe_key.in_(keys))))
+        for key, (_, user_id, host) in keys.items():
+            if key not in told and notify(user_id, "suspension_ended", {"host": host}, now=now, dedupe_key=key):
                 done += 1
     return done

@@ -5,7 +5,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 # Events that reach someone; the in-app list shows those the notifications table knows.
 EVENTS = ("confirmed", "approved", "rejected", "cancelled_by_host", "reminder", "no_show",
-          "suspended", "join_approved", "pending_digest", "verify_email")
+          "suspended", "suspension_ended", "join_approved", "pending_digest", "verify_email")
 IN_APP = ("approved", "rejected", "cancelled_by_host")
 # Sent whatever the quiet hours: the person asked for it, or it is due now.
 URGENT = ("reminder", "verify_email")

@@ -350,3 +350,17 @@ def test_email_over_starttls_with_login(world, app, tmp_path, monkeypatch):
         assert (failed.status, len(sink.messages)) == ("pending", 1) and "535" in failed.last_error
     finally:
         sink.stop()
+
+
+def test_an_ended_suspension_is_told_once(world, app):
+    from booking.quotas.models import Suspension
+    app.config.pop("MAIL_URL")
+    db.session.add(Suspension(user_id=world.worker.id, host_id=world.host.id, starts_at=w.NOW - timedelta(days=7),
+                              ends_at=w.NOW, no_shows=3))
+    db.session.commit()
+    assert events.queue_suspension_ends(w.NOW - timedelta(minutes=1)) == 0  # not over yet
+    assert events.queue_suspension_ends(w.NOW + timedelta(minutes=1)) == 1
+    assert events.queue_suspension_ends(w.NOW + timedelta(minutes=2)) == 0  # once
+    (m,) = outbox(event="suspension_ended")
+    assert (m.user_id, json.loads(m.context)) == (world.worker.id, {"host": "吉利春晓"})
+    assert deliver_due(w.NOW + timedelta(minutes=2))["sent"] == 1
