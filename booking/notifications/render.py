@@ -68,6 +68,8 @@ def _link(message, context: dict) -> str:
         return external("notifications.verify", token=context["token"])
     if message.event == "pending_digest":
         return external("staff.pending")
+    if message.event in ("suspended", "suspension_ended"):
+        return external("quotas.me")
     if message.reservation_id is not None:
         return external("reservations.show", reservation_id=message.reservation_id)
     return external("notifications.settings")

@@ -106,16 +106,47 @@ def _stored_settings(user_id: int) -> NotificationSettings:
     return found
 
 
-def update_settings(user, email_on: bool, push_on: bool, wecom_on: bool, reminder_minutes,
-                    quiet_start, quiet_end, now: datetime | None = None) -> NotificationSettings:
+def _clean_email(email) -> str:
+    email = (email or "").strip()
+    if email and (len(email) > 254 or not _EMAIL.match(email)):
+        raise Invalid(_l("Please enter a valid email address."), code="invalid_email", field="email")
+    return email
+
+
+def _apply_email(s: NotificationSettings, user_id: int, email: str, now: datetime) -> bool:
+    """A new address waits for its link to be opened; nothing else is sent to it before."""
+    if email == (s.email or ""):
+        return False
+    s.email, s.email_verified_at = email or None, None
+    if email:
+        token = _serializer(VERIFY_SALT, timed=True).dumps({"u": user_id, "e": email})
+        db.session.flush()
+        notify(user_id, "verify_email", {"token": token}, now=now)
+    return bool(email)
+
+
+def save_settings(user, email, email_on: bool, push_on: bool, wecom_on: bool, reminder_minutes,
+                  quiet_start, quiet_end, now: datetime | None = None) -> bool:
+    """The settings page: every value checked first, then saved at once. True when a new
+    address was given (its confirmation link is on its way)."""
+    email = _clean_email(email)
     minutes = _int_in(reminder_minutes, 0, 1440, _l("The reminder must be 0 to 1440 minutes before the start."))
     start = _minute_of_day(quiet_start, _l("Quiet hours need times like 22:00."))
     end = _minute_of_day(quiet_end, _l("Quiet hours need times like 22:00."))
+    now = now or timeutil.utcnow()
     with write_transaction():
         s = _stored_settings(user.id)
         s.email_on, s.push_on, s.wecom_on = bool(email_on), bool(push_on), bool(wecom_on)
         s.reminder_minutes, s.quiet_start, s.quiet_end = minutes, start, end
-    return s
+        return _apply_email(s, user.id, email, now)
+
+
+def update_settings(user, email_on: bool, push_on: bool, wecom_on: bool, reminder_minutes,
+                    quiet_start, quiet_end) -> NotificationSettings:
+    """The same without touching the address."""
+    save_settings(user, settings_of(user.id).email, email_on, push_on, wecom_on, reminder_minutes,
+                  quiet_start, quiet_end)
+    return settings_of(user.id)
 
 
 def _serializer(salt: str, timed: bool = False):
@@ -124,20 +155,11 @@ def _serializer(salt: str, timed: bool = False):
 
 
 def set_email(user, email: str, now: datetime | None = None) -> NotificationSettings:
-    """A new address waits for its link to be opened; nothing else is sent to it before."""
-    email = (email or "").strip()
-    if email and (len(email) > 254 or not _EMAIL.match(email)):
-        raise Invalid(_l("Please enter a valid email address."), code="invalid_email", field="email")
-    now = now or timeutil.utcnow()
+    """Change the address alone (its confirmation link is sent to it)."""
+    email = _clean_email(email)
     with write_transaction():
         s = _stored_settings(user.id)
-        if email == (s.email or ""):
-            return s
-        s.email, s.email_verified_at = email or None, None
-        if email:
-            token = _serializer(VERIFY_SALT, timed=True).dumps({"u": user.id, "e": email})
-            db.session.flush()
-            notify(user.id, "verify_email", {"token": token}, now=now)
+        _apply_email(s, user.id, email, now or timeutil.utcnow())
     return s
 
 

@@ -107,3 +107,28 @@ def test_dead_letters_page_for_staff_only_and_retry(app, world):
     assert client.post_form(f"/notifications/outbox/{m.id}/retry", {}, csrf_from="/notifications/outbox").status_code == 302
     db.session.expire_all()
     assert (db.session.get(OutboxMessage, m.id).status, r.id) == ("pending", m.reservation_id)
+
+
+def test_a_bad_address_changes_no_other_setting(client, world):
+    client.login("worker")
+    answer = client.post_form("/notifications/settings", {"email": "not-an-address", "reminder_minutes": "15",
+                                                          "quiet_start": "22:00", "quiet_end": "07:00"})
+    assert answer.status_code == 400 and "请填写正确的邮箱地址。" in answer.get_data(as_text=True)
+    assert db.session.get(NotificationSettings, world.worker.id) is None
+    assert db.session.scalar(select(OutboxMessage)) is None
+
+
+def test_without_email_on_the_server_the_stored_address_is_kept(client, world, app):
+    db.session.add(NotificationSettings(user_id=world.worker.id, email="worker@demo.invalid", email_verified_at=w.NOW,
+                                        email_on=True, push_on=True, wecom_on=True, reminder_minutes=60,
+                                        quiet_start=22 * 60, quiet_end=7 * 60))
+    db.session.commit()
+    app.config.pop("MAIL_URL")
+    client.login("worker")
+    assert 'name="email"' not in client.get("/notifications/settings").get_data(as_text=True)
+    assert client.post_form("/notifications/settings", {"push_on": "y", "reminder_minutes": "45",
+                                                        "quiet_start": "22:00", "quiet_end": "07:00"}).status_code == 302
+    db.session.expire_all()
+    s = db.session.get(NotificationSettings, world.worker.id)
+    assert (s.email, s.email_verified_at is not None, s.email_on, s.reminder_minutes, s.wecom_on) == \
+        ("worker@demo.invalid", True, True, 45, False)
