@@ -8,6 +8,7 @@ then marked sent or put back with a later attempt time (exponential backoff), or
 MAX_ATTEMPTS or a permanent refusal. A runner that dies mid-send leaves its claim; after
 STUCK_AFTER it goes to the dead-letter list rather than risk a second copy.
 """
+import json
 import logging
 import os
 
@@ -58,8 +59,11 @@ def _finish(message_id: int, runner: str, **values) -> None:
 def _recipient(message: M, user: User) -> Recipient:
     from .services import push_subscriptions, settings_of
     settings = settings_of(user.id)
-    return Recipient(user_id=user.id, name=user.display_name,
-                     email=settings.email if (settings.email_verified_at or message.event == "verify_email") else None,
+    if message.event == "verify_email":  # to the address the link is for, verified or not
+        email = json.loads(message.context).get("email")
+    else:
+        email = settings.email if settings.email_verified_at else None
+    return Recipient(user_id=user.id, name=user.display_name, email=email,
                      wecom_user=settings.wecom_user or user.username,
                      push=push_subscriptions(user.id) if message.channel == "push" else [])
 

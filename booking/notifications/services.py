@@ -121,7 +121,7 @@ def _apply_email(s: NotificationSettings, user_id: int, email: str, now: datetim
     if email:
         token = _serializer(VERIFY_SALT, timed=True).dumps({"u": user_id, "e": email})
         db.session.flush()
-        notify(user_id, "verify_email", {"token": token}, now=now)
+        notify(user_id, "verify_email", {"token": token, "email": email}, now=now)
     return bool(email)
 
 
