@@ -80,8 +80,9 @@ def render(message, user: User, unsubscribe: str) -> Rendered:
     locale = user.locale or current_app.config["BABEL_DEFAULT_LOCALE"]
     with force_locale(locale):
         values = _values(message, context)
-        subject = str(SUBJECTS[message.event]) % values
-        lines = [str(BODIES[message.event]) % values]
+        # An event without its own words yet (a new feature's) still reaches the person.
+        subject = str(SUBJECTS.get(message.event, _l("News from Shared Venues"))) % values
+        lines = [str(BODIES.get(message.event, _l("Something changed. Open the link to see it."))) % values]
         if context.get("reason"):
             lines.append(_("Reason: %(reason)s", reason=context["reason"]))
         link = _link(message, context)
