@@ -9,6 +9,7 @@ class SettingsForm(FlaskForm):
     email_on = BooleanField(_l("Email"))
     push_on = BooleanField(_l("Notifications on this phone"))
     wecom_on = BooleanField(_l("WeCom messages"))
+    wecom_user = StringField(_l("WeCom account (leave empty if it is your username here)"))
     reminder_minutes = StringField(_l("Remind me this many minutes before a booking (0: never)"))
     quiet_start = StringField(_l("Quiet from"))
     quiet_end = StringField(_l("Quiet until"))

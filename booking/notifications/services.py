@@ -23,6 +23,7 @@ from .models import NotificationSettings, OutboxMessage, PushSubscription
 VERIFY_SALT, UNSUBSCRIBE_SALT = "notify-verify-email", "notify-unsubscribe"
 VERIFY_MAX_AGE = 3 * 24 * 3600
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
+_WECOM_USER = re.compile(r"^[A-Za-z0-9_.@-]{1,64}$")
 
 
 def settings_of(user_id: int) -> NotificationSettings:
@@ -125,11 +126,21 @@ def _apply_email(s: NotificationSettings, user_id: int, email: str, now: datetim
     return bool(email)
 
 
+def _clean_wecom_user(value) -> str | None:
+    value = (value or "").strip()
+    if value and not _WECOM_USER.match(value):
+        raise Invalid(_l("A WeCom account is up to 64 letters, digits and . _ @ -"), code="invalid_setting",
+                      field="wecom_user")
+    return value or None
+
+
 def save_settings(user, email, email_on: bool, push_on: bool, wecom_on: bool, reminder_minutes,
-                  quiet_start, quiet_end, now: datetime | None = None) -> bool:
+                  quiet_start, quiet_end, wecom_user=None, now: datetime | None = None) -> bool:
     """The settings page: every value checked first, then saved at once. True when a new
-    address was given (its confirmation link is on its way)."""
+    address was given (its confirmation link is on its way). `wecom_user`: the person's WeCom
+    userid when it is not their username here."""
     email = _clean_email(email)
+    wecom_user = _clean_wecom_user(wecom_user)
     minutes = _int_in(reminder_minutes, 0, 1440, _l("The reminder must be 0 to 1440 minutes before the start."))
     start = _minute_of_day(quiet_start, _l("Quiet hours need times like 22:00."))
     end = _minute_of_day(quiet_end, _l("Quiet hours need times like 22:00."))
@@ -138,14 +149,16 @@ def save_settings(user, email, email_on: bool, push_on: bool, wecom_on: bool, re
         s = _stored_settings(user.id)
         s.email_on, s.push_on, s.wecom_on = bool(email_on), bool(push_on), bool(wecom_on)
         s.reminder_minutes, s.quiet_start, s.quiet_end = minutes, start, end
+        s.wecom_user = wecom_user
         return _apply_email(s, user.id, email, now)
 
 
 def update_settings(user, email_on: bool, push_on: bool, wecom_on: bool, reminder_minutes,
                     quiet_start, quiet_end) -> NotificationSettings:
     """The same without touching the address."""
-    save_settings(user, settings_of(user.id).email, email_on, push_on, wecom_on, reminder_minutes,
-                  quiet_start, quiet_end)
+    current = settings_of(user.id)
+    save_settings(user, current.email, email_on, push_on, wecom_on, reminder_minutes, quiet_start, quiet_end,
+                  current.wecom_user)
     return settings_of(user.id)
 
 

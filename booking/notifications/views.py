@@ -23,27 +23,31 @@ def settings():
     current = services.settings_of(current_user.id)
     form = SettingsForm(data=None if request.method == "POST" else {
         "email": current.email, "email_on": current.email_on, "push_on": current.push_on,
-        "wecom_on": current.wecom_on, "reminder_minutes": str(current.reminder_minutes),
+        "wecom_on": current.wecom_on, "wecom_user": current.wecom_user or "",
+        "reminder_minutes": str(current.reminder_minutes),
         "quiet_start": _hhmm(current.quiet_start), "quiet_end": _hhmm(current.quiet_end)})
-    email_enabled = "email" in channels.enabled()
+    enabled = channels.enabled()
+    email_enabled, wecom_enabled = "email" in enabled, "wecom" in enabled
     if form.validate_on_submit():
-        # Without email on this server the page has no email fields: keep what is stored.
+        # A channel this server does not offer has no fields on the page: keep what is stored.
         email, email_on = (form.email.data, form.email_on.data) if email_enabled else (current.email, current.email_on)
         try:
             new_address = services.save_settings(
-                current_user, email, email_on, form.push_on.data, form.wecom_on.data,
-                form.reminder_minutes.data, form.quiet_start.data, form.quiet_end.data)
+                current_user, email, email_on, form.push_on.data,
+                form.wecom_on.data if wecom_enabled else current.wecom_on,
+                form.reminder_minutes.data, form.quiet_start.data, form.quiet_end.data,
+                form.wecom_user.data if wecom_enabled else current.wecom_user)
         except DomainError as err:
             flash(err.message, "error")
             return render_template("notifications/settings.html", form=form, current=current,
-                                   email_enabled=email_enabled), 400
+                                   email_enabled=email_enabled, wecom_enabled=wecom_enabled), 400
         if new_address:
             flash(_("We sent a link to your new address. Open it to start getting emails."), "success")
         else:
             flash(_("Your notification settings are saved."), "success")
         return redirect(url_for("notifications.settings"))
     return render_template("notifications/settings.html", form=form, current=current,
-                           email_enabled=email_enabled)
+                           email_enabled=email_enabled, wecom_enabled=wecom_enabled)
 
 
 @bp.get("/verify/<token>")

@@ -364,3 +364,11 @@ def test_an_ended_suspension_is_told_once(world, app):
     (m,) = outbox(event="suspension_ended")
     assert (m.user_id, json.loads(m.context)) == (world.worker.id, {"host": "吉利春晓"})
     assert deliver_due(w.NOW + timedelta(minutes=2))["sent"] == 1
+
+
+def test_wecom_goes_to_the_persons_wecom_account(world, wecom, app):
+    app.config.pop("MAIL_URL")
+    notices.save_settings(world.worker, "", True, True, True, 60, "00:00", "00:00", wecom_user="ZhangSan")
+    services.book(world.worker, world.gym.id, w.SLOT, now=w.NOW)
+    deliver_due(w.NOW)
+    assert [c["touser"] for c in wecom.received] == ["ZhangSan"] and wecom.errors == []

@@ -32,7 +32,7 @@ def test_settings_page_saves_and_asks_to_verify_a_new_address(client, world):
     assert answer.status_code == 302
     s = db.session.get(NotificationSettings, world.worker.id)
     assert (s.email, s.email_verified_at, s.reminder_minutes, s.quiet_start, s.quiet_end, s.wecom_on) == \
-        ("me@example.test", None, 30, 21 * 60 + 30, 6 * 60 + 45, False)
+        ("me@example.test", None, 30, 21 * 60 + 30, 6 * 60 + 45, True)  # no WeCom here: left as it was
     assert [m.event for m in db.session.scalars(select(OutboxMessage))] == ["verify_email"]
     assert 'data-testid="email-unverified"' in client.get("/notifications/settings").get_data(as_text=True)
 
@@ -131,4 +131,17 @@ def test_without_email_on_the_server_the_stored_address_is_kept(client, world, a
     db.session.expire_all()
     s = db.session.get(NotificationSettings, world.worker.id)
     assert (s.email, s.email_verified_at is not None, s.email_on, s.reminder_minutes, s.wecom_on) == \
-        ("worker@demo.invalid", True, True, 45, False)
+        ("worker@demo.invalid", True, True, 45, True)
+
+
+def test_wecom_account_set_when_the_server_offers_wecom(client, world, app):
+    app.config.update(WECOM_CORP_ID="corp", WECOM_AGENT_ID="1", WECOM_SECRET="s")
+    client.login("worker")
+    assert 'name="wecom_user"' in client.get("/notifications/settings").get_data(as_text=True)
+    bad = client.post_form("/notifications/settings", {"wecom_on": "y", "wecom_user": "张 三", "reminder_minutes": "60",
+                                                       "quiet_start": "22:00", "quiet_end": "07:00"})
+    assert bad.status_code == 400 and db.session.get(NotificationSettings, world.worker.id) is None
+    assert client.post_form("/notifications/settings", {"wecom_user": "ZhangSan", "reminder_minutes": "60",
+                                                        "quiet_start": "22:00", "quiet_end": "07:00"}).status_code == 302
+    s = db.session.get(NotificationSettings, world.worker.id)
+    assert (s.wecom_user, s.wecom_on) == ("ZhangSan", False)
