@@ -70,6 +70,16 @@ def from_environment(instance_path: str) -> dict:
         "TRUSTED_PROXY_HOPS": int(os.environ.get("TRUSTED_PROXY_HOPS", "0")),
         "LOGIN_LIMIT_PER_USERNAME": os.environ.get("LOGIN_LIMIT_PER_USERNAME", "10/minute;40/hour"),
         "LOGIN_LIMIT_PER_ADDRESS": os.environ.get("LOGIN_LIMIT_PER_ADDRESS", "600/minute"),
+        # Notifications (booking/notifications/): links in messages, email, Web Push, WeCom.
+        "PUBLIC_URL": os.environ.get("PUBLIC_URL", f"http://127.0.0.1:{os.environ.get('PORT', '5000')}"),
+        "MAIL_URL": os.environ.get("MAIL_URL") or None,
+        "MAIL_FROM": os.environ.get("MAIL_FROM", "Shared Venues <noreply@localhost>"),
+        "VAPID_PRIVATE_KEY": os.environ.get("VAPID_PRIVATE_KEY") or None,
+        "VAPID_SUBJECT": os.environ.get("VAPID_SUBJECT", "mailto:admin@localhost"),
+        "WECOM_CORP_ID": os.environ.get("WECOM_CORP_ID") or None,
+        "WECOM_AGENT_ID": os.environ.get("WECOM_AGENT_ID") or None,
+        "WECOM_SECRET": os.environ.get("WECOM_SECRET") or None,
+        "WECOM_BASE_URL": os.environ.get("WECOM_BASE_URL", "https://qyapi.weixin.qq.com"),
     }
 
 

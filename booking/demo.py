@@ -178,8 +178,25 @@ def seed(workers: int = 40) -> int:
     b.user("dagang", "大港广场管理员", grants=[("host_admin", dagang)])
     b.user("entadmin", "海顺模具工会联络员", enterprises[0], grants=[("enterprise_admin", enterprises[0])])
     _seed_workers(b, enterprises, workers)
+    _seed_addresses()
     db.session.commit()
     return b.created
+
+
+def _seed_addresses() -> None:
+    """Every demo user has a verified address on a reserved domain: a local SMTP sink
+    (MAIL_URL) shows a full day's mail."""
+    from .notifications.models import NotificationSettings
+    from .timeutil import utcnow
+    db.session.flush()
+    have = set(db.session.scalars(select(NotificationSettings.user_id)))
+    now = utcnow()
+    rows = [{"user_id": uid, "email": f"{name}@demo.invalid", "email_verified_at": now, "email_on": True,
+             "push_on": True, "wecom_on": True, "reminder_minutes": 60, "quiet_start": 22 * 60,
+             "quiet_end": 7 * 60}
+            for uid, name in db.session.execute(select(User.id, User.username)) if uid not in have]
+    if rows:
+        db.session.execute(NotificationSettings.__table__.insert(), rows)
 
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"

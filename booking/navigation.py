@@ -93,6 +93,10 @@ HOME_LINKS = [
     {"endpoint": "admin.audit_log", "label": _l("Audit log"), "who": "host_admin"},
     # --- security (issue 10) ---
     {"endpoint": "accounts.account", "label": _l("Password and sign-in"), "who": "any"},
+    # --- notifications (issue 14) ---
+    {"endpoint": "notifications.settings", "label": _l("Notification settings"), "who": "any"},
+    {"endpoint": "notifications.dead_letters", "label": _l("Undelivered messages"), "who": "staff"},
+    {"endpoint": "notifications.dead_letters", "label": _l("Undelivered messages"), "who": "district_admin"},
 ]
 
 

@@ -139,6 +139,9 @@ def decide_join(admin: User, user_id: int, approve: bool) -> User:
     user.decided_at = utcnow()
     audit.record(admin, "member.approve" if approve else "member.reject", "user", user.id,
                  enterprise_id=user.enterprise_id, before={"status": "pending"}, after={"status": user.status})
+    if approve:
+        from ..notifications.services import notify
+        notify(user.id, "join_approved", {"enterprise": user.enterprise.name if user.enterprise else ""})
     db.session.commit()
     return user
 

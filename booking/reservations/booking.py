@@ -20,6 +20,7 @@ from ..extensions import db
 from ..facilities import rules, snapshot
 from ..facilities.models import Facility
 from ..facilities.services import blackouts_between, get_visible, load_facility, slot_rules
+from ..notifications.services import notify
 from ..quotas import services as quotas
 from ..quotas.models import EnterpriseWeekUsage, WorkerWeekUsage
 from .models import HOLDING, Reservation, SlotLoad
@@ -191,6 +192,8 @@ def _take(user, plan: _Plan, now) -> Reservation:
         updated_at=now)
     db.session.add(reservation)
     db.session.flush()
+    if reservation.status == "confirmed":
+        notify(user.id, "confirmed", {}, reservation_id=reservation.id, now=now)
     return reservation
 
 

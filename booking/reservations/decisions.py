@@ -16,8 +16,9 @@ from ..errors import Conflict, Forbidden, Invalid, NotFound
 from ..extensions import db
 from ..facilities import rules
 from ..facilities.services import managed_host_ids
+from ..notifications.services import notify
 from ..quotas import services as quotas
-from .models import AWAITED, HOLDING, Notification, Reservation, SlotLoad
+from .models import AWAITED, HOLDING, Reservation, SlotLoad
 
 
 def give_back(reservation: Reservation, refund_quota: bool) -> None:
@@ -105,9 +106,8 @@ def decide(staff: User, reservation_id: int, approve: bool, reason=None,
             r.status, r.reason = "rejected", reason or None
             _serve_line(r, now)
         r.decided_at, r.decided_by_id, r.updated_at = now, staff.id, now
-        db.session.add(Notification(user_id=r.user_id, reservation_id=r.id,
-                                    kind="approved" if approve else "rejected", reason=r.reason,
-                                    created_at=now))
+        notify(r.user_id, "approved" if approve else "rejected", {"reason": r.reason},
+               reservation_id=r.id, now=now)
         audit.record(staff, "reservation.approve" if approve else "reservation.reject", "reservation", r.id,
                      r.host_id, r.enterprise_id, {"status": "pending"}, {"status": r.status, "reason": r.reason},
                      now=now)
@@ -143,6 +143,5 @@ def host_cancel(staff: User, reservation_id: int, reason, now: datetime | None =
         r.status, r.reason, r.cancelled_at, r.cancelled_by_id, r.updated_at = \
             "cancelled", reason, now, staff.id, now
         _serve_line(r, now)
-        db.session.add(Notification(user_id=r.user_id, reservation_id=r.id, kind="cancelled_by_host",
-                                    reason=reason, created_at=now))
+        notify(r.user_id, "cancelled_by_host", {"reason": reason}, reservation_id=r.id, now=now)
     return r

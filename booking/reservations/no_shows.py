@@ -1,12 +1,15 @@
 """Bookings whose check-in window has closed give their places back (the release-no-shows job)."""
 from datetime import datetime, timedelta
 
+from flask import current_app
 from sqlalchemy import func, select, update
 
 from .. import timeutil
 from ..database import write_transaction
 from ..extensions import db
 from ..facilities.models import Facility
+from ..notifications.services import notify
+from ..organizations.models import Organization
 from ..quotas import services as quotas
 from ..quotas.models import NoShowPolicy, Suspension
 from ..waitlist.serving import serve_slot
@@ -40,6 +43,7 @@ def release_no_shows(now: datetime | None = None, limit: int = 1000, facility_id
             give_back(r, refund_quota=(new == "cancelled"))
             serve_slot(r.facility_id, r.start_at, now)  # a line still open there ends (started)
             if new == "no_show":
+                notify(r.user_id, "no_show", {}, reservation_id=r.id, now=now)
                 _apply_no_show_policy(r.user_id, r.host_id, now)
                 done["no_show"] += 1
             else:
@@ -77,4 +81,8 @@ def _apply_no_show_policy(user_id: int, host_id: int, now) -> Suspension | None:
     suspension = Suspension(user_id=user_id, host_id=host_id, starts_at=now,
                             ends_at=now + timedelta(days=policy.suspend_days), no_shows=count)
     db.session.add(suspension)
+    host = db.session.get(Organization, host_id)
+    notify(user_id, "suspended", {"n": count, "host": host.name if host else "",
+                                  "until": timeutil.isoformat_local(
+                                      suspension.ends_at, current_app.config["DEFAULT_TIMEZONE"])[:10]}, now=now)
     return suspension

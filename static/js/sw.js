@@ -226,3 +226,18 @@ self.addEventListener("fetch", function (event) {
   }
   if (request.mode === "navigate" && keepable(url)) event.respondWith(networkFirstPage(event, url));
 });
+
+/* Web Push (notifications/channels/push.py): show what arrives; a tap opens its page. */
+self.addEventListener("push", function (event) {
+  var data = {};
+  try { data = event.data ? event.data.json() : {}; } catch (e) { data = {body: event.data ? event.data.text() : ""}; }
+  event.waitUntil(self.registration.showNotification(data.title || "Shared Venues", {
+    body: data.body || "", tag: data.tag, icon: "/static/img/icon.svg", data: {url: data.url || "/"}
+  }));
+});
+
+self.addEventListener("notificationclick", function (event) {
+  event.notification.close();
+  var url = (event.notification.data && event.notification.data.url) || "/";
+  event.waitUntil(self.clients.openWindow(url));
+});

@@ -61,3 +61,13 @@ def test_more_workers_spread_over_other_enterprises(ctx):
     w = {u.username: u.enterprise_id for u in db.session.scalars(select(User).where(User.username.like("worker%")))}
     assert len(w) == 60
     assert sum(1 for e in w.values() if e == firm) == 8
+
+
+def test_demo_users_have_verified_addresses_on_a_reserved_domain(ctx):
+    from booking.notifications.models import NotificationSettings
+    demo.seed(40)
+    demo.seed(40)
+    rows = {s.user.username: s for s in db.session.scalars(select(NotificationSettings))}
+    assert len(rows) == db.session.scalar(select(func.count(User.id)))
+    assert rows["worker1"].email == "worker1@demo.invalid" and rows["geely"].email == "geely@demo.invalid"
+    assert all(s.email_verified_at is not None and s.email_on for s in rows.values())

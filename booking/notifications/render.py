@@ -1,0 +1,101 @@
+"""A message in its recipient's language: subject, text and HTML, a link, the booking's .ics.
+
+Rendered when it is delivered (not when written), in the recipient's language
+(Flask-Babel force_locale), with links made from PUBLIC_URL: a job has no request to take a
+host name from.
+"""
+import json
+
+from flask import current_app, url_for
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from .. import timeutil
+from ..accounts.models import User
+from ..feeds import ics
+from . import rules
+from .channels import Rendered
+
+SUBJECTS = {
+    "confirmed": _l("Booking confirmed: %(facility)s"),
+    "approved": _l("Booking approved: %(facility)s"),
+    "rejected": _l("Booking not approved: %(facility)s"),
+    "cancelled_by_host": _l("Booking cancelled by the venue: %(facility)s"),
+    "reminder": _l("Starts soon: %(facility)s at %(time)s"),
+    "no_show": _l("Missed booking: %(facility)s"),
+    "suspended": _l("Your bookings at %(host)s are paused"),
+    "suspension_ended": _l("You can book at %(host)s again"),
+    "join_approved": _l("Welcome to %(enterprise)s"),
+    "pending_digest": _l("%(n)s bookings wait for your approval"),
+    "verify_email": _l("Please confirm your email address"),
+}
+BODIES = {
+    "confirmed": _l("Your booking at %(facility)s, %(venue)s on %(start)s is confirmed. Check-in code: %(code)s."),
+    "approved": _l("Your booking at %(facility)s, %(venue)s on %(start)s was approved. Check-in code: %(code)s."),
+    "rejected": _l("Your booking at %(facility)s, %(venue)s on %(start)s was not approved."),
+    "cancelled_by_host": _l("The venue cancelled your booking at %(facility)s, %(venue)s on %(start)s."),
+    "reminder": _l("Your booking at %(facility)s, %(venue)s starts at %(start)s. "
+                   "Open the link to show your check-in code."),
+    "no_show": _l("You did not check in for your booking at %(facility)s, %(venue)s on %(start)s."),
+    "suspended": _l("After %(n)s missed bookings you cannot book at %(host)s until %(until)s."),
+    "suspension_ended": _l("Your pause at %(host)s is over. Please come to the bookings you make."),
+    "join_approved": _l("Your request to join %(enterprise)s was approved. You can book now."),
+    "pending_digest": _l("%(n)s bookings at your venues wait for your decision."),
+    "verify_email": _l("Open the link to confirm that this address is yours. Until then we send nothing else to it."),
+}
+BUTTONS = {"pending_digest": _l("Review"), "verify_email": _l("Confirm"), "join_approved": _l("Open")}
+
+
+def external(endpoint: str, **values) -> str:
+    base = current_app.config.get("PUBLIC_URL") or "http://localhost:5000"
+    with current_app.test_request_context("/", base_url=base):
+        return url_for(endpoint, _external=True, **values)
+
+
+def _values(message, context: dict) -> dict:
+    values = dict(context)
+    r = message.reservation
+    if r is not None:
+        venue = r.facility.venue
+        local = timeutil.to_local(r.start_at, venue.timezone)
+        values.update(facility=r.facility.name, venue=venue.name, code=r.code,
+                      start=local.strftime("%Y-%m-%d %H:%M"), time=local.strftime("%H:%M"))
+    return values
+
+
+def _link(message, context: dict) -> str:
+    if message.event == "verify_email":
+        return external("notifications.verify", token=context["token"])
+    if message.event == "pending_digest":
+        return external("staff.pending")
+    if message.event in ("suspended", "suspension_ended"):
+        return external("quotas.me")
+    if message.reservation_id is not None:
+        return external("reservations.show", reservation_id=message.reservation_id)
+    return external("notifications.settings")
+
+
+def render(message, user: User, unsubscribe: str) -> Rendered:
+    context = json.loads(message.context or "{}")
+    locale = user.locale or current_app.config["BABEL_DEFAULT_LOCALE"]
+    with force_locale(locale):
+        values = _values(message, context)
+        # An event without its own words yet (a new feature's) still reaches the person.
+        subject = str(SUBJECTS.get(message.event, _l("News from Shared Venues"))) % values
+        lines = [str(BODIES.get(message.event, _l("Something changed. Open the link to see it."))) % values]
+        if context.get("reason"):
+            lines.append(_("Reason: %(reason)s", reason=context["reason"]))
+        link = _link(message, context)
+        button = str(BUTTONS.get(message.event, _l("View")))
+        page = {"subject": subject, "lines": lines, "link": link, "button": button,
+                "unsubscribe": unsubscribe, "name": user.display_name, "lang": locale.replace("_", "-")}
+        # The templates alone (no request, no signed-in user: the page's context processors stay out).
+        text = current_app.jinja_env.get_template("emails/notification.txt").render(**page)
+        html = current_app.jinja_env.get_template("emails/notification.html").render(**page)
+        attachment = None
+        if message.event in rules.WITH_ICS and message.reservation is not None:
+            attachment = ics.document(subject, [ics.event(message.reservation, link=link)])
+    return Rendered(message_id=f"<outbox-{message.id}@{ics.UID_DOMAIN}>", subject=subject,
+                    summary="\n".join(lines), text=text,
+                    html=html, link=link, button=button, unsubscribe=unsubscribe, ics=attachment)

@@ -1,0 +1,276 @@
+"""notify(), the one door to notifications, and each person's settings and subscriptions.
+
+notify() runs inside the caller's write transaction and never commits: the messages are part
+of the change they tell about. Settings use cases commit once, like every service.
+"""
+import json
+import re
+from datetime import datetime
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from itsdangerous import BadSignature, SignatureExpired, URLSafeSerializer, URLSafeTimedSerializer
+from sqlalchemy import delete, select
+
+from .. import timeutil
+from ..database import lock_row, write_transaction
+from ..errors import Invalid, NotFound
+from ..extensions import db
+from ..reservations.models import Notification
+from . import channels, rules
+from .models import NotificationSettings, OutboxMessage, PushSubscription
+
+VERIFY_SALT, UNSUBSCRIBE_SALT = "notify-verify-email", "notify-unsubscribe"
+VERIFY_MAX_AGE = 3 * 24 * 3600
+_EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
+_WECOM_USER = re.compile(r"^[A-Za-z0-9_.@-]{1,64}$")
+
+
+def settings_of(user_id: int) -> NotificationSettings:
+    """The person's settings, or the defaults (not saved) when they never changed any."""
+    found = db.session.get(NotificationSettings, user_id)
+    if found is not None:
+        return found
+    return NotificationSettings(user_id=user_id, email_on=True, push_on=True, wecom_on=True,
+                                reminder_minutes=60, quiet_start=22 * 60, quiet_end=7 * 60)
+
+
+def _channels_for(user_id: int, event: str, settings: NotificationSettings) -> list[str]:
+    enabled = channels.enabled()
+    if event == "verify_email":
+        return ["email"] if "email" in enabled and settings.email else []
+    out = []
+    if "email" in enabled and settings.email_on and settings.email and settings.email_verified_at:
+        out.append("email")
+    if settings.push_on and db.session.scalar(
+            select(PushSubscription.id).where(PushSubscription.user_id == user_id).limit(1)):
+        out.append("push")
+    if "wecom" in enabled and settings.wecom_on:
+        out.append("wecom")
+    return out
+
+
+def _due_at(event: str, settings: NotificationSettings, now: datetime) -> datetime:
+    """Now, or the end of the person's quiet hours (reminders and verification come anyway)."""
+    if event in rules.URGENT:
+        return now
+    tz = current_app.config["DEFAULT_TIMEZONE"]
+    until = rules.quiet_until(timeutil.to_local(now, tz), settings.quiet_start, settings.quiet_end)
+    return now if until is None else until.astimezone(now.tzinfo)
+
+
+def notify(user_id: int, event: str, context: dict | None = None, reservation_id: int | None = None,
+           now: datetime | None = None, dedupe_key: str | None = None) -> list[OutboxMessage]:
+    """Tell `user_id` about `event`: the in-app row and one outbox row per enabled channel, in
+    the caller's transaction (nothing is sent if it rolls back)."""
+    if event not in rules.EVENTS:
+        raise ValueError(f"unknown notification event {event!r}")
+    now = now or timeutil.utcnow()
+    context = context or {}
+    if event in rules.IN_APP and reservation_id is not None:
+        db.session.add(Notification(user_id=user_id, reservation_id=reservation_id, kind=event,
+                                    reason=context.get("reason"), created_at=now))
+    settings = settings_of(user_id)
+    due = _due_at(event, settings, now)
+    messages = [OutboxMessage(user_id=user_id, channel=channel, event=event, reservation_id=reservation_id,
+                              context=json.dumps(context, ensure_ascii=False), dedupe_key=dedupe_key,
+                              status="pending", attempts=0, next_attempt_at=due, created_at=now)
+                for channel in _channels_for(user_id, event, settings)]
+    db.session.add_all(messages)
+    return messages
+
+
+# -- settings -------------------------------------------------------------------------------
+
+def _int_in(value, low: int, high: int, message) -> int:
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        raise Invalid(message, code="invalid_setting") from None
+    if not low <= number <= high:
+        raise Invalid(message, code="invalid_setting")
+    return number
+
+
+def _minute_of_day(text, message) -> int:
+    match = re.fullmatch(r"(\d{1,2}):(\d{2})", str(text or "").strip())
+    if not match or int(match[1]) > 23 or int(match[2]) > 59:
+        raise Invalid(message, code="invalid_setting")
+    return int(match[1]) * 60 + int(match[2])
+
+
+def _stored_settings(user_id: int) -> NotificationSettings:
+    found = db.session.get(NotificationSettings, user_id)
+    if found is None:
+        found = settings_of(user_id)
+        db.session.add(found)
+    return found
+
+
+def _clean_email(email) -> str:
+    email = (email or "").strip()
+    if email and (len(email) > 254 or not _EMAIL.match(email)):
+        raise Invalid(_l("Please enter a valid email address."), code="invalid_email", field="email")
+    return email
+
+
+def _apply_email(s: NotificationSettings, user_id: int, email: str, now: datetime) -> bool:
+    """A new address waits for its link to be opened; nothing else is sent to it before."""
+    if email == (s.email or ""):
+        return False
+    s.email, s.email_verified_at = email or None, None
+    if email:
+        token = _serializer(VERIFY_SALT, timed=True).dumps({"u": user_id, "e": email})
+        db.session.flush()
+        notify(user_id, "verify_email", {"token": token, "email": email}, now=now)
+    return bool(email)
+
+
+def _clean_wecom_user(value) -> str | None:
+    value = (value or "").strip()
+    if value and not _WECOM_USER.match(value):
+        raise Invalid(_l("A WeCom account is up to 64 letters, digits and . _ @ -"), code="invalid_setting",
+                      field="wecom_user")
+    return value or None
+
+
+def save_settings(user, email, email_on: bool, push_on: bool, wecom_on: bool, reminder_minutes,
+                  quiet_start, quiet_end, wecom_user=None, now: datetime | None = None) -> bool:
+    """The settings page: every value checked first, then saved at once. True when a new
+    address was given (its confirmation link is on its way). `wecom_user`: the person's WeCom
+    userid when it is not their username here."""
+    email = _clean_email(email)
+    wecom_user = _clean_wecom_user(wecom_user)
+    minutes = _int_in(reminder_minutes, 0, 1440, _l("The reminder must be 0 to 1440 minutes before the start."))
+    start = _minute_of_day(quiet_start, _l("Quiet hours need times like 22:00."))
+    end = _minute_of_day(quiet_end, _l("Quiet hours need times like 22:00."))
+    now = now or timeutil.utcnow()
+    with write_transaction():
+        s = _stored_settings(user.id)
+        s.email_on, s.push_on, s.wecom_on = bool(email_on), bool(push_on), bool(wecom_on)
+        s.reminder_minutes, s.quiet_start, s.quiet_end = minutes, start, end
+        s.wecom_user = wecom_user
+        return _apply_email(s, user.id, email, now)
+
+
+def update_settings(user, email_on: bool, push_on: bool, wecom_on: bool, reminder_minutes,
+                    quiet_start, quiet_end) -> NotificationSettings:
+    """The same without touching the address."""
+    current = settings_of(user.id)
+    save_settings(user, current.email, email_on, push_on, wecom_on, reminder_minutes, quiet_start, quiet_end,
+                  current.wecom_user)
+    return settings_of(user.id)
+
+
+def _serializer(salt: str, timed: bool = False):
+    cls = URLSafeTimedSerializer if timed else URLSafeSerializer
+    return cls(current_app.config["SECRET_KEY"], salt=salt)
+
+
+def set_email(user, email: str, now: datetime | None = None) -> NotificationSettings:
+    """Change the address alone (its confirmation link is sent to it)."""
+    email = _clean_email(email)
+    with write_transaction():
+        s = _stored_settings(user.id)
+        _apply_email(s, user.id, email, now or timeutil.utcnow())
+    return s
+
+
+def verify_email(token: str, now: datetime | None = None) -> NotificationSettings:
+    try:
+        data = _serializer(VERIFY_SALT, timed=True).loads(token, max_age=VERIFY_MAX_AGE)
+    except SignatureExpired:
+        raise Invalid(_l("This link has expired. Enter your address again for a new one."),
+                      code="link_expired") from None
+    except BadSignature:
+        raise NotFound() from None
+    with write_transaction():
+        s = db.session.get(NotificationSettings, data.get("u"))
+        if s is None or s.email != data.get("e"):
+            raise Invalid(_l("This link is for an address you no longer use."), code="link_stale")
+        if s.email_verified_at is None:
+            s.email_verified_at = now or timeutil.utcnow()
+    return s
+
+
+def unsubscribe_token(user_id: int) -> str:
+    return _serializer(UNSUBSCRIBE_SALT).dumps(user_id)
+
+
+def unsubscribe(token: str) -> int:
+    """The link in every email: email off for that person (other channels stay)."""
+    try:
+        user_id = _serializer(UNSUBSCRIBE_SALT).loads(token)
+    except BadSignature:
+        raise NotFound() from None
+    with write_transaction():
+        _stored_settings(int(user_id)).email_on = False
+    return int(user_id)
+
+
+# -- Web Push subscriptions -----------------------------------------------------------------
+
+def subscribe_push(user, subscription) -> PushSubscription:
+    """Save a browser's PushSubscription (its JSON): endpoint and keys p256dh, auth."""
+    try:
+        endpoint = subscription["endpoint"]
+        p256dh, auth = subscription["keys"]["p256dh"], subscription["keys"]["auth"]
+        valid = all(isinstance(v, str) and v for v in (endpoint, p256dh, auth)) and \
+            endpoint.startswith(("https://", "http://")) and len(endpoint) <= 1000 and \
+            len(p256dh) <= 200 and len(auth) <= 100
+    except (KeyError, TypeError):
+        valid = False
+    if not valid:
+        raise Invalid(_l("This browser sent a subscription we cannot use."), code="invalid_subscription")
+    with write_transaction():
+        db.session.execute(delete(PushSubscription).where(PushSubscription.endpoint == endpoint))
+        sub = PushSubscription(user_id=user.id, endpoint=endpoint, p256dh=p256dh, auth=auth,
+                               created_at=timeutil.utcnow())
+        db.session.add(sub)
+    return sub
+
+
+def unsubscribe_push(user, endpoint: str) -> bool:
+    with write_transaction():
+        return db.session.execute(delete(PushSubscription).where(
+            PushSubscription.user_id == user.id, PushSubscription.endpoint == endpoint)).rowcount > 0
+
+
+def push_subscriptions(user_id: int) -> list[PushSubscription]:
+    return list(db.session.scalars(select(PushSubscription).where(PushSubscription.user_id == user_id)))
+
+
+def forget_push_subscription(endpoint: str) -> None:
+    """The push service said the subscription is gone (404/410): forget it."""
+    with write_transaction():
+        db.session.execute(delete(PushSubscription).where(PushSubscription.endpoint == endpoint))
+
+
+# -- the dead-letter list -------------------------------------------------------------------
+
+def dead_letters(staff, limit: int = 100) -> list[OutboxMessage]:
+    """Messages that could not be sent: all of them for a district admin; for host staff, those
+    about bookings at their hosts."""
+    from ..facilities.services import managed_host_ids
+    from ..reservations.models import Reservation
+    query = select(OutboxMessage).where(OutboxMessage.status == "dead")
+    if not staff.has_role("district_admin"):
+        hosts = managed_host_ids(staff)
+        if not hosts:
+            raise NotFound()
+        query = query.join(Reservation, Reservation.id == OutboxMessage.reservation_id).where(
+            Reservation.host_id.in_(hosts))
+    return list(db.session.scalars(query.order_by(OutboxMessage.id.desc()).limit(limit)))
+
+
+def retry_dead(staff, message_id: int, now: datetime | None = None) -> OutboxMessage:
+    """Put a dead message back in the queue (a fresh set of attempts)."""
+    now = now or timeutil.utcnow()
+    if message_id not in {m.id for m in dead_letters(staff, limit=10_000)}:
+        raise NotFound()
+    with write_transaction():
+        m = lock_row(OutboxMessage, message_id)
+        if m is None or m.status != "dead":
+            raise NotFound()
+        m.status, m.attempts, m.next_attempt_at, m.claimed_by, m.claimed_at = "pending", 0, now, None, None
+    return m
