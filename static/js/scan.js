@@ -545,6 +545,13 @@
     if (document.hidden && stream) stopCamera();  // the camera is not left running in a pocket
   });
 
+  // Ready for the door without signal: a browser without Ed25519 in WebCrypto loads its
+  // fallback now, while online, so the service worker keeps it for offline checks.
+  var probeKey = unb64url("11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo");  // RFC 8032, test 1
+  var subtleNow = window.crypto && window.crypto.subtle;
+  (subtleNow ? subtleNow.importKey("raw", probeKey, {name: "Ed25519"}, false, ["verify"])
+    : Promise.reject(new Error("no WebCrypto"))).catch(function () { return loadNoble(); }).catch(function () {});
+
   render();
   tick();
   setInterval(tick, 30000);

@@ -208,6 +208,17 @@ function cacheFirstStatic(request) {
   });
 }
 
+function networkThenKept(request) {
+  return caches.open(SHELL).then(function (cache) {
+    return fetch(request).then(function (response) {
+      if (response.ok) cache.put(request, response.clone());
+      return response;
+    }).catch(function () {
+      return cache.match(request).then(function (hit) { return hit || Response.error(); });
+    });
+  });
+}
+
 self.addEventListener("fetch", function (event) {
   var request = event.request;
   var url = new URL(request.url);
@@ -222,6 +233,9 @@ self.addEventListener("fetch", function (event) {
   }
   if (url.pathname.indexOf("/static/") === 0) {
     if (/[?&]v=[0-9a-f]+/.test(url.search)) event.respondWith(cacheFirstStatic(request));
+    // A vendored module imported by a hashed one (the scanner's noble fallback): the network,
+    // and the kept copy without signal.
+    else if (url.pathname.indexOf("/static/js/vendor/") === 0) event.respondWith(networkThenKept(request));
     return;
   }
   if (request.mode === "navigate" && keepable(url)) event.respondWith(networkFirstPage(event, url));
