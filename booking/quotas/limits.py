@@ -82,20 +82,34 @@ def shared_facility_ids(enterprise_id: int, day: date) -> tuple[set[int], set[in
 
 def charge(agreement: SharingAgreement, host_id: int, enterprise_id: int, user_id: int,
            week: date, minutes: int) -> None:
-    """Take `minutes` of the enterprise's week and one of the worker's bookings, or refuse.
+    """Take one of the worker's bookings and `minutes` of the enterprise's week, or refuse
+    (charge_worker() then charge_enterprise(); a booking puts its slot counter between them)."""
+    charge_worker(agreement, host_id, user_id, week)
+    charge_enterprise(agreement, host_id, enterprise_id, week, minutes)
 
-    Each counter changes in one guarded UPSERT: the row is created, or raised only while the
-    raise keeps it within the agreement's limit; no row changed means the limit is reached.
-    """
-    ent = EnterpriseWeekUsage.__table__
-    if not ENTERPRISE_MINUTES.add(minutes, agreement.minutes_per_week, host_id=host_id,
-                                  enterprise_id=enterprise_id, week_start=week):
-        used = db.session.scalar(select(ent.c.minutes_used).where(
-            ent.c.host_id == host_id, ent.c.enterprise_id == enterprise_id, ent.c.week_start == week)) or 0
-        raise quota_exceeded(agreement, used)
+
+def charge_worker(agreement: SharingAgreement, host_id: int, user_id: int, week: date) -> None:
+    """One of the worker's bookings this week, in one guarded UPSERT: the row is created, or
+    raised only while it stays within the agreement's cap; no row changed means the cap is reached."""
     if not WORKER_BOOKINGS.add(1, agreement.bookings_per_worker, host_id=host_id, user_id=user_id,
                                week_start=week):
         raise worker_limit(agreement)
+
+
+def charge_enterprise(agreement: SharingAgreement, host_id: int, enterprise_id: int, week: date,
+                      minutes: int) -> None:
+    """`minutes` of the enterprise's week, in one guarded UPSERT, or refuse.
+
+    Every worker of the enterprise raises this one row: it is the hot row of a rush. The
+    UPSERT locks it until commit (PostgreSQL), so the booking takes it last, just before
+    its INSERT and the commit, and holds it for as little as it can.
+    """
+    if not ENTERPRISE_MINUTES.add(minutes, agreement.minutes_per_week, host_id=host_id,
+                                  enterprise_id=enterprise_id, week_start=week):
+        ent = EnterpriseWeekUsage.__table__
+        used = db.session.scalar(select(ent.c.minutes_used).where(
+            ent.c.host_id == host_id, ent.c.enterprise_id == enterprise_id, ent.c.week_start == week)) or 0
+        raise quota_exceeded(agreement, used)
 
 
 def quota_exceeded(agreement, used: int) -> Conflict:
@@ -112,11 +126,13 @@ def worker_limit(agreement) -> Conflict:
 
 
 def refund(host_id: int, enterprise_id: int, user_id: int, week: date, minutes: int) -> None:
-    ent = EnterpriseWeekUsage.__table__.c
-    db.session.execute(update(EnterpriseWeekUsage.__table__).where(
-        ent.host_id == host_id, ent.enterprise_id == enterprise_id, ent.week_start == week
-    ).values(minutes_used=ent.minutes_used - minutes))
+    """Give back a booking's place in the worker's and the enterprise's week (the enterprise's
+    row last, in the order a booking takes them: no two transactions wait on each other)."""
     wk = WorkerWeekUsage.__table__.c
     db.session.execute(update(WorkerWeekUsage.__table__).where(
         wk.host_id == host_id, wk.user_id == user_id, wk.week_start == week
     ).values(bookings=wk.bookings - 1))
+    ent = EnterpriseWeekUsage.__table__.c
+    db.session.execute(update(EnterpriseWeekUsage.__table__).where(
+        ent.host_id == host_id, ent.enterprise_id == enterprise_id, ent.week_start == week
+    ).values(minutes_used=ent.minutes_used - minutes))

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import bindparam, literal, select, union_all
+from sqlalchemy import bindparam, literal, select, text, union_all
 
 from .. import timeutil
 from ..accounts.models import User
@@ -59,11 +59,11 @@ def book(user: User, facility_id: int, start: datetime, party_size=1, now: datet
         raise Forbidden(_l("Only workers of an enterprise can book."), code="not_a_worker")
     plan = _plan_booking(user, facility_id, start, party_size, now)
     with write_transaction():
-        if not _rules_still_hold(plan):
+        if not _rules_still_hold(plan, lock_user_id=user.id):
             plan = _plan_booking(user, facility_id, start, party_size, now, fresh=True)
             if not _rules_still_hold(plan):
                 raise Conflict(_l("The facility's settings just changed. Please try again."), code="changed")
-        return _take(user, plan, now)
+        return _take(user, plan, now, user_locked=True)
 
 
 def _check_slot(facility: Facility, start: datetime, now: datetime) -> tuple[datetime, datetime]:
@@ -86,6 +86,13 @@ def _check_slot(facility: Facility, start: datetime, now: datetime) -> tuple[dat
 _RULES_VERSION = select(Facility.rules_version).where(Facility.id == bindparam("facility_id"))
 # FOR SHARE: bookings of one facility do not wait for each other, only for a change of its rules.
 _RULES_VERSION_PG = _RULES_VERSION.with_for_update(read=True)
+# The same, and the worker's row FOR UPDATE (lock_user), in one round trip. Both are row locks
+# taken by the statement's LockRows step: a row changed while it waited is read again in its
+# new version, so the version returned is the one locked. (The overlap check cannot join in:
+# it must read with a snapshot taken after the worker's lock is granted.)
+_RULES_VERSION_AND_USER_PG = text(
+    "SELECT f.rules_version FROM facilities f, users u WHERE f.id = :facility_id AND u.id = :user_id "
+    "FOR SHARE OF f FOR UPDATE OF u")
 SLOT_PLACES = GuardedCounter(SlotLoad.__table__, ("facility_id", "start_at"), "held")
 # A booking that overlaps [start, end) starts after start - 1 day (slots are at most a day
 # long): the lower bound keeps the check on the (user_id, start_at) index, flat with history.
@@ -160,37 +167,56 @@ def _precheck(user, plan: _Plan) -> None:
                        remaining=max(f.capacity - now.get("slot", 0), 0))
 
 
-def _rules_still_hold(plan: _Plan) -> bool:
+def _rules_still_hold(plan: _Plan, lock_user_id: int | None = None) -> bool:
     """Inside the write transaction: lock the facility's rules against a change (PostgreSQL: the
     row FOR SHARE until commit; SQLite: the IMMEDIATE transaction holds every writer off) and
-    say whether they are still the ones the plan was made with."""
-    stmt = _RULES_VERSION_PG if db.session.get_bind().dialect.name == "postgresql" else _RULES_VERSION
-    return fetch(stmt, facility_id=plan.facility.id).scalar() == plan.facility.rules_version
+    say whether they are still the ones the plan was made with.
+
+    `lock_user_id`: lock that worker's row too, in the same statement (lock_user()).
+    """
+    if db.session.get_bind().dialect.name != "postgresql":
+        return fetch(_RULES_VERSION, facility_id=plan.facility.id).scalar() == plan.facility.rules_version
+    if lock_user_id is None:
+        return fetch(_RULES_VERSION_PG, facility_id=plan.facility.id).scalar() == plan.facility.rules_version
+    return fetch(_RULES_VERSION_AND_USER_PG, facility_id=plan.facility.id,
+                 user_id=lock_user_id).scalar() == plan.facility.rules_version
 
 
-def _take(user, plan: _Plan, now) -> Reservation:
+def _take(user, plan: _Plan, now, user_locked: bool = False) -> Reservation:
     """The guarded part, inside the write transaction, under the facility's rules lock:
-    overlap, quotas, capacity, the row."""
+    overlap, quotas, capacity, the row.
+
+    Each guarded UPSERT locks its counter row until commit (PostgreSQL). They are taken from
+    the least shared to the most: the worker's week, the slot, then the enterprise's week
+    (shared by all its workers, the hot row of a rush) just before the INSERT and the commit.
+    `user_locked`: the worker's row is already locked (_rules_still_hold(lock_user_id=...)).
+    """
     facility = plan.facility
     # One person's bookings are serialized, so the overlap check below holds.
-    lock_user(user.id)
+    if not user_locked:
+        lock_user(user.id)
     if fetch(_CLASH, user_id=user.id, start=plan.start, end=plan.end,
              earliest=plan.start - timedelta(days=1)).first():
         raise Conflict(_l("You already have a booking at that time."), code="overlap")
-    quotas.charge(plan.agreement, facility.venue.host_id, user.enterprise_id, user.id, plan.week,
-                  facility.slot_minutes)
+    host_id = facility.venue.host_id
+    quotas.charge_worker(plan.agreement, host_id, user.id, plan.week)
     if not SLOT_PLACES.add(plan.places, facility.capacity, facility_id=facility.id, start_at=plan.start):
         c = SlotLoad.__table__.c
         held = db.session.scalar(select(c.held).where(c.facility_id == facility.id, c.start_at == plan.start))
         raise Conflict(_l("That slot is full."), code="slot_full",
                        remaining=max(facility.capacity - (held or 0), 0))
-    reservation = Reservation(
-        facility_id=facility.id, host_id=facility.venue.host_id, user_id=user.id,
+    quotas.charge_enterprise(plan.agreement, host_id, user.enterprise_id, plan.week, facility.slot_minutes)
+    row = dict(
+        facility_id=facility.id, host_id=host_id, user_id=user.id,
         enterprise_id=user.enterprise_id, start_at=plan.start, end_at=plan.end, party_size=plan.party,
         places=plan.places, status="pending" if facility.requires_approval else "confirmed",
         week_start=plan.week, quota_minutes=facility.slot_minutes, code=new_code(), created_at=now,
         updated_at=now)
+    reservation = Reservation(**row)
     db.session.add(reservation)
+    # An ORM flush, not a bare INSERT: the idempotency claim records the booking it wrote as the
+    # request's outcome in this same transaction (booking/idempotency), so a retry after a
+    # crash finds it.
     db.session.flush()
     if reservation.status == "confirmed":
         notify(user.id, "confirmed", {}, reservation_id=reservation.id, now=now)

@@ -23,13 +23,14 @@ from .models import AWAITED, HOLDING, Reservation, SlotLoad
 
 def give_back(reservation: Reservation, refund_quota: bool) -> None:
     """Give back the reservation's places (and quota); its status is changed by the caller."""
-    if refund_quota:
-        quotas.refund(reservation.host_id, reservation.enterprise_id, reservation.user_id,
-                      reservation.week_start, reservation.quota_minutes)
     c = SlotLoad.__table__.c
     db.session.execute(update(SlotLoad.__table__).where(
         c.facility_id == reservation.facility_id, c.start_at == reservation.start_at
     ).values(held=c.held - reservation.places))
+    # The enterprise's row last, as a booking takes it (quotas.charge_enterprise).
+    if refund_quota:
+        quotas.refund(reservation.host_id, reservation.enterprise_id, reservation.user_id,
+                      reservation.week_start, reservation.quota_minutes)
 
 
 def _serve_line(reservation: Reservation, now: datetime) -> None:

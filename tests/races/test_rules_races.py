@@ -22,6 +22,7 @@ from booking.accounts.models import User
 from booking.admin import impact
 from booking.admin import services as admin
 from booking.errors import DomainError
+from booking.database import lock_user
 from booking.extensions import db
 from booking.reservations import blackouts
 from booking.facilities.models import Facility
@@ -109,10 +110,18 @@ def schedule(monkeypatch):
     return admin_job
 
 
+def rules_unguarded(plan, lock_user_id=None) -> bool:
+    """_rules_still_hold() without its guard: no lock on the rules, no compare. (The worker's row,
+    which book() locks in the same statement, is still locked: only the rules guard is off.)"""
+    if lock_user_id is not None:
+        lock_user(lock_user_id)
+    return True
+
+
 @pytest.fixture
 def guard_off(monkeypatch):
     """The control: the booking transaction neither locks the facility's rules nor compares them."""
-    monkeypatch.setattr(booking_flow, "_rules_still_hold", lambda plan: True)
+    monkeypatch.setattr(booking_flow, "_rules_still_hold", rules_unguarded)
 
 
 def holding(facility_id):
@@ -262,7 +271,7 @@ def hours_race_booker_first(db_url, world, admin_job):
 def test_hours_change_waits_for_a_booking_under_way(db_url, world, booker_first, monkeypatch):
     hold, admin_job = booker_first
     still_hold = booking_flow._rules_still_hold
-    monkeypatch.setattr(booking_flow, "_rules_still_hold", lambda plan: hold(still_hold(plan)))
+    monkeypatch.setattr(booking_flow, "_rules_still_hold", lambda plan, **kw: hold(still_hold(plan, **kw)))
     status, rid, told, late = hours_race_booker_first(db_url, world, admin_job)
     assert status == 201
     assert told == (False, [rid]), "the admin must be asked about the booking it would move"
@@ -272,7 +281,8 @@ def test_hours_change_waits_for_a_booking_under_way(db_url, world, booker_first,
 
 def test_control_hours_change_without_the_lock_goes_under_a_booking(db_url, world, booker_first, monkeypatch):
     hold, admin_job = booker_first
-    monkeypatch.setattr(booking_flow, "_rules_still_hold", lambda plan: hold(True))  # no lock, no compare
+    monkeypatch.setattr(booking_flow, "_rules_still_hold",
+                        lambda plan, **kw: hold(rules_unguarded(plan, **kw)))  # no lock, no compare
     unserialize(monkeypatch, booking_flow)  # nor SQLite's write lock taken up front
     status, rid, told, late = hours_race_booker_first(db_url, world, admin_job)
     assert status == 201

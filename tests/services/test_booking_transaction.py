@@ -1,0 +1,60 @@
+"""The shape of a booking's write transaction, statement by statement (SQLite and PostgreSQL).
+
+Every guarded UPSERT locks its counter row until commit (PostgreSQL). The enterprise's weekly
+counter is one row for all the workers of an enterprise: the hot row of a rush. It must be the
+last lock taken, followed only by the reservation's INSERT and the commit; and the worker's
+lock comes with the facility's rules lock, in one statement (booking.py, _take()).
+"""
+import re
+
+import pytest
+from sqlalchemy import event
+
+from booking.extensions import db
+from booking.reservations import services
+from tests import world as w
+
+KINDS = [
+    ("begin", re.compile(r"^BEGIN")),
+    ("rules+worker lock", re.compile(r"FOR SHARE OF f FOR UPDATE OF u")),
+    ("rules", re.compile(r"SELECT facilities\.rules_version")),
+    ("overlap", re.compile(r"^SELECT reservations\.id")),
+    ("worker counter", re.compile(r"^INSERT INTO worker_week_usage")),
+    ("slot counter", re.compile(r"^INSERT INTO slot_loads")),
+    ("enterprise counter", re.compile(r"^INSERT INTO enterprise_week_usage")),
+    ("reservation", re.compile(r"^INSERT INTO reservations")),
+]
+
+
+def kind(statement: str) -> str:
+    return next((name for name, pattern in KINDS if pattern.search(statement.strip())), statement[:60])
+
+
+@pytest.fixture
+def world(ctx):
+    return w.build()
+
+
+def test_the_enterprise_counter_is_taken_last_just_before_the_insert(world):
+    seen: list[str] = []
+
+    def statement(_conn, _cursor, sql, *_args):
+        seen.append(kind(sql))
+
+    def commit(_conn):
+        seen.append("commit")
+
+    engine = db.engine
+    event.listen(engine, "before_cursor_execute", statement)
+    event.listen(engine, "commit", commit)
+    try:
+        services.book(world.worker, world.gym.id, w.SLOT, now=w.NOW)
+    finally:
+        event.remove(engine, "before_cursor_execute", statement)
+        event.remove(engine, "commit", commit)
+    write = seen[seen.index("commit", 0, len(seen) - 1) + 1:] if seen.count("commit") > 1 else seen
+    guarded = ["overlap", "worker counter", "slot counter", "enterprise counter", "reservation", "commit"]
+    if engine.dialect.name == "postgresql":
+        assert write == ["rules+worker lock"] + guarded
+    else:
+        assert write == ["begin", "rules"] + guarded
