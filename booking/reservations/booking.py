@@ -187,8 +187,9 @@ def _take(user, plan: _Plan, now, user_locked: bool = False) -> Reservation:
     overlap, quotas, capacity, the row.
 
     Each guarded UPSERT locks its counter row until commit (PostgreSQL). They are taken from
-    the least shared to the most: the worker's week, the slot, then the enterprise's week
-    (shared by all its workers, the hot row of a rush) just before the INSERT and the commit.
+    the least shared to the most: the worker's week, the slot, then (after the row and its
+    notification are written) the enterprise's week, shared by all its workers, the hot row of
+    a rush, held only for its own statement and the commit.
     `user_locked`: the worker's row is already locked (_rules_still_hold(lock_user_id=...)).
     """
     facility = plan.facility
@@ -205,7 +206,6 @@ def _take(user, plan: _Plan, now, user_locked: bool = False) -> Reservation:
         held = db.session.scalar(select(c.held).where(c.facility_id == facility.id, c.start_at == plan.start))
         raise Conflict(_l("That slot is full."), code="slot_full",
                        remaining=max(facility.capacity - (held or 0), 0))
-    quotas.charge_enterprise(plan.agreement, host_id, user.enterprise_id, plan.week, facility.slot_minutes)
     row = dict(
         facility_id=facility.id, host_id=host_id, user_id=user.id,
         enterprise_id=user.enterprise_id, start_at=plan.start, end_at=plan.end, party_size=plan.party,
@@ -220,6 +220,8 @@ def _take(user, plan: _Plan, now, user_locked: bool = False) -> Reservation:
     db.session.flush()
     if reservation.status == "confirmed":
         notify(user.id, "confirmed", {}, reservation_id=reservation.id, now=now)
+    # Last, just before the commit: the enterprise's week, the row all its workers share.
+    quotas.charge_enterprise(plan.agreement, host_id, user.enterprise_id, plan.week, facility.slot_minutes)
     return reservation
 
 
