@@ -121,3 +121,11 @@ def as_utc(value: datetime, tz: str) -> datetime:
     if value.tzinfo is None:
         value = value.replace(tzinfo=zone(tz))
     return value.astimezone(UTC)
+
+
+def weekly(first: datetime, weeks: int, tz: str) -> list[datetime]:
+    """`first` and the same local wall time on each following week, `weeks` in all, in UTC
+    (the UTC offset may change between them: a weekly slot keeps its local hour)."""
+    local = to_local(as_utc(first, tz), tz)
+    minute = local.hour * 60 + local.minute
+    return [local_to_utc(local.date() + timedelta(weeks=i), minute, tz) for i in range(weeks)]

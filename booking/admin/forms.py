@@ -7,7 +7,7 @@ from wtforms.validators import InputRequired, Length, Optional
 
 from ..facilities.models import KINDS as FACILITY_KINDS
 from ..filters import kind_label
-from ..forms import BaseForm
+from ..forms import ActionForm as ActionForm, BaseForm, put_error as put_error  # one of each (booking.forms)
 from ..inputs import id_or_none, whole_in_range
 from ..organizations.models import KINDS as ORG_KINDS
 from . import hours as hours_rules
@@ -48,23 +48,9 @@ class ClockTime(TimeField):
             raise ValueError(str(_l("Enter a time like 08:00."))) from None
 
 
-def put_error(form, err, aliases: dict | None = None) -> None:
-    """Show a service's DomainError on the field it names (after `aliases`), or above the form."""
-    name = err.details.get("field", "")
-    name = (aliases or {}).get(name, name)
-    target = getattr(form, name, None) if name else None
-    if target is not None and hasattr(target, "errors"):
-        target.errors = [*target.errors, err.message]
-    else:
-        form.form_errors.append(err.message)
-
-
 def _required(message=None):
     return InputRequired(message or _l("This field is required."))
 
-
-class ActionForm(BaseForm):
-    """An empty form: carries the CSRF token of a button."""
 
 
 class ImpactFields:
