@@ -9,6 +9,9 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 UTC = timezone.utc
+# The federation's zone: venues are created in it, and "today" outside any venue is read in it
+# (the app's DEFAULT_TIMEZONE setting may name another: booking.i18n.home_timezone()).
+DEFAULT_TIMEZONE = "Asia/Shanghai"
 
 
 def utcnow() -> datetime:

@@ -9,6 +9,7 @@ from ..facilities.models import KINDS as FACILITY_KINDS
 from ..filters import kind_label
 from ..forms import ActionForm as ActionForm, BaseForm, put_error as put_error  # one of each (booking.forms)
 from ..inputs import id_or_none, whole_in_range
+from ..timeutil import DEFAULT_TIMEZONE
 from ..organizations.models import KINDS as ORG_KINDS
 from . import hours as hours_rules
 
@@ -67,7 +68,7 @@ class ImpactFields:
 class VenueForm(BaseForm, ImpactFields):
     name = StringField(_l("Venue name"), validators=[_required(), Length(max=120)])
     address = StringField(_l("Address"), validators=[Optional(), Length(max=255)])
-    timezone = StringField(_l("Time zone"), default="Asia/Shanghai", validators=[_required(), Length(max=64)])
+    timezone = StringField(_l("Time zone"), default=DEFAULT_TIMEZONE, validators=[_required(), Length(max=64)])
 
     def values(self) -> dict:
         return {"name": self.name.data, "address": self.address.data or "", "timezone": self.timezone.data}
@@ -175,10 +176,10 @@ class NewOrganizationForm(OrganizationForm):
     venue_name = StringField(_l("First venue (makes it a host; optional)"),
                              validators=[Optional(), Length(max=120)])
     venue_address = StringField(_l("Venue address"), validators=[Optional(), Length(max=255)])
-    venue_timezone = StringField(_l("Time zone"), default="Asia/Shanghai", validators=[Optional(), Length(max=64)])
+    venue_timezone = StringField(_l("Time zone"), default=DEFAULT_TIMEZONE, validators=[Optional(), Length(max=64)])
 
     def venue_values(self) -> dict | None:
         if not (self.venue_name.data or "").strip():
             return None
         return {"name": self.venue_name.data, "address": self.venue_address.data or "",
-                "timezone": self.venue_timezone.data or "Asia/Shanghai"}
+                "timezone": self.venue_timezone.data or DEFAULT_TIMEZONE}

@@ -9,11 +9,12 @@
 from .booking import book
 from .decisions import cancel, cancel_as, decide, decide_many, host_cancel
 from .no_shows import release_no_shows
-from .series import book_series, cancel_series, get_series, list_series, pause_series
+from .series import book_series, cancel_series, get_series, list_series, pause_series, skipped as series_skipped
 from .queries import (day_schedule, get_for, list_for, mark_notifications_read, notifications_for, pending_queue,
                       unread_count)
 
-__all__ = ["book", "book_series", "cancel_series", "get_series", "list_series", "pause_series", "cancel",
+__all__ = ["book", "book_series", "cancel_series", "get_series", "list_series", "pause_series", "series_skipped",
+           "cancel",
            "cancel_as", "decide", "decide_many", "host_cancel",
            "release_no_shows", "day_schedule", "get_for", "list_for", "mark_notifications_read",
            "notifications_for", "pending_queue", "unread_count"]
