@@ -46,7 +46,8 @@ def test_a_series_is_one_row_with_its_bookings(world):
     rows = db.session.scalars(select(Reservation).order_by(Reservation.start_at)).all()
     assert [(r.series_id, r.start_at, r.party_size) for r in rows] == [(booked.series.id, s, 2) for s in weeks(4)]
     listed = services.list_series(world.admin)
-    assert [(s.id, s.weeks, s.status, s.enterprise_id) for s in listed] == [(booked.series.id, 4, "active", world.ent.id)]
+    assert [(s.id, s.weeks, s.status, s.enterprise_id) for s in listed] == [
+        (booked.series.id, 4, "active", world.ent.id)]
     assert [r.id for r in listed[0].occurrences] == [r.id for r in rows]
 
 
