@@ -90,10 +90,17 @@ def new():
                            has_facilities=bool(facilities)), status
 
 
+def _own_ids(form: PauseForm, series_id: int) -> PauseForm:
+    """One pause form per series on the page: each field gets an id of its own (same names)."""
+    for fld in (form.first_day, form.last_day):
+        fld.id = fld.label.field_id = f"s{series_id}-{fld.name}"
+    return form
+
+
 def _list_page(pause_forms: dict | None = None, error: str | None = None, status: int = 200):
     items = services.list_series(current_user)
     pause_forms = pause_forms or {}
-    forms = {s.id: pause_forms.get(s.id) or PauseForm(formdata=None, prefix=f"s{s.id}") for s in items}
+    forms = {s.id: _own_ids(pause_forms.get(s.id) or PauseForm(formdata=None), s.id) for s in items}
     return render_template("reservations/series_list.html", items=items, pause_forms=forms, action=ActionForm(),
                            skipped=services.series_skipped, error=error, now=timeutil.utcnow()), status
 
@@ -119,7 +126,7 @@ def _said(change, done: str):
 @login_required
 def pause(series_id: int):
     _enterprise_admin()
-    form = PauseForm(prefix=f"s{series_id}")
+    form = PauseForm()
     if not form.validate_on_submit():
         return _list_page({series_id: form}, status=400)
     try:
