@@ -3,7 +3,7 @@ their enterprise's series, pause one for some weeks or cancel it."""
 from datetime import date, datetime, time
 
 from flask import Blueprint, flash, redirect, render_template, url_for
-from flask_babel import gettext as _
+from flask_babel import gettext as _, ngettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from wtforms import SelectField, StringField
@@ -114,7 +114,8 @@ def index():
 
 def _said(change, done: str):
     """Flash what a pause or cancel did: how many bookings were cancelled, which stayed and why."""
-    flash(done + " " + _("%(n)s bookings cancelled.", n=len(change.cancelled)), "success")
+    flash(done + " " + ngettext("%(num)s booking cancelled.", "%(num)s bookings cancelled.", len(change.cancelled)),
+          "success")
     tz = change.series.facility.venue.timezone
     for r, _code, message in change.kept:
         flash(_("%(when)s stays booked: %(why)s", when=timeutil.to_local(r.start_at, tz).strftime("%Y-%m-%d %H:%M"),

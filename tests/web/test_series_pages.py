@@ -100,7 +100,7 @@ def test_the_list_shows_the_series_and_pausing_skips_weeks(client, world, hall):
     assert r.status_code == 303 and r.headers["Location"].endswith("/bookings/series/list")
     assert _statuses(sid) == ["confirmed", "cancelled", "confirmed"]
     html = client.get("/bookings/series/list").get_data(as_text=True)
-    assert "1 bookings cancelled." in html and html.count('data-testid="skipped"') == 1
+    assert "1 booking cancelled." in html and html.count('data-testid="skipped"') == 1
 
 
 @pytest.mark.parametrize("data, status, message", [
