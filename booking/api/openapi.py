@@ -144,7 +144,7 @@ document("/reservations/series/{series_id}/pause", "post", {
 document("/reservations/series/{series_id}/cancel", "post", {
     "summary": "Enterprise admin: cancel the series (its future bookings; past ones stay; one past its "
                "cancel cutoff stays)", "parameters": [dict(ID, name="series_id")],
-    "responses": {"200": SERIES_CHANGE, **_errors(401, 403, 404, 409)},
+    "responses": {"200": SERIES_CHANGE, **_errors(400, 401, 403, 404, 409)},
 })
 document("/reservations/{reservation_id}", "get", {
     "summary": "One reservation (owner or the host's staff)", "parameters": [dict(ID, name="reservation_id")],
