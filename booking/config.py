@@ -4,6 +4,8 @@ import secrets
 from datetime import timedelta
 from pathlib import Path
 
+from .timeutil import DEFAULT_TIMEZONE
+
 
 def _instance_secret(instance_path: str) -> str:
     """SECRET_KEY from the environment, else one generated once into instance/ (never committed)."""
@@ -59,7 +61,7 @@ def from_environment(instance_path: str) -> dict:
         # A server can restart under a pool of PostgreSQL connections; an SQLite file cannot.
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": not _database_url(instance_path).startswith("sqlite")},
         "BABEL_DEFAULT_LOCALE": os.environ.get("DEFAULT_LOCALE", "zh_CN"),
-        "DEFAULT_TIMEZONE": os.environ.get("DEFAULT_TIMEZONE", "Asia/Shanghai"),
+        "DEFAULT_TIMEZONE": os.environ.get("DEFAULT_TIMEZONE", DEFAULT_TIMEZONE),
         "SESSION_COOKIE_SECURE": os.environ.get("SESSION_COOKIE_SECURE", "0") == "1",
         "REMEMBER_COOKIE_SECURE": os.environ.get("SESSION_COOKIE_SECURE", "0") == "1",
         "RATELIMIT_STORAGE_URI": ratelimit_uri,

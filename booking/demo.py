@@ -7,6 +7,7 @@ from .accounts.models import RoleGrant, User
 from .accounts.services import hash_password
 from .extensions import db
 from .facilities.models import Facility, OpeningHours, Venue
+from .timeutil import DEFAULT_TIMEZONE
 from .organizations.models import Organization
 from .quotas.models import NoShowPolicy, SharingAgreement
 
@@ -133,7 +134,7 @@ def seed(workers: int = 40) -> int:
         host = hosts[host_name]
         venue = db.session.scalar(select(Venue).where(Venue.name == venue_name))
         if venue is None:
-            venue = Venue(name=venue_name, host_id=host.id, address=address, timezone="Asia/Shanghai")
+            venue = Venue(name=venue_name, host_id=host.id, address=address, timezone=DEFAULT_TIMEZONE)
             db.session.add(venue)
             db.session.flush()
             b.created += 1

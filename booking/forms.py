@@ -24,6 +24,10 @@ class BaseForm(IdempotentForm, FlaskForm):
         return valid
 
 
+
+class ActionForm(BaseForm):
+    """An empty form: carries the CSRF token (and idempotency key) of a button."""
+
 def out_of_range_message() -> str:
     return str(_l("Enter a date from %(first)s to %(last)s.", first=FIRST_DAY.isoformat(),
                   last=LAST_DAY.isoformat()))
@@ -41,3 +45,15 @@ class DayField(DateField):
         if self.data is not None and not day_in_range(self.data):
             self.data = None
             raise ValueError(out_of_range_message())
+
+
+def put_error(form, err, aliases: dict | None = None, by_code: dict | None = None) -> None:
+    """Show a service's DomainError on the field it names (after `aliases`; else the field
+    `by_code` gives for its code), or above the form."""
+    name = err.details.get("field") or (by_code or {}).get(err.code, "")
+    name = (aliases or {}).get(name, name)
+    target = getattr(form, name, None) if name else None
+    if target is not None and hasattr(target, "errors"):
+        target.errors = [*target.errors, err.message]
+    else:
+        form.form_errors.append(err.message)

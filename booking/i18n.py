@@ -1,6 +1,14 @@
-"""Which language a request gets: zh_CN unless the person (or API client) asks for English."""
+"""Which language a request gets: zh_CN unless the person (or API client) asks for English;
+and the home time zone, for a "today" that belongs to no venue."""
 from flask import current_app, has_request_context, request, session
 from flask_login import current_user
+
+from .timeutil import DEFAULT_TIMEZONE
+
+
+def home_timezone() -> str:
+    """The app's DEFAULT_TIMEZONE setting: "today" where no venue says otherwise."""
+    return current_app.config.get("DEFAULT_TIMEZONE") or DEFAULT_TIMEZONE
 
 
 def select_locale() -> str:

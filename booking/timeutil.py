@@ -9,6 +9,9 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 UTC = timezone.utc
+# The federation's zone: venues are created in it, and "today" outside any venue is read in it
+# (the app's DEFAULT_TIMEZONE setting may name another: booking.i18n.home_timezone()).
+DEFAULT_TIMEZONE = "Asia/Shanghai"
 
 
 def utcnow() -> datetime:
@@ -121,3 +124,11 @@ def as_utc(value: datetime, tz: str) -> datetime:
     if value.tzinfo is None:
         value = value.replace(tzinfo=zone(tz))
     return value.astimezone(UTC)
+
+
+def weekly(first: datetime, weeks: int, tz: str) -> list[datetime]:
+    """`first` and the same local wall time on each following week, `weeks` in all, in UTC
+    (the UTC offset may change between them: a weekly slot keeps its local hour)."""
+    local = to_local(as_utc(first, tz), tz)
+    minute = local.hour * 60 + local.minute
+    return [local_to_utc(local.date() + timedelta(weeks=i), minute, tz) for i in range(weeks)]

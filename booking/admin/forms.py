@@ -7,8 +7,9 @@ from wtforms.validators import InputRequired, Length, Optional
 
 from ..facilities.models import KINDS as FACILITY_KINDS
 from ..filters import kind_label
-from ..forms import BaseForm
+from ..forms import ActionForm as ActionForm, BaseForm, put_error as put_error  # one of each (booking.forms)
 from ..inputs import id_or_none, whole_in_range
+from ..timeutil import DEFAULT_TIMEZONE
 from ..organizations.models import KINDS as ORG_KINDS
 from . import hours as hours_rules
 
@@ -48,23 +49,9 @@ class ClockTime(TimeField):
             raise ValueError(str(_l("Enter a time like 08:00."))) from None
 
 
-def put_error(form, err, aliases: dict | None = None) -> None:
-    """Show a service's DomainError on the field it names (after `aliases`), or above the form."""
-    name = err.details.get("field", "")
-    name = (aliases or {}).get(name, name)
-    target = getattr(form, name, None) if name else None
-    if target is not None and hasattr(target, "errors"):
-        target.errors = [*target.errors, err.message]
-    else:
-        form.form_errors.append(err.message)
-
-
 def _required(message=None):
     return InputRequired(message or _l("This field is required."))
 
-
-class ActionForm(BaseForm):
-    """An empty form: carries the CSRF token of a button."""
 
 
 class ImpactFields:
@@ -81,7 +68,7 @@ class ImpactFields:
 class VenueForm(BaseForm, ImpactFields):
     name = StringField(_l("Venue name"), validators=[_required(), Length(max=120)])
     address = StringField(_l("Address"), validators=[Optional(), Length(max=255)])
-    timezone = StringField(_l("Time zone"), default="Asia/Shanghai", validators=[_required(), Length(max=64)])
+    timezone = StringField(_l("Time zone"), default=DEFAULT_TIMEZONE, validators=[_required(), Length(max=64)])
 
     def values(self) -> dict:
         return {"name": self.name.data, "address": self.address.data or "", "timezone": self.timezone.data}
@@ -189,10 +176,10 @@ class NewOrganizationForm(OrganizationForm):
     venue_name = StringField(_l("First venue (makes it a host; optional)"),
                              validators=[Optional(), Length(max=120)])
     venue_address = StringField(_l("Venue address"), validators=[Optional(), Length(max=255)])
-    venue_timezone = StringField(_l("Time zone"), default="Asia/Shanghai", validators=[Optional(), Length(max=64)])
+    venue_timezone = StringField(_l("Time zone"), default=DEFAULT_TIMEZONE, validators=[Optional(), Length(max=64)])
 
     def venue_values(self) -> dict | None:
         if not (self.venue_name.data or "").strip():
             return None
         return {"name": self.venue_name.data, "address": self.venue_address.data or "",
-                "timezone": self.venue_timezone.data or "Asia/Shanghai"}
+                "timezone": self.venue_timezone.data or DEFAULT_TIMEZONE}

@@ -92,7 +92,7 @@ def clean_timezone(value) -> str:
 def clean_venue(values: dict) -> dict:
     return {"name": _text(values.get("name"), "name", 120),
             "address": _text(values.get("address"), "address", 255, required=False),
-            "timezone": clean_timezone(values.get("timezone") or "Asia/Shanghai")}
+            "timezone": clean_timezone(values.get("timezone") or timeutil.DEFAULT_TIMEZONE)}
 
 
 def clean_hours(week) -> dict[int, list[tuple[int, int]]]:

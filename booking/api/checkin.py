@@ -2,6 +2,7 @@
 from flask import Response, g, jsonify, request
 
 from .. import timeutil
+from ..i18n import home_timezone
 from ..checkin import images, services
 from ..checkin.keys import published
 from ..errors import BadRequest, Forbidden
@@ -49,7 +50,7 @@ def check_in():
 @token_required
 def checkin_manifest():
     day = parse_date(request.args["date"]) if "date" in request.args else \
-        timeutil.local_date(timeutil.utcnow(), "Asia/Shanghai")
+        timeutil.local_date(timeutil.utcnow(), home_timezone())
     m = services.manifest(g.api_user, day)
     return jsonify({"date": day.isoformat(), "keys": m["keys"],
                     "reservations": [manifest_reservation_json(r) for r in m["reservations"]]})

@@ -2,6 +2,7 @@
 from flask import g, jsonify, request
 
 from .. import timeutil
+from ..i18n import home_timezone
 from ..facilities import services
 from ..facilities.models import KINDS
 from ..reservations.availability import availability as slots_for
@@ -21,7 +22,7 @@ def list_facilities():
         raise BadRequest(field="kind")
     host = id_query("host_id")
     day = parse_date(request.args["date"]) if "date" in request.args else \
-        timeutil.local_date(timeutil.utcnow(), "Asia/Shanghai")
+        timeutil.local_date(timeutil.utcnow(), home_timezone())
     facilities = services.visible_facilities(g.api_user, day, kind=kind, host_id=host)
     return jsonify([facility_json(f) for f in facilities])
 

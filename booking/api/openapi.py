@@ -106,9 +106,45 @@ document("/reservations/series", "post", {
                        "weeks": {"type": "integer", "minimum": 1, "maximum": 26},
                        "party_size": {"type": "integer", "minimum": 1}}}}}},
     "responses": {"200": _json({"type": "object", "properties": {
-        "booked": {"type": "integer"}, "refused": {"type": "integer"},
+        "series_id": {"type": "integer"}, "booked": {"type": "integer"}, "refused": {"type": "integer"},
         "occurrences": {"type": "array", "items": {"type": "object"}}}}),
         **_errors(400, 401, 403, 404, 422)},
+})
+SERIES = {"type": "object", "properties": {
+    "id": {"type": "integer"}, "status": {"type": "string", "enum": ["active", "cancelled"]},
+    "weeks": {"type": "integer"}, "party_size": {"type": "integer"}, "facility": {"type": "object"},
+    "venue": {"type": "object"}, "first_start": {"type": "string", "format": "date-time"},
+    "pauses": {"type": "array", "items": {"type": "object", "properties": {
+        "from": {"type": "string", "format": "date"}, "until": {"type": "string", "format": "date"}}}},
+    "occurrences": {"type": "array", "items": {"type": "object", "properties": {
+        "id": {"type": "integer"}, "code": {"type": "string"}, "status": {"type": "string"},
+        "start": {"type": "string", "format": "date-time"}, "skipped": {"type": "boolean"}}}}}}
+SERIES_CHANGE = _json({"type": "object", "properties": {
+    "series": SERIES, "cancelled": {"type": "array", "items": {"type": "object"}},
+    "kept": {"type": "array", "description": "bookings past their cancel cutoff: they stay, with the reason",
+             "items": {"type": "object"}}}})
+document("/reservations/series", "get", {
+    "summary": "Enterprise admin: my enterprise's weekly series, newest first, with their bookings",
+    "responses": {"200": _json({"type": "object", "properties": {"items": {"type": "array", "items": SERIES}}}),
+                  **_errors(401, 403)},
+})
+document("/reservations/series/{series_id}", "get", {
+    "summary": "Enterprise admin: one series of my enterprise", "parameters": [dict(ID, name="series_id")],
+    "responses": {"200": _json(SERIES), **_errors(401, 403, 404)},
+})
+document("/reservations/series/{series_id}/pause", "post", {
+    "summary": "Enterprise admin: skip the weeks from `from` to `until` (venue-local dates, included); "
+               "their bookings are cancelled, quota and places given back; one past its cancel cutoff stays",
+    "parameters": [dict(ID, name="series_id")],
+    "requestBody": {"required": True, "content": {"application/json": {"schema": {
+        "type": "object", "required": ["from", "until"],
+        "properties": {"from": {"type": "string", "format": "date"}, "until": {"type": "string", "format": "date"}}}}}},
+    "responses": {"200": SERIES_CHANGE, **_errors(400, 401, 403, 404, 409, 422)},
+})
+document("/reservations/series/{series_id}/cancel", "post", {
+    "summary": "Enterprise admin: cancel the series (its future bookings; past ones stay; one past its "
+               "cancel cutoff stays)", "parameters": [dict(ID, name="series_id")],
+    "responses": {"200": SERIES_CHANGE, **_errors(400, 401, 403, 404, 409)},
 })
 document("/reservations/{reservation_id}", "get", {
     "summary": "One reservation (owner or the host's staff)", "parameters": [dict(ID, name="reservation_id")],

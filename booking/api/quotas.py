@@ -2,6 +2,7 @@
 from flask import g, jsonify, request
 
 from .. import timeutil
+from ..i18n import home_timezone
 from ..admin import agreements
 from ..quotas.services import my_quota
 from . import bp
@@ -9,7 +10,6 @@ from .common import json_body, token_required
 from .common_params import parse_date, parse_id
 from .serialize import ref
 
-DEFAULT_TZ = "Asia/Shanghai"
 
 
 def _hours(minutes):
@@ -20,7 +20,7 @@ def _hours(minutes):
 @token_required
 def me_quota():
     now = timeutil.utcnow()
-    day = parse_date(request.args["date"]) if "date" in request.args else timeutil.local_date(now, DEFAULT_TZ)
+    day = parse_date(request.args["date"]) if "date" in request.args else timeutil.local_date(now, home_timezone())
     q = my_quota(g.api_user, day, now)
     return jsonify({
         "enterprise": ref(q["enterprise"]), "week": q["week"],
@@ -28,7 +28,7 @@ def me_quota():
             "host": ref(h["host"]), "hours_limit": _hours(h["minutes_limit"]),
             "hours_used": _hours(h["minutes_used"]), "bookings_per_worker": h["bookings_per_worker"],
             "my_bookings": h["my_bookings"],
-            "suspended_until": timeutil.isoformat_local(h["suspended_until"], DEFAULT_TZ)
+            "suspended_until": timeutil.isoformat_local(h["suspended_until"], home_timezone())
             if h["suspended_until"] else None,
         } for h in q["hosts"]],
     })

@@ -5,9 +5,11 @@ from ..errors import BadRequest
 from ..facilities.services import load_facility
 from ..reservations import services
 from ..reservations.models import STATUSES
+from ..reservations.serialize import series_change_json, series_json
+from ..timeutil import isoformat_local
 from . import bp
 from .common import json_body, optional_json_body, text_value, token_required
-from .common_params import id_query, parse_id, parse_instant
+from .common_params import id_query, parse_date, parse_id, parse_instant
 from .serialize import reservation_json
 
 
@@ -27,19 +29,43 @@ def create_series():
     data = json_body()
     facility_id = parse_id(data.get("facility_id"), "facility_id")
     start = parse_instant(data.get("start"))
-    results = services.book_series(g.api_user, facility_id, start, data.get("weeks"), data.get("party_size", 1))
-    from ..timeutil import isoformat_local
+    booked = services.book_series(g.api_user, facility_id, start, data.get("weeks"), data.get("party_size", 1))
     out = []
-    for res in results:
-        tz = res["reservation"].facility.venue.timezone if res["reservation"] else "Asia/Shanghai"
-        item = {"start": isoformat_local(res["start"], tz), "ok": res["ok"]}
+    for res in booked.results:
+        item = {"start": isoformat_local(res["start"], booked.timezone), "ok": res["ok"]}
         if res["ok"]:
             item["reservation"] = reservation_json(res["reservation"])
         else:
             item["error"] = {"code": res["code"], "message": res["message"]}
         out.append(item)
-    booked = sum(1 for r in out if r["ok"])
-    return jsonify({"booked": booked, "refused": len(out) - booked, "occurrences": out}), 200
+    n = sum(1 for r in out if r["ok"])
+    return jsonify({"series_id": booked.series.id, "booked": n, "refused": len(out) - n, "occurrences": out}), 200
+
+
+@bp.get("/reservations/series")
+@token_required
+def list_series():
+    return jsonify({"items": [series_json(s) for s in services.list_series(g.api_user)]})
+
+
+@bp.get("/reservations/series/<int:series_id>")
+@token_required
+def show_series(series_id: int):
+    return jsonify(series_json(services.get_series(g.api_user, series_id)))
+
+
+@bp.post("/reservations/series/<int:series_id>/pause")
+@token_required
+def pause_series(series_id: int):
+    data = json_body()
+    first, last = parse_date(data.get("from"), "from"), parse_date(data.get("until"), "until")
+    return jsonify(series_change_json(services.pause_series(g.api_user, series_id, first, last)))
+
+
+@bp.post("/reservations/series/<int:series_id>/cancel")
+@token_required
+def cancel_series(series_id: int):
+    return jsonify(series_change_json(services.cancel_series(g.api_user, series_id)))
 
 
 @bp.get("/reservations")

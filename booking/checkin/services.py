@@ -221,7 +221,7 @@ def _replayed(staff_id: int, nonce: str):
     return event.result, db.session.get(Reservation, event.reservation_id) if event.reservation_id else None
 
 
-def checked_in_today(staff, now: datetime | None = None, tz: str = "Asia/Shanghai") -> int:
+def checked_in_today(staff, now: datetime | None = None, tz: str = timeutil.DEFAULT_TIMEZONE) -> int:
     now = now or timeutil.utcnow()
     start, end = timeutil.local_day_bounds(timeutil.local_date(now, tz), tz)
     return db.session.scalar(select(func.count(Reservation.id)).where(
@@ -229,7 +229,7 @@ def checked_in_today(staff, now: datetime | None = None, tz: str = "Asia/Shangha
         Reservation.start_at >= start, Reservation.start_at < end)) or 0
 
 
-def manifest(staff, day, tz: str = "Asia/Shanghai") -> dict:
+def manifest(staff, day, tz: str = timeutil.DEFAULT_TIMEZONE) -> dict:
     """What a scanner needs to work offline for a day: public keys and the day's bookings."""
     hosts = staff.org_ids("host_staff")
     if not hosts:

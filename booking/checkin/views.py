@@ -13,6 +13,7 @@ from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 
 from .. import timeutil
+from ..i18n import home_timezone
 from ..api.common import json_body, text_value
 from ..api.common_params import parse_instant
 from ..errors import BadRequest, DomainError, Forbidden, json_error
@@ -93,7 +94,7 @@ def _json_staff_only(view):
 
 
 def _tz() -> str:
-    return current_app.config.get("DEFAULT_TIMEZONE") or "Asia/Shanghai"
+    return home_timezone()
 
 
 @bp.get("/scan")

@@ -4,7 +4,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..dbtypes import UTCDateTime
 from ..extensions import db
-from ..timeutil import utcnow
+from ..timeutil import DEFAULT_TIMEZONE, utcnow
 
 KINDS = ("badminton", "basketball", "billiards", "gym", "reading_room", "table_tennis",
          "football", "activity_room", "other")
@@ -17,7 +17,7 @@ class Venue(db.Model):
     host_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
     name: Mapped[str] = mapped_column(String(120))
     address: Mapped[str] = mapped_column(String(255), default="")
-    timezone: Mapped[str] = mapped_column(String(64), default="Asia/Shanghai")
+    timezone: Mapped[str] = mapped_column(String(64), default=DEFAULT_TIMEZONE)
     created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
 
     host = relationship("Organization")

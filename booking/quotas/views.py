@@ -13,6 +13,7 @@ from .. import timeutil
 from ..admin import agreements
 from ..errors import DomainError, NotFound
 from ..extensions import login_manager
+from ..forms import put_error
 from ..reports import quota_usage
 from . import services
 from .forms import AgreementForm, EndForm, LimitsForm, PolicyForm, id_or_none
@@ -87,9 +88,7 @@ def _week_nav(week: date, today: date) -> dict:
 
 
 def _field_error(form, err: DomainError) -> None:
-    name = err.details.get("field") or ERROR_FIELDS.get(err.code, "")
-    field = getattr(form, name, None)
-    (field.errors if field is not None else form.form_errors).append(err.message)
+    put_error(form, err, by_code=ERROR_FIELDS)
 
 
 # --- host admin: agreements ---------------------------------------------------------------

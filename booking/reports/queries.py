@@ -14,11 +14,11 @@ from ..checkin.models import CheckinEvent
 from ..database import fetch
 from ..extensions import db
 from ..organizations.models import Organization
-from ..reservations.models import Reservation
+from ..reservations.models import QUOTA_CONSUMING, Reservation
 
 # Bookings the reports count: every one that took (or kept) a place. A no-show is counted: the
 # place was held for it and nobody else could use it.
-BOOKED = ("pending", "confirmed", "checked_in", "no_show")
+BOOKED = QUOTA_CONSUMING
 
 _r = Reservation.__table__
 _o = Organization.__table__

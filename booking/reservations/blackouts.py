@@ -131,10 +131,8 @@ def create_blackout(staff, facility_id: int, starts_at: datetime, ends_at: datet
         series = secrets.token_hex(8) if weeks > 1 else None
         local_start, local_end = timeutil.to_local(starts_at, tz), timeutil.to_local(ends_at, tz)
         rows = []
-        for week in range(weeks):
-            # The same wall-clock times each week, whatever the UTC offset does meanwhile.
-            start = timeutil.local_to_utc(local_start.date() + timedelta(weeks=week),
-                                          local_start.hour * 60 + local_start.minute, tz)
+        # The same wall-clock times each week, whatever the UTC offset does meanwhile.
+        for start in timeutil.weekly(starts_at, weeks, tz):
             end = start + (local_end.replace(tzinfo=None) - local_start.replace(tzinfo=None))
             rows.append(Blackout(facility_id=facility.id, starts_at=start, ends_at=end, series=series,
                                  reason=reason, created_by_id=staff.id, created_at=now))

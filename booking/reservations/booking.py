@@ -1,4 +1,4 @@
-"""Booking a slot, once or every week: the plan, then one guarded write transaction.
+"""Booking a slot: the plan, then one guarded write transaction.
 
 The database keeps the invariants: the facility's rules are locked and their version compared
 with the plan's (facilities.versions), the per-slot counter is raised only by a guarded UPSERT
@@ -19,7 +19,7 @@ from ..errors import Conflict, Forbidden, Invalid, NotFound
 from ..extensions import db
 from ..facilities import rules, snapshot
 from ..facilities.models import Facility
-from ..facilities.services import blackouts_between, get_visible, load_facility, slot_rules
+from ..facilities.services import blackouts_between, load_facility, slot_rules
 from ..notifications.services import notify
 from ..quotas import services as quotas
 from ..quotas.models import EnterpriseWeekUsage, WorkerWeekUsage
@@ -43,7 +43,8 @@ def _party_size(value, facility: Facility) -> int:
     return value
 
 
-def book(user: User, facility_id: int, start: datetime, party_size=1, now: datetime | None = None) -> Reservation:
+def book(user: User, facility_id: int, start: datetime, party_size=1, now: datetime | None = None,
+         series_id: int | None = None) -> Reservation:
     """Book one slot.
 
     The plan (facility, opening hours, blackouts, agreement, window, counters) is read first,
@@ -63,7 +64,7 @@ def book(user: User, facility_id: int, start: datetime, party_size=1, now: datet
             plan = _plan_booking(user, facility_id, start, party_size, now, fresh=True)
             if not _rules_still_hold(plan):
                 raise Conflict(_l("The facility's settings just changed. Please try again."), code="changed")
-        return _take(user, plan, now, user_locked=True)
+        return _take(user, plan, now, series_id, user_locked=True)
 
 
 def _check_slot(facility: Facility, start: datetime, now: datetime) -> tuple[datetime, datetime]:
@@ -182,7 +183,7 @@ def _rules_still_hold(plan: _Plan, lock_user_id: int | None = None) -> bool:
                  user_id=lock_user_id).scalar() == plan.facility.rules_version
 
 
-def _take(user, plan: _Plan, now, user_locked: bool = False) -> Reservation:
+def _take(user, plan: _Plan, now, series_id: int | None = None, user_locked: bool = False) -> Reservation:
     """The guarded part, inside the write transaction, under the facility's rules lock:
     overlap, quotas, capacity, the row.
 
@@ -211,7 +212,7 @@ def _take(user, plan: _Plan, now, user_locked: bool = False) -> Reservation:
         enterprise_id=user.enterprise_id, start_at=plan.start, end_at=plan.end, party_size=plan.party,
         places=plan.places, status="pending" if facility.requires_approval else "confirmed",
         week_start=plan.week, quota_minutes=facility.slot_minutes, code=new_code(), created_at=now,
-        updated_at=now)
+        updated_at=now, series_id=series_id)
     reservation = Reservation(**row)
     db.session.add(reservation)
     # An ORM flush, not a bare INSERT: the idempotency claim records the booking it wrote as the
@@ -224,26 +225,3 @@ def _take(user, plan: _Plan, now, user_locked: bool = False) -> Reservation:
     quotas.charge_enterprise(plan.agreement, host_id, user.enterprise_id, plan.week, facility.slot_minutes)
     return reservation
 
-
-def book_series(admin: User, facility_id: int, first_start: datetime, weeks: int, party_size=1,
-                now: datetime | None = None) -> list[dict]:
-    """An enterprise admin books the same slot every week; each occurrence stands on its own."""
-    if not admin.has_role("enterprise_admin") or admin.enterprise_id not in admin.org_ids("enterprise_admin"):
-        raise Forbidden(_l("Only an enterprise admin can book a series."))
-    if isinstance(weeks, bool) or not isinstance(weeks, int) or not 1 <= weeks <= 26:
-        raise Invalid(_l("A series has 1 to 26 weeks."), code="invalid_weeks")
-    facility = get_visible(admin, facility_id)
-    tz = facility.venue.timezone
-    local_first = timeutil.to_local(timeutil.as_utc(first_start, tz), tz)
-    results = []
-    for i in range(weeks):
-        # Same local wall time each week, whatever the UTC offset does.
-        local = local_first + timedelta(weeks=i)
-        start = timeutil.local_to_utc(local.date(), local.hour * 60 + local.minute, tz)
-        try:
-            r = book(admin, facility_id, start, party_size, now)
-            results.append({"start": start, "ok": True, "reservation": r, "code": None, "message": None})
-        except (Conflict, Invalid, NotFound) as err:
-            results.append({"start": start, "ok": False, "reservation": None, "code": err.code,
-                            "message": err.message})
-    return results

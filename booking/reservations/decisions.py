@@ -51,10 +51,16 @@ def cancel(user: User, reservation_id: int, now: datetime | None = None) -> Rese
         if not rules.can_cancel(r.start_at, now, r.facility.cancel_cutoff_minutes):
             raise Conflict(_l("Bookings can be cancelled up to %(hours)s before they start."),
                            code="too_late_to_cancel", hours=_duration(r.facility.cancel_cutoff_minutes))
-        give_back(r, refund_quota=True)
-        r.status, r.cancelled_at, r.cancelled_by_id, r.updated_at = "cancelled", now, user.id, now
-        _serve_line(r, now)
+        release(r, user.id, now)
     return r
+
+
+def release(r: Reservation, by_id: int, now: datetime) -> None:
+    """A worker's (or their enterprise admin's) cancel, inside the caller's write transaction on
+    the locked row: places and quota come back and the freed place goes to the waitlist."""
+    give_back(r, refund_quota=True)
+    r.status, r.cancelled_at, r.cancelled_by_id, r.updated_at = "cancelled", now, by_id, now
+    _serve_line(r, now)
 
 
 def cancel_as(user: User, reservation_id: int, reason=None, now: datetime | None = None) -> Reservation:

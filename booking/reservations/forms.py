@@ -3,7 +3,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import HiddenField, StringField
 from wtforms.validators import ValidationError
 
-from ..forms import BaseForm
+from ..forms import ActionForm as ActionForm, BaseForm  # one empty form for every button (booking.forms)
 
 
 def whole_number(text, max_digits: int) -> bool:
@@ -28,6 +28,3 @@ class BookingForm(BaseForm):
         text = (self.party_size.data or "1").strip()
         return int(text) if whole_number(text, 4) else 1
 
-
-class ActionForm(BaseForm):
-    """An empty form: carries the CSRF token for a button (cancel, mark as read)."""

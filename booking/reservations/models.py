@@ -56,10 +56,53 @@ class Reservation(db.Model):
     cancelled_at = mapped_column(UTCDateTime)
     cancelled_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     checked_in_at = mapped_column(UTCDateTime)
+    # The weekly team series it was booked in (booking.reservations.series), if any.
+    series_id: Mapped[int | None] = mapped_column(ForeignKey("reservation_series.id"), index=True)
 
     facility = relationship("Facility")
     user = relationship("User", foreign_keys=[user_id])
     enterprise = relationship("Organization", foreign_keys=[enterprise_id])
+
+
+class ReservationSeries(db.Model):
+    """An enterprise admin's weekly team booking: the same local slot every week for `weeks` weeks.
+    Its occurrences are reservations with its id; pauses are the date ranges skipped."""
+    __tablename__ = "reservation_series"
+    __table_args__ = (
+        CheckConstraint("status IN ('active','cancelled')", name="status"),
+        CheckConstraint("weeks BETWEEN 1 AND 26", name="weeks"),
+        Index("ix_reservation_series_enterprise", "enterprise_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    enterprise_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"))
+    host_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"))
+    facility_id: Mapped[int] = mapped_column(ForeignKey("facilities.id"))
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    first_start_at = mapped_column(UTCDateTime, nullable=False)
+    weeks: Mapped[int] = mapped_column(Integer)
+    party_size: Mapped[int] = mapped_column(Integer, default=1)
+    status: Mapped[str] = mapped_column(String(12), default="active")
+    created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+    cancelled_at = mapped_column(UTCDateTime)
+    cancelled_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    facility = relationship("Facility")
+    occurrences = relationship("Reservation", order_by="Reservation.start_at", viewonly=True)
+    pauses = relationship("SeriesPause", order_by="SeriesPause.first_day", viewonly=True)
+
+
+class SeriesPause(db.Model):
+    """A series paused from first_day to last_day (venue-local dates, both included)."""
+    __tablename__ = "series_pauses"
+    __table_args__ = (CheckConstraint("last_day >= first_day", name="days"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    series_id: Mapped[int] = mapped_column(ForeignKey("reservation_series.id", ondelete="CASCADE"), index=True)
+    first_day = mapped_column(Date, nullable=False)
+    last_day = mapped_column(Date, nullable=False)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
 
 
 class SlotLoad(db.Model):

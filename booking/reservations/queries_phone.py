@@ -9,18 +9,17 @@ from sqlalchemy import func, or_, select
 from ..accounts.models import User
 from ..extensions import db
 from ..facilities.services import managed_host_ids
-from .models import Reservation
+from .models import AWAITED, HOLDING, Reservation
 from .queries import _FOR_DISPLAY
 
 # My bookings' tabs: upcoming (what I still go to), then one tab per status people talk about.
 TABS = ("upcoming", "pending", "confirmed", "done", "cancelled")
-ACTIVE = ("pending", "confirmed", "checked_in")
 
 
 def _tab_filter(tab: str, now: datetime):
     future = Reservation.end_at > now
     return {
-        "upcoming": (Reservation.status.in_(("pending", "confirmed")), future),
+        "upcoming": (Reservation.status.in_(AWAITED), future),
         "pending": (Reservation.status == "pending", future),
         "confirmed": (Reservation.status == "confirmed", future),
         # done: used, missed, or confirmed and over
@@ -52,7 +51,7 @@ def mine_between(user, facility_id: int, start: datetime, end: datetime) -> dict
     """My live bookings of a facility starting in [start, end), by start: marked on the day grid."""
     rows = db.session.scalars(select(Reservation).where(
         Reservation.user_id == user.id, Reservation.facility_id == facility_id,
-        Reservation.start_at >= start, Reservation.start_at < end, Reservation.status.in_(ACTIVE)))
+        Reservation.start_at >= start, Reservation.start_at < end, Reservation.status.in_(HOLDING)))
     return {r.start_at: r for r in rows}
 
 

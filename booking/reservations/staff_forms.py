@@ -3,14 +3,11 @@ from flask_babel import lazy_gettext as _l
 from wtforms import SelectMultipleField, StringField, SubmitField, TextAreaField, TimeField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from ..forms import BaseForm, DayField
+from ..forms import ActionForm as ActionForm, BaseForm, DayField  # one empty form (booking.forms)
 from ..inputs import id_arg
 
 REASON_MAX = 255
 
-
-class ActionForm(BaseForm):
-    """An empty form: carries the CSRF token of an approve or delete button."""
 
 
 class ReasonForm(BaseForm):

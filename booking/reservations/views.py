@@ -13,14 +13,15 @@ from ..quotas.services import quota_at_host
 from . import queries_phone, services
 from .availability import availability
 from .forms import ActionForm, BookingForm, whole_number as _whole_number
+from .models import AWAITED
 
 bp = Blueprint("reservations", __name__, url_prefix="/bookings")
 
 # Statuses a worker may still cancel (services.cancel holds the same rule and has the last word).
-CANCELLABLE = ("pending", "confirmed")
+CANCELLABLE = AWAITED
 # Statuses whose check-in code the booking page shows: it will (or may, once approved) open the
 # door. The page draws it with check_in_code(r), a template global of the check-in package.
-CODE_STATUSES = ("pending", "confirmed")
+CODE_STATUSES = AWAITED
 MAX_AWAY = timedelta(days=400)
 
 

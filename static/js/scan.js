@@ -12,6 +12,22 @@
  */
 (function () {
   "use strict";
+
+  /* What a booking's scan answers at `now`, from its status and check-in window [from, until]
+   * (ms since the epoch, both edges inside): the server's rule (booking/checkin/services.py
+   * _result_for), held to the same table of cases (tests/checkin_window_cases.json) by a
+   * Python test and a Chromium test of this function. */
+  function judge(status, from, until, now) {
+    if (status === "checked_in") return "already_checked_in";
+    if (status === "cancelled") return "cancelled";
+    if (status === "pending" || status === "rejected") return "not_approved";
+    if (status === "no_show") return "too_late";
+    if (now < from) return "too_early";
+    if (now > until) return "too_late";
+    return "ok";
+  }
+  window.svCheckinRules = {judge: judge};
+
   var root = document.getElementById("scanner");
   if (!root) return;
   var T = JSON.parse(document.getElementById("scan-texts").textContent);
@@ -177,14 +193,8 @@
     });
   }
 
-  function judge(r, from, until, now) {
-    if (r.status === "checked_in" || seen[r.id]) return "already_checked_in";
-    if (r.status === "cancelled") return "cancelled";
-    if (r.status === "pending" || r.status === "rejected") return "not_approved";
-    if (r.status === "no_show") return "too_late";
-    if (now < from) return "too_early";
-    if (now > until) return "too_late";
-    return "ok";
+  function judgeHere(r, from, until, now) {  // a code this phone let in already is in
+    return seen[r.id] ? "already_checked_in" : judge(r.status, from, until, now);
   }
 
   function findReservation(test) {
@@ -206,12 +216,12 @@
           var early = now < t.from;
           return {result: early ? "too_early" : now > t.until ? "too_late" : "unknown", id: t.id};
         }
-        return {result: judge(r, t.from, t.until, now), reservation: r};
+        return {result: judgeHere(r, t.from, t.until, now), reservation: r};
       }, function () { return {result: "error", reason: T.no_verify}; });
     }
     var r = /^[A-Z0-9]{4,12}$/.test(code) && findReservation(function (x) { return x.code === code; });
     if (!r) return Promise.resolve({result: "invalid", reason: T.not_in_list});
-    return Promise.resolve({result: judge(r, Date.parse(r.window[0]), Date.parse(r.window[1]), now), reservation: r});
+    return Promise.resolve({result: judgeHere(r, Date.parse(r.window[0]), Date.parse(r.window[1]), now), reservation: r});
   }
 
   function checkOffline(code, nonce, at) {

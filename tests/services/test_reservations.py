@@ -203,7 +203,7 @@ def test_series_books_what_it_can_and_says_why_not(world):
     # Someone already has the court on the second Wednesday.
     now = w.local(2026, 11, 25, 9)
     services.book(world.worker, world.court.id, w.SLOT + timedelta(weeks=1), now=now)
-    out = services.book_series(world.admin, world.court.id, w.SLOT, weeks=3, now=now)
+    out = services.book_series(world.admin, world.court.id, w.SLOT, weeks=3, now=now).results
     assert [(o["ok"], o["code"]) for o in out] == [(True, None), (False, "slot_full"), (False, "outside_window")]
     with pytest.raises(Forbidden):
         services.book_series(world.worker, world.court.id, w.SLOT, weeks=2, now=w.NOW)

@@ -66,6 +66,9 @@ ROUTES = {
     "quotas.enterprise_usage": (lambda wd: {}, ENTERPRISE_ADMIN),
     "quotas.me": (lambda wd: {}, WORKER_PAGE),
     "series.new": (lambda wd: {}, ENTERPRISE_ADMIN),
+    "series.index": (lambda wd: {}, ENTERPRISE_ADMIN),
+    "series.pause": (lambda wd: {"series_id": wd.series.id}, ENTERPRISE_ADMIN),
+    "series.cancel": (lambda wd: {"series_id": wd.series.id}, ENTERPRISE_ADMIN),
     "accounts.join_requests": (lambda wd: {}, ENTERPRISE_ADMIN),
     "accounts.decide": (lambda wd: {"user_id": wd.applicant.id, "decision": "reject"},
                         dict(ENTERPRISE_ADMIN)),
@@ -113,6 +116,9 @@ ALLOWED = {
     ("quotas.me", "GET"): 200,
     ("series.new", "GET"): 200,
     ("series.new", "POST"): 400,
+    ("series.index", "GET"): 200,
+    ("series.pause", "POST"): 400,  # no dates
+    ("series.cancel", "POST"): (303, "/bookings/series/list"),
     ("accounts.join_requests", "GET"): 200,
     ("accounts.decide", "POST"): (302, "/members/requests"),
     ("reservations.show", "GET"): 200,
@@ -166,6 +172,8 @@ def build_world():
     world.blackout = Blackout(facility_id=world.court.id, starts_at=start, ends_at=start + timedelta(hours=1))
     db.session.add(world.blackout)
     db.session.commit()
+    world.series = bookings.book_series(world.admin, world.court.id,
+                                        timeutil.local_to_utc(day, 20 * 60, "Asia/Shanghai"), weeks=1).series
     return world
 
 
