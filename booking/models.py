@@ -11,3 +11,4 @@ from .quotas.models import (EnterpriseWeekUsage, NoShowPolicy, SharingAgreement,
                             WorkerWeekUsage, agreement_facilities)
 from .reservations.models import Notification, Reservation, SlotLoad  # noqa: F401
 from .waitlist.models import WaitlistEntry, WaitlistSettings  # noqa: F401
+from .draw.models import Application, Draw  # noqa: F401
