@@ -10,6 +10,7 @@ Lock order: draw row → worker → counters (the planner's).
 """
 import secrets
 from datetime import datetime, timedelta
+from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
@@ -150,7 +151,7 @@ def get_for(user: User, draw_id: int, now: datetime | None = None) -> Draw:
     if draw.status == "open" and draw.draw_at <= now:
         run_draw(draw.id, now)
         db.session.expire_all()
-        draw = db.session.get(Draw, draw_id)
+        draw = db.session.scalars(select(Draw).where(_D.id == draw_id)).one()
     return draw
 
 
@@ -158,15 +159,24 @@ def applications_of(draw: Draw) -> list[Application]:
     return list(db.session.scalars(select(Application).where(_A.draw_id == draw.id).order_by(_A.id)))
 
 
-def applicant_counts(facility_id: int, starts: list[datetime]) -> dict:
-    """Open draws of these slots: {start: (draw_id, applicants)}."""
-    if not starts:
-        return {}
-    rows = db.session.execute(
-        select(_D.start_at, _D.id, func.count(_A.id)).outerjoin(
+def pending_draws(facility, starts: list[datetime], now: datetime) -> dict:
+    """Slots of a draw facility whose draw has not run: {start: {draw_at, applicants, draw_id}}
+    (a slot's draw, once someone applied, says; before that, the facility's draw time)."""
+    rows = {} if not starts else {start: (draw_id, status, draw_at, n) for start, draw_id, status, draw_at, n in
+                                  db.session.execute(
+        select(_D.start_at, _D.id, _D.status, _D.draw_at, func.count(_A.id)).outerjoin(
             Application.__table__, (_A.draw_id == _D.id) & (_A.status == "applied"))
-        .where(_D.facility_id == facility_id, _D.start_at.in_(starts)).group_by(_D.start_at, _D.id)).all()
-    return {start: (draw_id, n) for start, draw_id, n in rows}
+        .where(_D.facility_id == facility.id, _D.start_at.in_(starts))
+        .group_by(_D.start_at, _D.id, _D.status, _D.draw_at)).all()}
+    out = {}
+    for start in starts:
+        if start in rows:
+            draw_id, status, draw_at, n = rows[start]
+            if status == "open":
+                out[start] = {"draw_at": draw_at, "applicants": n, "draw_id": draw_id}
+        elif now < (draw_at := draw_time(facility, start)):
+            out[start] = {"draw_at": draw_at, "applicants": 0, "draw_id": None}
+    return out
 
 
 # ---- running a draw ---------------------------------------------------------------------------
@@ -182,8 +192,9 @@ def run_due(now: datetime | None = None, facility_id: int | None = None) -> int:
 
 def _claim(draw_id: int, now: datetime) -> bool:
     """The guard: only the runner whose update finds the draw still open runs it."""
-    return db.session.execute(update(Draw.__table__).where(
-        _D.id == draw_id, _D.status == "open", _D.draw_at <= now).values(status="running")).rowcount == 1
+    result: Any = db.session.execute(update(Draw.__table__).where(
+        _D.id == draw_id, _D.status == "open", _D.draw_at <= now).values(status="running"))
+    return result.rowcount == 1
 
 
 def _inputs(draw: Draw, applications: list[Application], now: datetime) -> tuple[dict, dict, dict]:
@@ -191,17 +202,17 @@ def _inputs(draw: Draw, applications: list[Application], now: datetime) -> tuple
     r = Reservation.__table__.c
     since = now - RECENT
     users = [a.user_id for a in applications]
-    no_shows = dict(db.session.execute(select(r.user_id, func.count(r.id)).where(
+    no_shows: dict[int, int] = dict(db.session.execute(select(r.user_id, func.count(r.id)).where(
         r.host_id == draw.host_id, r.user_id.in_(users), r.status == "no_show", r.start_at >= since)
-        .group_by(r.user_id)).all())
-    usage = dict(db.session.execute(select(r.enterprise_id, func.sum(r.quota_minutes)).where(
+        .group_by(r.user_id)).tuples().all())
+    usage: dict[int, int] = dict(db.session.execute(select(r.enterprise_id, func.sum(r.quota_minutes)).where(
         r.host_id == draw.host_id, r.status.in_(HOLDING), r.start_at >= since, r.start_at < now)
-        .group_by(r.enterprise_id)).all())
+        .group_by(r.enterprise_id)).tuples().all())
     sharing = set(db.session.scalars(select(SharingAgreement.enterprise_id).where(
         SharingAgreement.host_id == draw.host_id, SharingAgreement.enterprise_id.is_not(None))).all())
-    enterprises = sharing | {a.enterprise_id for a in applications}
-    heads = dict(db.session.execute(select(Organization.id, Organization.headcount).where(
-        Organization.id.in_(enterprises))).all())
+    enterprises = {e for e in sharing if e is not None} | {a.enterprise_id for a in applications}
+    heads: dict[int, int] = dict(db.session.execute(select(Organization.id, Organization.headcount).where(
+        Organization.id.in_(enterprises))).tuples().all())
     total = sum(heads.values())
     shares = {e: (heads.get(e, 0) / total if total else 1 / len(enterprises)) for e in enterprises}
     return ({u: int(n) for u, n in no_shows.items()}, {e: int(m or 0) for e, m in usage.items()
@@ -214,8 +225,8 @@ def run_draw(draw_id: int, now: datetime | None = None) -> bool:
     with write_transaction():
         if not _claim(draw_id, now):
             return False
-        draw = db.session.get(Draw, draw_id)
-        db.session.refresh(draw)
+        draw = db.session.scalars(select(Draw).where(_D.id == draw_id).execution_options(
+            populate_existing=True)).one()
         applications = {a.id: a for a in db.session.scalars(select(Application).where(
             _A.draw_id == draw_id, _A.status == "applied").order_by(_A.id))}
         no_shows, usage, shares = _inputs(draw, list(applications.values()), now)

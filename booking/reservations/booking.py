@@ -134,16 +134,23 @@ def _plan_booking(user, facility_id, start, party_size, now, fresh: bool = False
     return plan
 
 
-_DRAW_STATUS = select(Draw.status).where(Draw.facility_id == bindparam("facility_id"),
-                                         Draw.start_at == bindparam("start"))
+_DRAW = select(Draw.status, Draw.draw_at).where(Draw.facility_id == bindparam("facility_id"),
+                                                Draw.start_at == bindparam("start"))
 
 
 def _refuse_while_draw_pending(facility, slot_start: datetime, now: datetime) -> None:
-    """A draw slot is not booked first-come until its draw has run (booking.draw): before the
-    draw time, and after it while the draw is still open (it runs lazily or by the job)."""
+    """A draw slot is not booked first-come until its draw has run (booking.draw): the slot's
+    draw, once someone applied, says (open: pending, even past its time until it runs lazily
+    or by the job); before that, the facility's draw time."""
     tz = facility.venue.timezone
-    draw_at = rules.draw_at(tz, timeutil.local_date(slot_start, tz), facility.draw_days_before, facility.draw_minute)
-    if now < draw_at or fetch(_DRAW_STATUS, facility_id=facility.id, start=slot_start).scalar() == "open":
+    drawn = fetch(_DRAW, facility_id=facility.id, start=slot_start).first()
+    if drawn is not None:
+        pending, draw_at = drawn.status == "open", drawn.draw_at
+    else:
+        draw_at = rules.draw_at(tz, timeutil.local_date(slot_start, tz), facility.draw_days_before,
+                                facility.draw_minute)
+        pending = now < draw_at
+    if pending:
         raise Conflict(_l("Places in this slot are given by a draw at %(when)s: apply for it instead."),
                        code="draw_pending", when=timeutil.to_local(draw_at, tz).strftime("%Y-%m-%d %H:%M"),
                        draw_at=timeutil.isoformat_local(draw_at, tz))

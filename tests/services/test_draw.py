@@ -110,7 +110,9 @@ def test_cancel_an_application_while_the_draw_is_open(world):
     assert fresh(Draw, again.draw_id).result["order"] == [again.id]
 
 
-def test_a_winner_who_can_no_longer_book_is_refused_and_the_next_wins(world):
+def test_a_winner_who_can_no_longer_book_is_refused_and_the_others_win(world):
+    world.gym.capacity = 3  # every application is reached, whatever the order
+    db.session.commit()
     apps = [services.apply(u, world.gym.id, SLOT, now=w.NOW) for u in (world.worker, world.worker2, world.worker3)]
     reservations.book(_user(apps[1]), world.court.id, SLOT, now=w.NOW)  # worker2 now overlaps
     services.run_draw(apps[0].draw_id, AFTER)
