@@ -141,3 +141,18 @@ def test_who_may_read_a_draw(world):
     assert refused(services.get_for, world.other_staff, a.draw_id, now=w.NOW) == "not_found"
     # Read after its time: it runs first.
     assert services.get_for(world.worker, a.draw_id, now=AFTER).status == "done"
+
+
+def test_rerun_draw_cli(app, world):
+    a = services.apply(world.worker, world.gym.id, SLOT, now=w.NOW)
+    services.apply(world.worker2, world.gym.id, SLOT, now=w.NOW)
+    services.run_draw(a.draw_id, AFTER)
+    runner = app.test_cli_runner()
+    ok = runner.invoke(args=["rerun-draw", str(a.draw_id)])
+    assert ok.exit_code == 0 and "same order" in ok.output
+    draw = fresh(Draw, a.draw_id)
+    draw.result = {**draw.result, "winners": []}
+    db.session.commit()
+    bad = runner.invoke(args=["rerun-draw", str(a.draw_id)])
+    assert bad.exit_code == 1 and "winners" in bad.output
+    assert runner.invoke(args=["rerun-draw", "999999"]).exit_code == 1
