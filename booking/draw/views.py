@@ -128,5 +128,19 @@ def register(app) -> None:
             return None
         return services.pending_draws(facility, [start], now or timeutil.utcnow()).get(start)
 
+    @app.before_request
+    def run_due_draws_of_the_slots_read():
+        """The first read of a draw facility's slots after a draw time runs that draw (the day's
+        grid, the booking page): the page then shows the result, never a stale pending slot."""
+        if request.endpoint == "facilities.day" and request.view_args:
+            facility_id = request.view_args.get("facility_id")
+        elif request.endpoint == "reservations.new":
+            text = request.values.get("facility_id", "")
+            facility_id = int(text) if whole_number(text, 9) else None
+        else:
+            return
+        if facility_id is not None:
+            services.run_due(facility_id=facility_id)
+
     app.jinja_env.globals.update(pending_draw=pending_draw,
                                  draw_status_label=lambda status: str(STATUS_LABELS.get(status, status)))
