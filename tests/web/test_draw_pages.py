@@ -61,6 +61,7 @@ def test_apply_from_a_draw_slot_then_see_the_result(client, world):
     r = client.post_form("/draw/apply", {"facility_id": str(world.court.id), "start": iso(in_days(3)),
                                          "party_size": "1"}, csrf_from=path, headers=EN)
     assert r.status_code == 302 and r.headers["Location"].endswith("/draw/")
+    assert 'href="/draw/"' in client.get("/bookings/", headers=EN).get_data(as_text=True)
     mine = client.get("/draw/", headers=EN).get_data(as_text=True)
     assert "Applied: waiting for the draw" in mine
     again = client.post_form("/draw/apply", {"facility_id": str(world.court.id), "start": iso(in_days(3)),
@@ -89,6 +90,7 @@ def test_apply_from_a_draw_slot_then_see_the_result(client, world):
     assert 'data-draw="1"' not in tile(grid, in_days(3)) and 'data-testid="slot"' in tile(grid, in_days(3))
 
     staff = signed_in(WebClient(client.app), "hostadmin")
+    assert 'data-testid="host-draws"' in staff.get("/admin/", headers=EN).get_data(as_text=True)
     host = staff.get("/draw/host", headers=EN)
     assert host.status_code == 200 and 'data-testid="host-draw"' in host.get_data(as_text=True)
 
