@@ -114,3 +114,15 @@ def test_cancel_an_application(app, world):
     assert (r.status_code, r.get_json()["status"]) == (200, "cancelled")
     assert code(worker.post(f"/api/v1/applications/{a['id']}/cancel")) == (409, "not_cancellable")
     assert db.session.get(Application, a["id"]).status == "cancelled"
+
+
+def test_an_application_retried_with_its_idempotency_key_is_made_once(app, world):
+    worker = as_user(app, "worker")
+    slot = {"facility_id": world.gym.id, "start": iso(in_days(3))}
+    key = {"Idempotency-Key": "apply-once-0001"}
+    first = worker.post("/api/v1/applications", json=slot, headers=key)
+    again = worker.post("/api/v1/applications", json=slot, headers=key)
+    assert (first.status_code, again.status_code) == (201, 201)
+    assert again.get_json()["id"] == first.get_json()["id"]
+    assert again.headers.get("Idempotent-Replayed") == "true"
+    assert count(Application) == 1
