@@ -35,6 +35,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     register_idempotency(app)
     from .waitlist.views import register as register_waitlist
     register_waitlist(app)
+    from .draw.views import register as register_draw
+    register_draw(app)
     register_template_helpers(app)
     from .inputs import check_request_size
     app.before_request_funcs.setdefault(None, []).insert(0, check_request_size)

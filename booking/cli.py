@@ -9,6 +9,9 @@ def register_commands(app) -> None:
     from .jobs.cli import register as register_backup_commands
     register_backup_commands(app)
 
+    from .draw.cli import register as register_draw_commands
+    register_draw_commands(app)
+
     @app.cli.command("seed-demo")
     @click.option("--workers", default=40, show_default=True, type=click.IntRange(0, 100000),
                   help="How many demo workers (worker1 ... workerN).")

@@ -65,6 +65,8 @@ NOTIFICATION_LABELS = {
     "waitlist_offered": _l("A place freed up for you: accept it in time."),
     "waitlist_skipped": _l("You were passed over in the waitlist: you can no longer book that slot."),
     "waitlist_expired": _l("Your waitlist offer ran out."),
+    "draw_won": _l("You won the draw: you are booked."),
+    "draw_waitlisted": _l("You were not drawn this time: you are on the waitlist in draw order."),
 }
 
 

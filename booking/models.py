@@ -12,3 +12,4 @@ from .quotas.models import (EnterpriseWeekUsage, NoShowPolicy, SharingAgreement,
 from .reservations.models import Notification, Reservation, SlotLoad  # noqa: F401
 from .waitlist.models import WaitlistEntry, WaitlistSettings  # noqa: F401
 from .notifications.models import NotificationSettings, OutboxMessage, PushSubscription  # noqa: F401
+from .draw.models import Application, Draw  # noqa: F401

@@ -89,6 +89,11 @@ class FacilityForm(BaseForm, ImpactFields):
                                          validators=[_required()])
     checkin_after_minutes = WholeNumber(_l("Check-in closes (minutes after)"), default=15,
                                         validators=[_required()])
+    allocation = SelectField(_l("How places are given"), choices=[
+        SelectChoice("first_come", _l("First come, first served")),
+        SelectChoice("draw", _l("A fair draw before the day"))], default="first_come")
+    draw_days_before = WholeNumber(_l("Draw: days before the slot"), default=2, validators=[Optional()])
+    draw_time = ClockTime(_l("Draw at (local time)"), default=None, validators=[Optional()])
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=2000)])
     hours_0 = StringField(WEEKDAYS[0])
     hours_1 = StringField(WEEKDAYS[1])
@@ -121,7 +126,7 @@ class FacilityForm(BaseForm, ImpactFields):
         return week if ok else None
 
     def values(self, week: dict) -> dict:
-        opens = self.window_opens.data
+        opens, draw = self.window_opens.data, self.draw_time.data
         return {"name": self.name.data, "kind": self.kind.data, "capacity": self.capacity.data,
                 "slot_minutes": self.slot_minutes.data, "requires_approval": bool(self.requires_approval.data),
                 "window_days": self.window_days.data,
@@ -130,6 +135,9 @@ class FacilityForm(BaseForm, ImpactFields):
                 "cancel_cutoff_minutes": self.cancel_cutoff_minutes.data,
                 "checkin_before_minutes": self.checkin_before_minutes.data,
                 "checkin_after_minutes": self.checkin_after_minutes.data,
+                "allocation": self.allocation.data,
+                "draw_days_before": 2 if self.draw_days_before.data is None else self.draw_days_before.data,
+                "draw_minute": 12 * 60 if draw is None else draw.hour * 60 + draw.minute,
                 "description": self.description.data or "", "hours": week}
 
 

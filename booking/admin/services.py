@@ -36,11 +36,15 @@ FACILITY_NUMBERS = {
     "cancel_cutoff_minutes": (0, 7 * 24 * 60),
     "checkin_before_minutes": (0, 240),
     "checkin_after_minutes": (0, 240),
+    "draw_days_before": (0, 365),
+    "draw_minute": (0, 1439),
 }
-FACILITY_FIELDS = ("name", "kind", "requires_approval", "description", "active", *FACILITY_NUMBERS)
+FACILITY_FIELDS = ("name", "kind", "requires_approval", "description", "active", "allocation", *FACILITY_NUMBERS)
+ALLOCATIONS = ("first_come", "draw")
 DEFAULTS = {"capacity": 1, "slot_minutes": 60, "requires_approval": False, "window_days": 7,
             "window_opens_minute": 8 * 60, "min_notice_minutes": 30, "cancel_cutoff_minutes": 120,
-            "checkin_before_minutes": 15, "checkin_after_minutes": 15, "description": "", "hours": {}}
+            "checkin_before_minutes": 15, "checkin_after_minutes": 15, "description": "", "hours": {},
+            "allocation": "first_come", "draw_days_before": 2, "draw_minute": 12 * 60}
 
 
 @dataclass
@@ -122,6 +126,10 @@ def clean_facility(values: dict, partial: bool = False) -> dict:
         if not isinstance(values["requires_approval"], bool):
             raise Invalid(_l("Choose yes or no."), code="invalid_requires_approval", field="requires_approval")
         out["requires_approval"] = values["requires_approval"]
+    if "allocation" in values:
+        if values["allocation"] not in ALLOCATIONS:
+            raise Invalid(_l("Choose first come or a draw."), code="invalid_allocation", field="allocation")
+        out["allocation"] = values["allocation"]
     if "description" in values:
         out["description"] = _text(values["description"], "description", 2000, required=False)
     if "hours" in values:

@@ -127,7 +127,9 @@ def venue_edit(venue_id: int):
 def _facility_form_data(facility) -> dict:
     return {name: getattr(facility, name) for name in (
         "name", "kind", "capacity", "slot_minutes", "requires_approval", "window_days", "min_notice_minutes",
-        "cancel_cutoff_minutes", "checkin_before_minutes", "checkin_after_minutes", "description")} | {
+        "cancel_cutoff_minutes", "checkin_before_minutes", "checkin_after_minutes", "description",
+        "allocation", "draw_days_before")} | {
+        "draw_time": time(facility.draw_minute // 60, facility.draw_minute % 60),
         "window_opens": time(facility.window_opens_minute // 60, facility.window_opens_minute % 60)}
 
 
@@ -137,6 +139,7 @@ def facility_new(venue_id: int):
     form = FacilityForm()
     if request.method == "GET":
         form.window_opens.data = time(8, 0)
+        form.draw_time.data = time(12, 0)
         form.fill_hours({d: [(8 * 60, 22 * 60)] for d in range(7)})
     status = 200
     if form.validate_on_submit():
@@ -147,7 +150,8 @@ def facility_new(venue_id: int):
             try:
                 facility = services.create_facility(current_user, venue_id, form.values(week))
             except DomainError as err:
-                put_error(form, err, {"hours": "hours_0", "window_opens_minute": "window_opens"})
+                put_error(form, err, {"hours": "hours_0", "window_opens_minute": "window_opens",
+                                        "draw_minute": "draw_time"})
                 status = 422
             else:
                 flash(_("%(name)s is open for booking now.", name=facility.name), "success")
@@ -177,7 +181,8 @@ def facility_edit(facility_id: int):
                 outcome = services.change_facility(current_user, facility_id, form.values(week),
                                                    form.impact_choice(), form.notice.data)
             except DomainError as err:
-                put_error(form, err, {"hours": "hours_0", "window_opens_minute": "window_opens"})
+                put_error(form, err, {"hours": "hours_0", "window_opens_minute": "window_opens",
+                                        "draw_minute": "draw_time"})
                 status = 422
             else:
                 if outcome.applied:

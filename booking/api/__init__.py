@@ -8,6 +8,7 @@ from .common import body_is_an_object  # noqa: E402
 bp.before_request(body_is_an_object)
 
 from . import auth, checkin, facilities, feeds, openapi, quotas, reservations, waitlist  # noqa: E402,F401  (routes register on bp)
+from . import draw  # noqa: E402,F401
 
 # Idempotency-Key on every POST/PUT/PATCH/DELETE: one place, before and after every handler.
 from ..idempotency import api as _idempotency  # noqa: E402

@@ -7,6 +7,7 @@ from ..facilities import services
 from ..facilities.models import KINDS
 from ..reservations.availability import availability as slots_for
 from ..waitlist import services as waitlist
+from ..draw import services as draws
 from ..errors import BadRequest
 from . import bp
 from .common import token_required
@@ -34,6 +35,7 @@ def availability(facility_id: int):
         raise BadRequest(field="date")
     day = parse_date(request.args["date"])
     now = timeutil.utcnow()
+    draws.run_due(now, facility_id=facility_id)  # a draw whose time has come runs at the first read
     facility, slots = slots_for(g.api_user, facility_id, day, now)
     if waitlist.expire_due(now, facility_id=facility.id):  # offers run out are passed on first
         facility, slots = slots_for(g.api_user, facility_id, day, now)
@@ -42,4 +44,18 @@ def availability(facility_id: int):
     waiting = waitlist.waiting_counts(facility.id, [s["start"] for s in slots])
     for item, slot in zip(items, slots):
         item["waiting"] = waiting.get(slot["start"], 0)
+    if facility.allocation == "draw":
+        add_draws(facility, slots, items, now)
     return jsonify({"facility_id": facility.id, "date": day.isoformat(), "timezone": tz, "slots": items})
+
+
+def add_draws(facility, slots: list[dict], items: list[dict], now) -> None:
+    """Draw slots whose draw has not run: when it runs, how many applied (and the draw's id)."""
+    pending = draws.pending_draws(facility, [s["start"] for s in slots], now)
+    for item, slot in zip(items, slots):
+        if slot["start"] in pending:
+            found = pending[slot["start"]]
+            item["draw_at"] = timeutil.isoformat_local(found["draw_at"], facility.venue.timezone)
+            item["applicants"], item["draw_id"] = found["applicants"], found["draw_id"]
+            if item["bookable"]:
+                item["bookable"], item["reason"] = False, "draw_pending"

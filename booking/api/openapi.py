@@ -274,6 +274,38 @@ document("/waitlist/{entry_id}/cancel", "post", {
     "parameters": [dict(ID, name="entry_id")],
     "responses": {"200": _json(WAIT), **_errors(401, 404, 409)},
 })
+APP = {"$ref": "#/components/schemas/Application"}
+document("/applications", "post", {
+    "summary": "Apply for a place in a draw slot (摇号): the draw allocates the places at draw_at",
+    "description": "Checked as a booking is, except for capacity: 409 `not_a_draw` (a first-come "
+                   "facility: book it), `draw_closed` (past the draw time), `already_applied`, `overlap`, "
+                   "`closed`, `outside_window`, `suspended`, `quota_exceeded`, `worker_limit`; 404 when the "
+                   "facility is not shared with you. Winners are booked (quota charged), the others put on "
+                   "the slot's waitlist in draw order.",
+    "requestBody": {"required": True, "content": {"application/json": {"schema": {
+        "type": "object", "required": ["facility_id", "start"],
+        "properties": {"facility_id": {"type": "integer"},
+                       "start": {"type": "string", "format": "date-time",
+                                 "description": "slot start; without offset: venue time"},
+                       "party_size": {"type": "integer", "minimum": 1, "default": 1}}}}}},
+    "responses": {"201": _json(APP, "Applied (status applied)"), **_errors(400, 401, 403, 404, 409, 422)},
+})
+document("/applications", "get", {
+    "summary": "The caller's draw applications, newest first (draws due run first)",
+    "responses": {"200": _json({"type": "object", "properties": {"items": {"type": "array", "items": APP}}}),
+                  **_errors(401)},
+})
+document("/applications/{application_id}/cancel", "post", {
+    "summary": "Withdraw an application while its draw is open (409 `not_cancellable` after the draw)",
+    "parameters": [dict(ID, name="application_id")],
+    "responses": {"200": _json(APP), **_errors(401, 404, 409)},
+})
+document("/draws/{draw_id}", "get", {
+    "summary": "A draw as published: seed_sha256 before, the seed, input, order and winners after "
+               "(applicants, the host's staff and the district; others 404). Read after draw_at, it runs first.",
+    "parameters": [dict(ID, name="draw_id")],
+    "responses": {"200": _json({"$ref": "#/components/schemas/Draw"}), **_errors(401, 404)},
+})
 document("/openapi.json", "get", {
     "summary": "This document", "security": [],
     "responses": {"200": {"description": "OpenAPI 3 document"}},
@@ -293,6 +325,9 @@ COMPONENTS = {
                          "id": {"type": "integer"}, "name": {"type": "string"}, "kind": {"type": "string"},
                          "capacity": {"type": "integer"}, "slot_minutes": {"type": "integer"},
                          "requires_approval": {"type": "boolean"},
+                         "allocation": {"type": "string", "enum": ["first_come", "draw"]},
+                         "draw_time": {"type": ["object", "null"], "properties": {
+                             "days_before": {"type": "integer"}, "at_minute": {"type": "integer"}}},
                          "venue": {"type": "object", "properties": {
                              "id": {"type": "integer"}, "name": {"type": "string"},
                              "timezone": {"type": "string"}}},
@@ -306,6 +341,10 @@ COMPONENTS = {
                 "capacity": {"type": "integer"}, "remaining": {"type": "integer"},
                 "bookable": {"type": "boolean"},
                 "waiting": {"type": "integer", "description": "how many are in the slot's waitlist"},
+                "draw_at": {"type": "string", "format": "date-time",
+                            "description": "draw slots whose draw has not run: when it runs"},
+                "applicants": {"type": "integer", "description": "draw slots: applications so far"},
+                "draw_id": {"type": ["integer", "null"]},
                 "reason": {"type": "string", "description": "why not bookable"}}}}}},
         "Reservation": {"type": "object", "required": ["id", "status", "facility_id", "start", "end",
                                                         "party_size", "user", "enterprise"],
@@ -339,6 +378,28 @@ COMPONENTS = {
                               "reservation_id": {"type": ["integer", "null"]},
                               "reason": {"type": ["string", "null"],
                                          "description": "why skipped: the booking refusal's code"}}},
+        "Application": {"type": "object", "required": ["id", "status", "draw_id", "draw_at"], "properties": {
+            "id": {"type": "integer"},
+            "status": {"type": "string", "enum": ["applied", "won", "waitlisted", "refused", "cancelled"]},
+            "draw_id": {"type": "integer"}, "draw_at": {"type": "string", "format": "date-time"},
+            "facility_id": {"type": "integer"}, "start": {"type": "string", "format": "date-time"},
+            "end": {"type": "string", "format": "date-time"}, "party_size": {"type": "integer"},
+            "reservation_id": {"type": ["integer", "null"]}, "waitlist_id": {"type": ["integer", "null"]},
+            "reason": {"type": ["string", "null"], "description": "refused: the booking refusal's code"}}},
+        "Draw": {"type": "object", "properties": {
+            "id": {"type": "integer"}, "facility_id": {"type": "integer"},
+            "date": {"type": "string", "format": "date"}, "start": {"type": "string", "format": "date-time"},
+            "draw_at": {"type": "string", "format": "date-time"},
+            "status": {"type": "string", "enum": ["open", "done"]},
+            "seed_sha256": {"type": "string"}, "seed": {"type": ["string", "null"], "description": "after the draw"},
+            "algorithm": {"type": "string"},
+            "applications": {"type": "array", "items": {"type": "object", "properties": {
+                "id": {"type": "integer"}, "enterprise_id": {"type": "integer"}, "party_size": {"type": "integer"}}}},
+            "order": {"type": "array", "items": {"type": "integer"}},
+            "winners": {"type": "array", "items": {"type": "object", "properties": {
+                "application_id": {"type": "integer"}, "reservation_id": {"type": "integer"}}}},
+            "input": {"type": ["object", "null"], "description": "after the draw: capacity, applications with "
+                                                                   "places and no_shows, usage, shares, refused"}}},
         "Agreement": {"type": "object", "properties": {
             "id": {"type": "integer"}, "host": {"$ref": "#/components/schemas/Ref"},
             "enterprise": {"oneOf": [{"$ref": "#/components/schemas/Ref"}, {"type": "null"}]},

@@ -3,6 +3,7 @@ from flask import g, jsonify, request
 
 from ..errors import BadRequest
 from ..facilities.services import load_facility
+from ..draw import services as draws
 from ..reservations import services
 from ..reservations.models import STATUSES
 from ..reservations.serialize import series_change_json, series_json
@@ -19,6 +20,7 @@ def create_reservation():
     data = json_body()
     facility_id = parse_id(data.get("facility_id"), "facility_id")
     start = parse_instant(data.get("start"))
+    draws.run_due(facility_id=facility_id)  # a draw whose time has come runs before first-come
     r = services.book(g.api_user, facility_id, start, data.get("party_size", 1))
     return jsonify(reservation_json(r, load_facility(r.facility_id), g.api_user)), 201
 

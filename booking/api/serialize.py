@@ -16,6 +16,9 @@ def facility_json(f) -> dict:
         "booking_window": {"days_ahead": f.window_days, "opens_at_minute": f.window_opens_minute,
                            "min_notice_minutes": f.min_notice_minutes},
         "cancel_cutoff_minutes": f.cancel_cutoff_minutes,
+        "allocation": f.allocation,
+        "draw_time": {"days_before": f.draw_days_before, "at_minute": f.draw_minute}
+        if f.allocation == "draw" else None,
     }
 
 

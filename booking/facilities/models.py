@@ -35,6 +35,9 @@ class Facility(db.Model):
         CheckConstraint("cancel_cutoff_minutes >= 0", name="cancel_cutoff"),
         CheckConstraint("checkin_before_minutes >= 0 AND checkin_after_minutes >= 0",
                         name="checkin_window"),
+        CheckConstraint("allocation IN ('first_come','draw')", name="allocation"),
+        CheckConstraint("draw_days_before BETWEEN 0 AND 365 AND draw_minute BETWEEN 0 AND 1439",
+                        name="draw_time"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -56,6 +59,11 @@ class Facility(db.Model):
     # Raised by every change that can move or remove slots (settings, hours, blackouts, the
     # agreements covering it). A booking compares it, under a lock, with the one it planned with.
     rules_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # first_come, or draw (摇号): requests until the draw time (draw_minute local, draw_days_before
+    # the slot's day) hold nothing; then the draw allocates the places (booking/draw).
+    allocation: Mapped[str] = mapped_column(String(12), default="first_come", server_default="first_come")
+    draw_days_before: Mapped[int] = mapped_column(Integer, default=2, server_default="2")
+    draw_minute: Mapped[int] = mapped_column(Integer, default=12 * 60, server_default="720")
     created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
 
     venue = relationship("Venue", back_populates="facilities")

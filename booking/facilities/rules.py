@@ -107,3 +107,8 @@ def can_cancel(start: datetime, now: datetime, cutoff_minutes: int) -> bool:
 
 def checkin_window(start: datetime, before_minutes: int, after_minutes: int) -> tuple[datetime, datetime]:
     return start - timedelta(minutes=before_minutes), start + timedelta(minutes=after_minutes)
+
+
+def draw_at(timezone: str, day: date, days_before: int, minute: int) -> datetime:
+    """When the draw of a slot on `day` runs: `minute` (local) `days_before` the day."""
+    return timeutil.local_to_utc(day - timedelta(days=days_before), minute, timezone)

@@ -47,6 +47,9 @@ class FacilitySnapshot:
     description: str
     active: bool
     rules_version: int
+    allocation: str
+    draw_days_before: int
+    draw_minute: int
     venue: VenueRef
     hours: tuple = ()
     rules: SlotRules = field(default=None, compare=False)

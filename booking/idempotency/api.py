@@ -15,6 +15,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from ..accounts.services import user_for_token
 from ..checkin.models import CheckinEvent
+from ..draw.models import Application
 from ..extensions import db
 from ..quotas.models import SharingAgreement
 from ..reservations.models import Reservation
@@ -62,6 +63,13 @@ def _waitlist_entry(status: int):
     return answer
 
 
+def _application(status: int):
+    def answer(application):
+        from ..api.draw import application_json
+        return _json(application_json(application), status)
+    return answer
+
+
 OUTCOMES: dict[str, Outcome] = {
     # The booking's own answer is built from snapshots already in hand: nothing to preload.
     "api.create_reservation": Outcome(Reservation, _reservation(201)),
@@ -74,6 +82,8 @@ OUTCOMES: dict[str, Outcome] = {
     "api.join_waitlist": Outcome(WaitlistEntry, _waitlist_entry(201)),
     "api.accept_offer": Outcome(Reservation, _reservation(201)),
     "api.leave_waitlist": Outcome(WaitlistEntry, _waitlist_entry(200)),
+    "api.apply_for_draw": Outcome(Application, _application(201)),
+    "api.cancel_application": Outcome(Application, _application(200)),
 }
 
 

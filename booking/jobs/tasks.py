@@ -22,6 +22,13 @@ def expire_offers():
     return run()
 
 
+@periodic(crontab(minute="*"))
+def run_draws():
+    """Draws whose time has come: each runs exactly once (winners booked, the rest waitlisted)."""
+    from ..draw.services import run_due
+    return run_due()
+
+
 @periodic(crontab(minute="17"))
 def purge_idempotency_keys():
     """Idempotency keys older than 24 h (already ignored) are deleted, once an hour."""

@@ -19,6 +19,7 @@ from ..errors import Conflict, Forbidden, Invalid, NotFound
 from ..extensions import db
 from ..facilities import rules, snapshot
 from ..facilities.models import Facility
+from ..draw.models import Draw
 from ..facilities.services import blackouts_between, load_facility, slot_rules
 from ..notifications.services import notify
 from ..quotas import services as quotas
@@ -114,9 +115,10 @@ class _Plan:
     places: int
 
 
-def _plan_booking(user, facility_id, start, party_size, now, fresh: bool = False) -> _Plan:
+def _plan_booking(user, facility_id, start, party_size, now, fresh: bool = False, draw_ok: bool = False) -> _Plan:
     """Everything a booking needs to know: read before the write transaction, or again inside it
-    (`fresh`: from the database, not the per-process cache) when the rules changed meanwhile."""
+    (`fresh`: from the database, not the per-process cache) when the rules changed meanwhile.
+    `draw_ok`: the draw's own checks (an application, a winner), which a pending draw allows."""
     facility = snapshot.load(facility_id) if fresh else load_facility(facility_id)
     if facility is None:
         raise NotFound()
@@ -129,6 +131,8 @@ def _plan_booking(user, facility_id, start, party_size, now, fresh: bool = False
         raise NotFound()  # not shared with the worker's enterprise: not revealed
     party = _party_size(party_size, facility)
     slot_start, slot_end = _check_slot(facility, start, now)
+    if facility.allocation == "draw" and not draw_ok:
+        _refuse_while_draw_pending(facility, slot_start, now)
     suspension = quotas.active_suspension(user.id, facility.venue.host_id, now)
     if suspension:
         raise Conflict(_l("After several no-shows you cannot book here until %(until)s."), code="suspended",
@@ -137,6 +141,28 @@ def _plan_booking(user, facility_id, start, party_size, now, fresh: bool = False
                  rules.places_needed(facility.capacity, party))
     _precheck(user, plan)
     return plan
+
+
+_DRAW = select(Draw.status, Draw.draw_at).where(Draw.facility_id == bindparam("facility_id"),
+                                                Draw.start_at == bindparam("start"))
+
+
+def _refuse_while_draw_pending(facility, slot_start: datetime, now: datetime) -> None:
+    """A draw slot is not booked first-come until its draw has run (booking.draw): the slot's
+    draw, once someone applied, says (open: pending, even past its time until it runs lazily
+    or by the job); before that, the facility's draw time."""
+    tz = facility.venue.timezone
+    drawn = fetch(_DRAW, facility_id=facility.id, start=slot_start).first()
+    if drawn is not None:
+        pending, draw_at = drawn.status == "open", drawn.draw_at
+    else:
+        draw_at = rules.draw_at(tz, timeutil.local_date(slot_start, tz), facility.draw_days_before,
+                                facility.draw_minute)
+        pending = now < draw_at
+    if pending:
+        raise Conflict(_l("Places in this slot are given by a draw at %(when)s: apply for it instead."),
+                       code="draw_pending", when=timeutil.to_local(draw_at, tz).strftime("%Y-%m-%d %H:%M"),
+                       draw_at=timeutil.isoformat_local(draw_at, tz))
 
 
 # The counters as they stand, in one read: a booking that clearly cannot fit is refused here,

@@ -124,7 +124,7 @@ class Notification(db.Model):
     __tablename__ = "notifications"
     __table_args__ = (
         CheckConstraint("kind IN ('approved','rejected','cancelled_by_host','waitlist_booked','waitlist_offered',"
-                        "'waitlist_skipped','waitlist_expired')", name="kind"),
+                        "'waitlist_skipped','waitlist_expired','draw_won','draw_waitlisted')", name="kind"),
         Index("ix_notifications_user_unread", "user_id", "read_at"),
     )
 
