@@ -59,6 +59,20 @@ def put_error(form, err, aliases: dict | None = None) -> None:
         form.form_errors.append(err.message)
 
 
+def put_errors(form, errors, aliases: dict | None = None) -> None:
+    """put_error for each of a service's problems (facility_problems, venue_problems)."""
+    for err in errors:
+        put_error(form, err, aliases)
+
+
+def _unchecked(form, values: dict, aliases: dict | None = None) -> dict:
+    """The values whose fields parsed without an error: those the service checks next."""
+    def clean(name):
+        field = getattr(form, (aliases or {}).get(name, name), None)
+        return field is None or not field.errors
+    return {name: value for name, value in values.items() if clean(name)}
+
+
 def _required(message=None):
     return InputRequired(message or _l("This field is required."))
 
@@ -85,6 +99,9 @@ class VenueForm(BaseForm, ImpactFields):
 
     def values(self) -> dict:
         return {"name": self.name.data, "address": self.address.data or "", "timezone": self.timezone.data}
+
+    def values_to_check(self) -> dict:
+        return _unchecked(self, self.values())
 
 
 class FacilityForm(BaseForm, ImpactFields):
@@ -133,12 +150,21 @@ class FacilityForm(BaseForm, ImpactFields):
                 ok = False
         return week if ok else None
 
+    ALIASES = {"hours": "hours_0", "window_opens_minute": "window_opens"}
+
+    def values_to_check(self, week: dict | None) -> dict:
+        """The settings that parsed (hours too, when every day did), for facility_problems."""
+        values = _unchecked(self, self.values(week or {}), self.ALIASES)
+        if week is None:
+            values.pop("hours", None)
+        return values
+
     def values(self, week: dict) -> dict:
         opens = self.window_opens.data
         return {"name": self.name.data, "kind": self.kind.data, "capacity": self.capacity.data,
                 "slot_minutes": self.slot_minutes.data, "requires_approval": bool(self.requires_approval.data),
                 "window_days": self.window_days.data,
-                "window_opens_minute": opens.hour * 60 + opens.minute,
+                "window_opens_minute": opens.hour * 60 + opens.minute if opens is not None else None,
                 "min_notice_minutes": self.min_notice_minutes.data,
                 "cancel_cutoff_minutes": self.cancel_cutoff_minutes.data,
                 "checkin_before_minutes": self.checkin_before_minutes.data,

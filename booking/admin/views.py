@@ -17,7 +17,7 @@ from . import impact, people, scope, services
 from .flow import revoke_role
 from .district_views import bp as district_bp
 from .forms import (ORG_KIND_LABELS, ActionForm, FacilityForm, GrantForm, RetireForm, RevokeForm, StaffForm,
-                    VenueForm, put_error, role_choices)
+                    VenueForm, put_error, put_errors, role_choices)
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 bp.register_blueprint(district_bp)
@@ -67,6 +67,32 @@ def not_applied_status(form, outcome: services.Outcome) -> int:
     return 409
 
 
+def _all_checked(form, problems) -> int:
+    """Check a submitted form all at once: its fields, then the service's checks of every field
+    that parsed (`problems()`), so the admin sees every problem in one submit. 200 when the
+    form may go to the service (or was not submitted), 400 for a field that did not parse or
+    an expired form, 422 when only the service's checks failed."""
+    if not form.is_submitted():
+        return 200
+    parsed = form.validate_on_submit()
+    put_errors(form, problems())
+    if not parsed:
+        return 400
+    return 422 if any(field.errors for field in form) or form.form_errors else 200
+
+
+def _facility_checked(form) -> tuple[int, dict | None]:
+    """_all_checked for the facility form, whose weekly hours are parsed on their own."""
+    if not form.is_submitted():
+        return 200, None
+    parsed = form.validate_on_submit()
+    week = form.parse_hours()
+    put_errors(form, services.facility_problems(form.values_to_check(week)), FacilityForm.ALIASES)
+    if not parsed:
+        return 400, week
+    return (422 if week is None or any(field.errors for field in form) else 200), week
+
+
 # --- overview ---------------------------------------------------------------------------------
 
 @bp.get("/")
@@ -83,7 +109,8 @@ def venue_new(host_id: int):
     host = scope.host_for(current_user, host_id)
     form = VenueForm()
     status = 200
-    if form.validate_on_submit():
+    if (status := _all_checked(form, lambda: services.venue_problems(form.values_to_check()))) == 200 \
+            and form.is_submitted():
         try:
             venue = services.create_venue(current_user, host_id, form.values())
         except DomainError as err:
@@ -94,8 +121,6 @@ def venue_new(host_id: int):
             return redirect(url_for("admin.facility_new", venue_id=venue.id) if host_id in
                             current_user.org_ids("host_admin") else url_for("admin.district.organization",
                                                                             org_id=host_id))
-    elif form.is_submitted():
-        status = 400
     return render_template("admin/venue_form.html", form=form, host=host, venue=None, outcome=None), status
 
 
@@ -103,8 +128,9 @@ def venue_new(host_id: int):
 def venue_edit(venue_id: int):
     venue = scope.venue_for(current_user, venue_id)
     form = VenueForm(obj=venue) if request.method == "GET" else VenueForm()
-    status, outcome = 200, None
-    if form.validate_on_submit():
+    outcome = None
+    if (status := _all_checked(form, lambda: services.venue_problems(form.values_to_check()))) == 200 \
+            and form.is_submitted():
         try:
             outcome = services.change_venue(current_user, venue_id, form.values(), form.impact_choice(),
                                             form.notice.data)
@@ -116,8 +142,6 @@ def venue_edit(venue_id: int):
                 report(outcome, _("Venue saved: %(name)s.", name=outcome.target.name))
                 return redirect(url_for("admin.index"))
             status = not_applied_status(form, outcome)
-    elif form.is_submitted():
-        status = 400
     return render_template("admin/venue_form.html", form=form, host=venue.host, venue=venue,
                            outcome=outcome), status
 
@@ -138,23 +162,16 @@ def facility_new(venue_id: int):
     if request.method == "GET":
         form.window_opens.data = time(8, 0)
         form.fill_hours({d: [(8 * 60, 22 * 60)] for d in range(7)})
-    status = 200
-    if form.validate_on_submit():
-        week = form.parse_hours()
-        if week is None:
+    status, week = _facility_checked(form)
+    if status == 200 and form.is_submitted():
+        try:
+            facility = services.create_facility(current_user, venue_id, form.values(week))
+        except DomainError as err:
+            put_error(form, err, FacilityForm.ALIASES)
             status = 422
         else:
-            try:
-                facility = services.create_facility(current_user, venue_id, form.values(week))
-            except DomainError as err:
-                put_error(form, err, {"hours": "hours_0", "window_opens_minute": "window_opens"})
-                status = 422
-            else:
-                flash(_("%(name)s is open for booking now.", name=facility.name), "success")
-                return redirect(url_for("admin.index"))
-    elif form.is_submitted():
-        form.parse_hours()
-        status = 400
+            flash(_("%(name)s is open for booking now.", name=facility.name), "success")
+            return redirect(url_for("admin.index"))
     return render_template("admin/facility_form.html", form=form, venue=venue, facility=None,
                            outcome=None), status
 
@@ -167,26 +184,20 @@ def facility_edit(facility_id: int):
         form.fill_hours(services.week_of(facility))
     else:
         form = FacilityForm()
-    status, outcome = 200, None
-    if form.validate_on_submit():
-        week = form.parse_hours()
-        if week is None:
+    outcome = None
+    status, week = _facility_checked(form)
+    if status == 200 and form.is_submitted():
+        try:
+            outcome = services.change_facility(current_user, facility_id, form.values(week),
+                                               form.impact_choice(), form.notice.data)
+        except DomainError as err:
+            put_error(form, err, FacilityForm.ALIASES)
             status = 422
         else:
-            try:
-                outcome = services.change_facility(current_user, facility_id, form.values(week),
-                                                   form.impact_choice(), form.notice.data)
-            except DomainError as err:
-                put_error(form, err, {"hours": "hours_0", "window_opens_minute": "window_opens"})
-                status = 422
-            else:
-                if outcome.applied:
-                    report(outcome, _("Saved: %(name)s.", name=outcome.target.name))
-                    return redirect(url_for("admin.index"))
-                status = not_applied_status(form, outcome)
-    elif form.is_submitted():
-        form.parse_hours()
-        status = 400
+            if outcome.applied:
+                report(outcome, _("Saved: %(name)s.", name=outcome.target.name))
+                return redirect(url_for("admin.index"))
+            status = not_applied_status(form, outcome)
     return render_template("admin/facility_form.html", form=form, venue=facility.venue, facility=facility,
                            outcome=outcome), status
 

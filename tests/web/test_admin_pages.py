@@ -242,3 +242,36 @@ def test_audit_page_and_home_links(client, world):
     district.login("district")
     assert 'data-action="venue.create"' in html(district.get("/admin/audit"))
     assert 'href="/admin/district/"' in html(district.get("/"))
+
+
+# --- every problem in one submit (issue 15, item 10) ----------------------------------------
+
+def test_every_facility_problem_shows_in_one_submit(client, world):
+    client.login("hostadmin")
+    before = count(Facility), count(AuditEntry)
+    path = f"/admin/venues/{world.court.venue_id}/facilities/new"
+    r = client.post_form(path, facility_form(capacity="0", slot_minutes="7", window_days="999", name=""))
+    assert r.status_code == 400  # a field did not parse (the name): still every other problem is listed
+    body = html(r)
+    for message in ("This field is required.", "Enter a number from 1 to 10000.",
+                    "The slot length must be a multiple of 5 minutes.", "Enter a number from 0 to 365."):
+        assert message in body, message
+    # only the service's checks fail: all of them at once, 422
+    r = client.post_form(path, facility_form(capacity="0", slot_minutes="7", hours_5="25:00-26:00"))
+    assert r.status_code == 422
+    body = html(r)
+    for message in ("Enter a number from 1 to 10000.", "The slot length must be a multiple of 5 minutes.", "25:00"):
+        assert message in body, message
+    assert body.count('class="error"') >= 3
+    assert (count(Facility), count(AuditEntry)) == before
+
+
+def test_every_venue_problem_shows_in_one_submit(client, world):
+    client.login("hostadmin")
+    r = client.post_form(f"/admin/venues/{world.court.venue_id}/edit",
+                         {"name": "   ", "address": "", "timezone": "Mars/Olympus"})
+    assert r.status_code == 422
+    body = html(r)
+    assert "This field is required." in body and "Unknown time zone" in body
+    db.session.rollback()
+    assert db.session.get(Venue, world.court.venue_id).name == "春晓基地"
