@@ -75,10 +75,15 @@ def _all_checked(form, problems) -> int:
     if not form.is_submitted():
         return 200
     parsed = form.validate_on_submit()
-    put_errors(form, problems())
+    put_errors(form, [err for err in problems() if not _field_errors(form, err)])
     if not parsed:
         return 400
     return 422 if any(field.errors for field in form) or form.form_errors else 200
+
+
+def _field_errors(form, err) -> list:
+    """The errors already on the field a service's problem names (one message per field)."""
+    return list(getattr(getattr(form, err.details.get("field", "") or "-", None), "errors", None) or [])
 
 
 def _facility_checked(form) -> tuple[int, dict | None]:
@@ -261,7 +266,9 @@ def staff(host_id: int):
     create, grant = _staff_forms(host_id)
     status = 200
     if request.method == "POST":
-        if create.validate_on_submit():
+        status = _all_checked(create, lambda: people.account_problems(
+            create.username.data, create.display_name.data, create.password.data))
+        if status == 200:
             try:
                 user = people.create_staff(current_user, host_id, create.username.data, create.display_name.data,
                                            create.password.data, create.role.data)
@@ -272,8 +279,6 @@ def staff(host_id: int):
                 flash(_("Account created: %(username)s. Give them the initial password in person.",
                         username=user.username), "success")
                 return redirect(url_for("admin.staff", host_id=host_id))
-        else:
-            status = 400
     return _staff_page(host_id, create, grant, status)
 
 

@@ -275,3 +275,16 @@ def test_every_venue_problem_shows_in_one_submit(client, world):
     assert "This field is required." in body and "Unknown time zone" in body
     db.session.rollback()
     assert db.session.get(Venue, world.court.venue_id).name == "春晓基地"
+
+
+def test_every_staff_account_problem_shows_in_one_submit(client, world):
+    client.login("hostadmin")
+    before = count(User)
+    r = client.post_form(f"/admin/hosts/{world.host.id}/staff",
+                         {"new-username": "staff", "new-display_name": "   ", "new-password": "short",
+                          "new-role": "host_staff"}, csrf_from=f"/admin/hosts/{world.host.id}/staff")
+    assert r.status_code == 422
+    body = html(r)
+    for message in ("That username is taken.", "Please give a name", "at least 8 characters"):
+        assert message in body, message
+    assert count(User) == before
