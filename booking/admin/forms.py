@@ -172,6 +172,11 @@ class FacilityForm(BaseForm, ImpactFields):
                 "description": self.description.data or "", "hours": week}
 
 
+class CheckinSettingsForm(BaseForm):
+    offline_max_minutes = WholeNumber(_l("Oldest offline scan accepted (minutes)"), validators=[_required()],
+                                      render_kw={"inputmode": "numeric", "autocomplete": "off"})
+
+
 class RetireForm(BaseForm, ImpactFields):
     pass
 

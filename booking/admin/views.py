@@ -10,13 +10,14 @@ from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
 
 from ..audit import services as audit
-from ..errors import DomainError
+from ..checkin import services as checkin
+from ..errors import DomainError, NotFound
 from ..extensions import login_manager
 from ..inputs import page_arg
 from . import impact, people, scope, services
 from .flow import revoke_role
 from .district_views import bp as district_bp
-from .forms import (ORG_KIND_LABELS, ActionForm, FacilityForm, GrantForm, RetireForm, RevokeForm, StaffForm,
+from .forms import (ORG_KIND_LABELS, ActionForm, CheckinSettingsForm, FacilityForm, GrantForm, RetireForm, RevokeForm, StaffForm,
                     VenueForm, put_error, put_errors, role_choices)
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -304,6 +305,32 @@ def staff_revoke(host_id: int, user_id: int):
     people.host_staff(current_user, host_id)
     return revoke_role(lambda role: people.revoke_staff(current_user, host_id, user_id, role),
                        url_for("admin.staff", host_id=host_id))
+
+
+# --- check-in settings ---------------------------------------------------------------------------
+
+@bp.route("/hosts/<int:host_id>/checkin", methods=["GET", "POST"])
+def checkin_settings(host_id: int):
+    """Host admin: how old a scan made offline at the door may be when the phone syncs it."""
+    if host_id not in scope.admin_hosts(current_user):  # a host admin's own hosts only (403 for others)
+        raise NotFound()
+    host = scope.host_for(current_user, host_id)
+    form = CheckinSettingsForm()
+    status = 200
+    if request.method == "GET":
+        form.offline_max_minutes.data = int(checkin.offline_max_age(host_id).total_seconds()) // 60
+    elif not form.validate_on_submit():
+        status = 400
+    else:
+        try:
+            checkin.set_offline_max_age(current_user, host_id, form.offline_max_minutes.data)
+        except DomainError as err:
+            put_error(form, err)
+            status = 422
+        else:
+            flash(_("Saved."), "success")
+            return redirect(url_for("admin.index"))
+    return render_template("admin/checkin_settings.html", form=form, host=host), status
 
 
 # --- the audit log ------------------------------------------------------------------------------
