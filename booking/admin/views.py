@@ -17,8 +17,8 @@ from ..inputs import page_arg
 from . import impact, people, scope, services
 from .flow import revoke_role
 from .district_views import bp as district_bp
-from .forms import (ORG_KIND_LABELS, ActionForm, CheckinSettingsForm, FacilityForm, GrantForm, RetireForm, RevokeForm, StaffForm,
-                    VenueForm, put_error, put_errors, role_choices)
+from .forms import (ORG_KIND_LABELS, ActionForm, CheckinSettingsForm, FacilityForm, GrantForm, RetireForm,
+                    RevokeForm, StaffForm, VenueForm, put_error, put_errors, role_choices)
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 bp.register_blueprint(district_bp)
