@@ -78,10 +78,11 @@ def register():
         # Every problem in one submit: the form's own checks, then the service's for each field
         # that was filled in (one coded error per call would show them one submit at a time).
         parsed = form.validate_on_submit()
-        for err in services.registration_problems(form.username.data, form.display_name.data,
-                                                  form.password.data, form.invite_code.data, form.phone.data):
+        typed = {f.name: f.data if not f.errors and isinstance(f.data, str) else "" for f in form}
+        for err in services.registration_problems(typed["username"], typed["display_name"], typed["password"],
+                                                  typed["invite_code"], typed["phone"]):
             field = getattr(form, err.details.get("field", ""), None)
-            if field is not None and not field.errors and (field.data or "").strip():
+            if field is not None and not field.errors and typed.get(field.name, "").strip():
                 field.errors = [*field.errors, err.message]
         status = 400 if not parsed else 422 if any(field.errors for field in form) else 200
     if status == 200 and form.is_submitted():
