@@ -238,3 +238,22 @@ def test_on_day_lists_each_facilitys_blackouts_touching_its_local_day(world):
     assert {k: [b.id for b in v] for k, v in out.items()} == {world.court.id: [night.id, evening.id],
                                                               world.gym.id: []}
     assert blackouts.on_day([], day) == {}
+
+
+def test_cancelling_kept_bookings_after_all_gives_their_quota_back(world):
+    """The cancel choice is the host-cancel use case: the worker's weekly quota comes back."""
+    from booking.quotas.models import EnterpriseWeekUsage, WorkerWeekUsage
+    a = services.book(world.worker, world.court.id, w.SLOT, now=w.NOW)
+
+    def used():
+        return (db.session.scalar(select(func.sum(EnterpriseWeekUsage.minutes_used))) or 0,
+                db.session.scalar(select(func.sum(WorkerWeekUsage.bookings)).where(
+                    WorkerWeekUsage.user_id == world.worker.id)) or 0)
+    assert used() == (60, 1)
+    blackout, _ = blackouts.create_blackout(world.staff, world.court.id, w.SLOT, w.SLOT + timedelta(hours=1),
+                                            "维修", now=w.NOW)
+    blackouts.keep_affected(world.staff, blackout.id, now=w.NOW)
+    assert used() == (60, 1)  # keeping changes nothing
+    assert blackouts.cancel_affected(world.staff, blackout.id, now=w.NOW) == {a.id: None}
+    assert used() == (0, 0)
+    assert db.session.get(Reservation, a.id).status == "cancelled"
