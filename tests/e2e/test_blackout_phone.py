@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 import pytest
 
 from tests.e2e.phones import NINGBO, call, new_phone, no_horizontal_scroll, sign_in_as, token_for
+from tests.e2e.test_accessibility import serious
 
 pytestmark = pytest.mark.e2e
 PHONE = {"width": 360, "height": 780}
@@ -50,6 +51,7 @@ def test_staff_black_out_a_booked_slot_and_cancel_it_the_worker_sees_why(browser
         assert staff.locator("[data-testid=keep-all]").is_visible()
         staff.screenshot(path=str(tmp_path / "blackout-choose.png"), full_page=True)
         assert no_horizontal_scroll(staff)
+        found = serious(staff)
 
         # the day's schedule shows the closure and the booking caught in it
         staff.goto(f"{live_server}/staff/today?date={day.isoformat()}&facility_id={facility_id}")
@@ -57,12 +59,15 @@ def test_staff_black_out_a_booked_slot_and_cancel_it_the_worker_sees_why(browser
         assert staff.locator(f"[data-testid=booking][data-id='{rid}']").get_attribute("data-conflict") == "open"
         staff.screenshot(path=str(tmp_path / "today-conflict.png"), full_page=True)
         assert no_horizontal_scroll(staff)
+        found += serious(staff)
 
         # before the staff choose, the worker already sees the time is closed
         sign_in_as(worker, live_server, WORKER, "zh")
         worker.goto(f"{live_server}/bookings/{rid}")
         assert worker.locator("[data-testid=closure]").get_attribute("data-kept") == "no"
         worker.screenshot(path=str(tmp_path / "worker-closure.png"), full_page=True)
+        found += serious(worker)
+        assert found == [], "\n".join(found)  # axe-core: no serious or critical violation on the new parts
 
         # the staff choose: cancel, with the blackout's reason
         staff.goto(detail)
