@@ -165,6 +165,7 @@ AUDIT_ACTIONS = {
     "organization.invite_code": _l("Invite code renewed"),
     "reservation.approve": _l("Booking approved"), "reservation.reject": _l("Booking rejected"),
     "reservation.host_cancel": _l("Booking cancelled by the host"),
+    "reservation.keep_in_blackout": _l("Booking kept through a closure"),
     "role.grant": _l("Role given"), "role.revoke": _l("Role removed"),
     "venue.create": _l("Venue added"), "venue.change": _l("Venue changed"),
 }

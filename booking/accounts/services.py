@@ -11,7 +11,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..audit import services as audit
 from ..database import begin_write
-from ..errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
+from ..errors import Conflict, DomainError, Forbidden, Invalid, NotFound, Unauthorized
 from ..extensions import db
 from ..organizations.models import Organization
 from ..timeutil import utcnow
@@ -71,38 +71,90 @@ def validate_password(password: str, username: str | None = None, phone: str | N
     passwords.check(password, username, phone)
 
 
+def _bad_username() -> Invalid:
+    return Invalid(_l("A username has 3 to 40 letters, digits, dots, dashes or underscores."),
+                   code="bad_username", field="username")
+
+
+def _bad_name() -> Invalid:
+    return Invalid(_l("Please give your name (at most 60 characters)."), code="bad_name", field="display_name")
+
+
+def _bad_phone() -> Invalid:
+    return Invalid(_l("That is not a mobile phone number."), code="bad_phone", field="phone")
+
+
+def _bad_invite_code() -> Invalid:
+    return Invalid(_l("Unknown invite code. Ask your enterprise's union contact for it."),
+                   code="bad_invite_code", field="invite_code")
+
+
+def _username_taken() -> Conflict:
+    return Conflict(_l("That username is taken."), code="username_taken", field="username")
+
+
+def _phone_taken() -> Conflict:
+    return Conflict(_l("That phone number is already registered."), code="phone_taken", field="phone")
+
+
+def _enterprise_by_code(code: str) -> Organization | None:
+    return db.session.scalar(select(Organization).where(
+        Organization.invite_code == code, Organization.kind == "enterprise")) if code else None
+
+
+def registration_problems(username, display_name, password, invite_code, phone=None) -> list[DomainError]:
+    """Every problem register() would find, one per field, all at once (register stops at the
+    first): a form shows them together in one submit. Reads only; empty when register() would
+    take these values (barring a concurrent registration)."""
+    out: list[DomainError] = []
+    username = rules.normalize_username(username if isinstance(username, str) else "")
+    if not rules.is_valid_username(username):
+        out.append(_bad_username())
+    elif db.session.scalar(select(User.id).where(User.username == username)):
+        out.append(_username_taken())
+    if not 1 <= len((display_name if isinstance(display_name, str) else "").strip()) <= 60:
+        out.append(_bad_name())
+    phone = rules.normalize_phone(phone) if isinstance(phone, str) and phone else None
+    try:
+        validate_password(password, username, phone)
+    except DomainError as err:
+        out.append(err)
+    if phone and not rules.is_valid_phone(phone):
+        out.append(_bad_phone())
+    elif phone and db.session.scalar(select(User.id).where(User.phone == phone)):
+        out.append(_phone_taken())
+    if _enterprise_by_code((invite_code if isinstance(invite_code, str) else "").strip().upper()) is None:
+        out.append(_bad_invite_code())
+    return out
+
+
 def register(username: str, display_name: str, password: str, invite_code: str,
              phone: str | None = None) -> User:
     """A worker asks to join an enterprise with its invite code; pending until its admin approves."""
     username = rules.normalize_username(username)
     if not rules.is_valid_username(username):
-        raise Invalid(_l("A username has 3 to 40 letters, digits, dots, dashes or underscores."),
-                      code="bad_username", field="username")
+        raise _bad_username()
     display_name = (display_name or "").strip()
     if not 1 <= len(display_name) <= 60:
-        raise Invalid(_l("Please give your name (at most 60 characters)."), code="bad_name",
-                      field="display_name")
+        raise _bad_name()
     phone = rules.normalize_phone(phone) if phone else None
     validate_password(password, username, phone)
     if phone and not rules.is_valid_phone(phone):
-        raise Invalid(_l("That is not a mobile phone number."), code="bad_phone", field="phone")
+        raise _bad_phone()
     code = (invite_code or "").strip().upper()
     password_hash = hash_password(password)  # slow: keep it out of the write transaction
 
     begin_write()
-    enterprise = db.session.scalar(select(Organization).where(
-        Organization.invite_code == code, Organization.kind == "enterprise")) if code else None
+    enterprise = _enterprise_by_code(code)
     if enterprise is None:
         db.session.rollback()
-        raise Invalid(_l("Unknown invite code. Ask your enterprise's union contact for it."),
-                      code="bad_invite_code", field="invite_code")
+        raise _bad_invite_code()
     if db.session.scalar(select(User.id).where(User.username == username)):
         db.session.rollback()
-        raise Conflict(_l("That username is taken."), code="username_taken", field="username")
+        raise _username_taken()
     if phone and db.session.scalar(select(User.id).where(User.phone == phone)):
         db.session.rollback()
-        raise Conflict(_l("That phone number is already registered."), code="phone_taken",
-                       field="phone")
+        raise _phone_taken()
     user = User(username=username, display_name=display_name, phone=phone,
                 password_hash=password_hash, enterprise_id=enterprise.id, status="pending")
     db.session.add(user)
@@ -110,7 +162,7 @@ def register(username: str, display_name: str, password: str, invite_code: str,
         db.session.commit()
     except IntegrityError:  # a concurrent registration took the name or phone first
         db.session.rollback()
-        raise Conflict(_l("That username is taken."), code="username_taken", field="username")
+        raise _username_taken()
     return user
 
 

@@ -74,7 +74,18 @@ def logout():
 def register():
     form = RegisterForm()
     status = 200
-    if form.validate_on_submit():
+    if form.is_submitted():
+        # Every problem in one submit: the form's own checks, then the service's for each field
+        # that was filled in (one coded error per call would show them one submit at a time).
+        parsed = form.validate_on_submit()
+        typed = {f.name: f.data if not f.errors and isinstance(f.data, str) else "" for f in form}
+        for err in services.registration_problems(typed["username"], typed["display_name"], typed["password"],
+                                                  typed["invite_code"], typed["phone"]):
+            field = getattr(form, err.details.get("field", ""), None)
+            if field is not None and not field.errors and typed.get(field.name, "").strip():
+                field.errors = [*field.errors, err.message]
+        status = 400 if not parsed else 422 if any(field.errors for field in form) else 200
+    if status == 200 and form.is_submitted():
         try:
             services.register(form.username.data, form.display_name.data, form.password.data,
                               form.invite_code.data, form.phone.data or None)
@@ -85,8 +96,6 @@ def register():
         else:
             flash(_("Thank you! Your enterprise's union contact will approve your account."), "success")
             return redirect(url_for("accounts.login"))
-    elif form.is_submitted():
-        status = 400
     return render_template("accounts/register.html", form=form, password_rule=passwords.rule_text()), status
 
 

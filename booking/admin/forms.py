@@ -49,6 +49,20 @@ class ClockTime(TimeField):
             raise ValueError(str(_l("Enter a time like 08:00."))) from None
 
 
+def put_errors(form, errors, aliases: dict | None = None) -> None:
+    """put_error for each of a service's problems (facility_problems, venue_problems)."""
+    for err in errors:
+        put_error(form, err, aliases)
+
+
+def _unchecked(form, values: dict, aliases: dict | None = None) -> dict:
+    """The values whose fields parsed without an error: those the service checks next."""
+    def clean(name):
+        field = getattr(form, (aliases or {}).get(name, name), None)
+        return field is None or not field.errors
+    return {name: value for name, value in values.items() if clean(name)}
+
+
 def _required(message=None):
     return InputRequired(message or _l("This field is required."))
 
@@ -72,6 +86,9 @@ class VenueForm(BaseForm, ImpactFields):
 
     def values(self) -> dict:
         return {"name": self.name.data, "address": self.address.data or "", "timezone": self.timezone.data}
+
+    def values_to_check(self) -> dict:
+        return _unchecked(self, self.values())
 
 
 class FacilityForm(BaseForm, ImpactFields):
@@ -125,12 +142,21 @@ class FacilityForm(BaseForm, ImpactFields):
                 ok = False
         return week if ok else None
 
+    ALIASES = {"hours": "hours_0", "window_opens_minute": "window_opens", "draw_minute": "draw_time"}
+
+    def values_to_check(self, week: dict | None) -> dict:
+        """The settings that parsed (hours too, when every day did), for facility_problems."""
+        values = _unchecked(self, self.values(week or {}), self.ALIASES)
+        if week is None:
+            values.pop("hours", None)
+        return values
+
     def values(self, week: dict) -> dict:
         opens, draw = self.window_opens.data, self.draw_time.data
         return {"name": self.name.data, "kind": self.kind.data, "capacity": self.capacity.data,
                 "slot_minutes": self.slot_minutes.data, "requires_approval": bool(self.requires_approval.data),
                 "window_days": self.window_days.data,
-                "window_opens_minute": opens.hour * 60 + opens.minute,
+                "window_opens_minute": opens.hour * 60 + opens.minute if opens is not None else None,
                 "min_notice_minutes": self.min_notice_minutes.data,
                 "cancel_cutoff_minutes": self.cancel_cutoff_minutes.data,
                 "checkin_before_minutes": self.checkin_before_minutes.data,
@@ -139,6 +165,11 @@ class FacilityForm(BaseForm, ImpactFields):
                 "draw_days_before": 2 if self.draw_days_before.data is None else self.draw_days_before.data,
                 "draw_minute": 12 * 60 if draw is None else draw.hour * 60 + draw.minute,
                 "description": self.description.data or "", "hours": week}
+
+
+class CheckinSettingsForm(BaseForm):
+    offline_max_minutes = WholeNumber(_l("Oldest offline scan accepted (minutes)"), validators=[_required()],
+                                      render_kw={"inputmode": "numeric", "autocomplete": "off"})
 
 
 class RetireForm(BaseForm, ImpactFields):

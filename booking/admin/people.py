@@ -13,7 +13,7 @@ from ..accounts import sessions
 from ..accounts.services import hash_password, validate_password
 from ..audit import services as audit
 from ..database import begin_write
-from ..errors import Conflict, Invalid, NotFound
+from ..errors import Conflict, DomainError, Invalid, NotFound
 from ..extensions import db
 from ..facilities.models import Venue
 from ..timeutil import utcnow
@@ -38,25 +38,55 @@ def _holders(org_id: int, roles) -> list[tuple[User, list[str]]]:
     return list(out.items())
 
 
+def _bad_username() -> Invalid:
+    return Invalid(_l("A username has 3 to 40 letters, digits, dots, dashes or underscores."),
+                   code="bad_username", field="username")
+
+
+def _bad_name() -> Invalid:
+    return Invalid(_l("Please give a name (at most 60 characters)."), code="bad_name", field="display_name")
+
+
+def _username_taken() -> Conflict:
+    return Conflict(_l("That username is taken."), code="username_taken", field="username")
+
+
 def _new_account(username, display_name, password, enterprise_id=None) -> tuple[User, str]:
     """Checked values of a new account (not added yet) and its username."""
     username = account_rules.normalize_username(username)
     if not account_rules.is_valid_username(username):
-        raise Invalid(_l("A username has 3 to 40 letters, digits, dots, dashes or underscores."),
-                      code="bad_username", field="username")
+        raise _bad_username()
     display_name = (display_name or "").strip() if isinstance(display_name, str) else ""
     if not 1 <= len(display_name) <= 60:
-        raise Invalid(_l("Please give a name (at most 60 characters)."), code="bad_name", field="display_name")
+        raise _bad_name()
     validate_password(password if isinstance(password, str) else "", username)
     user = User(username=username, display_name=display_name, password_hash=hash_password(password),
                 enterprise_id=enterprise_id, status="active")
     return user, username
 
 
+def account_problems(username, display_name, password) -> list[DomainError]:
+    """Every problem a new account's fields have, at once (_new_account stops at the first):
+    for a form to show them all in one submit. Reads only."""
+    out: list[DomainError] = []
+    name = account_rules.normalize_username(username if isinstance(username, str) else "")
+    if not account_rules.is_valid_username(name):
+        out.append(_bad_username())
+    elif db.session.scalar(select(User.id).where(User.username == name)):
+        out.append(_username_taken())
+    if not 1 <= len((display_name if isinstance(display_name, str) else "").strip()) <= 60:
+        out.append(_bad_name())
+    try:
+        validate_password(password if isinstance(password, str) else "", name)
+    except DomainError as err:
+        out.append(err)
+    return out
+
+
 def _add_account(user: User) -> None:
     """Inside the write transaction: refuse a taken username, then add."""
     if db.session.scalar(select(User.id).where(User.username == user.username)):
-        raise Conflict(_l("That username is taken."), code="username_taken", field="username")
+        raise _username_taken()
     db.session.add(user)
 
 
@@ -65,7 +95,7 @@ def _commit_account() -> None:
         db.session.commit()
     except IntegrityError:  # a concurrent sign-up took the name first
         db.session.rollback()
-        raise Conflict(_l("That username is taken."), code="username_taken", field="username") from None
+        raise _username_taken() from None
 
 
 def _grant(actor, user: User, role: str, org_id: int, audit_host: int | None, audit_enterprise: int | None):

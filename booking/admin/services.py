@@ -99,6 +99,32 @@ def clean_venue(values: dict) -> dict:
             "timezone": clean_timezone(values.get("timezone") or timeutil.DEFAULT_TIMEZONE)}
 
 
+def venue_problems(values: dict) -> list[DomainError]:
+    """Every problem of the venue fields given, at once (clean_venue stops at the first): a form
+    shows them all in one submit. Empty when clean_venue would accept these fields."""
+    checks = {"name": lambda v: _text(v, "name", 120),
+              "address": lambda v: _text(v, "address", 255, required=False),
+              "timezone": lambda v: clean_timezone(v or "Asia/Shanghai")}
+    return _problems((checks[name], value) for name, value in values.items() if name in checks)
+
+
+def facility_problems(values: dict) -> list[DomainError]:
+    """Every problem of the facility settings given, at once (clean_facility stops at the first):
+    each setting checked on its own. Empty when clean_facility would accept these settings."""
+    return _problems(((lambda v, n=name: clean_facility({n: v}, partial=True)), value)
+                     for name, value in values.items())
+
+
+def _problems(checks) -> list[DomainError]:
+    out = []
+    for check, value in checks:
+        try:
+            check(value)
+        except DomainError as err:
+            out.append(err)
+    return out
+
+
 def clean_hours(week) -> dict[int, list[tuple[int, int]]]:
     try:
         return hours_rules.check_week(week)

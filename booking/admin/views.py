@@ -10,14 +10,15 @@ from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
 
 from ..audit import services as audit
-from ..errors import DomainError
+from ..checkin import services as checkin
+from ..errors import DomainError, NotFound
 from ..extensions import login_manager
 from ..inputs import page_arg
 from . import impact, people, scope, services
 from .flow import revoke_role
 from .district_views import bp as district_bp
-from .forms import (ORG_KIND_LABELS, ActionForm, FacilityForm, GrantForm, RetireForm, RevokeForm, StaffForm,
-                    VenueForm, put_error, role_choices)
+from .forms import (ORG_KIND_LABELS, ActionForm, CheckinSettingsForm, FacilityForm, GrantForm, RetireForm,
+                    RevokeForm, StaffForm, VenueForm, put_error, put_errors, role_choices)
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 bp.register_blueprint(district_bp)
@@ -67,6 +68,37 @@ def not_applied_status(form, outcome: services.Outcome) -> int:
     return 409
 
 
+def _all_checked(form, problems) -> int:
+    """Check a submitted form all at once: its fields, then the service's checks of every field
+    that parsed (`problems()`), so the admin sees every problem in one submit. 200 when the
+    form may go to the service (or was not submitted), 400 for a field that did not parse or
+    an expired form, 422 when only the service's checks failed."""
+    if not form.is_submitted():
+        return 200
+    parsed = form.validate_on_submit()
+    put_errors(form, [err for err in problems() if not _field_errors(form, err)])
+    if not parsed:
+        return 400
+    return 422 if any(field.errors for field in form) or form.form_errors else 200
+
+
+def _field_errors(form, err) -> list:
+    """The errors already on the field a service's problem names (one message per field)."""
+    return list(getattr(getattr(form, err.details.get("field", "") or "-", None), "errors", None) or [])
+
+
+def _facility_checked(form) -> tuple[int, dict | None]:
+    """_all_checked for the facility form, whose weekly hours are parsed on their own."""
+    if not form.is_submitted():
+        return 200, None
+    parsed = form.validate_on_submit()
+    week = form.parse_hours()
+    put_errors(form, services.facility_problems(form.values_to_check(week)), FacilityForm.ALIASES)
+    if not parsed:
+        return 400, week
+    return (422 if week is None or any(field.errors for field in form) else 200), week
+
+
 # --- overview ---------------------------------------------------------------------------------
 
 @bp.get("/")
@@ -83,7 +115,8 @@ def venue_new(host_id: int):
     host = scope.host_for(current_user, host_id)
     form = VenueForm()
     status = 200
-    if form.validate_on_submit():
+    if (status := _all_checked(form, lambda: services.venue_problems(form.values_to_check()))) == 200 \
+            and form.is_submitted():
         try:
             venue = services.create_venue(current_user, host_id, form.values())
         except DomainError as err:
@@ -94,8 +127,6 @@ def venue_new(host_id: int):
             return redirect(url_for("admin.facility_new", venue_id=venue.id) if host_id in
                             current_user.org_ids("host_admin") else url_for("admin.district.organization",
                                                                             org_id=host_id))
-    elif form.is_submitted():
-        status = 400
     return render_template("admin/venue_form.html", form=form, host=host, venue=None, outcome=None), status
 
 
@@ -103,8 +134,9 @@ def venue_new(host_id: int):
 def venue_edit(venue_id: int):
     venue = scope.venue_for(current_user, venue_id)
     form = VenueForm(obj=venue) if request.method == "GET" else VenueForm()
-    status, outcome = 200, None
-    if form.validate_on_submit():
+    outcome = None
+    if (status := _all_checked(form, lambda: services.venue_problems(form.values_to_check()))) == 200 \
+            and form.is_submitted():
         try:
             outcome = services.change_venue(current_user, venue_id, form.values(), form.impact_choice(),
                                             form.notice.data)
@@ -116,8 +148,6 @@ def venue_edit(venue_id: int):
                 report(outcome, _("Venue saved: %(name)s.", name=outcome.target.name))
                 return redirect(url_for("admin.index"))
             status = not_applied_status(form, outcome)
-    elif form.is_submitted():
-        status = 400
     return render_template("admin/venue_form.html", form=form, host=venue.host, venue=venue,
                            outcome=outcome), status
 
@@ -141,24 +171,16 @@ def facility_new(venue_id: int):
         form.window_opens.data = time(8, 0)
         form.draw_time.data = time(12, 0)
         form.fill_hours({d: [(8 * 60, 22 * 60)] for d in range(7)})
-    status = 200
-    if form.validate_on_submit():
-        week = form.parse_hours()
-        if week is None:
+    status, week = _facility_checked(form)
+    if status == 200 and form.is_submitted():
+        try:
+            facility = services.create_facility(current_user, venue_id, form.values(week))
+        except DomainError as err:
+            put_error(form, err, FacilityForm.ALIASES)
             status = 422
         else:
-            try:
-                facility = services.create_facility(current_user, venue_id, form.values(week))
-            except DomainError as err:
-                put_error(form, err, {"hours": "hours_0", "window_opens_minute": "window_opens",
-                                        "draw_minute": "draw_time"})
-                status = 422
-            else:
-                flash(_("%(name)s is open for booking now.", name=facility.name), "success")
-                return redirect(url_for("admin.index"))
-    elif form.is_submitted():
-        form.parse_hours()
-        status = 400
+            flash(_("%(name)s is open for booking now.", name=facility.name), "success")
+            return redirect(url_for("admin.index"))
     return render_template("admin/facility_form.html", form=form, venue=venue, facility=None,
                            outcome=None), status
 
@@ -171,27 +193,20 @@ def facility_edit(facility_id: int):
         form.fill_hours(services.week_of(facility))
     else:
         form = FacilityForm()
-    status, outcome = 200, None
-    if form.validate_on_submit():
-        week = form.parse_hours()
-        if week is None:
+    outcome = None
+    status, week = _facility_checked(form)
+    if status == 200 and form.is_submitted():
+        try:
+            outcome = services.change_facility(current_user, facility_id, form.values(week),
+                                               form.impact_choice(), form.notice.data)
+        except DomainError as err:
+            put_error(form, err, FacilityForm.ALIASES)
             status = 422
         else:
-            try:
-                outcome = services.change_facility(current_user, facility_id, form.values(week),
-                                                   form.impact_choice(), form.notice.data)
-            except DomainError as err:
-                put_error(form, err, {"hours": "hours_0", "window_opens_minute": "window_opens",
-                                        "draw_minute": "draw_time"})
-                status = 422
-            else:
-                if outcome.applied:
-                    report(outcome, _("Saved: %(name)s.", name=outcome.target.name))
-                    return redirect(url_for("admin.index"))
-                status = not_applied_status(form, outcome)
-    elif form.is_submitted():
-        form.parse_hours()
-        status = 400
+            if outcome.applied:
+                report(outcome, _("Saved: %(name)s.", name=outcome.target.name))
+                return redirect(url_for("admin.index"))
+            status = not_applied_status(form, outcome)
     return render_template("admin/facility_form.html", form=form, venue=facility.venue, facility=facility,
                            outcome=outcome), status
 
@@ -255,7 +270,9 @@ def staff(host_id: int):
     create, grant = _staff_forms(host_id)
     status = 200
     if request.method == "POST":
-        if create.validate_on_submit():
+        status = _all_checked(create, lambda: people.account_problems(
+            create.username.data, create.display_name.data, create.password.data))
+        if status == 200:
             try:
                 user = people.create_staff(current_user, host_id, create.username.data, create.display_name.data,
                                            create.password.data, create.role.data)
@@ -266,8 +283,6 @@ def staff(host_id: int):
                 flash(_("Account created: %(username)s. Give them the initial password in person.",
                         username=user.username), "success")
                 return redirect(url_for("admin.staff", host_id=host_id))
-        else:
-            status = 400
     return _staff_page(host_id, create, grant, status)
 
 
@@ -293,6 +308,32 @@ def staff_revoke(host_id: int, user_id: int):
     people.host_staff(current_user, host_id)
     return revoke_role(lambda role: people.revoke_staff(current_user, host_id, user_id, role),
                        url_for("admin.staff", host_id=host_id))
+
+
+# --- check-in settings ---------------------------------------------------------------------------
+
+@bp.route("/hosts/<int:host_id>/checkin", methods=["GET", "POST"])
+def checkin_settings(host_id: int):
+    """Host admin: how old a scan made offline at the door may be when the phone syncs it."""
+    if host_id not in scope.admin_hosts(current_user):  # a host admin's own hosts only (403 for others)
+        raise NotFound()
+    host = scope.host_for(current_user, host_id)
+    form = CheckinSettingsForm()
+    status = 200
+    if request.method == "GET":
+        form.offline_max_minutes.data = int(checkin.offline_max_age(host_id).total_seconds()) // 60
+    elif not form.validate_on_submit():
+        status = 400
+    else:
+        try:
+            checkin.set_offline_max_age(current_user, host_id, form.offline_max_minutes.data)
+        except DomainError as err:
+            put_error(form, err)
+            status = 422
+        else:
+            flash(_("Saved."), "success")
+            return redirect(url_for("admin.index"))
+    return render_template("admin/checkin_settings.html", form=form, host=host), status
 
 
 # --- the audit log ------------------------------------------------------------------------------

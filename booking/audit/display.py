@@ -28,6 +28,7 @@ FIELDS = {
     "valid_from": _l("From"), "valid_until": _l("Until"), "facility_ids": _l("Facilities"),
     "starts_at": _l("Starts"), "ends_at": _l("Ends"), "reason": _l("Reason"), "status": _l("Status"),
     "facility_id": _l("Facility"), "role": _l("Role"), "organization_id": _l("Organization"),
+    "blackout_id": _l("Closed period"),
     "username": _l("Username"), "user_id": _l("Person"), "venue_id": _l("Venue"),
 }
 OBJECTS = {

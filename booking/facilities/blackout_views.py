@@ -34,8 +34,8 @@ def index(facility_id: int):
             status = 422
         else:
             if hit:
-                flash(_("Blackout saved. %(n)s booking(s) fall in it: cancel them below to tell the "
-                        "workers.", n=len(hit)), "info")
+                flash(_("Blackout saved. %(n)s booking(s) fall in it: choose below to cancel or keep "
+                        "them.", n=len(hit)), "info")
                 return redirect(url_for("staff.blackouts.show", blackout_id=blackout.id))
             flash(_("Blackout saved. No bookings fall in it."), "success")
             return redirect(url_for("staff.blackouts.index", facility_id=facility_id))
@@ -50,7 +50,8 @@ def show(blackout_id: int):
     facility, blackout, bookings = blackouts.affected(current_user, blackout_id)
     form = ReasonForm(reason=blackout.reason)
     return render_template("staff/blackout.html", facility=facility, blackout=blackout,
-                           bookings=bookings, form=form, action=ActionForm())
+                           bookings=bookings, form=form, action=ActionForm(),
+                           kept=blackouts.kept_ids(r.id for r in bookings))
 
 
 @bp.post("/blackouts/<int:blackout_id>/cancel-bookings")
@@ -75,6 +76,18 @@ def cancel_bookings(blackout_id: int):
     if failed:
         flash(_("%(n)s booking(s) could not be cancelled (already checked in or changed).", n=failed),
               "error")
+    return redirect(url_for("staff.blackouts.show", blackout_id=blackout_id))
+
+
+@bp.post("/blackouts/<int:blackout_id>/keep-bookings")
+def keep_bookings(blackout_id: int):
+    blackouts.affected(current_user, blackout_id)  # out of scope: 404 before anything else
+    if not ActionForm().validate_on_submit():
+        flash(_("The form expired. Please try again."), "error")
+        return redirect(url_for("staff.blackouts.show", blackout_id=blackout_id))
+    kept = blackouts.keep_affected(current_user, blackout_id)
+    flash(_("Kept %(n)s booking(s): they stand, and their workers see the closure on their booking.",
+            n=len(kept)), "success")
     return redirect(url_for("staff.blackouts.show", blackout_id=blackout_id))
 
 

@@ -3,7 +3,8 @@
 Here with the reservations, because what a blackout does is about the bookings it hits.
 
 Creating one never cancels bookings by itself: it returns the bookings the period now
-overlaps, and the staff decide whether to cancel them (each with a notice to the worker).
+overlaps, and the staff decide: cancel them (each with a notice to the worker) or keep them
+(recorded in the audit log, and shown on the worker's booking page).
 """
 import secrets
 from datetime import datetime, timedelta
@@ -13,6 +14,7 @@ from sqlalchemy import select
 
 from .. import timeutil
 from ..audit import services as audit
+from ..audit.models import AuditEntry
 from ..database import write_transaction
 from ..errors import Conflict, Forbidden, Invalid, NotFound
 from ..extensions import db
@@ -175,4 +177,59 @@ def cancel_affected(staff, blackout_id: int, reason=None,
             out[rid] = None
         except (Conflict, NotFound, Forbidden, Invalid) as err:
             out[rid] = err.code
+    return out
+
+
+KEEP_ACTION = "reservation.keep_in_blackout"
+
+
+def keep_affected(staff, blackout_id: int, now: datetime | None = None) -> list[int]:
+    """The staff keep the bookings the blackout (or its series) overlaps: each stands, and the
+    decision is recorded in the audit log against the booking. Returns the ids kept."""
+    now = now or timeutil.utcnow()
+    with write_transaction():
+        facility, blackout, bookings = affected(staff, blackout_id)
+        for r in bookings:
+            audit.record(staff, KEEP_ACTION, "reservation", r.id, r.host_id, r.enterprise_id,
+                         after={"status": r.status, "blackout_id": blackout.id, "reason": blackout.reason},
+                         now=now)
+    return [r.id for r in bookings]
+
+
+def kept_ids(reservation_ids) -> set[int]:
+    """Which of these bookings staff chose to keep through a blackout."""
+    ids = list(reservation_ids)
+    if not ids:
+        return set()
+    return set(db.session.scalars(select(AuditEntry.obj_id).where(
+        AuditEntry.action == KEEP_ACTION, AuditEntry.obj_type == "reservation", AuditEntry.obj_id.in_(ids))))
+
+
+def over_booking(reservation: Reservation) -> tuple[Blackout | None, bool]:
+    """The blackout now covering a booking that still holds its place, and whether the staff
+    kept the booking through it; (None, False) when the slot is not blacked out."""
+    if reservation.status not in AWAITED:
+        return None, False
+    blackout = db.session.scalars(select(Blackout).where(
+        Blackout.facility_id == reservation.facility_id, Blackout.starts_at < reservation.end_at,
+        Blackout.ends_at > reservation.start_at).order_by(Blackout.starts_at, Blackout.id).limit(1)).first()
+    if blackout is None:
+        return None, False
+    return blackout, reservation.id in kept_ids([reservation.id])
+
+
+def on_day(facilities, day) -> dict[int, list[Blackout]]:
+    """The blackouts touching each facility's local day (one query for all)."""
+    if not facilities:
+        return {}
+    bounds = {f.id: timeutil.local_day_bounds(day, f.venue.timezone) for f in facilities}
+    rows = db.session.scalars(select(Blackout).where(
+        Blackout.facility_id.in_(list(bounds)),
+        Blackout.starts_at < max(b[1] for b in bounds.values()),
+        Blackout.ends_at > min(b[0] for b in bounds.values())).order_by(Blackout.starts_at, Blackout.id))
+    out: dict[int, list[Blackout]] = {f.id: [] for f in facilities}
+    for b in rows:
+        start, end = bounds[b.facility_id]
+        if b.starts_at < end and b.ends_at > start:
+            out[b.facility_id].append(b)
     return out

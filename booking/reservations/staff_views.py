@@ -18,6 +18,7 @@ from ..facilities.blackout_views import bp as blackouts_bp
 from ..facilities.services import managed_host_ids
 from ..inputs import FIRST_DAY, LAST_DAY, id_arg
 from . import services
+from .models import AWAITED
 from .staff_forms import ActionForm, BulkDecisionForm, ReasonForm
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
@@ -148,7 +149,11 @@ def today():
     day, day_ok = _parse_day(request.args.get("date"), this_day)
     facility_id = request.args.get("facility_id", type=id_arg)
     schedule = services.day_schedule(current_user, day, facility_id)
+    closed = blackouts.on_day([f for f, _rows in schedule], day)
+    conflicts = {r.id for f, rows in schedule for r in rows if r.status in AWAITED and any(
+        b.starts_at < r.end_at and b.ends_at > r.start_at for b in closed[f.id])}
     return render_template("staff/today.html", schedule=schedule, facilities=facilities, day=day,
+                           closed=closed, conflicts=conflicts, kept=blackouts.kept_ids(conflicts),
                            day_ok=day_ok, this_day=this_day, facility_id=facility_id,
                            prev_day=day - timedelta(days=1), next_day=day + timedelta(days=1))
 

@@ -10,7 +10,7 @@ from ..errors import DomainError, Invalid
 from ..facilities import rules, services as facilities
 from ..filters import slot_reason_label
 from ..quotas.services import quota_at_host
-from . import queries_phone, services
+from . import blackouts, queries_phone, services
 from .availability import availability
 from .forms import ActionForm, BookingForm, whole_number as _whole_number
 from .models import AWAITED
@@ -137,9 +137,10 @@ def show(reservation_id: int):
     qr = r.status in CODE_STATUSES
     tz = r.facility.venue.timezone
     window = rules.checkin_window(r.start_at, r.facility.checkin_before_minutes, r.facility.checkin_after_minutes)
+    closure, kept = blackouts.over_booking(r)
     response = make_response(render_template(
         "reservations/show.html", r=r, tz=tz, qr=qr, can_cancel=may_cancel(r, current_user, now),
-        cancel_until=cutoff, form=ActionForm(), window=window,
+        cancel_until=cutoff, form=ActionForm(), window=window, closure=closure, kept=kept,
         code_first=qr and timeutil.local_date(r.start_at, tz) <= timeutil.local_date(now, tz),
         window_state="before" if now < window[0] else "open" if now <= window[1] else "over"))
     if qr and r.user_id == current_user.id and r.end_at > now:

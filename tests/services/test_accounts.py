@@ -117,3 +117,15 @@ def test_disabled_user_token_stops_working(ent):
     user.status = "disabled"
     db.session.commit()
     assert services.user_for_token(token) is None
+
+
+def test_registration_problems_lists_every_field_at_once(ent):
+    assert services.registration_problems("newbie", "新人", "longenough", "hsmj2345") == []
+    problems = services.registration_problems("x y", "", "short", "NOPE9999", "999")
+    assert sorted((p.details["field"], p.code) for p in problems) == [
+        ("display_name", "bad_name"), ("invite_code", "bad_invite_code"), ("password", "weak_password"),
+        ("phone", "bad_phone"), ("username", "bad_username")]
+    f.user("taken", ent, phone="13800001234")
+    problems = services.registration_problems("Taken", "新人", "longenough", "hsmj2345", "138 0000 1234")
+    assert sorted(p.code for p in problems) == ["phone_taken", "username_taken"]
+    assert user_count() == 1  # reads only

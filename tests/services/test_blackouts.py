@@ -177,3 +177,83 @@ def test_bad_repeat_counts_change_nothing(world, weeks):
                                   now=w.NOW, weeks=weeks)
     assert err.value.code == "invalid_weeks"
     assert count(Blackout) == before
+
+
+# --- keep: the staff's other choice -------------------------------------------------------
+
+def test_keep_affected_records_each_booking_in_the_audit_log_and_changes_nothing(world):
+    from booking.audit.models import AuditEntry
+    a = services.book(world.worker, world.court.id, w.SLOT, now=w.NOW)
+    b = services.book(world.worker2, world.court.id, w.SLOT + timedelta(hours=1), now=w.NOW)
+    services.decide(world.staff, b.id, True, now=w.NOW)
+    outside = services.book(world.admin, world.court.id, w.SLOT + timedelta(hours=2), now=w.NOW)
+    blackout, hit = blackouts.create_blackout(world.staff, world.court.id, w.SLOT, w.SLOT + timedelta(hours=2),
+                                              "赛事", now=w.NOW, weeks=2)
+    assert [r.id for r in hit] == [a.id, b.id]
+    assert blackouts.kept_ids([a.id, b.id, outside.id]) == set()
+    assert blackouts.over_booking(db.session.get(Reservation, a.id))[1] is False
+
+    assert blackouts.keep_affected(world.staff, blackout.id, now=w.NOW) == [a.id, b.id]
+    statuses = {r.id: r.status for r in db.session.scalars(select(Reservation))}
+    assert statuses == {a.id: "pending", b.id: "confirmed", outside.id: "pending"}
+    assert held(world.court, w.SLOT) == 1
+    entries = list(db.session.scalars(select(AuditEntry).where(AuditEntry.action == blackouts.KEEP_ACTION)
+                                      .order_by(AuditEntry.obj_id)))
+    assert [(e.obj_type, e.obj_id, e.actor_id, e.host_id) for e in entries] == [
+        ("reservation", a.id, world.staff.id, world.court.venue.host_id),
+        ("reservation", b.id, world.staff.id, world.court.venue.host_id)]
+    assert entries[0].after == {"status": "pending", "blackout_id": blackout.id, "reason": "赛事"}
+    assert blackouts.kept_ids([a.id, b.id, outside.id]) == {a.id, b.id}
+    assert count(Notification) == 1  # the approval only: keeping tells nobody by notice
+
+    closure, kept = blackouts.over_booking(db.session.get(Reservation, b.id))
+    assert (closure.id, closure.reason, kept) == (blackout.id, "赛事", True)
+    assert blackouts.over_booking(db.session.get(Reservation, outside.id)) == (None, False)
+    # kept, then cancelled after all: a cancelled booking is no longer "blacked out but kept"
+    blackouts.cancel_affected(world.staff, blackout.id, now=w.NOW)
+    assert blackouts.over_booking(db.session.get(Reservation, a.id)) == (None, False)
+
+
+def test_keep_is_for_the_hosts_staff_only(world):
+    services.book(world.worker, world.court.id, w.SLOT, now=w.NOW)
+    blackout, _ = blackouts.create_blackout(world.staff, world.court.id, w.SLOT, w.SLOT + timedelta(hours=1),
+                                            "维修", now=w.NOW)
+    with pytest.raises(NotFound):
+        blackouts.keep_affected(world.other_staff, blackout.id, now=w.NOW)
+    with pytest.raises(NotFound):
+        blackouts.keep_affected(world.staff, 99999, now=w.NOW)
+    assert blackouts.kept_ids(r.id for r in db.session.scalars(select(Reservation))) == set()
+
+
+def test_on_day_lists_each_facilitys_blackouts_touching_its_local_day(world):
+    evening, _ = blackouts.create_blackout(world.staff, world.court.id, w.SLOT, w.SLOT + timedelta(hours=1),
+                                           "维修", now=w.NOW)
+    # from 23:00 the day before until 01:00: touches the day
+    night, _ = blackouts.create_blackout(world.staff, world.court.id, w.local(2026, 11, 24, 23),
+                                         w.local(2026, 11, 25, 1), "夜间施工", now=w.NOW)
+    blackouts.create_blackout(world.staff, world.court.id, w.SLOT + timedelta(days=1),
+                              w.SLOT + timedelta(days=1, hours=1), "比赛", now=w.NOW)
+    day = w.SLOT.astimezone(w.timeutil.zone(w.TZ)).date()
+    out = blackouts.on_day([world.court, world.gym], day)
+    assert {k: [b.id for b in v] for k, v in out.items()} == {world.court.id: [night.id, evening.id],
+                                                              world.gym.id: []}
+    assert blackouts.on_day([], day) == {}
+
+
+def test_cancelling_kept_bookings_after_all_gives_their_quota_back(world):
+    """The cancel choice is the host-cancel use case: the worker's weekly quota comes back."""
+    from booking.quotas.models import EnterpriseWeekUsage, WorkerWeekUsage
+    a = services.book(world.worker, world.court.id, w.SLOT, now=w.NOW)
+
+    def used():
+        return (db.session.scalar(select(func.sum(EnterpriseWeekUsage.minutes_used))) or 0,
+                db.session.scalar(select(func.sum(WorkerWeekUsage.bookings)).where(
+                    WorkerWeekUsage.user_id == world.worker.id)) or 0)
+    assert used() == (60, 1)
+    blackout, _ = blackouts.create_blackout(world.staff, world.court.id, w.SLOT, w.SLOT + timedelta(hours=1),
+                                            "维修", now=w.NOW)
+    blackouts.keep_affected(world.staff, blackout.id, now=w.NOW)
+    assert used() == (60, 1)  # keeping changes nothing
+    assert blackouts.cancel_affected(world.staff, blackout.id, now=w.NOW) == {a.id: None}
+    assert used() == (0, 0)
+    assert db.session.get(Reservation, a.id).status == "cancelled"

@@ -167,3 +167,21 @@ def test_session_cookie_is_hardened(client, world):
     r = client.login("worker")
     cookie = r.headers.get("Set-Cookie")
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+def test_every_registration_problem_shows_in_one_submit(client, world):
+    before = users()
+    form = {"invite_code": "NOPE9999", "username": "worker", "display_name": "新人", "phone": "999",
+            "password": "short"}
+    r = client.post_form("/register", form)
+    assert r.status_code == 422
+    html = r.get_data(as_text=True)
+    for message in ("邀请码无效", "该用户名已被占用。", "密码至少需要 8 个字符。", "手机号格式不正确。"):
+        assert message in html, message
+    # a field left empty (the form's check) and the service's problems, together
+    r = client.post_form("/register", {**form, "display_name": "", "phone": "13800001234", "password": "longenough"})
+    assert r.status_code == 400
+    html = r.get_data(as_text=True)
+    for message in ("请填写姓名", "邀请码无效", "该用户名已被占用。", "该手机号已注册。"):
+        assert message in html, message
+    assert users() == before

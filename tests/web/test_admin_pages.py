@@ -242,3 +242,82 @@ def test_audit_page_and_home_links(client, world):
     district.login("district")
     assert 'data-action="venue.create"' in html(district.get("/admin/audit"))
     assert 'href="/admin/district/"' in html(district.get("/"))
+
+
+# --- every problem in one submit (issue 15, item 10) ----------------------------------------
+
+def test_every_facility_problem_shows_in_one_submit(client, world):
+    client.login("hostadmin")
+    before = count(Facility), count(AuditEntry)
+    path = f"/admin/venues/{world.court.venue_id}/facilities/new"
+    r = client.post_form(path, facility_form(capacity="0", slot_minutes="7", window_days="999", name=""))
+    assert r.status_code == 400  # a field did not parse (the name): still every other problem is listed
+    body = html(r)
+    for message in ("This field is required.", "Enter a number from 1 to 10000.",
+                    "The slot length must be a multiple of 5 minutes.", "Enter a number from 0 to 365."):
+        assert message in body, message
+    # only the service's checks fail: all of them at once, 422
+    r = client.post_form(path, facility_form(capacity="0", slot_minutes="7", hours_5="25:00-26:00"))
+    assert r.status_code == 422
+    body = html(r)
+    for message in ("Enter a number from 1 to 10000.", "The slot length must be a multiple of 5 minutes.", "25:00"):
+        assert message in body, message
+    assert body.count('class="error"') >= 3
+    assert (count(Facility), count(AuditEntry)) == before
+
+
+def test_every_venue_problem_shows_in_one_submit(client, world):
+    client.login("hostadmin")
+    r = client.post_form(f"/admin/venues/{world.court.venue_id}/edit",
+                         {"name": "   ", "address": "", "timezone": "Mars/Olympus"})
+    assert r.status_code == 422
+    body = html(r)
+    assert "This field is required." in body and "Unknown time zone" in body
+    db.session.rollback()
+    assert db.session.get(Venue, world.court.venue_id).name == "春晓基地"
+
+
+def test_every_staff_account_problem_shows_in_one_submit(client, world):
+    client.login("hostadmin")
+    before = count(User)
+    r = client.post_form(f"/admin/hosts/{world.host.id}/staff",
+                         {"new-username": "staff", "new-display_name": "   ", "new-password": "short",
+                          "new-role": "host_staff"}, csrf_from=f"/admin/hosts/{world.host.id}/staff")
+    assert r.status_code == 422
+    body = html(r)
+    for message in ("That username is taken.", "Please give a name", "at least 8 characters"):
+        assert message in body, message
+    assert count(User) == before
+
+
+# --- check-in settings: the oldest offline scan a host accepts (issue 10) ----------------------
+
+def test_host_admin_sets_the_offline_scan_max_age(client, world):
+    from datetime import timedelta as _td
+    from booking.checkin import services as checkin
+    path = f"/admin/hosts/{world.host.id}/checkin"
+    client.login("hostadmin")
+    assert f'href="{path}"' in html(client.get("/admin/"))
+    page = client.get(path)
+    assert page.status_code == 200 and 'value="120"' in html(page)
+    for bad, status, message in (("3", 422, "Choose between 5 minutes and 24 hours."),
+                                 ("1441", 422, "Choose between 5 minutes and 24 hours."),
+                                 ("abc", 400, "Enter a whole number."), ("", 400, "This field is required.")):
+        r = client.post_form(path, {"offline_max_minutes": bad})
+        assert r.status_code == status and message in html(r), bad
+    assert checkin.offline_max_age(world.host.id) == _td(hours=2)
+    r = client.post_form(path, {"offline_max_minutes": "45"})
+    assert r.status_code == 302 and r.location == "/admin/"
+    db.session.rollback()
+    assert checkin.offline_max_age(world.host.id) == _td(minutes=45)
+    assert 'value="45"' in html(client.get(path))
+    assert checkin.offline_max_age(world.other_host.id) == _td(hours=2)
+
+
+@pytest.mark.parametrize("username, status", [("hostadmin", 404), ("staff", 403), ("worker", 403)])
+def test_offline_scan_setting_is_for_the_hosts_own_admins(client, world, username, status):
+    client.login(username)
+    host_id = world.other_host.id if username == "hostadmin" else world.host.id
+    assert client.get(f"/admin/hosts/{host_id}/checkin").status_code == status
+    r = client.post_form(f"/admin/hosts/{host_id}/checkin", {"offline_max_minutes": "30"}, csrf_from="/")
+    assert r.status_code == status

@@ -53,6 +53,7 @@ ROUTES = {
     "staff.blackouts.show": (lambda wd: {"blackout_id": wd.blackout.id}, STAFF_OBJECT),
     "staff.blackouts.delete": (lambda wd: {"blackout_id": wd.blackout.id}, STAFF_OBJECT),
     "staff.blackouts.cancel_bookings": (lambda wd: {"blackout_id": wd.blackout.id}, STAFF_OBJECT),
+    "staff.blackouts.keep_bookings": (lambda wd: {"blackout_id": wd.blackout.id}, STAFF_OBJECT),
     "checkin.scan_page": (lambda wd: {}, STAFF_PAGE),
     "checkin.scan_manifest": (lambda wd: {}, dict(STAFF_PAGE, anonymous=UNAUTH)),
     "checkin.scan_checkin": (lambda wd: {}, dict(STAFF_PAGE, anonymous=UNAUTH)),
@@ -99,6 +100,7 @@ ALLOWED = {
     ("staff.blackouts.show", "GET"): 200,
     ("staff.blackouts.delete", "POST"): (302, lambda wd, role: f"/staff/facilities/{wd.court.id}/blackouts"),
     ("staff.blackouts.cancel_bookings", "POST"): (302, lambda wd, role: f"/staff/blackouts/{wd.blackout.id}"),
+    ("staff.blackouts.keep_bookings", "POST"): (302, lambda wd, role: f"/staff/blackouts/{wd.blackout.id}"),
     ("checkin.scan_page", "GET"): 200,
     ("checkin.scan_manifest", "GET"): 200,
     ("checkin.scan_checkin", "POST"): 400,  # no code in the body

@@ -312,3 +312,57 @@ def test_weekly_blackout_from_the_form(client, world):
                                    "reason": "晨练课", "weeks": "3"})
     assert resp.status_code == 302
     assert blackouts() == 3
+
+
+def kept_entries():
+    from booking.audit.models import AuditEntry
+    return sorted(db.session.scalars(select(AuditEntry.obj_id).where(
+        AuditEntry.action == "reservation.keep_in_blackout")))
+
+
+def test_staff_keep_the_hit_bookings_and_the_worker_and_schedule_show_the_closure(client, world):
+    a = book(world.worker, world.court, 19)
+    services.decide(world.staff, a.id, approve=True)
+    outside = book(world.worker2, world.court, 21)
+    worker = type(client)(client.app)
+    worker.login("worker")
+    assert 'data-testid="closure"' not in html(worker.get(f"/bookings/{a.id}"))
+    client.login("staff")
+    resp = client.post_form(f"/staff/facilities/{world.court.id}/blackouts",
+                            {"day": tomorrow().isoformat(), "starts": "18:30", "ends": "20:00", "reason": "地板维修"})
+    assert resp.status_code == 302
+    detail = resp.location
+    page = html(client.get(detail))
+    assert 'data-testid="keep-all"' in page and 'data-testid="cancel-all"' in page and 'data-testid="kept"' not in page
+    # the worker is told the time is closed, and that the host has not decided yet
+    mine = html(worker.get(f"/bookings/{a.id}"))
+    assert 'data-kept="no"' in mine and "地板维修" in mine
+    # the schedule shows the blackout and the booking in conflict, still to decide
+    day = tomorrow().isoformat()
+    schedule = html(client.get(f"/staff/today?date={day}"))
+    assert 'data-testid="day-blackout"' in schedule and "18:30–20:00" in schedule
+    assert f'data-id="{a.id}" data-conflict="open"' in schedule
+    assert f'class="st-slot" data-testid="booking" data-id="{outside.id}">' in schedule
+    # without the form's token nothing is recorded
+    resp = client.http.post(detail + "/keep-bookings")
+    assert resp.status_code == 400 and kept_entries() == []
+    resp = client.post_form(detail + "/keep-bookings", {}, csrf_from=detail)
+    assert resp.status_code == 302 and resp.location == detail
+    assert kept_entries() == [a.id] and status(a.id) == "confirmed"
+    page = html(client.get(detail))
+    assert 'data-testid="kept"' in page and 'data-testid="keep-all"' not in page
+    assert f'data-id="{a.id}" data-conflict="kept"' in html(client.get(f"/staff/today?date={day}"))
+    mine = html(worker.get(f"/bookings/{a.id}"))
+    assert 'data-kept="yes"' in mine and 'data-testid="qr"' in mine
+
+
+def test_other_hosts_staff_cannot_keep_our_bookings(client, world):
+    book(world.worker, world.court, 19)
+    client.login("staff")
+    client.post_form(f"/staff/facilities/{world.court.id}/blackouts",
+                     {"day": tomorrow().isoformat(), "starts": "18:30", "ends": "20:00", "reason": "维修"})
+    bid = db.session.scalar(select(Blackout.id))
+    other = type(client)(client.app)
+    other.login("other_staff")
+    assert other.post_form(f"/staff/blackouts/{bid}/keep-bookings", {}, csrf_from="/staff/pending").status_code == 404
+    assert kept_entries() == []
