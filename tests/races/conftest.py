@@ -1,5 +1,6 @@
 """Controls for the race tests: each switches a real guard off from the test side, before the
 fork, so the same race shows that it breaks without it. Production code has no switch."""
+import time
 from contextlib import contextmanager
 
 import pytest
@@ -49,14 +50,17 @@ def unserialize(monkeypatch, module) -> None:
         monkeypatch.setattr(module, "write_transaction", _unserialized_transaction)
 
 
-def without_status_guard(monkeypatch, module) -> None:
+def without_status_guard(monkeypatch, module, pause: float = 0.0) -> None:
     """`module`'s UPDATE statements drop their `status = ...` condition: the guarded UPDATE that
-    changes a row only if its status is still the one read becomes a blind one."""
+    changes a row only if its status is still the one read becomes a blind one. `pause`: wait
+    that long between the read and the write, so racers that read together write together (the
+    race is then shown every run, not by the luck of the scheduler)."""
     class Blind:
         def __init__(self, stmt):
             self.stmt = stmt
 
         def where(self, *criteria):
+            time.sleep(pause)
             return self.stmt.where(*[c for c in criteria if "status" not in str(c)])
 
     monkeypatch.setattr(module, "update", lambda table: Blind(sqlalchemy.update(table)))
