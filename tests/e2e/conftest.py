@@ -67,3 +67,12 @@ def eventually(page, expression, seconds=10):
     while not page.evaluate(expression):
         assert time.monotonic() < deadline, f"never true: {expression}"
         page.wait_for_timeout(100)
+
+
+def until_controlled(page, seconds=30):
+    """The page's service worker is active and controls the page. A page opened before the worker
+    ran is controlled once the worker claims it, or else from its next load: reload once then."""
+    eventually(page, "navigator.serviceWorker.getRegistration().then(r => !!(r && r.active))", seconds)
+    if not page.evaluate("navigator.serviceWorker.controller !== null"):
+        page.reload()
+    eventually(page, "navigator.serviceWorker.controller !== null", seconds)

@@ -11,7 +11,7 @@ from PIL import Image
 from booking import create_app
 from booking.extensions import db
 from tests.conftest import make_config
-from tests.e2e.conftest import eventually
+from tests.e2e.conftest import eventually, until_controlled
 from tests.e2e.phones import (NINGBO, PHONES, book_confirmed, move_to, new_phone, no_horizontal_scroll,
                               sign_in_as)
 
@@ -304,7 +304,7 @@ def test_visited_pages_open_offline_with_a_banner(device, live_server):
     page, lang = device
     sign_in_as(page, live_server, pick(lang, "worker19", "worker6"), lang)
     page.goto(live_server + "/facilities/")
-    eventually(page, "navigator.serviceWorker.controller !== null", seconds=30)
+    until_controlled(page)
     page.goto(live_server + "/facilities/")  # now through the worker: kept
     eventually(page, "caches.match('/facilities/').then(Boolean)")
     page.context.set_offline(True)
@@ -325,7 +325,7 @@ def test_codes_stay_after_sign_out_only_when_chosen(device, live_server):
     code_page = f"/bookings/{booking['id']}"
     sign_in_as(page, live_server, user, lang)
     page.goto(live_server + "/bookings/")
-    eventually(page, "navigator.serviceWorker.controller !== null", seconds=30)
+    until_controlled(page)
     page.goto(live_server + code_page)
     eventually(page, f"caches.match('{code_page}').then(Boolean)")
     page.goto(live_server + "/")
