@@ -1,5 +1,6 @@
 """The base of every web form: Flask-WTF (CSRF) plus what no field of any form may hold."""
-from flask_babel import lazy_gettext as _l
+from flask import render_template
+from flask_babel import gettext as _, lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, TextAreaField
 
@@ -57,3 +58,16 @@ def put_error(form, err, aliases: dict | None = None, by_code: dict | None = Non
         target.errors = [*target.errors, err.message]
     else:
         form.form_errors.append(err.message)
+
+
+def posted_slot(form, render):
+    """A slot form's POST (book it, join its line, apply for its draw): the facility and start
+    texts it carried, and None when it validated; else also the answer: an expired form's page
+    (400) or the form again with its errors (422, drawn by `render`)."""
+    facility_text, start_text = form.facility_id.data or "", form.start.data or ""
+    if form.validate_on_submit():
+        return facility_text, start_text, None
+    if form.csrf_token.errors:
+        page = render_template("errors/error.html", status=400, message=_("The form expired. Please try again."))
+        return facility_text, start_text, (page, 400)
+    return facility_text, start_text, render(form, facility_text, start_text, status=422)

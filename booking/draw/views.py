@@ -11,7 +11,7 @@ from .. import timeutil
 from ..errors import DomainError, Invalid, NotFound
 from ..extensions import db
 from ..facilities.services import load_facility, managed_host_ids
-from ..forms import BaseForm
+from ..forms import BaseForm, posted_slot
 from ..reservations.forms import ActionForm, whole_number
 from ..waitlist.views import _target
 from . import services
@@ -53,12 +53,9 @@ def apply():
     form = ApplyForm()
     if request.method == "GET":
         return _render_apply(form, request.args.get("facility_id", ""), request.args.get("start", ""))
-    facility_text, start_text = form.facility_id.data or "", form.start.data or ""
-    if not form.validate_on_submit():
-        if form.csrf_token.errors:
-            return render_template("errors/error.html", status=400,
-                                   message=_("The form expired. Please try again.")), 400
-        return _render_apply(form, facility_text, start_text, status=422)
+    facility_text, start_text, refused = posted_slot(form, _render_apply)
+    if refused is not None:
+        return refused
     try:
         facility, start = _target(facility_text, start_text)
         services.apply(current_user, facility.id, start, form.party())

@@ -12,6 +12,7 @@ from ..filters import slot_reason_label
 from ..quotas.services import quota_at_host
 from . import blackouts, queries_phone, services
 from .availability import availability
+from ..forms import posted_slot
 from .forms import ActionForm, BookingForm, whole_number as _whole_number
 from .models import AWAITED
 
@@ -93,12 +94,9 @@ def new():
     form = BookingForm()
     if request.method == "GET":
         return _render_new(form, request.args.get("facility_id", ""), request.args.get("start", ""))
-    facility_text, start_text = form.facility_id.data or "", form.start.data or ""
-    if not form.validate_on_submit():
-        if form.csrf_token.errors:
-            return render_template("errors/error.html", status=400,
-                                   message=_("The form expired. Please try again.")), 400
-        return _render_new(form, facility_text, start_text, status=422)
+    facility_text, start_text, refused = posted_slot(form, _render_new)
+    if refused is not None:
+        return refused
     try:
         if not _whole_number(facility_text, 9):
             raise _bad_link()

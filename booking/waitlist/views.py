@@ -13,7 +13,7 @@ from .. import timeutil
 from ..errors import DomainError, Invalid, NotFound
 from ..extensions import db
 from ..facilities import services as facilities
-from ..forms import BaseForm
+from ..forms import BaseForm, posted_slot
 from ..reservations.forms import ActionForm, whole_number
 from . import serving, services
 
@@ -76,12 +76,9 @@ def join():
     form = JoinForm()
     if request.method == "GET":
         return _render_join(form, request.args.get("facility_id", ""), request.args.get("start", ""))
-    facility_text, start_text = form.facility_id.data or "", form.start.data or ""
-    if not form.validate_on_submit():
-        if form.csrf_token.errors:
-            return render_template("errors/error.html", status=400,
-                                   message=_("The form expired. Please try again.")), 400
-        return _render_join(form, facility_text, start_text, status=422)
+    facility_text, start_text, refused = posted_slot(form, _render_join)
+    if refused is not None:
+        return refused
     try:
         facility, start = _target(facility_text, start_text)
         services.join(current_user, facility.id, start, form.party(), bool(form.auto_book.data))
