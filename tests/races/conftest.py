@@ -8,13 +8,31 @@ import sqlalchemy
 
 from booking.database import GuardedCounter
 from booking.extensions import db
+from booking.reservations import booking as booking_module
+
+
+#: How long a racer of a control waits between its early read of the counters and its write:
+#: longer than the spread of the racers' arrival on a loaded 2-core machine, so the racers that
+#: read together write together and the control breaks every run, not by the luck of the scheduler.
+CONTROL_PAUSE = 0.8
 
 
 @pytest.fixture
 def counters_unguarded(monkeypatch):
-    """Every guarded counter (slot places, enterprise minutes, worker bookings) ignores its limit."""
+    """Every guarded counter (slot places, enterprise minutes, worker bookings) ignores its limit.
+
+    A booking also reads the counters early, outside the write transaction, to refuse what is
+    clearly full (booking._precheck, a courtesy, not the guard): racers pause after it, so a
+    racer that started a little late cannot be refused by a booking already committed."""
     add = GuardedCounter.add
     monkeypatch.setattr(GuardedCounter, "add", lambda self, amount, limit, **key: add(self, amount, None, **key))
+    precheck = booking_module._precheck
+
+    def precheck_then_pause(*args, **kwargs):
+        precheck(*args, **kwargs)
+        time.sleep(CONTROL_PAUSE)
+
+    monkeypatch.setattr(booking_module, "_precheck", precheck_then_pause)
 
 
 def _begin_unserialized() -> None:
