@@ -47,7 +47,8 @@ def deliver_notifications(period: str | None = None):
 
 @periodic(crontab(minute="*"))
 def queue_notifications():
-    """Reminders before bookings, the staff's digest of pending approvals, ended suspensions."""
+    """Reminders before bookings, the staff's digest of pending approvals, ended suspensions,
+    waitlist offers about to run out."""
     from ..notifications import events
     return {"reminders": events.queue_reminders(), "digests": events.queue_pending_digests(),
-            "suspension_ends": events.queue_suspension_ends()}
+            "suspension_ends": events.queue_suspension_ends(), "offers_expiring": events.queue_offer_reminders()}

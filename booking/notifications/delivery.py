@@ -18,6 +18,7 @@ from .. import timeutil
 from ..accounts.models import User
 from ..database import write_transaction
 from ..extensions import db
+from ..waitlist.models import WaitlistEntry
 from . import channels, rules
 from .channels import Recipient, SendError
 from .models import OutboxMessage
@@ -76,6 +77,14 @@ def _still_wanted(message: M) -> bool:
             "wecom": s.wecom_on}[message.channel]
 
 
+def _still_true(message: M, now) -> bool:
+    """An offer's message asks to accept: not once the place was accepted, declined or passed on."""
+    if message.event not in ("waitlist_offered", "waitlist_expiring"):
+        return True
+    entry = db.session.get(WaitlistEntry, json.loads(message.context).get("waitlist_entry_id"))
+    return entry is not None and entry.status == "offered" and entry.offer_expires_at > now
+
+
 def deliver_one(message_id: int, now, runner: str) -> str:
     """Send one claimed message; returns its new status."""
     from .render import render
@@ -87,6 +96,9 @@ def deliver_one(message_id: int, now, runner: str) -> str:
         return "dead"
     if not _still_wanted(message):
         _finish(message_id, runner, status="sent", last_error="skipped: turned off by the person")
+        return "sent"
+    if not _still_true(message, now):
+        _finish(message_id, runner, status="sent", last_error="skipped: the offer is no longer open")
         return "sent"
     try:
         user = message.user

@@ -60,16 +60,25 @@ def _due_at(event: str, settings: NotificationSettings, now: datetime) -> dateti
 
 
 def notify(user_id: int, event: str, context: dict | None = None, reservation_id: int | None = None,
-           now: datetime | None = None, dedupe_key: str | None = None) -> list[OutboxMessage]:
+           now: datetime | None = None, dedupe_key: str | None = None,
+           waitlist_entry_id: int | None = None) -> list[OutboxMessage]:
     """Tell `user_id` about `event`: the in-app row and one outbox row per enabled channel, in
-    the caller's transaction (nothing is sent if it rolls back)."""
+    the caller's transaction (nothing is sent if it rolls back). `waitlist_entry_id`: the
+    waitlist entry a waitlist or draw event is about (kept in the message's context)."""
     if event not in rules.EVENTS:
         raise ValueError(f"unknown notification event {event!r}")
     now = now or timeutil.utcnow()
-    context = context or {}
-    if event in rules.IN_APP and reservation_id is not None:
+    context = dict(context or {})
+    if waitlist_entry_id is not None:
+        context["waitlist_entry_id"] = waitlist_entry_id
+    if event in rules.IN_APP and (reservation_id is not None or waitlist_entry_id is not None):
         db.session.add(Notification(user_id=user_id, reservation_id=reservation_id, kind=event,
-                                    reason=context.get("reason"), created_at=now))
+                                    waitlist_entry_id=waitlist_entry_id, reason=context.get("reason"),
+                                    created_at=now))
+    if event in rules.SUPERSEDES and reservation_id is not None:
+        db.session.execute(delete(OutboxMessage).where(
+            OutboxMessage.reservation_id == reservation_id, OutboxMessage.event == rules.SUPERSEDES[event],
+            OutboxMessage.status == "pending"))
     settings = settings_of(user_id)
     due = _due_at(event, settings, now)
     messages = [OutboxMessage(user_id=user_id, channel=channel, event=event, reservation_id=reservation_id,
