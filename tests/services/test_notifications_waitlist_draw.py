@@ -11,9 +11,10 @@ from sqlalchemy import func, select
 from booking.draw import services as draws
 from booking.draw.models import Application
 from booking.extensions import db
-from booking.notifications import events, rules
+from booking.delivery import events
+from booking.notifications import rules
 from booking.notifications import services as notices
-from booking.notifications.delivery import deliver_due
+from booking.delivery.send import deliver_due
 from booking.notifications.models import NotificationSettings, OutboxMessage
 from booking.reservations import services as reservations
 from booking.reservations.models import Notification
@@ -89,7 +90,7 @@ def mails_to(smtp, user):
 def test_every_waitlist_and_draw_event_is_an_outbox_event_with_words_in_both_languages(app):
     from flask_babel import force_locale
 
-    from booking.notifications.render import BODIES, SUBJECTS
+    from booking.delivery.render import BODIES, SUBJECTS
     events_here = ("waitlist_booked", "waitlist_offered", "waitlist_expiring", "waitlist_expired",
                    "waitlist_skipped", "draw_won", "draw_waitlisted", "draw_refused")
     assert set(events_here) <= set(rules.EVENTS)

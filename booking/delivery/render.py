@@ -17,8 +17,8 @@ from ..draw.models import Draw
 from ..extensions import db
 from ..feeds import ics
 from ..waitlist.models import WaitlistEntry
-from . import rules
-from .channels import Rendered
+from ..notifications import rules
+from ..notifications.channels import Rendered
 
 SUBJECTS = {
     "confirmed": _l("Booking confirmed: %(facility)s"),

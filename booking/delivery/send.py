@@ -19,9 +19,11 @@ from ..accounts.models import User
 from ..database import write_transaction
 from ..extensions import db
 from ..waitlist.models import WaitlistEntry
-from . import channels, rules
-from .channels import Recipient, SendError
-from .models import OutboxMessage
+from ..notifications import channels, rules
+from ..notifications.channels import Recipient, SendError
+from ..notifications.models import OutboxMessage
+from ..notifications.services import push_subscriptions, settings_of, unsubscribe_token
+from .render import external, render
 
 log = logging.getLogger(__name__)
 M = OutboxMessage
@@ -58,7 +60,6 @@ def _finish(message_id: int, runner: str, **values) -> None:
 
 
 def _recipient(message: M, user: User) -> Recipient:
-    from .services import push_subscriptions, settings_of
     settings = settings_of(user.id)
     if message.event == "verify_email":  # to the address the link is for, verified or not
         email = json.loads(message.context).get("email")
@@ -71,7 +72,6 @@ def _recipient(message: M, user: User) -> Recipient:
 
 def _still_wanted(message: M) -> bool:
     """The person may have turned the channel off since the message was written."""
-    from .services import settings_of
     s = settings_of(message.user_id)
     return {"email": s.email_on or message.event == "verify_email", "push": s.push_on,
             "wecom": s.wecom_on}[message.channel]
@@ -87,8 +87,6 @@ def _still_true(message: M, now) -> bool:
 
 def deliver_one(message_id: int, now, runner: str) -> str:
     """Send one claimed message; returns its new status."""
-    from .render import render
-    from .services import unsubscribe_token
     message = db.session.get(M, message_id, populate_existing=True)
     db.session.commit()  # end the read: nothing is held while the channel talks to the network
     if message.channel not in channels.enabled():
@@ -124,7 +122,6 @@ def deliver_one(message_id: int, now, runner: str) -> str:
 
 
 def _unsubscribe_link(token: str) -> str:
-    from .render import external
     return external("notifications.unsubscribe", token=token)
 
 

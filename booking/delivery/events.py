@@ -14,9 +14,9 @@ from ..organizations.models import Organization
 from ..quotas.models import Suspension
 from ..reservations.models import Reservation
 from ..waitlist.models import WaitlistEntry
-from . import rules
-from .models import OutboxMessage
-from .services import notify, settings_of
+from ..notifications import rules
+from ..notifications.models import OutboxMessage
+from ..notifications.services import notify, settings_of
 
 LONGEST_LEAD = timedelta(minutes=1440)
 
