@@ -84,7 +84,7 @@ def register_blueprints(app: Flask) -> None:
     from .reservations.staff_views import bp as staff_bp
     from .reservations.views import bp as reservations_bp
     from .views import bp as main_bp
-    from .notifications.views import bp as notifications_bp
+    from .delivery.views import bp as notifications_bp
 
     for blueprint in (main_bp, accounts_bp, facilities_bp, reservations_bp, series_bp, staff_bp, feeds_bp, quotas_bp, checkin_bp,
                       admin_bp, reports_bp, notifications_bp):

@@ -23,10 +23,11 @@ from ..errors import Conflict, DomainError, Forbidden, NotFound
 from ..extensions import db
 from ..facilities import rules, snapshot
 from ..facilities.services import load_facility, managed_host_ids
+from ..notifications import services as outbox
 from ..organizations.models import Organization
 from ..quotas.models import SharingAgreement
 from ..reservations import booking as planner
-from ..reservations.models import HOLDING, Notification, Reservation
+from ..reservations.models import HOLDING, Reservation
 from ..waitlist import serving
 from ..waitlist.models import WaitlistEntry
 from . import algorithm
@@ -278,14 +279,14 @@ def _book_winner(a: Application, now: datetime):
         planner._rules_still_hold(plan)  # the lock; the plan was read fresh
         reservation = planner._take(user, plan, now)
         a.status, a.reservation_id, a.updated_at = "won", reservation.id, now
-        db.session.add(Notification(user_id=user.id, reservation_id=reservation.id, kind="draw_won",
-                                    created_at=now))
+        outbox.notify(user.id, "draw_won", {}, reservation_id=reservation.id, now=now)
         db.session.flush()
         savepoint.commit()
         return reservation
     except DomainError as err:
         savepoint.rollback()
         a.status, a.reason, a.updated_at = "refused", err.code[:40], now
+        outbox.notify(a.user_id, "draw_refused", {"reason": err.code, "draw_id": draw.id}, now=now)
         return err.code
 
 
@@ -297,8 +298,7 @@ def _waitlist(a: Application, draw: Draw, now: datetime) -> None:
     db.session.add(entry)
     db.session.flush()
     a.status, a.waitlist_id, a.updated_at = "waitlisted", entry.id, now
-    db.session.add(Notification(user_id=a.user_id, waitlist_entry_id=entry.id, kind="draw_waitlisted",
-                                created_at=now))
+    outbox.notify(a.user_id, "draw_waitlisted", {}, now=now, waitlist_entry_id=entry.id)
 
 
 def rerun(draw: Draw) -> list[str]:

@@ -40,14 +40,15 @@ def purge_idempotency_keys():
 def deliver_notifications(period: str | None = None):
     """Every runner works the outbox each minute (no period claim: the outbox's own claims
     keep each message to one runner). `period` is stamped on every periodic task; unused."""
-    from ..notifications.delivery import deliver_due
+    from ..delivery.send import deliver_due
     from .runner import _in_app_context
     return _in_app_context(deliver_due)()
 
 
 @periodic(crontab(minute="*"))
 def queue_notifications():
-    """Reminders before bookings, the staff's digest of pending approvals, ended suspensions."""
-    from ..notifications import events
+    """Reminders before bookings, the staff's digest of pending approvals, ended suspensions,
+    waitlist offers about to run out."""
+    from ..delivery import events
     return {"reminders": events.queue_reminders(), "digests": events.queue_pending_digests(),
-            "suspension_ends": events.queue_suspension_ends()}
+            "suspension_ends": events.queue_suspension_ends(), "offers_expiring": events.queue_offer_reminders()}

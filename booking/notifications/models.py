@@ -1,4 +1,4 @@
-"""The outbox, each person's notification settings and their Web Push subscriptions."""
+"""The outbox, the in-app list, each person's notification settings and their Web Push subscriptions."""
 from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -75,3 +75,28 @@ class PushSubscription(db.Model):
     p256dh: Mapped[str] = mapped_column(String(200))
     auth: Mapped[str] = mapped_column(String(100))
     created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+
+
+class Notification(db.Model):
+    """Told to a worker in the app (written by notify() with the outbox's messages): their booking
+    was approved, rejected or cancelled by the host; the waitlist served, offered, skipped them or
+    their offer ran out; the draw's result."""
+    __tablename__ = "notifications"
+    __table_args__ = (
+        CheckConstraint("kind IN ('approved','rejected','cancelled_by_host','waitlist_booked','waitlist_offered',"
+                        "'waitlist_skipped','waitlist_expired','draw_won','draw_waitlisted')", name="kind"),
+        Index("ix_notifications_user_unread", "user_id", "read_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    reservation_id: Mapped[int | None] = mapped_column(ForeignKey("reservations.id", ondelete="CASCADE"))
+    # waitlist notices (booking.waitlist): the entry, and its booking when one was made
+    waitlist_entry_id: Mapped[int | None] = mapped_column(ForeignKey("waitlist_entries.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(20))
+    reason: Mapped[str | None] = mapped_column(String(255))
+    created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+    read_at = mapped_column(UTCDateTime)
+
+    reservation = relationship("Reservation")
+    waitlist_entry = relationship("WaitlistEntry")

@@ -13,12 +13,11 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeSerializer, URLS
 from sqlalchemy import delete, select
 
 from .. import timeutil
-from ..database import lock_row, write_transaction
+from ..database import write_transaction
 from ..errors import Invalid, NotFound
 from ..extensions import db
-from ..reservations.models import Notification
 from . import channels, rules
-from .models import NotificationSettings, OutboxMessage, PushSubscription
+from .models import Notification, NotificationSettings, OutboxMessage, PushSubscription
 
 VERIFY_SALT, UNSUBSCRIBE_SALT = "notify-verify-email", "notify-unsubscribe"
 VERIFY_MAX_AGE = 3 * 24 * 3600
@@ -60,16 +59,25 @@ def _due_at(event: str, settings: NotificationSettings, now: datetime) -> dateti
 
 
 def notify(user_id: int, event: str, context: dict | None = None, reservation_id: int | None = None,
-           now: datetime | None = None, dedupe_key: str | None = None) -> list[OutboxMessage]:
+           now: datetime | None = None, dedupe_key: str | None = None,
+           waitlist_entry_id: int | None = None) -> list[OutboxMessage]:
     """Tell `user_id` about `event`: the in-app row and one outbox row per enabled channel, in
-    the caller's transaction (nothing is sent if it rolls back)."""
+    the caller's transaction (nothing is sent if it rolls back). `waitlist_entry_id`: the
+    waitlist entry a waitlist or draw event is about (kept in the message's context)."""
     if event not in rules.EVENTS:
         raise ValueError(f"unknown notification event {event!r}")
     now = now or timeutil.utcnow()
-    context = context or {}
-    if event in rules.IN_APP and reservation_id is not None:
+    context = dict(context or {})
+    if waitlist_entry_id is not None:
+        context["waitlist_entry_id"] = waitlist_entry_id
+    if event in rules.IN_APP and (reservation_id is not None or waitlist_entry_id is not None):
         db.session.add(Notification(user_id=user_id, reservation_id=reservation_id, kind=event,
-                                    reason=context.get("reason"), created_at=now))
+                                    waitlist_entry_id=waitlist_entry_id, reason=context.get("reason"),
+                                    created_at=now))
+    if event in rules.SUPERSEDES and reservation_id is not None:
+        db.session.execute(delete(OutboxMessage).where(
+            OutboxMessage.reservation_id == reservation_id, OutboxMessage.event == rules.SUPERSEDES[event],
+            OutboxMessage.status == "pending"))
     settings = settings_of(user_id)
     due = _due_at(event, settings, now)
     messages = [OutboxMessage(user_id=user_id, channel=channel, event=event, reservation_id=reservation_id,
@@ -238,39 +246,3 @@ def unsubscribe_push(user, endpoint: str) -> bool:
 
 def push_subscriptions(user_id: int) -> list[PushSubscription]:
     return list(db.session.scalars(select(PushSubscription).where(PushSubscription.user_id == user_id)))
-
-
-def forget_push_subscription(endpoint: str) -> None:
-    """The push service said the subscription is gone (404/410): forget it."""
-    with write_transaction():
-        db.session.execute(delete(PushSubscription).where(PushSubscription.endpoint == endpoint))
-
-
-# -- the dead-letter list -------------------------------------------------------------------
-
-def dead_letters(staff, limit: int = 100) -> list[OutboxMessage]:
-    """Messages that could not be sent: all of them for a district admin; for host staff, those
-    about bookings at their hosts."""
-    from ..facilities.services import managed_host_ids
-    from ..reservations.models import Reservation
-    query = select(OutboxMessage).where(OutboxMessage.status == "dead")
-    if not staff.has_role("district_admin"):
-        hosts = managed_host_ids(staff)
-        if not hosts:
-            raise NotFound()
-        query = query.join(Reservation, Reservation.id == OutboxMessage.reservation_id).where(
-            Reservation.host_id.in_(hosts))
-    return list(db.session.scalars(query.order_by(OutboxMessage.id.desc()).limit(limit)))
-
-
-def retry_dead(staff, message_id: int, now: datetime | None = None) -> OutboxMessage:
-    """Put a dead message back in the queue (a fresh set of attempts)."""
-    now = now or timeutil.utcnow()
-    if message_id not in {m.id for m in dead_letters(staff, limit=10_000)}:
-        raise NotFound()
-    with write_transaction():
-        m = lock_row(OutboxMessage, message_id)
-        if m is None or m.status != "dead":
-            raise NotFound()
-        m.status, m.attempts, m.next_attempt_at, m.claimed_by, m.claimed_at = "pending", 0, now, None, None
-    return m

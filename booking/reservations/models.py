@@ -4,6 +4,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..dbtypes import UTCDateTime
 from ..extensions import db
+from ..notifications.models import Notification  # noqa: F401  (the in-app list: defined with the outbox)
 from ..timeutil import utcnow
 
 STATUSES = ("pending", "confirmed", "checked_in", "rejected", "cancelled", "no_show")
@@ -117,26 +118,3 @@ class SlotLoad(db.Model):
     facility_id: Mapped[int] = mapped_column(ForeignKey("facilities.id", ondelete="CASCADE"))
     start_at = mapped_column(UTCDateTime, nullable=False)
     held: Mapped[int] = mapped_column(Integer, default=0)
-
-
-class Notification(db.Model):
-    """Told to a worker in the app: their booking was approved, rejected or cancelled by the host."""
-    __tablename__ = "notifications"
-    __table_args__ = (
-        CheckConstraint("kind IN ('approved','rejected','cancelled_by_host','waitlist_booked','waitlist_offered',"
-                        "'waitlist_skipped','waitlist_expired','draw_won','draw_waitlisted')", name="kind"),
-        Index("ix_notifications_user_unread", "user_id", "read_at"),
-    )
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
-    reservation_id: Mapped[int | None] = mapped_column(ForeignKey("reservations.id", ondelete="CASCADE"))
-    # waitlist notices (booking.waitlist): the entry, and its booking when one was made
-    waitlist_entry_id: Mapped[int | None] = mapped_column(ForeignKey("waitlist_entries.id", ondelete="CASCADE"))
-    kind: Mapped[str] = mapped_column(String(20))
-    reason: Mapped[str | None] = mapped_column(String(255))
-    created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
-    read_at = mapped_column(UTCDateTime)
-
-    reservation = relationship("Reservation")
-    waitlist_entry = relationship("WaitlistEntry")

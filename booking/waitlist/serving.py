@@ -23,8 +23,9 @@ from ..database import fetch
 from ..errors import Conflict, DomainError, NotFound
 from ..extensions import db
 from ..facilities import snapshot
+from ..notifications import services as outbox
 from ..reservations import booking as planner
-from ..reservations.models import Notification, SlotLoad
+from ..reservations.models import SlotLoad
 from .models import ACTIVE, DEFAULT_OFFER_MINUTES, WaitlistEntry, WaitlistSettings
 from .rules import SLOT_REFUSALS, offer_ran_out
 from .rules import offer_deadline as _deadline
@@ -52,8 +53,9 @@ def _move(entry_id: int, from_status: str, now: datetime, **values) -> bool:
 
 
 def notify(entry_id: int, user_id: int, kind: str, now: datetime, reservation_id=None, reason=None) -> None:
-    db.session.add(Notification(user_id=user_id, waitlist_entry_id=entry_id, reservation_id=reservation_id,
-                                kind=kind, reason=reason, created_at=now))
+    """In the app and through the outbox (its channels), in this transaction."""
+    outbox.notify(user_id, kind, {"reason": reason} if reason else {}, reservation_id=reservation_id, now=now,
+                  waitlist_entry_id=entry_id)
 
 
 def offer_minutes(host_id: int) -> int:

@@ -18,7 +18,7 @@ from werkzeug.serving import make_server
 from booking import create_app, timeutil
 from booking.extensions import db
 from booking.notifications import services as notices
-from booking.notifications.delivery import deliver_due
+from booking.delivery.send import deliver_due
 from booking.reservations import services
 from tests import world as w
 from tests.conftest import make_config

@@ -17,7 +17,7 @@ import sqlalchemy
 from booking import timeutil
 from booking.database import write_transaction
 from booking.extensions import db
-from booking.notifications import delivery
+from booking.delivery import send as delivery
 from booking.notifications.models import NotificationSettings
 from booking.notifications.services import notify
 from tests import factories as f

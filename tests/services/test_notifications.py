@@ -12,9 +12,10 @@ from booking import timeutil
 from booking.database import write_transaction
 from booking.errors import Conflict
 from booking.extensions import db
-from booking.notifications import events
+from booking.delivery import events
+from booking.delivery import services as dead_letters
 from booking.notifications import services as notices
-from booking.notifications.delivery import deliver_due
+from booking.delivery.send import deliver_due
 from booking.notifications.models import NotificationSettings, OutboxMessage, PushSubscription
 from booking.reservations import services
 from booking.reservations.models import Notification
@@ -185,9 +186,9 @@ def test_a_dead_channel_never_blocks_the_others(world, smtp, push, app):
         deliver_due(now)
     (dead,) = outbox(channel="wecom")
     assert (dead.status, dead.attempts) == ("dead", 6)
-    assert [m.id for m in notices.dead_letters(world.staff)] == [dead.id]
-    assert notices.dead_letters(world.other_staff) == []
-    notices.retry_dead(world.staff, dead.id, now=now)
+    assert [m.id for m in dead_letters.dead_letters(world.staff)] == [dead.id]
+    assert dead_letters.dead_letters(world.other_staff) == []
+    dead_letters.retry_dead(world.staff, dead.id, now=now)
     assert outbox(channel="wecom")[0].status == "pending"
     assert len(smtp.messages) == 1 and len(push.received) == 1 and r.status == "confirmed"
 
@@ -298,7 +299,7 @@ def test_email_off_without_mail_url_said_once_in_the_log(world, app, caplog, mon
 
 
 def test_a_claim_whose_runner_died_goes_to_the_dead_letters_not_out_twice(world, smtp, app):
-    from booking.notifications.delivery import claim
+    from booking.delivery.send import claim
     app.config.pop("WECOM_CORP_ID")
     verified(world.worker)
     services.book(world.worker, world.gym.id, w.SLOT, now=w.NOW)
@@ -308,7 +309,7 @@ def test_a_claim_whose_runner_died_goes_to_the_dead_letters_not_out_twice(world,
     assert deliver_due(w.NOW + timedelta(minutes=11))["dead"] == 1
     db.session.expire_all()
     assert (outbox()[0].status, smtp.messages) == ("dead", [])
-    assert [m.id for m in notices.dead_letters(world.staff)] == [message.id]
+    assert [m.id for m in dead_letters.dead_letters(world.staff)] == [message.id]
 
 
 def test_wecom_token_refused_as_expired_is_fetched_again(world, wecom, app):

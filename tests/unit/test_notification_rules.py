@@ -39,6 +39,18 @@ def test_reminder_due_from_the_lead_time_until_the_start():
     assert not rules.reminder_due(start, start - timedelta(minutes=5), 0)  # 0: never
 
 
+@pytest.mark.parametrize("offer_minutes, minutes_in, due", [
+    (15, 9, False), (15, 10, True), (15, 14, True), (15, 15, False),  # 5 minutes before the end
+    (60, 54, False), (60, 55, True),
+    (6, 3, False), (6, 4, True), (6, 5, True),  # a short offer: its last third
+    (1, 0, False),  # never at the moment it is made
+])
+def test_offer_reminder_due_shortly_before_the_offer_ends(offer_minutes, minutes_in, due):
+    offered = datetime(2026, 11, 25, 11, 0, tzinfo=UTC)
+    expires = offered + timedelta(minutes=offer_minutes)
+    assert rules.offer_reminder_due(offered, expires, offered + timedelta(minutes=minutes_in)) is due
+
+
 def test_mail_url_forms():
     plain = rules.parse_mail_url("smtp://127.0.0.1:8025")
     assert (plain.host, plain.port, plain.username, plain.starttls, plain.ssl) == ("127.0.0.1", 8025, None, False, False)

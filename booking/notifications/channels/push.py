@@ -9,6 +9,11 @@ import requests
 from cryptography.hazmat.primitives import serialization
 from py_vapid import Vapid02
 from pywebpush import WebPushException, webpush
+from sqlalchemy import delete
+
+from ...database import write_transaction
+from ...extensions import db
+from ..models import PushSubscription
 
 from . import Recipient, Rendered, SendError
 
@@ -43,6 +48,12 @@ def vapid_key(app) -> Vapid02:
     return Vapid02.from_file(str(path))
 
 
+def forget_subscription(endpoint: str) -> None:
+    """The push service said the subscription is gone (404/410): forget it."""
+    with write_transaction():
+        db.session.execute(delete(PushSubscription).where(PushSubscription.endpoint == endpoint))
+
+
 def public_key(app) -> str:
     """The applicationServerKey a browser subscribes with (uncompressed point, base64url)."""
     point = vapid_key(app).public_key.public_bytes(serialization.Encoding.X962,
@@ -58,9 +69,7 @@ class PushChannel:
 
     @classmethod
     def from_app(cls, app):
-        from ..services import forget_push_subscription
-        return cls(vapid_key(app), app.config.get("VAPID_SUBJECT") or "mailto:admin@localhost",
-                   forget_push_subscription)
+        return cls(vapid_key(app), app.config.get("VAPID_SUBJECT") or "mailto:admin@localhost", forget_subscription)
 
     def payload(self, message: Rendered) -> bytes:
         return json.dumps({"title": message.subject, "body": message.summary,

@@ -18,9 +18,12 @@ from .. import timeutil
 from ..accounts.models import User
 from ..database import write_transaction
 from ..extensions import db
-from . import channels, rules
-from .channels import Recipient, SendError
-from .models import OutboxMessage
+from ..waitlist.models import WaitlistEntry
+from ..notifications import channels, rules
+from ..notifications.channels import Recipient, SendError
+from ..notifications.models import OutboxMessage
+from ..notifications.services import push_subscriptions, settings_of, unsubscribe_token
+from .render import external, render
 
 log = logging.getLogger(__name__)
 M = OutboxMessage
@@ -57,7 +60,6 @@ def _finish(message_id: int, runner: str, **values) -> None:
 
 
 def _recipient(message: M, user: User) -> Recipient:
-    from .services import push_subscriptions, settings_of
     settings = settings_of(user.id)
     if message.event == "verify_email":  # to the address the link is for, verified or not
         email = json.loads(message.context).get("email")
@@ -70,16 +72,21 @@ def _recipient(message: M, user: User) -> Recipient:
 
 def _still_wanted(message: M) -> bool:
     """The person may have turned the channel off since the message was written."""
-    from .services import settings_of
     s = settings_of(message.user_id)
     return {"email": s.email_on or message.event == "verify_email", "push": s.push_on,
             "wecom": s.wecom_on}[message.channel]
 
 
+def _still_true(message: M, now) -> bool:
+    """An offer's message asks to accept: not once the place was accepted, declined or passed on."""
+    if message.event not in ("waitlist_offered", "waitlist_expiring"):
+        return True
+    entry = db.session.get(WaitlistEntry, json.loads(message.context).get("waitlist_entry_id"))
+    return entry is not None and entry.status == "offered" and entry.offer_expires_at > now
+
+
 def deliver_one(message_id: int, now, runner: str) -> str:
     """Send one claimed message; returns its new status."""
-    from .render import render
-    from .services import unsubscribe_token
     message = db.session.get(M, message_id, populate_existing=True)
     db.session.commit()  # end the read: nothing is held while the channel talks to the network
     if message.channel not in channels.enabled():
@@ -87,6 +94,9 @@ def deliver_one(message_id: int, now, runner: str) -> str:
         return "dead"
     if not _still_wanted(message):
         _finish(message_id, runner, status="sent", last_error="skipped: turned off by the person")
+        return "sent"
+    if not _still_true(message, now):
+        _finish(message_id, runner, status="sent", last_error="skipped: the offer is no longer open")
         return "sent"
     try:
         user = message.user
@@ -112,7 +122,6 @@ def deliver_one(message_id: int, now, runner: str) -> str:
 
 
 def _unsubscribe_link(token: str) -> str:
-    from .render import external
     return external("notifications.unsubscribe", token=token)
 
 

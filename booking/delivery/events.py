@@ -1,5 +1,6 @@
 """Notifications nobody's action starts: reminders before a booking, the staff's digest of
-pending approvals. Both run on the job runner, once a minute."""
+pending approvals, ended suspensions, offers about to run out. They run on the job runner,
+once a minute."""
 from datetime import timedelta
 
 from sqlalchemy import func, select
@@ -12,9 +13,10 @@ from ..facilities.models import Facility, Venue
 from ..organizations.models import Organization
 from ..quotas.models import Suspension
 from ..reservations.models import Reservation
-from . import rules
-from .models import OutboxMessage
-from .services import notify, settings_of
+from ..waitlist.models import WaitlistEntry
+from ..notifications import rules
+from ..notifications.models import OutboxMessage
+from ..notifications.services import notify, settings_of
 
 LONGEST_LEAD = timedelta(minutes=1440)
 
@@ -81,5 +83,25 @@ def queue_suspension_ends(now=None) -> int:
         told = set(db.session.scalars(select(OutboxMessage.dedupe_key).where(OutboxMessage.dedupe_key.in_(keys))))
         for key, (_, user_id, host) in keys.items():
             if key not in told and notify(user_id, "suspension_ended", {"host": host}, now=now, dedupe_key=key):
+                done += 1
+    return done
+
+
+def queue_offer_reminders(now=None) -> int:
+    """A worker whose offered place is about to pass to the next in line hears it once, shortly
+    before (rules.offer_reminder_due), on their channels, quiet hours or not."""
+    now = now or timeutil.utcnow()
+    done = 0
+    with write_transaction():
+        offers = db.session.execute(
+            select(WaitlistEntry.id, WaitlistEntry.user_id, WaitlistEntry.updated_at, WaitlistEntry.offer_expires_at)
+            .where(WaitlistEntry.status == "offered", WaitlistEntry.offer_expires_at > now,
+                   WaitlistEntry.offer_expires_at <= now + rules.OFFER_REMINDER)).all()
+        keys = {f"offer_expiring:{entry_id}": (entry_id, user_id) for entry_id, user_id, offered_at, expires in offers
+                if rules.offer_reminder_due(offered_at, expires, now)}
+        told = set(db.session.scalars(select(OutboxMessage.dedupe_key).where(OutboxMessage.dedupe_key.in_(keys))))
+        for key, (entry_id, user_id) in keys.items():
+            if key not in told and notify(user_id, "waitlist_expiring", {}, now=now, dedupe_key=key,
+                                          waitlist_entry_id=entry_id):
                 done += 1
     return done

@@ -6,8 +6,11 @@ from flask_login import current_user, login_required
 
 from ..errors import DomainError
 from ..extensions import csrf
-from . import channels, services
-from .channels.push import public_key
+from ..facilities.services import managed_host_ids
+from ..notifications import channels
+from ..notifications import services as notices
+from ..notifications.channels.push import public_key
+from . import services
 from .forms import ButtonForm, SettingsForm
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
@@ -20,7 +23,7 @@ def _hhmm(minute: int) -> str:
 @bp.route("/settings", methods=["GET", "POST"])
 @login_required
 def settings():
-    current = services.settings_of(current_user.id)
+    current = notices.settings_of(current_user.id)
     form = SettingsForm(data=None if request.method == "POST" else {
         "email": current.email, "email_on": current.email_on, "push_on": current.push_on,
         "wecom_on": current.wecom_on, "wecom_user": current.wecom_user or "",
@@ -32,7 +35,7 @@ def settings():
         # A channel this server does not offer has no fields on the page: keep what is stored.
         email, email_on = (form.email.data, form.email_on.data) if email_enabled else (current.email, current.email_on)
         try:
-            new_address = services.save_settings(
+            new_address = notices.save_settings(
                 current_user, email, email_on, form.push_on.data,
                 form.wecom_on.data if wecom_enabled else current.wecom_on,
                 form.reminder_minutes.data, form.quiet_start.data, form.quiet_end.data,
@@ -53,7 +56,7 @@ def settings():
 @bp.get("/verify/<token>")
 def verify(token: str):
     try:
-        services.verify_email(token)
+        notices.verify_email(token)
     except DomainError as err:
         if err.status == 404:
             raise
@@ -66,7 +69,7 @@ def verify(token: str):
 @csrf.exempt  # the signed token is the proof; mail apps post here (RFC 8058 one-click)
 def unsubscribe(token: str):
     if request.method == "POST":
-        services.unsubscribe(token)
+        notices.unsubscribe(token)
         return render_template("notifications/message.html", title=_("Unsubscribe"),
                                text=_("You will get no more emails from us. Other notifications stay on."))
     return render_template("notifications/unsubscribe.html", token=token)
@@ -82,7 +85,7 @@ def push_key():
 @login_required
 def push_subscribe():
     try:
-        services.subscribe_push(current_user, request.get_json(silent=True) or {})
+        notices.subscribe_push(current_user, request.get_json(silent=True) or {})
     except DomainError as err:
         return jsonify({"error": {"code": err.code, "message": err.message}}), 400
     return jsonify({"result": "subscribed"}), 201
@@ -94,12 +97,11 @@ def push_unsubscribe():
     endpoint = (request.get_json(silent=True) or {}).get("endpoint")
     if not isinstance(endpoint, str):
         return jsonify({"error": {"code": "invalid_subscription", "message": _("No subscription given.")}}), 400
-    services.unsubscribe_push(current_user, endpoint)
+    notices.unsubscribe_push(current_user, endpoint)
     return jsonify({"result": "unsubscribed"})
 
 
 def _staff_or_404():
-    from ..facilities.services import managed_host_ids
     if not (current_user.has_role("district_admin") or managed_host_ids(current_user)):
         abort(404)
 
