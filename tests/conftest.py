@@ -15,6 +15,8 @@ from booking import create_app
 from booking.extensions import db
 from tests.tools.pgserver import PostgresServer
 
+pytest_plugins = ["tests.notify_fixtures"]  # smtp, push, wecom, peers_config
+
 BACKENDS = ["sqlite", "postgresql"]
 # Under `make test` (pytest-xdist, --dist loadgroup) each worker is its own session: its own
 # PostgreSQL server, SQLite template and QR key folder. The browser tests run on one worker, one

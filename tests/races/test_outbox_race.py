@@ -21,19 +21,11 @@ from booking.delivery import send as delivery
 from booking.notifications.models import NotificationSettings
 from booking.notifications.services import notify
 from tests import factories as f
-from tests.notify_peers import SmtpSink
 from tests.races.conftest import unserialize
 from tests.races.harness import together
 
 pytestmark = pytest.mark.race
 MESSAGES = 40
-
-
-@pytest.fixture
-def smtp():
-    sink = SmtpSink().start()
-    yield sink
-    sink.stop()
 
 
 @pytest.fixture

@@ -9,14 +9,6 @@ from booking.jobs import runner, tasks
 from booking.notifications.models import NotificationSettings
 from booking.reservations import services
 from tests import world as w
-from tests.notify_peers import SmtpSink
-
-
-@pytest.fixture
-def smtp():
-    sink = SmtpSink().start()
-    yield sink
-    sink.stop()
 
 
 @pytest.fixture

@@ -21,35 +21,12 @@ from booking.reservations import services
 from booking.reservations.models import Notification
 from tests import factories
 from tests import world as w
-from tests.notify_peers import PushReceiver, SmtpSink, WeComServer, free_port
+from tests.notify_peers import SmtpSink, free_port
 
 
 @pytest.fixture
-def smtp():
-    sink = SmtpSink().start()
-    yield sink
-    sink.stop()
-
-
-@pytest.fixture
-def push():
-    receiver = PushReceiver().start()
-    yield receiver
-    receiver.stop()
-
-
-@pytest.fixture
-def wecom():
-    server = WeComServer().start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def app_config(smtp, wecom, tmp_path):
-    return {"MAIL_URL": smtp.url, "MAIL_FROM": "Shared Venues <noreply@venues.test>",
-            "VAPID_KEY_FILE": str(tmp_path / "vapid.pem"), "VAPID_SUBJECT": "mailto:ops@venues.test",
-            "PUBLIC_URL": "https://venues.test", **wecom.config()}
+def app_config(peers_config):
+    return peers_config
 
 
 @pytest.fixture

@@ -22,7 +22,6 @@ from booking.waitlist import services as waitlist
 from booking.waitlist.models import WaitlistEntry
 from tests import factories as f
 from tests import world as w
-from tests.notify_peers import PushReceiver, SmtpSink, WeComServer
 
 # A draw slot: Friday 19:00, drawn Wednesday 12:00 (tests/services/test_draw.py).
 DRAW_SLOT = w.local(2026, 11, 27, 19)
@@ -30,31 +29,8 @@ AFTER_DRAW = w.local(2026, 11, 25, 12, 1)
 
 
 @pytest.fixture
-def smtp():
-    sink = SmtpSink().start()
-    yield sink
-    sink.stop()
-
-
-@pytest.fixture
-def push():
-    receiver = PushReceiver().start()
-    yield receiver
-    receiver.stop()
-
-
-@pytest.fixture
-def wecom():
-    server = WeComServer().start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def app_config(smtp, wecom, tmp_path):
-    return {"MAIL_URL": smtp.url, "MAIL_FROM": "Shared Venues <noreply@venues.test>",
-            "VAPID_KEY_FILE": str(tmp_path / "vapid.pem"), "VAPID_SUBJECT": "mailto:ops@venues.test",
-            "PUBLIC_URL": "https://venues.test", **wecom.config()}
+def app_config(peers_config):
+    return peers_config
 
 
 @pytest.fixture
