@@ -2,6 +2,7 @@
 import shutil
 import threading
 import time
+from contextlib import contextmanager
 
 import pytest
 from werkzeug.serving import make_server
@@ -30,6 +31,29 @@ def live_server(sqlite_template, tmp_path_factory):
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
+
+
+@contextmanager
+def own_site(sqlite_template, folder, build, **config):
+    """A live server of its own for one test, on a copy of the empty database: `build()` runs in
+    the app (the test's world; returns what the test needs). Yields (app, base URL, built)."""
+    path = folder / "site.sqlite3"
+    shutil.copy(sqlite_template, path)
+    app = create_app(make_config(f"sqlite:///{path}", RATELIMIT_ENABLED=False, **config))
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    base = f"http://127.0.0.1:{server.server_port}"
+    app.config["PUBLIC_URL"] = base
+    with app.app_context():
+        built = build()
+        db.session.remove()
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield app, base, built
+    finally:
+        server.shutdown()
+        with app.app_context():
+            db.engine.dispose()
 
 
 @pytest.fixture(scope="session")

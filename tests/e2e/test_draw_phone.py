@@ -1,21 +1,17 @@
 """On a phone: a worker applies for a draw court slot from the grid (申请摇号), sees the
 application; the draw runs (the job); the worker sees the result (won: the booking; or on the
 waitlist) and a notice."""
-import shutil
-import threading
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import select, update
-from werkzeug.serving import make_server
 
-from booking import create_app, timeutil
+from booking import timeutil
 from booking.draw import services as draws
 from booking.draw.models import Application, Draw
 from booking.extensions import db
 from tests import world as w
-from tests.conftest import make_config
-from tests.e2e.conftest import sign_in
+from tests.e2e.conftest import own_site, sign_in
 
 pytestmark = pytest.mark.e2e
 TZ = "Asia/Shanghai"
@@ -23,25 +19,17 @@ TZ = "Asia/Shanghai"
 
 @pytest.fixture
 def server(sqlite_template, tmp_path):
-    path = tmp_path / "draw.sqlite3"
-    shutil.copy(sqlite_template, path)
-    app = create_app(make_config(f"sqlite:///{path}", RATELIMIT_ENABLED=False))
     day = timeutil.local_date(timeutil.utcnow(), TZ) + timedelta(days=3)
     start = timeutil.local_to_utc(day, 19 * 60, TZ)
-    with app.app_context():
+
+    def build():
         world = w.build(court_approval=False)
         world.court.allocation = "draw"
         db.session.commit()
         draws.apply(world.worker2, world.court.id, start)  # a rival application
-        ids = {"court": world.court.id, "day": day}
-        db.session.remove()
-    http = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=http.serve_forever, daemon=True)
-    thread.start()
-    yield app, f"http://127.0.0.1:{http.server_port}", ids
-    http.shutdown()
-    with app.app_context():
-        db.engine.dispose()
+        return {"court": world.court.id, "day": day}
+    with own_site(sqlite_template, tmp_path, build) as site:
+        yield site
 
 
 def test_apply_then_the_draw_tells_the_result(phone, server):

@@ -8,53 +8,29 @@ subscription's keys, as a push service and the browser would, and delivers the d
 message to the service worker over the DevTools protocol (ServiceWorker.deliverPushMessage).
 """
 import json
-import shutil
-import threading
 from datetime import timedelta
 
 import pytest
-from werkzeug.serving import make_server
 
-from booking import create_app, timeutil
+from booking import timeutil
 from booking.extensions import db
 from booking.notifications import services as notices
 from booking.delivery.send import deliver_due
 from booking.reservations import services
 from tests import world as w
-from tests.conftest import make_config
-from tests.e2e.conftest import sign_in
+from tests.e2e.conftest import own_site, sign_in
 from tests.factories import PASSWORD
-from tests.notify_peers import PushReceiver
 
 pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture
-def push_service():
-    receiver = PushReceiver().start()
-    yield receiver
-    receiver.stop()
-
-
-@pytest.fixture
 def site(sqlite_template, tmp_path):
-    path = tmp_path / "push.sqlite3"
-    shutil.copy(sqlite_template, path)
-    app = create_app(make_config(f"sqlite:///{path}", RATELIMIT_ENABLED=False,
-                                 VAPID_KEY_FILE=str(tmp_path / "vapid.pem")))
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    base = f"http://127.0.0.1:{server.server_port}"
-    app.config["PUBLIC_URL"] = base
-    with app.app_context():
-        world = w.build()
-        db.session.remove()
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield app, base, world
-    server.shutdown()
+    with own_site(sqlite_template, tmp_path, w.build, VAPID_KEY_FILE=str(tmp_path / "vapid.pem")) as site:
+        yield site
 
 
-def test_worker_phone_shows_the_approval_push(site, push_service, browser):
+def test_worker_phone_shows_the_approval_push(site, push, browser):
     app, base, world = site
     worker = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True,
                                  locale="zh-CN")
@@ -73,7 +49,7 @@ def test_worker_phone_shows_the_approval_push(site, push_service, browser):
     assert phone.is_visible("[data-testid=push-on]") and not phone.is_visible("[data-testid=push-off]")
 
     with app.app_context():
-        notices.subscribe_push(world.worker, push_service.new_subscription("worker-phone"))
+        notices.subscribe_push(world.worker, push.new_subscription("worker-phone"))
         notices.update_settings(world.worker, True, True, True, 60, "00:00", "00:00")  # no quiet hours
         now = timeutil.utcnow()
         start = timeutil.local_to_utc(timeutil.local_date(now, w.TZ) + timedelta(days=1), 19 * 60, w.TZ)
@@ -91,8 +67,8 @@ def test_worker_phone_shows_the_approval_push(site, push_service, browser):
     with app.app_context():
         assert deliver_due(timeutil.utcnow())["sent"] == 1
         db.session.remove()
-    (received,) = push_service.received
-    assert push_service.errors == []
+    (received,) = push.received
+    assert push.errors == []
     payload = received["payload"]
     assert payload["title"] == "预约已通过：羽毛球场 1 号"
     assert payload["url"] == f"{base}/bookings/{r.id}"

@@ -1,19 +1,15 @@
 """On a phone: a worker joins the waitlist of a full court slot from the grid (候补), sees their
 place in line; another worker cancels; the freed place is booked for them at once."""
 import re
-import shutil
-import threading
 from datetime import timedelta
 
 import pytest
-from werkzeug.serving import make_server
 
-from booking import create_app, timeutil
+from booking import timeutil
 from booking.extensions import db
 from booking.reservations import services as reservations
 from tests import world as w
-from tests.conftest import make_config
-from tests.e2e.conftest import eventually, sign_in
+from tests.e2e.conftest import eventually, own_site, sign_in
 
 pytestmark = pytest.mark.e2e
 TZ = "Asia/Shanghai"
@@ -21,23 +17,15 @@ TZ = "Asia/Shanghai"
 
 @pytest.fixture
 def server(sqlite_template, tmp_path):
-    path = tmp_path / "waitlist.sqlite3"
-    shutil.copy(sqlite_template, path)
-    app = create_app(make_config(f"sqlite:///{path}", RATELIMIT_ENABLED=False))
     day = timeutil.local_date(timeutil.utcnow(), TZ) + timedelta(days=1)
     start = timeutil.local_to_utc(day, 19 * 60, TZ)
-    with app.app_context():
+
+    def build():
         world = w.build(court_approval=False)
         first = reservations.book(world.worker2, world.court.id, start)
-        ids = {"court": world.court.id, "first": first.id, "worker2": world.worker2.id, "day": day}
-        db.session.remove()
-    http = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=http.serve_forever, daemon=True)
-    thread.start()
-    yield app, f"http://127.0.0.1:{http.server_port}", ids
-    http.shutdown()
-    with app.app_context():
-        db.engine.dispose()
+        return {"court": world.court.id, "first": first.id, "worker2": world.worker2.id, "day": day}
+    with own_site(sqlite_template, tmp_path, build) as site:
+        yield site
 
 
 def test_join_the_line_then_a_freed_place_is_booked(phone, server):
