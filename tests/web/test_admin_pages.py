@@ -218,7 +218,13 @@ def test_district_creates_a_host_and_its_admin(client, world):
                                                 "new-password": "longenough", "new-role": "host_admin"},
                          csrf_from=path)
     assert r.status_code == 302
-    assert 'data-username="plaza"' in html(client.get(path))
+    page = html(client.get(path))
+    assert 'data-username="plaza"' in page and 'data-testid="revoke-host_admin"' in page
+    assert 'from 广场管理员"' in page  # the Remove button's aria-label says whose role it removes
+    plaza = db.session.scalar(select(User).where(User.username == "plaza"))
+    r = client.post_form(f"{path}/admins/{plaza.id}/revoke", {"role": "host_admin"}, csrf_from=path)
+    assert r.status_code == 302
+    assert 'data-username="plaza"' not in html(client.get(path))
 
 
 def test_invite_code_page(client, world):
