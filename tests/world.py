@@ -1,6 +1,6 @@
 """A small world for reservation tests: two hosts, two enterprises, staff and workers."""
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 from booking import timeutil
 from tests import factories as f
@@ -13,6 +13,22 @@ NOW = datetime(2026, 11, 24, 2, 0, tzinfo=timezone.utc)
 def local(y, m, d, hh, mm=0):
     """A Ningbo wall time as aware UTC."""
     return datetime(y, m, d, hh, mm, tzinfo=timeutil.zone(TZ)).astimezone(timezone.utc)
+
+
+def in_days(n: int, hour: int = 19) -> datetime:
+    """`hour`:00 in Ningbo, `n` days after today (the real today: for tests through the API or
+    pages, which book against the clock), as aware UTC."""
+    day = timeutil.local_date(timeutil.utcnow(), TZ) + timedelta(days=n)
+    return timeutil.local_to_utc(day, hour * 60, TZ)
+
+
+def tomorrow_at(hour: int = 19) -> datetime:
+    return in_days(1, hour)
+
+
+def iso(instant: datetime) -> str:
+    """An instant as the API writes it: ISO 8601 in Ningbo time."""
+    return timeutil.isoformat_local(instant, TZ)
 
 
 # Wednesday 19:00: inside the 7-day window, well past the minimum notice.

@@ -10,17 +10,9 @@ from booking.extensions import db
 from booking.reservations.models import Reservation
 from tests import factories as f
 from tests import world as w
+from tests.world import in_days, iso
 
 TZ = "Asia/Shanghai"
-
-
-def in_days(n, hour=19):
-    day = timeutil.local_date(timeutil.utcnow(), TZ) + timedelta(days=n)
-    return timeutil.local_to_utc(day, hour * 60, TZ)
-
-
-def iso(instant):
-    return timeutil.isoformat_local(instant, TZ)
 
 
 @pytest.fixture

@@ -9,17 +9,9 @@ from booking.extensions import db
 from booking.quotas.models import EnterpriseWeekUsage, WorkerWeekUsage
 from booking.reservations.models import Notification, Reservation, SlotLoad
 from tests import world as w
+from tests.world import iso, tomorrow_at
 
 TZ = "Asia/Shanghai"
-
-
-def tomorrow(hour=19):
-    day = timeutil.local_date(timeutil.utcnow(), TZ) + timedelta(days=1)
-    return timeutil.local_to_utc(day, hour * 60, TZ)
-
-
-def iso(instant):
-    return timeutil.isoformat_local(instant, TZ)
 
 
 @pytest.fixture
@@ -51,7 +43,7 @@ def test_facilities_lists_only_what_the_caller_may_book(app, world):
 
 def test_availability_contract(app, world):
     api = as_user(app, "worker")
-    day = timeutil.local_date(tomorrow(), TZ)
+    day = timeutil.local_date(tomorrow_at(), TZ)
     body = api.get(f"/api/v1/facilities/{world.gym.id}/availability?date={day}").get_json()
     assert body["facility_id"] == world.gym.id and body["date"] == day.isoformat() and body["timezone"] == TZ
     assert len(body["slots"]) == 14
@@ -79,9 +71,9 @@ def test_closed_day_has_no_slots(app, ctx):
 
 def test_blacked_out_slot_is_not_bookable(app, world):
     from booking.facilities.models import Blackout
-    db.session.add(Blackout(facility_id=world.court.id, starts_at=tomorrow(19), ends_at=tomorrow(20)))
+    db.session.add(Blackout(facility_id=world.court.id, starts_at=tomorrow_at(19), ends_at=tomorrow_at(20)))
     db.session.commit()
-    day = timeutil.local_date(tomorrow(), TZ)
+    day = timeutil.local_date(tomorrow_at(), TZ)
     slots = as_user(app, "worker").get(f"/api/v1/facilities/{world.court.id}/availability?date={day}").get_json()["slots"]
     by_hour = {s["start"][11:13]: s for s in slots}
     assert by_hour["19"]["bookable"] is False and by_hour["20"]["bookable"] is True
@@ -89,12 +81,12 @@ def test_blacked_out_slot_is_not_bookable(app, world):
 
 def test_book_show_list_cancel(app, world):
     api = as_user(app, "worker")
-    r = api.post("/api/v1/reservations", json={"facility_id": world.court.id, "start": iso(tomorrow()),
+    r = api.post("/api/v1/reservations", json={"facility_id": world.court.id, "start": iso(tomorrow_at()),
                                                "party_size": 3, "unknown": "ignored", "status": "confirmed"})
     assert r.status_code == 201
     body = r.get_json()
     assert body["status"] == "pending"  # unknown fields are never applied
-    assert body["start"] == iso(tomorrow()) and body["end"] == iso(tomorrow(20))
+    assert body["start"] == iso(tomorrow_at()) and body["end"] == iso(tomorrow_at(20))
     assert body["user"]["username"] == "worker" and body["enterprise"]["name"] == "海顺模具"
     assert body["party_size"] == 3 and body["places"] == 1
     assert api.get(f"/api/v1/reservations/{body['id']}").get_json()["id"] == body["id"]
@@ -106,8 +98,8 @@ def test_book_show_list_cancel(app, world):
 
 def test_staff_approve_and_reject(app, world):
     worker, staff = as_user(app, "worker"), as_user(app, "staff")
-    a = worker.post("/api/v1/reservations", json={"facility_id": world.court.id, "start": iso(tomorrow())}).get_json()
-    b = worker.post("/api/v1/reservations", json={"facility_id": world.court.id, "start": iso(tomorrow(20))}).get_json()
+    a = worker.post("/api/v1/reservations", json={"facility_id": world.court.id, "start": iso(tomorrow_at())}).get_json()
+    b = worker.post("/api/v1/reservations", json={"facility_id": world.court.id, "start": iso(tomorrow_at(20))}).get_json()
     assert staff.post(f"/api/v1/reservations/{a['id']}/approve").get_json()["status"] == "confirmed"
     r = staff.post(f"/api/v1/reservations/{b['id']}/reject", json={"reason": "场地维修"})
     assert r.get_json()["status"] == "rejected" and r.get_json()["reason"] == "场地维修"
@@ -120,7 +112,7 @@ def test_staff_approve_and_reject(app, world):
 def test_scoping_across_hosts_and_enterprises(app, world):
     worker = as_user(app, "worker")
     rid = worker.post("/api/v1/reservations", json={"facility_id": world.court.id,
-                                                    "start": iso(tomorrow())}).get_json()["id"]
+                                                    "start": iso(tomorrow_at())}).get_json()["id"]
     other_staff, outsider, worker2 = (as_user(app, n) for n in ("other_staff", "outsider", "worker2"))
     for api in (other_staff, outsider, worker2):
         assert api.get(f"/api/v1/reservations/{rid}").status_code == 404
@@ -135,17 +127,17 @@ def test_scoping_across_hosts_and_enterprises(app, world):
 
 def test_conflict_codes(app, world):
     worker, worker2 = as_user(app, "worker"), as_user(app, "worker2")
-    worker.post("/api/v1/reservations", json={"facility_id": world.court.id, "start": iso(tomorrow())})
-    r = worker2.post("/api/v1/reservations", json={"facility_id": world.court.id, "start": iso(tomorrow())})
+    worker.post("/api/v1/reservations", json={"facility_id": world.court.id, "start": iso(tomorrow_at())})
+    r = worker2.post("/api/v1/reservations", json={"facility_id": world.court.id, "start": iso(tomorrow_at())})
     assert r.status_code == 409 and r.get_json()["error"]["code"] == "slot_full"
-    r = worker.post("/api/v1/reservations", json={"facility_id": world.gym.id, "start": iso(tomorrow())})
+    r = worker.post("/api/v1/reservations", json={"facility_id": world.gym.id, "start": iso(tomorrow_at())})
     assert r.status_code == 409 and r.get_json()["error"]["code"] == "overlap"
     far = timeutil.local_to_utc(timeutil.local_date(timeutil.utcnow(), TZ) + timedelta(days=9), 19 * 60, TZ)
     r = worker.post("/api/v1/reservations", json={"facility_id": world.gym.id, "start": iso(far)})
     assert r.status_code == 409 and r.get_json()["error"]["code"] == "outside_window"
-    r = worker.post("/api/v1/reservations", json={"facility_id": world.gym.id, "start": iso(tomorrow(23))})
+    r = worker.post("/api/v1/reservations", json={"facility_id": world.gym.id, "start": iso(tomorrow_at(23))})
     assert r.status_code == 409 and r.get_json()["error"]["code"] == "closed"
-    r = worker.post("/api/v1/reservations", json={"facility_id": world.gym.id, "start": iso(tomorrow(3))},
+    r = worker.post("/api/v1/reservations", json={"facility_id": world.gym.id, "start": iso(tomorrow_at(3))},
                     headers={"Accept-Language": "en"})
     assert r.get_json()["error"]["message"] == "The facility is not open at that time."
 
@@ -153,7 +145,7 @@ def test_conflict_codes(app, world):
 def test_too_late_to_cancel(app, world):
     from booking.reservations import services
     soon = timeutil.utcnow() + timedelta(minutes=90)
-    r = services.book(world.worker, world.gym.id, tomorrow(), now=timeutil.utcnow())
+    r = services.book(world.worker, world.gym.id, tomorrow_at(), now=timeutil.utcnow())
     # Time passes: the booking now starts in 90 minutes, inside the 2-hour cutoff.
     r.start_at, r.end_at = soon, soon + timedelta(hours=1)
     db.session.commit()
@@ -179,7 +171,7 @@ def _body(spec, world):
     import json
     if isinstance(spec, dict):
         return spec
-    gym, start = world.gym.id, iso(tomorrow())
+    gym, start = world.gym.id, iso(tomorrow_at())
     if spec == "START_ONLY_GYM":
         return {"facility_id": gym}
     if spec.startswith("GYM_BAD_START:"):
@@ -236,7 +228,7 @@ def test_bad_list_filters_are_400(app, world, query):
 @pytest.mark.parametrize("body", [{"reason": 5}, {"reason": "x" * 256}, {"reason": ["a"]}])
 def test_bad_reject_reasons_are_422_and_change_nothing(app, world, body):
     rid = as_user(app, "worker").post("/api/v1/reservations", json={
-        "facility_id": world.court.id, "start": iso(tomorrow())}).get_json()["id"]
+        "facility_id": world.court.id, "start": iso(tomorrow_at())}).get_json()["id"]
     before = snapshot()
     r = as_user(app, "staff").post(f"/api/v1/reservations/{rid}/reject", json=body)
     assert r.status_code == 422 and r.get_json()["error"]["code"] == "invalid_reason"
@@ -247,7 +239,7 @@ def test_pagination(app, world):
     from booking.reservations import services
     from tests import factories as f
     for i in range(55):  # 14 slots a day, 5 places each: room for all
-        services.book(f.user(f"pag{i}", world.ent), world.gym.id, tomorrow(8 + i % 14), now=timeutil.utcnow())
+        services.book(f.user(f"pag{i}", world.ent), world.gym.id, tomorrow_at(8 + i % 14), now=timeutil.utcnow())
     staff = as_user(app, "staff")
     first = staff.get("/api/v1/reservations").get_json()
     assert len(first["items"]) == 50 and first["next"]

@@ -9,17 +9,9 @@ from booking.extensions import db
 from booking.reservations.models import Reservation, SlotLoad
 from booking.waitlist.models import WaitlistEntry
 from tests import world as w
+from tests.world import iso, tomorrow_at
 
 TZ = "Asia/Shanghai"
-
-
-def tomorrow(hour=19):
-    day = timeutil.local_date(timeutil.utcnow(), TZ) + timedelta(days=1)
-    return timeutil.local_to_utc(day, hour * 60, TZ)
-
-
-def iso(instant):
-    return timeutil.isoformat_local(instant, TZ)
 
 
 @pytest.fixture
@@ -47,7 +39,7 @@ def code(response):
 
 def test_join_then_a_cancel_books_the_next_in_line(app, world):
     admin, worker = as_user(app, "entadmin"), as_user(app, "worker")
-    slot = {"facility_id": world.court.id, "start": iso(tomorrow())}
+    slot = {"facility_id": world.court.id, "start": iso(tomorrow_at())}
     assert code(worker.post("/api/v1/waitlist", json=slot)) == (409, "not_full")
     first = admin.post("/api/v1/reservations", json=slot).get_json()
     r = worker.post("/api/v1/waitlist", json=slot)
@@ -55,12 +47,12 @@ def test_join_then_a_cancel_books_the_next_in_line(app, world):
     body = r.get_json()
     assert {k: body[k] for k in ("status", "facility_id", "start", "end", "party_size", "auto_book", "position",
                                  "offer_expires_at", "reservation_id")} == {
-        "status": "waiting", "facility_id": world.court.id, "start": iso(tomorrow()), "end": iso(tomorrow(20)),
+        "status": "waiting", "facility_id": world.court.id, "start": iso(tomorrow_at()), "end": iso(tomorrow_at(20)),
         "party_size": 1, "auto_book": True, "position": 1, "offer_expires_at": None, "reservation_id": None}
-    day = timeutil.local_date(tomorrow(), TZ)
+    day = timeutil.local_date(tomorrow_at(), TZ)
     slots = admin.get(f"/api/v1/facilities/{world.court.id}/availability?date={day}").get_json()["slots"]
-    assert next(s for s in slots if s["start"] == iso(tomorrow()))["waiting"] == 1
-    assert next(s for s in slots if s["start"] == iso(tomorrow(18)))["waiting"] == 0
+    assert next(s for s in slots if s["start"] == iso(tomorrow_at()))["waiting"] == 1
+    assert next(s for s in slots if s["start"] == iso(tomorrow_at(18)))["waiting"] == 0
     assert code(worker.post("/api/v1/waitlist", json=slot)) == (409, "already_waiting")
     assert code(admin.post("/api/v1/waitlist", json=slot)) == (409, "overlap")
     assert admin.post(f"/api/v1/reservations/{first['id']}/cancel").status_code == 200
@@ -72,7 +64,7 @@ def test_join_then_a_cancel_books_the_next_in_line(app, world):
 
 def test_offer_accept_and_the_refusals_around_it(app, world):
     admin, worker, worker2 = as_user(app, "entadmin"), as_user(app, "worker"), as_user(app, "worker2")
-    slot = {"facility_id": world.court.id, "start": iso(tomorrow())}
+    slot = {"facility_id": world.court.id, "start": iso(tomorrow_at())}
     first = admin.post("/api/v1/reservations", json=slot).get_json()
     offer = worker.post("/api/v1/waitlist", json={**slot, "auto_book": False}).get_json()
     other = worker2.post("/api/v1/waitlist", json=slot).get_json()
@@ -80,12 +72,12 @@ def test_offer_accept_and_the_refusals_around_it(app, world):
     assert admin.post(f"/api/v1/reservations/{first['id']}/cancel").status_code == 200
     listed = worker.get("/api/v1/waitlist").get_json()["items"][0]
     assert listed["status"] == "offered" and listed["offer_expires_at"] is not None
-    assert held(world.court.id, tomorrow()) == 1
+    assert held(world.court.id, tomorrow_at()) == 1
     assert code(worker2.post(f"/api/v1/waitlist/{offer['id']}/accept")) == (404, "not_found")
     accepted = worker.post(f"/api/v1/waitlist/{offer['id']}/accept")
     assert accepted.status_code == 201
     assert accepted.get_json()["status"] == "confirmed" and accepted.get_json()["user"]["username"] == "worker"
-    assert held(world.court.id, tomorrow()) == 1
+    assert held(world.court.id, tomorrow_at()) == 1
     assert code(worker.post(f"/api/v1/waitlist/{offer['id']}/accept")) == (409, "not_offered")
     left = worker2.post(f"/api/v1/waitlist/{other['id']}/cancel")
     assert left.status_code == 200 and left.get_json()["status"] == "cancelled"
@@ -102,15 +94,15 @@ def test_offer_accept_and_the_refusals_around_it(app, world):
 def test_bad_input_changes_nothing(app, world, body, expected):
     body = {**body, "facility_id": world.court.id} if body.get("facility_id") == 1 else body
     if "start" in body and body["start"].startswith("2026"):
-        body["start"] = iso(tomorrow())
+        body["start"] = iso(tomorrow_at())
     admin = as_user(app, "entadmin")
-    admin.post("/api/v1/reservations", json={"facility_id": world.court.id, "start": iso(tomorrow())})
+    admin.post("/api/v1/reservations", json={"facility_id": world.court.id, "start": iso(tomorrow_at())})
     assert code(as_user(app, "worker").post("/api/v1/waitlist", json=body)) == expected
     assert entries() == 0
 
 
 def test_not_shared_is_404_and_unsigned_is_401(app, world):
-    slot = {"facility_id": world.court.id, "start": iso(tomorrow())}
+    slot = {"facility_id": world.court.id, "start": iso(tomorrow_at())}
     as_user(app, "entadmin").post("/api/v1/reservations", json=slot)
     assert code(as_user(app, "outsider").post("/api/v1/waitlist", json=slot)) == (404, "not_found")
     from tests.helpers import ApiClient
@@ -121,15 +113,15 @@ def test_not_shared_is_404_and_unsigned_is_401(app, world):
 
 def test_outside_window_and_closed_are_refused_like_a_booking(app, world):
     api = as_user(app, "worker")
-    far = {"facility_id": world.court.id, "start": iso(tomorrow() + timedelta(days=30))}
+    far = {"facility_id": world.court.id, "start": iso(tomorrow_at() + timedelta(days=30))}
     assert code(api.post("/api/v1/waitlist", json=far)) == (409, "outside_window")
-    night = {"facility_id": world.court.id, "start": iso(tomorrow(23))}
+    night = {"facility_id": world.court.id, "start": iso(tomorrow_at(23))}
     assert code(api.post("/api/v1/waitlist", json=night)) == (409, "closed")
     assert entries() == 0
 
 
 def test_a_retried_join_with_the_same_key_answers_the_same(app, world):
-    slot = {"facility_id": world.court.id, "start": iso(tomorrow())}
+    slot = {"facility_id": world.court.id, "start": iso(tomorrow_at())}
     as_user(app, "entadmin").post("/api/v1/reservations", json=slot)
     api = as_user(app, "worker")
     first = api.post("/api/v1/waitlist", json=slot, headers={"Idempotency-Key": "join-1"})

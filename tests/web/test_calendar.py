@@ -11,19 +11,15 @@ from booking.extensions import db
 from booking.organizations.models import Organization
 from booking.reservations import services as bookings
 from tests import world as w
+from tests.world import tomorrow_at
 
 TZ = "Asia/Shanghai"
-
-
-def tomorrow(hour=19):
-    day = timeutil.local_date(timeutil.utcnow(), TZ) + timedelta(days=1)
-    return timeutil.local_to_utc(day, hour * 60, TZ)
 
 
 @pytest.fixture
 def world(ctx):
     world = w.build(court_approval=True)
-    world.r = bookings.book(world.worker, world.court.id, tomorrow(), party_size=2, now=timeutil.utcnow())
+    world.r = bookings.book(world.worker, world.court.id, tomorrow_at(), party_size=2, now=timeutil.utcnow())
     return world
 
 

@@ -13,18 +13,9 @@ from booking.draw.models import Application, Draw
 from booking.extensions import db
 from tests import factories as f
 from tests.helpers import WebClient
-from tests.world import TZ, build
+from tests.world import TZ, build, in_days, iso
 
 EN = {"Accept-Language": "en"}
-
-
-def in_days(n, hour=19):
-    day = timeutil.local_date(timeutil.utcnow(), TZ) + timedelta(days=n)
-    return timeutil.local_to_utc(day, hour * 60, TZ)
-
-
-def iso(instant) -> str:
-    return timeutil.isoformat_local(instant, TZ)
 
 
 @pytest.fixture

@@ -19,6 +19,7 @@ from booking.reservations.models import Reservation
 from tests import world as w
 from tests.conftest import BACKENDS
 from tests.helpers import ApiClient
+from tests.world import tomorrow_at
 
 TZ = "Asia/Shanghai"
 
@@ -33,17 +34,12 @@ def world(ctx):
     return w.build()
 
 
-def tomorrow(hour=19):
-    day = timeutil.local_date(timeutil.utcnow(), TZ) + timedelta(days=1)
-    return timeutil.local_to_utc(day, hour * 60, TZ)
-
-
 def as_user(app, username):
     return ApiClient(app).login(username)
 
 
 def booking(facility, hour=19, party=1):
-    return {"facility_id": facility.id, "start": timeutil.isoformat_local(tomorrow(hour), TZ), "party_size": party}
+    return {"facility_id": facility.id, "start": timeutil.isoformat_local(tomorrow_at(hour), TZ), "party_size": party}
 
 
 def key(value):
@@ -75,7 +71,7 @@ def test_without_the_key_a_retry_is_a_second_request(app, world):
 
 
 def test_a_refusal_replays_as_the_same_refusal(app, world):
-    other = reservations.book(world.worker2, world.court.id, tomorrow(), 1)
+    other = reservations.book(world.worker2, world.court.id, tomorrow_at(), 1)
     api = as_user(app, "worker")
     first = api.post("/api/v1/reservations", json=booking(world.court), headers=key("k"))
     assert (first.status_code, first.get_json()["error"]["code"]) == (409, "slot_full")
@@ -187,7 +183,7 @@ def _row(caller_user, key_, body: bytes, path="/api/v1/reservations", **values):
 def test_a_committed_booking_whose_answer_was_lost_is_rebuilt(app, world):
     api = as_user(app, "worker")
     payload = booking(world.gym)
-    r = reservations.book(world.worker, world.gym.id, tomorrow(), 1)
+    r = reservations.book(world.worker, world.gym.id, tomorrow_at(), 1)
     _row(world.worker, "lost", _encoded(app, payload), outcome=f"reservations:{r.id}")
     again = api.post("/api/v1/reservations", json=payload, headers=key("lost"))
     assert again.status_code == 201 and again.get_json()["id"] == r.id

@@ -4,7 +4,6 @@ Each rendered form carries its own key in a hidden field; the second submit of t
 the first one's redirect and messages instead of "you already have a booking at that time".
 """
 import re
-from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -16,7 +15,7 @@ from booking.idempotency.services import request_hash
 from booking.reservations import services
 from booking.reservations.models import Reservation
 from tests.conftest import BACKENDS
-from tests.world import TZ, build
+from tests.world import TZ, build, tomorrow_at
 
 
 @pytest.fixture(params=BACKENDS)
@@ -34,11 +33,6 @@ def worker(client, world):
     client.post_form("/lang/en", {"next": "/login"}, csrf_from="/login")
     assert client.login("worker").status_code == 302
     return client
-
-
-def tomorrow_at(hour: int):
-    day = timeutil.local_date(timeutil.utcnow(), TZ) + timedelta(days=1)
-    return timeutil.local_to_utc(day, hour * 60, TZ)
 
 
 def form_of(client, path) -> dict:

@@ -1,6 +1,5 @@
 """Waitlist screens through the test client: join from a full slot, my line, accept, decline,
 leave; notices; the staff's day schedule shows the line. Pages are read in English."""
-from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -11,18 +10,9 @@ from booking.reservations import services as reservations
 from booking.reservations.models import Reservation
 from booking.waitlist import services as waitlist
 from booking.waitlist.models import WaitlistEntry
-from tests.world import TZ, build
+from tests.world import TZ, build, iso, tomorrow_at
 
 EN = {"Accept-Language": "en"}
-
-
-def tomorrow_at(hour: int):
-    day = timeutil.local_date(timeutil.utcnow(), TZ) + timedelta(days=1)
-    return timeutil.local_to_utc(day, hour * 60, TZ)
-
-
-def iso(instant) -> str:
-    return timeutil.isoformat_local(instant, TZ)
 
 
 @pytest.fixture

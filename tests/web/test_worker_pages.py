@@ -15,16 +15,7 @@ from booking.extensions import db
 from booking.reservations import services
 from booking.reservations.models import Notification, Reservation
 from tests import factories as f
-from tests.world import TZ, build
-
-
-def tomorrow_at(hour: int):
-    day = timeutil.local_date(timeutil.utcnow(), TZ) + timedelta(days=1)
-    return timeutil.local_to_utc(day, hour * 60, TZ)
-
-
-def iso(instant) -> str:
-    return timeutil.isoformat_local(instant, TZ)
+from tests.world import TZ, build, iso, tomorrow_at
 
 
 def tomorrow() -> str:
