@@ -22,6 +22,22 @@ def test_common_passwords_are_refused(ctx, password):
     assert err.value.code == "weak_password" and err.value.details["field"] == "password"
 
 
+@pytest.mark.parametrize("password", [
+    "woaini1314", "5201314520", "qq5201314", "wodemima", "zhang123456", "li123456", "aini1314",
+    "19901212", "20000101", "123123123", "12341234", "asdasdasd", "87654321", "w123456789", "admin888",
+])
+def test_common_chinese_passwords_are_refused(ctx, password):
+    with pytest.raises(Invalid) as err:
+        accounts.validate_password(password)
+    assert err.value.code == "weak_password" and err.value.details["field"] == "password"
+
+
+@pytest.mark.parametrize("password", ["xiaoming88", "lanqiu88", "chunxiao2026", "haishun@2026", "bl2026ningbo",
+                                      "lihua1990", "long enough 1"])
+def test_passwords_a_worker_might_choose_that_are_not_common_pass(ctx, password):
+    accounts.validate_password(password)
+
+
 @pytest.mark.parametrize("password, username, phone", [
     ("zhangwei2024", "zhangwei", None), ("ZhangWei-2024", "zhangwei", None),
     ("x13812345678", "li", "13812345678"), ("p138-1234-5678", "li", "138 1234 5678"),
