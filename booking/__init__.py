@@ -37,6 +37,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     register_waitlist(app)
     from .draw.views import register as register_draw
     register_draw(app)
+    from . import navigation
+    from .reservations.queries_phone import join_request_count, pending_count
+    navigation.COUNTS.update({"staff.pending": pending_count, "accounts.join_requests": join_request_count})
     register_template_helpers(app)
     from .inputs import check_request_size
     app.before_request_funcs.setdefault(None, []).insert(0, check_request_size)

@@ -1,7 +1,7 @@
 """Worker pages: book a slot, my bookings, a booking's page, cancel, notifications."""
 from datetime import datetime, timedelta
 
-from flask import Blueprint, flash, make_response, redirect, render_template, request, url_for
+from flask import Blueprint, flash, g, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -17,6 +17,16 @@ from .forms import ActionForm, BookingForm, whole_number as _whole_number
 from .models import AWAITED
 
 bp = Blueprint("reservations", __name__, url_prefix="/bookings")
+
+
+@bp.app_template_global()
+def unread_notifications() -> int:
+    """For the worker's badge: one COUNT per page, and only on pages that ask for it."""
+    if not (current_user.is_authenticated and current_user.is_worker):
+        return 0
+    if "unread_notifications" not in g:
+        g.unread_notifications = services.unread_count(current_user)
+    return g.unread_notifications
 
 # Statuses a worker may still cancel (services.cancel holds the same rule and has the last word).
 CANCELLABLE = AWAITED
