@@ -13,10 +13,27 @@ from ..quotas.services import quota_at_host
 from . import blackouts, queries_phone, services
 from .availability import availability
 from ..forms import posted_slot
+from ..idempotency import web as idempotency_web
+from ..idempotency.services import Outcome
 from .forms import ActionForm, BookingForm, whole_number as _whole_number
-from .models import AWAITED
+from .models import AWAITED, Reservation
 
 bp = Blueprint("reservations", __name__, url_prefix="/bookings")
+
+
+def _show_booking(r):
+    return redirect(url_for("reservations.show", reservation_id=r.id))
+
+
+def _idempotent_forms(_state) -> None:
+    """A second submit of the booking and cancel forms lands where the first one did, rebuilt
+    from the booking the first one committed if it died before storing its answer
+    (booking/idempotency/web.py)."""
+    idempotency_web.OUTCOMES.update({"reservations.new": Outcome(Reservation, _show_booking),
+                                     "reservations.cancel": Outcome(Reservation, _show_booking)})
+
+
+bp.record_once(_idempotent_forms)
 
 
 @bp.app_template_global()
