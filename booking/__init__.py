@@ -79,9 +79,9 @@ def register_blueprints(app: Flask) -> None:
     from .api import bp as api_bp
     from .checkin.views import bp as checkin_bp
     from .extensions import csrf
-    from .facilities.views import bp as facilities_bp
+    from .reservations.facility_views import bp as facilities_bp
     from .feeds.views import bp as feeds_bp
-    from .quotas.views import bp as quotas_bp
+    from .admin.quota_views import bp as quotas_bp
     from .reports.views import bp as reports_bp
     from .reservations.series_views import bp as series_bp
     from .reservations.staff_views import bp as staff_bp
