@@ -139,4 +139,5 @@ class Notification(db.Model):
     read_at = mapped_column(UTCDateTime)
 
     reservation = relationship("Reservation")
-    waitlist_entry = relationship("WaitlistEntry")
+    # waitlist_entry: the relationship is added by booking/waitlist/models.py (reservations does
+    # not import the waitlist; the column above names its table).
