@@ -37,6 +37,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     register_waitlist(app)
     from .draw.views import register as register_draw
     register_draw(app)
+    from . import navigation
+    from .reservations.queries_phone import join_request_count, pending_count
+    navigation.COUNTS.update({"staff.pending": pending_count, "accounts.join_requests": join_request_count})
     register_template_helpers(app)
     from .inputs import check_request_size
     app.before_request_funcs.setdefault(None, []).insert(0, check_request_size)
@@ -76,9 +79,9 @@ def register_blueprints(app: Flask) -> None:
     from .api import bp as api_bp
     from .checkin.views import bp as checkin_bp
     from .extensions import csrf
-    from .facilities.views import bp as facilities_bp
+    from .reservations.facility_views import bp as facilities_bp
     from .feeds.views import bp as feeds_bp
-    from .quotas.views import bp as quotas_bp
+    from .admin.quota_views import bp as quotas_bp
     from .reports.views import bp as reports_bp
     from .reservations.series_views import bp as series_bp
     from .reservations.staff_views import bp as staff_bp

@@ -47,30 +47,15 @@ _TOKENS = select(CacheScope.scope, CacheScope.token)
 _BUMP = text("INSERT INTO cache_scopes (scope, token) VALUES (:scope, :token) "
              "ON CONFLICT (scope) DO UPDATE SET token = excluded.token")
 _entries: "OrderedDict[tuple, tuple]" = OrderedDict()
-_rules: dict = {}
-
-
-def _watch_rules() -> dict:
-    """model -> the scopes whose readers read it."""
-    from .facilities.models import Facility, OpeningHours, Venue
-    from .organizations.models import Organization
-    from .quotas.models import SharingAgreement, Suspension
-    return {
-        Organization: ("facilities", "agreements"),  # host names; the union tree
-        Facility: ("facilities",),  # a new one may have been cached as "not found"
-        Venue: ("facilities",),
-        OpeningHours: ("facilities",),
-        SharingAgreement: ("agreements",),  # and its facilities (a collection: the agreement is dirty)
-        Suspension: ("suspensions",),
-    }
 
 
 def _changed_scopes(session) -> set[str]:
-    if not _rules:
-        _rules.update(_watch_rules())
+    """The scopes whose readers read a changed row: each watched model names them itself, in
+    `__cache_scopes__` (Organization, Facility, Venue, OpeningHours, SharingAgreement,
+    Suspension), so this module imports no package above it."""
     scopes: set[str] = set()
     for obj in (*session.new, *session.dirty, *session.deleted):
-        scopes.update(_rules.get(type(obj), ()))
+        scopes.update(getattr(type(obj), "__cache_scopes__", ()))
     return scopes
 
 

@@ -7,7 +7,7 @@ import time
 
 from flask import g
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
@@ -206,9 +206,11 @@ class GuardedCounter:
         return connection().execute(stmt, params).first() is not None
 
 
+# By table name: the accounts package sits above this module (booking/accounts imports it).
+_LOCK_USER_PG = text("SELECT id FROM users WHERE id = :user_id FOR UPDATE")
+
+
 def lock_user(user_id: int) -> None:
     """Serialize one person's write use cases (PostgreSQL: row lock; SQLite: IMMEDIATE already does)."""
     if db.session.get_bind().dialect.name == "postgresql":
-        from .accounts.models import User
-        from sqlalchemy import select
-        db.session.execute(select(User.id).where(User.id == user_id).with_for_update())
+        db.session.execute(_LOCK_USER_PG, {"user_id": user_id})

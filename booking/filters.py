@@ -2,7 +2,7 @@
 from datetime import timedelta
 
 from babel.dates import format_date
-from flask import g, request
+from flask import request
 from flask_babel import get_locale, lazy_gettext as _l
 from flask_login import current_user
 
@@ -145,16 +145,6 @@ def local_iso(instant, tz: str) -> str:
     return timeutil.isoformat_local(instant, tz) if instant else ""
 
 
-def unread_notifications() -> int:
-    """For the worker's badge: one COUNT per page, and only on pages that ask for it."""
-    if not (current_user.is_authenticated and current_user.is_worker):
-        return 0
-    if "unread_notifications" not in g:
-        from .reservations.services import unread_count
-        g.unread_notifications = unread_count(current_user)
-    return g.unread_notifications
-
-
 AUDIT_ACTIONS = {
     "agreement.create": _l("Agreement made"), "agreement.change": _l("Agreement changed"),
     "blackout.create": _l("Blackout set"), "blackout.delete": _l("Blackout removed"),
@@ -180,14 +170,11 @@ TEXT_SIZE_COOKIE = "text_size"
 
 def register(app) -> None:
     app.jinja_env.globals["audit_action_label"] = audit_action_label
-    from .audit.display import Names, field_label
-    app.jinja_env.globals.update(audit_names=Names, audit_field_label=field_label)
     app.jinja_env.globals["role_label"] = role_label
     app.jinja_env.filters["local_time"] = local_time
     app.jinja_env.globals.update(status_label=status_label, kind_label=kind_label,
                                  slot_reason_label=slot_reason_label, slot_note=slot_note,
-                                 notification_label=notification_label,
-                                 unread_notifications=unread_notifications)
+                                 notification_label=notification_label)
     app.jinja_env.filters.update(day_label=day_label, local_day=local_day, local_iso=local_iso,
                                  long_day=long_day, week_range=week_range, tz_label=tz_label)
 

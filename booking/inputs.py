@@ -9,9 +9,12 @@ import re
 from datetime import date, datetime
 
 from flask import request
+from flask_babel import lazy_gettext as _l
 from flask.json.provider import DefaultJSONProvider
 from werkzeug.exceptions import RequestHeaderFieldsTooLarge, RequestURITooLarge
 from werkzeug.routing import IntegerConverter
+
+from .errors import BadRequest, Invalid
 
 MAX_ID = 2**31 - 1
 FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2100, 12, 31)
@@ -110,4 +113,49 @@ def page_arg(text) -> int:
     value = whole_in_range(text, 1, 100_000)
     if value is None:
         raise ValueError("not a page")
+    return value
+
+
+# --- JSON bodies: the API and the scanner's JSON endpoints (checkin/views.py) -----------------
+
+CONTROL_MESSAGE = _l("%(field)s contains characters that are not allowed (control characters).")
+OUT_OF_RANGE = _l("Give a date from %(first)s to %(last)s.")
+
+
+def out_of_range(field) -> BadRequest:
+    return BadRequest(OUT_OF_RANGE, field=field, first=FIRST_DAY.isoformat(), last=LAST_DAY.isoformat())
+
+
+def json_body() -> dict:
+    """The request's JSON object, or a 400 for anything else: not JSON, nested too deep to parse
+    (booking.inputs.JSONProvider), or not an object (`1`, `"s"`, `[1, 2]`)."""
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise BadRequest()
+    return data
+
+
+def text_value(data: dict, name: str, multiline: bool = False):
+    """A field the service checks itself (type, length), refused here with a 422 when it is text
+    holding control characters (a text area may hold tabs and line breaks)."""
+    value = data.get(name)
+    if isinstance(value, str) and has_control(value, multiline=multiline):
+        raise Invalid(CONTROL_MESSAGE, code="invalid_text", field=name)
+    return value
+
+
+def parse_instant(text, field="start", aware: bool = False) -> datetime:
+    """An ISO 8601 instant; without an offset it is read as venue time by the caller
+    (`aware=True`: an offset is required)."""
+    message = _l("Give the time in ISO 8601, e.g. 2026-11-24T19:00:00+08:00.")
+    if not isinstance(text, str) or not 10 <= len(text) <= 40:
+        raise BadRequest(message, field=field)
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        raise BadRequest(message, field=field)
+    if aware and value.tzinfo is None:
+        raise BadRequest(message, field=field)
+    if not instant_in_range(value):
+        raise out_of_range(field)
     return value

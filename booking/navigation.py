@@ -1,6 +1,13 @@
 """What the navigation offers each person: asked by the templates, decided here."""
+from collections.abc import Callable
+
 from flask import current_app, g, url_for
 from flask_babel import lazy_gettext as _l
+
+# The work waiting behind a navigation entry, counted by the package that owns it: registered
+# at app init (booking/__init__.py), so this module, which every page's filters import, imports
+# no feature package. endpoint -> count(user).
+COUNTS: dict[str, Callable[..., int]] = {}
 
 
 def landing_url(user) -> str:
@@ -9,15 +16,15 @@ def landing_url(user) -> str:
     Workers book; host staff decide pending bookings (or see today's schedule when none wait);
     the district reads its report; enterprise admins approve members; host admins run venues.
     """
-    from .reservations.queries_phone import join_request_count, pending_count
     if user.is_worker:
         return url_for("facilities.index")
     if user.has_role("host_staff"):
-        return url_for("staff.pending" if pending_count(user) else "staff.today")
+        return url_for("staff.pending" if COUNTS["staff.pending"](user) else "staff.today")
     if user.has_role("district_admin"):
         return url_for("reports.district")
     if user.has_role("enterprise_admin"):
-        return url_for("accounts.join_requests" if join_request_count(user) else "quotas.enterprise_usage")
+        return url_for("accounts.join_requests" if COUNTS["accounts.join_requests"](user)
+                       else "quotas.enterprise_usage")
     if user.has_role("host_admin"):
         return url_for("admin.index")
     return url_for("main.home")
@@ -26,10 +33,10 @@ def landing_url(user) -> str:
 def _counts(user) -> dict[str, int]:
     """The badges on 审批 and 成员: one COUNT each, asked once per request."""
     if "nav_counts" not in g:
-        from .reservations.queries_phone import join_request_count, pending_count
         g.nav_counts = {
-            "staff.pending": pending_count(user) if user.has_role("host_staff") else 0,
-            "accounts.join_requests": join_request_count(user) if user.has_role("enterprise_admin") else 0,
+            "staff.pending": COUNTS["staff.pending"](user) if user.has_role("host_staff") else 0,
+            "accounts.join_requests": COUNTS["accounts.join_requests"](user)
+            if user.has_role("enterprise_admin") else 0,
         }
     return g.nav_counts
 

@@ -15,6 +15,7 @@ from ..errors import DomainError, NotFound
 from ..extensions import login_manager
 from ..inputs import page_arg
 from . import impact, people, scope, services
+from .audit_display import Names, field_label
 from .flow import revoke_role
 from .district_views import bp as district_bp
 from .forms import (ORG_KIND_LABELS, ActionForm, CheckinSettingsForm, FacilityForm, GrantForm, RetireForm,
@@ -343,4 +344,4 @@ def audit_log():
     page = request.args.get("page", 1, type=page_arg)
     entries, has_next = audit.entries_for(current_user, page)
     return render_template("admin/audit.html", entries=entries, page=max(page, 1), has_next=has_next,
-                           changes=audit.changes)
+                           changes=audit.changes, audit_names=Names, audit_field_label=field_label)

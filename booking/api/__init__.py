@@ -11,6 +11,6 @@ from . import auth, checkin, facilities, feeds, openapi, quotas, reservations, w
 from . import draw  # noqa: E402,F401
 
 # Idempotency-Key on every POST/PUT/PATCH/DELETE: one place, before and after every handler.
-from ..idempotency import api as _idempotency  # noqa: E402
+from . import idempotency as _idempotency  # noqa: E402
 bp.before_request(_idempotency.before_request)
 bp.after_request(_idempotency.after_request)

@@ -2,13 +2,11 @@
 from functools import wraps
 
 from flask import g, request
-from flask_babel import lazy_gettext as _l
 
 from ..accounts import services as accounts
-from ..errors import BadRequest, Invalid, Unauthorized
-from ..inputs import has_control
-
-CONTROL_MESSAGE = _l("%(field)s contains characters that are not allowed (control characters).")
+from ..errors import BadRequest, Unauthorized
+# Shared with the scanner's JSON endpoints (checkin/views.py), so they live below both.
+from ..inputs import CONTROL_MESSAGE, has_control, json_body as json_body, text_value as text_value
 
 
 def bearer_token() -> str | None:
@@ -28,15 +26,6 @@ def token_required(view):
     return wrapper
 
 
-def json_body() -> dict:
-    """The request's JSON object, or a 400 for anything else: not JSON, nested too deep to parse
-    (booking.inputs.JSONProvider), or not an object (`1`, `"s"`, `[1, 2]`)."""
-    data = request.get_json(silent=True)
-    if not isinstance(data, dict):
-        raise BadRequest()
-    return data
-
-
 def string_field(data: dict, name: str, required: bool = True, max_len: int = 200) -> str | None:
     """A text field: a string of at most `max_len` characters without control characters, else 400."""
     value = data.get(name)
@@ -46,15 +35,6 @@ def string_field(data: dict, name: str, required: bool = True, max_len: int = 20
         raise BadRequest(field=name)
     if has_control(value):
         raise BadRequest(CONTROL_MESSAGE, field=name)
-    return value
-
-
-def text_value(data: dict, name: str, multiline: bool = False):
-    """A field the service checks itself (type, length), refused here with a 422 when it is text
-    holding control characters (a text area may hold tabs and line breaks)."""
-    value = data.get(name)
-    if isinstance(value, str) and has_control(value, multiline=multiline):
-        raise Invalid(CONTROL_MESSAGE, code="invalid_text", field=name)
     return value
 
 

@@ -14,8 +14,7 @@ from markupsafe import Markup
 
 from .. import timeutil
 from ..i18n import home_timezone
-from ..api.common import json_body, text_value
-from ..api.common_params import parse_instant
+from ..inputs import json_body, parse_instant, text_value
 from ..errors import BadRequest, DomainError, Forbidden, json_error
 from ..extensions import login_manager
 from ..facilities.services import managed_host_ids

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from .. import timeutil
@@ -36,6 +36,30 @@ from .models import Application, Draw
 _D = Draw.__table__.c
 _A = Application.__table__.c
 RECENT = timedelta(days=28)
+
+
+# The booking planner asks this before a first-come booking of a draw slot (registered at app
+# init: draw/views.py register, reservations/hooks.py).
+_DRAW = select(Draw.status, Draw.draw_at).where(Draw.facility_id == bindparam("facility_id"),
+                                                Draw.start_at == bindparam("start"))
+
+
+def refuse_while_draw_pending(facility, slot_start: datetime, now: datetime) -> None:
+    """A draw slot is not booked first-come until its draw has run: the slot's draw, once
+    someone applied, says (open: pending, even past its time until it runs lazily
+    or by the job); before that, the facility's draw time."""
+    tz = facility.venue.timezone
+    drawn = fetch(_DRAW, facility_id=facility.id, start=slot_start).first()
+    if drawn is not None:
+        pending, draw_at = drawn.status == "open", drawn.draw_at
+    else:
+        draw_at = rules.draw_at(tz, timeutil.local_date(slot_start, tz), facility.draw_days_before,
+                                facility.draw_minute)
+        pending = now < draw_at
+    if pending:
+        raise Conflict(_l("Places in this slot are given by a draw at %(when)s: apply for it instead."),
+                       code="draw_pending", when=timeutil.to_local(draw_at, tz).strftime("%Y-%m-%d %H:%M"),
+                       draw_at=timeutil.isoformat_local(draw_at, tz))
 
 
 def draw_time(facility, start_at: datetime) -> datetime:

@@ -12,6 +12,7 @@ from ..errors import DomainError, Invalid, NotFound
 from ..extensions import db
 from ..facilities.services import load_facility, managed_host_ids
 from ..forms import BaseForm, posted_slot
+from ..reservations import hooks as reservation_hooks
 from ..reservations.forms import ActionForm, whole_number
 from ..waitlist.views import _target
 from . import services
@@ -117,8 +118,11 @@ def host():
 
 
 def register(app) -> None:
-    """The blueprint and the slot grid's helper (a draw slot shows "apply" with its draw time)."""
+    """The blueprint, the slot grid's helper (a draw slot shows "apply" with its draw time), and
+    the planner's check that a draw slot is not booked first-come while its draw is pending
+    (reservations/hooks.py; reservations does not import the draw)."""
     app.register_blueprint(bp)
+    reservation_hooks.on_first_come(services.refuse_while_draw_pending)
 
     def pending_draw(facility, start, now=None):
         if getattr(facility, "allocation", "first_come") != "draw":

@@ -12,6 +12,7 @@ KINDS = ("badminton", "basketball", "billiards", "gym", "reading_room", "table_t
 
 class Venue(db.Model):
     __tablename__ = "venues"
+    __cache_scopes__ = ("facilities",)  # its readers' cached snapshots (booking/cache.py)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     host_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
@@ -26,6 +27,7 @@ class Venue(db.Model):
 
 class Facility(db.Model):
     __tablename__ = "facilities"
+    __cache_scopes__ = ("facilities",)  # a new one may have been cached as "not found" (booking/cache.py)
     __table_args__ = (
         CheckConstraint("capacity > 0", name="capacity"),
         CheckConstraint("slot_minutes BETWEEN 5 AND 1440", name="slot_minutes"),
@@ -79,6 +81,7 @@ class Facility(db.Model):
 class OpeningHours(db.Model):
     """One opening period of a weekday, in local minutes from midnight (closes may be 1440)."""
     __tablename__ = "opening_hours"
+    __cache_scopes__ = ("facilities",)  # its readers' cached snapshots (booking/cache.py)
     __table_args__ = (
         CheckConstraint("weekday BETWEEN 0 AND 6", name="weekday"),
         CheckConstraint("opens_minute >= 0 AND closes_minute <= 1440 AND closes_minute > opens_minute",

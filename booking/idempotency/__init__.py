@@ -1,8 +1,9 @@
 """Idempotency: a retried state-changing request gets the first one's answer, not a second effect.
 
-API calls carry an `Idempotency-Key` header (api.py, hooked on the API blueprint); web forms
-carry a hidden field (forms.py, web.py). Keys live 24 h in the database (models.py), shared by
-every process and server; services.py claims them and records outcomes.
+API calls carry an `Idempotency-Key` header (booking/api/idempotency.py, hooked on the API
+blueprint); web forms carry a hidden field (forms.py, web.py); answers.py gives an answer
+again. Keys live 24 h in the database (models.py), shared by every process and server;
+services.py claims them and records outcomes.
 """
 import click
 from flask.cli import with_appcontext

@@ -8,30 +8,24 @@ Forms without the field, and signed-out visitors, are handled as before.
 """
 from urllib.parse import urlencode
 
-from flask import flash, g, redirect, request, session, url_for
+from flask import flash, g, request, session
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..errors import Invalid
-from ..reservations.models import Reservation
 from . import services
-from .api import rebuilt, replayed
+from .answers import rebuilt, replayed
 from .forms import FIELD
 from .services import Answer, Claim, Outcome
 
 NOT_HASHED = frozenset(("csrf_token", FIELD))
 
 
-def _show_booking(r):
-    return redirect(url_for("reservations.show", reservation_id=r.id))
-
-
-# Where a form's first submit landed, rebuilt from what it committed (see api.OUTCOMES).
-OUTCOMES: dict[str, Outcome] = {
-    "reservations.new": Outcome(Reservation, _show_booking),
-    "reservations.cancel": Outcome(Reservation, _show_booking),
-}
+# Where a form's first submit landed, rebuilt from what it committed (like the API's OUTCOMES,
+# booking/api/idempotency.py): registered by the blueprint that owns the endpoint, at app init
+# (reservations/views.py), so this package imports no feature package.
+OUTCOMES: dict[str, Outcome] = {}
 
 
 def _is_api() -> bool:

@@ -98,5 +98,5 @@ class Notification(db.Model):
     created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
     read_at = mapped_column(UTCDateTime)
 
-    reservation = relationship("Reservation")
-    waitlist_entry = relationship("WaitlistEntry")
+    # reservation and waitlist_entry: the relationships are added by the packages that own those
+    # tables (reservations/models.py, waitlist/models.py), so this leaf can be imported alone.

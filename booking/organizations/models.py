@@ -18,6 +18,7 @@ def new_invite_code() -> str:
 
 class Organization(db.Model):
     __tablename__ = "organizations"
+    __cache_scopes__ = ("facilities", "agreements")  # host names; the union tree (booking/cache.py)
     __table_args__ = (
         CheckConstraint("kind IN ('federation','community_union','joint_union','enterprise','community_centre')",
                         name="kind"),

@@ -20,6 +20,7 @@ agreement_facilities = Table(
 
 class SharingAgreement(db.Model):
     __tablename__ = "sharing_agreements"
+    __cache_scopes__ = ("agreements",)  # with its facilities: a collection change dirties it (booking/cache.py)
     __table_args__ = (
         # Either one enterprise, or every enterprise under a community or joint union.
         CheckConstraint("(enterprise_id IS NULL) <> (group_id IS NULL)", name="party"),
@@ -91,6 +92,7 @@ class NoShowPolicy(db.Model):
 class Suspension(db.Model):
     """A worker may not book at a host until `ends_at` (too many no-shows)."""
     __tablename__ = "suspensions"
+    __cache_scopes__ = ("suspensions",)  # its readers' cached snapshots (booking/cache.py)
     __table_args__ = (
         CheckConstraint("ends_at > starts_at", name="period"),
         Index("ix_suspensions_user_host_end", "user_id", "host_id", "ends_at"),

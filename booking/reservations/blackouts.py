@@ -21,6 +21,7 @@ from ..extensions import db
 from ..facilities.models import Blackout, Facility, Venue
 from ..facilities.services import managed_host_ids
 from ..facilities.versions import change_rules
+from . import hooks
 from .decisions import host_cancel
 from .models import AWAITED, Reservation
 
@@ -155,8 +156,7 @@ def delete_blackout(staff, blackout_id: int) -> Facility:
         audit.record(staff, "blackout.delete", "blackout", blackout.id, facility.venue.host_id,
                      before={"facility_id": facility.id, **audit.snapshot(blackout, BLACKOUT_FIELDS)})
         db.session.delete(blackout)
-        from ..waitlist.serving import serve_facility
-        serve_facility(facility.id, timeutil.utcnow())  # the slots reopen: their lines are served now
+        hooks.slots_reopened(facility.id, timeutil.utcnow())  # their lines are served now (waitlist)
     return facility
 
 

@@ -19,11 +19,11 @@ from ..errors import Conflict, Forbidden, Invalid, NotFound
 from ..extensions import db
 from ..facilities import rules, snapshot
 from ..facilities.models import Facility
-from ..draw.models import Draw
 from ..facilities.services import blackouts_between, load_facility, slot_rules
 from ..notifications.services import notify
 from ..quotas import services as quotas
 from ..quotas.models import EnterpriseWeekUsage, WorkerWeekUsage
+from . import hooks
 from .models import HOLDING, Reservation, SlotLoad
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
@@ -132,7 +132,7 @@ def _plan_booking(user, facility_id, start, party_size, now, fresh: bool = False
     party = _party_size(party_size, facility)
     slot_start, slot_end = _check_slot(facility, start, now)
     if facility.allocation == "draw" and not draw_ok:
-        _refuse_while_draw_pending(facility, slot_start, now)
+        hooks.check_first_come(facility, slot_start, now)  # the draw's: booking.draw.services
     suspension = quotas.active_suspension(user.id, facility.venue.host_id, now)
     if suspension:
         raise Conflict(_l("After several no-shows you cannot book here until %(until)s."), code="suspended",
@@ -141,28 +141,6 @@ def _plan_booking(user, facility_id, start, party_size, now, fresh: bool = False
                  rules.places_needed(facility.capacity, party))
     _precheck(user, plan)
     return plan
-
-
-_DRAW = select(Draw.status, Draw.draw_at).where(Draw.facility_id == bindparam("facility_id"),
-                                                Draw.start_at == bindparam("start"))
-
-
-def _refuse_while_draw_pending(facility, slot_start: datetime, now: datetime) -> None:
-    """A draw slot is not booked first-come until its draw has run (booking.draw): the slot's
-    draw, once someone applied, says (open: pending, even past its time until it runs lazily
-    or by the job); before that, the facility's draw time."""
-    tz = facility.venue.timezone
-    drawn = fetch(_DRAW, facility_id=facility.id, start=slot_start).first()
-    if drawn is not None:
-        pending, draw_at = drawn.status == "open", drawn.draw_at
-    else:
-        draw_at = rules.draw_at(tz, timeutil.local_date(slot_start, tz), facility.draw_days_before,
-                                facility.draw_minute)
-        pending = now < draw_at
-    if pending:
-        raise Conflict(_l("Places in this slot are given by a draw at %(when)s: apply for it instead."),
-                       code="draw_pending", when=timeutil.to_local(draw_at, tz).strftime("%Y-%m-%d %H:%M"),
-                       draw_at=timeutil.isoformat_local(draw_at, tz))
 
 
 # The counters as they stand, in one read: a booking that clearly cannot fit is refused here,

@@ -18,6 +18,7 @@ from ..facilities import rules
 from ..facilities.services import managed_host_ids
 from ..notifications.services import notify
 from ..quotas import services as quotas
+from . import hooks
 from .models import AWAITED, HOLDING, Reservation, SlotLoad
 
 
@@ -34,9 +35,9 @@ def give_back(reservation: Reservation, refund_quota: bool) -> None:
 
 
 def _serve_line(reservation: Reservation, now: datetime) -> None:
-    """The freed place goes to the slot's waitlist in this same transaction (booking.waitlist)."""
-    from ..waitlist.serving import serve_slot
-    serve_slot(reservation.facility_id, reservation.start_at, now)
+    """The freed place goes to the slot's waitlist in this same transaction (booking.waitlist
+    listens: reservations/hooks.py)."""
+    hooks.place_freed(reservation.facility_id, reservation.start_at, now)
 
 
 def cancel(user: User, reservation_id: int, now: datetime | None = None) -> Reservation:

@@ -4,7 +4,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..dbtypes import UTCDateTime
 from ..extensions import db
-from ..notifications.models import Notification  # noqa: F401  (the in-app list: defined with the outbox)
+from ..notifications.models import Notification  # the in-app list: defined with the outbox
 from ..timeutil import utcnow
 
 STATUSES = ("pending", "confirmed", "checked_in", "rejected", "cancelled", "no_show")
@@ -118,3 +118,7 @@ class SlotLoad(db.Model):
     facility_id: Mapped[int] = mapped_column(ForeignKey("facilities.id", ondelete="CASCADE"))
     start_at = mapped_column(UTCDateTime, nullable=False)
     held: Mapped[int] = mapped_column(Integer, default=0)
+
+
+# A notice's booking (templates/reservations/notifications.html: `n.reservation`).
+Notification.reservation = relationship(Reservation)

@@ -12,7 +12,7 @@ from ..notifications.services import notify
 from ..organizations.models import Organization
 from ..quotas import services as quotas
 from ..quotas.models import NoShowPolicy, Suspension
-from ..waitlist.serving import serve_slot
+from . import hooks
 from .decisions import give_back
 from .models import AWAITED, Reservation
 
@@ -41,7 +41,7 @@ def release_no_shows(now: datetime | None = None, limit: int = 1000, facility_id
                 continue  # another run got there first
             r = db.session.get(Reservation, rid)
             give_back(r, refund_quota=(new == "cancelled"))
-            serve_slot(r.facility_id, r.start_at, now)  # a line still open there ends (started)
+            hooks.place_freed(r.facility_id, r.start_at, now)  # a line still open there ends (started)
             if new == "no_show":
                 notify(r.user_id, "no_show", {}, reservation_id=r.id, now=now)
                 _apply_no_show_policy(r.user_id, r.host_id, now)

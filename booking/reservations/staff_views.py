@@ -14,7 +14,7 @@ from ..accounts.views import _safe_next
 from ..errors import DomainError, Forbidden, NotFound
 from ..extensions import login_manager
 from . import blackouts
-from ..facilities.blackout_views import bp as blackouts_bp
+from .blackout_views import bp as blackouts_bp
 from ..facilities.services import managed_host_ids
 from ..inputs import FIRST_DAY, LAST_DAY, id_arg
 from . import services

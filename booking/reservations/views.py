@@ -1,7 +1,7 @@
 """Worker pages: book a slot, my bookings, a booking's page, cancel, notifications."""
 from datetime import datetime, timedelta
 
-from flask import Blueprint, flash, make_response, redirect, render_template, request, url_for
+from flask import Blueprint, flash, g, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -13,10 +13,37 @@ from ..quotas.services import quota_at_host
 from . import blackouts, queries_phone, services
 from .availability import availability
 from ..forms import posted_slot
+from ..idempotency import web as idempotency_web
+from ..idempotency.services import Outcome
 from .forms import ActionForm, BookingForm, whole_number as _whole_number
-from .models import AWAITED
+from .models import AWAITED, Reservation
 
 bp = Blueprint("reservations", __name__, url_prefix="/bookings")
+
+
+def _show_booking(r):
+    return redirect(url_for("reservations.show", reservation_id=r.id))
+
+
+def _idempotent_forms(_state) -> None:
+    """A second submit of the booking and cancel forms lands where the first one did, rebuilt
+    from the booking the first one committed if it died before storing its answer
+    (booking/idempotency/web.py)."""
+    idempotency_web.OUTCOMES.update({"reservations.new": Outcome(Reservation, _show_booking),
+                                     "reservations.cancel": Outcome(Reservation, _show_booking)})
+
+
+bp.record_once(_idempotent_forms)
+
+
+@bp.app_template_global()
+def unread_notifications() -> int:
+    """For the worker's badge: one COUNT per page, and only on pages that ask for it."""
+    if not (current_user.is_authenticated and current_user.is_worker):
+        return 0
+    if "unread_notifications" not in g:
+        g.unread_notifications = services.unread_count(current_user)
+    return g.unread_notifications
 
 # Statuses a worker may still cancel (services.cancel holds the same rule and has the last word).
 CANCELLABLE = AWAITED

@@ -4,6 +4,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..dbtypes import UTCDateTime
 from ..extensions import db
+from ..notifications.models import Notification
 from ..timeutil import utcnow
 
 STATUSES = ("waiting", "offered", "booked", "expired", "skipped", "cancelled")
@@ -51,6 +52,11 @@ class WaitlistEntry(db.Model):
     facility = relationship("Facility")
     user = relationship("User")
     reservation = relationship("Reservation")
+
+
+# A waitlist notice's entry (templates/reservations/notifications.html: `n.waitlist_entry`),
+# added from this side: the waitlist sits above reservations, which does not import it.
+Notification.waitlist_entry = relationship(WaitlistEntry)
 
 
 class WaitlistSettings(db.Model):

@@ -14,6 +14,7 @@ from ..errors import DomainError, Invalid, NotFound
 from ..extensions import db
 from ..facilities import services as facilities
 from ..forms import BaseForm, posted_slot
+from ..reservations import hooks as reservation_hooks
 from ..reservations.forms import ActionForm, whole_number
 from . import serving, services
 
@@ -165,10 +166,14 @@ def settings(host_id: int):
 
 
 def register(app) -> None:
-    """The blueprint, the template helpers (slot grid, staff schedule) and the CLI command."""
+    """The blueprint, the template helpers (slot grid, staff schedule), the CLI command, and the
+    line's part in a booking's life: a freed place or reopened slots serve the line in the
+    freeing transaction (reservations/hooks.py; reservations does not import the waitlist)."""
     import click
 
     app.register_blueprint(bp)
+    reservation_hooks.on_place_freed(serving.serve_slot)
+    reservation_hooks.on_slots_reopened(serving.serve_facility)
 
     def waitlist_counts(facility_id: int, slots) -> dict:
         return services.waiting_counts(facility_id, [s["start"] for s in slots])

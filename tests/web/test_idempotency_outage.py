@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from booking import timeutil
 from booking.extensions import db
-from booking.idempotency import api as idempotency_api
+from booking.api import idempotency as idempotency_api
 from booking.reservations import services
 from booking.reservations.models import Reservation
 from tests import world as w

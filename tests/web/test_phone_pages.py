@@ -65,7 +65,7 @@ def test_public_facility_page_has_og_tags_and_nothing_private(client, world):
 
 
 def test_audit_values_in_words_and_local_time(app, world):
-    from booking.audit.display import Names, field_label
+    from booking.admin.audit_display import Names, field_label
     from booking.audit.models import AuditEntry
     entry = AuditEntry(action="blackout.create", obj_type="blackout", obj_id=1,
                        after={"facility_id": world.gym.id, "starts_at": "2026-12-01T10:30:00+00:00"},

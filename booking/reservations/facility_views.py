@@ -1,4 +1,7 @@
-"""Worker pages: facilities I may book, a facility's day, the quick finder."""
+"""Worker pages: facilities I may book, a facility's day, the quick finder (blueprint `facilities`).
+
+They show what reservations reads (availability, the finder, my bookings of the day), so they
+live here, above the facilities package."""
 from datetime import date, timedelta
 
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
@@ -6,12 +9,12 @@ from flask_babel import format_date, gettext as _
 from flask_login import current_user, login_required
 
 from .. import timeutil
-from ..reservations.forms import whole_number as _whole_number
-from ..reservations import availability, finder, queries_phone
-from . import services
 from ..errors import NotFound
 from ..extensions import db
-from .models import KINDS, Facility
+from ..facilities import services
+from ..facilities.models import KINDS, Facility
+from . import availability, finder, queries_phone
+from .forms import whole_number as _whole_number
 
 bp = Blueprint("facilities", __name__, url_prefix="/facilities")
 

@@ -1,5 +1,7 @@
 """Quota pages: host admins' agreements, usage and no-show policy; the enterprise admin's usage;
-the worker's own quota. Scoping and rules are the services'; these views parse and render.
+the worker's own quota (blueprint `quotas`). Scoping and rules are the services'; these views
+parse and render. They call the agreement use cases (admin/agreements.py, above facilities and
+quotas) and the enterprise's week report (reports/quota_usage.py), so they live in admin.
 """
 import re
 from datetime import date, timedelta
@@ -10,13 +12,13 @@ from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
 from .. import timeutil
-from ..admin import agreements
 from ..errors import DomainError, NotFound
 from ..extensions import login_manager
 from ..forms import put_error
+from ..quotas import services
+from ..quotas.forms import AgreementForm, EndForm, LimitsForm, PolicyForm, id_or_none
 from ..reports import quota_usage
-from . import services
-from .forms import AgreementForm, EndForm, LimitsForm, PolicyForm, id_or_none
+from . import agreements
 
 bp = Blueprint("quotas", __name__, url_prefix="/quotas")
 

@@ -17,11 +17,12 @@ from ..accounts.services import user_for_token
 from ..checkin.models import CheckinEvent
 from ..draw.models import Application
 from ..extensions import db
+from ..idempotency import services
+from ..idempotency.answers import rebuilt, replayed
+from ..idempotency.services import Answer, Claim, Outcome
 from ..quotas.models import SharingAgreement
 from ..reservations.models import Reservation
 from ..waitlist.models import WaitlistEntry
-from . import services
-from .services import Answer, Claim, Committed, Outcome
 
 HEADER = "Idempotency-Key"
 STATE_CHANGING = frozenset(("POST", "PUT", "PATCH", "DELETE"))
@@ -38,34 +39,34 @@ def _json(body, status: int):
 
 def _reservation(status: int):
     def answer(r):
-        from ..api.serialize import reservation_json
+        from .serialize import reservation_json
         return _json(reservation_json(r), status)
     return answer
 
 
 def _scan(event):
-    from ..api.serialize import scan_answer
+    from .serialize import scan_answer
     r = db.session.get(Reservation, event.reservation_id) if event.reservation_id else None
     return _json(scan_answer(event.result, r), 200)
 
 
 def _agreement(status: int):
     def answer(a):
-        from ..api.quotas import agreement_json
+        from .quotas import agreement_json
         return _json(agreement_json(a), status)
     return answer
 
 
 def _waitlist_entry(status: int):
     def answer(entry):
-        from ..api.waitlist import entry_json
+        from .waitlist import entry_json
         return _json(entry_json(entry), status)
     return answer
 
 
 def _application(status: int):
     def answer(application):
-        from ..api.draw import application_json
+        from .draw import application_json
         return _json(application_json(application), status)
     return answer
 
@@ -91,28 +92,6 @@ def _full_path() -> str:
     return request.path + ("?" + request.query_string.decode("latin-1") if request.query_string else "")
 
 
-def replayed(answer: Answer):
-    response = current_app.response_class(answer.body, status=answer.status, content_type=answer.content_type)
-    if answer.location:
-        response.headers["Location"] = answer.location
-    response.headers["Idempotent-Replayed"] = "true"
-    return response
-
-
-def rebuilt(found: Committed, spec: Outcome | None):
-    """The answer of a first attempt that committed and then died, built from what it committed."""
-    table, _, ident = found.ref.partition(":")
-    obj = db.session.get(spec.model, int(ident)) if spec and table == spec.model.__tablename__ else None
-    if obj is None:
-        raise services.in_progress()
-    response = spec.answer(obj)
-    body = response.get_data()
-    services.store_rebuilt(found.id, response.status_code, response.content_type, body,
-                           response.headers.get("Location"))
-    return replayed(Answer(response.status_code, response.content_type, response.headers.get("Location"),
-                           body, []))
-
-
 def before_request():
     if request.method not in STATE_CHANGING:
         return None
@@ -123,7 +102,7 @@ def before_request():
     if key is None:
         return None
     services.check_key(key)
-    from ..api.common import bearer_token  # here: booking.api imports this module
+    from .common import bearer_token  # here: booking.api (its __init__) imports this module
     user = user_for_token(bearer_token())
     if user is None:
         return None  # sign-in, or a bad token (the handler answers 401): no caller to key on

@@ -11,8 +11,8 @@ from flask_login import current_user
 
 from .. import timeutil
 from ..errors import DomainError, NotFound
-from ..reservations.staff_forms import ActionForm, BlackoutForm, ReasonForm
-from ..reservations import blackouts
+from . import blackouts
+from .staff_forms import ActionForm, BlackoutForm, ReasonForm
 
 bp = Blueprint("blackouts", __name__)
 

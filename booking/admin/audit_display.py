@@ -1,7 +1,8 @@
 """The audit log in words: field names people say, values in local time and the reader's
 language, and the ids of facilities, organizations and people as their names.
 
-Read-only and for display: the stored entries (JSON before/after) are never changed.
+Read-only and for display (the audit log page, admin/views.py): the stored entries (JSON
+before/after) are never changed.
 """
 from datetime import date, datetime
 
