@@ -265,6 +265,7 @@ def test_quiet_hours_hold_booked_news_but_not_an_offer(world, app):
 
 
 def test_a_rolled_back_freeing_writes_no_waitlist_message(world, app, monkeypatch):
+    from booking.reservations import hooks
     from booking.waitlist import serving
     settings(world.worker)
     first = reservations.book(world.admin, world.court.id, w.SLOT, now=w.NOW)
@@ -277,7 +278,7 @@ def test_a_rolled_back_freeing_writes_no_waitlist_message(world, app, monkeypatc
         written.append(serve(*args)["offered"])
         written.append(db.session.scalar(select(func.count(OutboxMessage.id))) - before)
         raise RuntimeError("the cancellation fails after the line was served")
-    monkeypatch.setattr(serving, "serve_slot", serve_then_fail)
+    monkeypatch.setattr(hooks, "_place_freed", [serve_then_fail])  # the waitlist's listener, then a failure
     with pytest.raises(RuntimeError):
         reservations.cancel(world.admin, first.id, now=w.NOW)
     assert written == [1, 2]  # the offer and its email and WeCom messages were written, then undone
