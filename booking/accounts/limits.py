@@ -13,7 +13,7 @@ from flask_babel import lazy_gettext as _l
 from limits import parse_many
 from sqlalchemy import delete
 
-from ..database import GuardedCounter, begin_write
+from ..database import GuardedCounter, write_transaction
 from ..errors import DomainError
 from ..extensions import db
 from . import rules
@@ -44,8 +44,9 @@ def count_attempt(key: str, now: datetime) -> None:
         return
     items = parse_many(current_app.config["LOGIN_LIMIT_PER_USERNAME"])
     epoch = int(now.timestamp())
-    begin_write()
-    try:
+    # Its own transaction, committed before the caller checks the password: a wrong password
+    # fails the caller's use case afterwards, and the attempt stays counted.
+    with write_transaction():
         # Windows that began before the longest one could have are over: delete them as we go.
         longest = max(item.get_expiry() for item in items)
         db.session.execute(delete(LoginAttempt).where(LoginAttempt.window_start < epoch - longest))
@@ -53,9 +54,4 @@ def count_attempt(key: str, now: datetime) -> None:
             seconds = item.get_expiry()
             if not _COUNTER.add(1, item.amount, account_key=key, window_seconds=seconds,
                                 window_start=epoch - epoch % seconds):
-                db.session.rollback()  # a refused attempt counts in no window
-                raise TooManyAttempts()
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        raise
+                raise TooManyAttempts()  # rolled back: a refused attempt counts in no window

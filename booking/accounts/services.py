@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..audit import services as audit
-from ..database import begin_write
+from ..database import write_transaction
 from ..errors import Conflict, DomainError, Forbidden, Invalid, NotFound, Unauthorized
 from ..extensions import db
 from ..organizations.models import Organization
@@ -144,25 +144,20 @@ def register(username: str, display_name: str, password: str, invite_code: str,
     code = (invite_code or "").strip().upper()
     password_hash = hash_password(password)  # slow: keep it out of the write transaction
 
-    begin_write()
-    enterprise = _enterprise_by_code(code)
-    if enterprise is None:
-        db.session.rollback()
-        raise _bad_invite_code()
-    if db.session.scalar(select(User.id).where(User.username == username)):
-        db.session.rollback()
-        raise _username_taken()
-    if phone and db.session.scalar(select(User.id).where(User.phone == phone)):
-        db.session.rollback()
-        raise _phone_taken()
-    user = User(username=username, display_name=display_name, phone=phone,
-                password_hash=password_hash, enterprise_id=enterprise.id, status="pending")
-    db.session.add(user)
     try:
-        db.session.commit()
-    except IntegrityError:  # a concurrent registration took the name or phone first
-        db.session.rollback()
-        raise _username_taken()
+        with write_transaction():
+            enterprise = _enterprise_by_code(code)
+            if enterprise is None:
+                raise _bad_invite_code()
+            if db.session.scalar(select(User.id).where(User.username == username)):
+                raise _username_taken()
+            if phone and db.session.scalar(select(User.id).where(User.phone == phone)):
+                raise _phone_taken()
+            user = User(username=username, display_name=display_name, phone=phone,
+                        password_hash=password_hash, enterprise_id=enterprise.id, status="pending")
+            db.session.add(user)
+    except IntegrityError:  # at commit: a concurrent registration took the name or phone first
+        raise _username_taken() from None
     return user
 
 
@@ -179,29 +174,25 @@ def decide_join(admin: User, user_id: int, approve: bool) -> User:
     orgs = admin.org_ids("enterprise_admin")
     if not orgs:
         raise Forbidden()
-    begin_write()
-    user = db.session.get(User, user_id)
-    if user is None or user.enterprise_id not in orgs:
-        db.session.rollback()
-        raise NotFound()
-    if user.status != "pending":
-        db.session.rollback()
-        raise Conflict(_l("This request was already decided."), code="already_decided")
-    user.status = "active" if approve else "rejected"
-    user.decided_at = utcnow()
-    audit.record(admin, "member.approve" if approve else "member.reject", "user", user.id,
-                 enterprise_id=user.enterprise_id, before={"status": "pending"}, after={"status": user.status})
-    if approve:
-        from ..notifications.services import notify
-        notify(user.id, "join_approved", {"enterprise": user.enterprise.name if user.enterprise else ""})
-    db.session.commit()
+    with write_transaction():
+        user = db.session.get(User, user_id)
+        if user is None or user.enterprise_id not in orgs:
+            raise NotFound()
+        if user.status != "pending":
+            raise Conflict(_l("This request was already decided."), code="already_decided")
+        user.status = "active" if approve else "rejected"
+        user.decided_at = utcnow()
+        audit.record(admin, "member.approve" if approve else "member.reject", "user", user.id,
+                     enterprise_id=user.enterprise_id, before={"status": "pending"}, after={"status": user.status})
+        if approve:
+            from ..notifications.services import notify
+            notify(user.id, "join_approved", {"enterprise": user.enterprise.name if user.enterprise else ""})
     return user
 
 
 def set_locale(user: User, locale: str) -> None:
-    begin_write()
-    db.session.get(User, user.id).locale = locale
-    db.session.commit()
+    with write_transaction():
+        db.session.get(User, user.id).locale = locale
 
 
 def grant(user: User, role: str, organization: Organization) -> None:
@@ -222,36 +213,32 @@ def change_password(user: User, current: str, new: str) -> bool:
                       field="current_password")
     validate_password(new, user.username, user.phone)
     password_hash = hash_password(new)  # slow: keep it out of the write transaction
-    begin_write()
-    now = utcnow()
-    row = db.session.get(User, user.id)
-    row.password_hash = password_hash
-    remember = sessions.remembered(user.session_token)
-    sessions.end_all(user.id, now, api_tokens=True)
-    token = sessions.add(row, remember, now)
-    db.session.commit()
+    with write_transaction():
+        now = utcnow()
+        row = db.session.get(User, user.id)
+        row.password_hash = password_hash
+        remember = sessions.remembered(user.session_token)
+        sessions.end_all(user.id, now, api_tokens=True)
+        token = sessions.add(row, remember, now)
     user.session_token = token
     return remember
 
 
 def sign_out_everywhere(user: User) -> None:
     """End every sign-in of this person, on every device, and their API tokens."""
-    begin_write()
-    sessions.end_all(user.id, utcnow(), api_tokens=True)
-    db.session.commit()
+    with write_transaction():
+        sessions.end_all(user.id, utcnow(), api_tokens=True)
 
 
 def disable_account(user_id: int) -> User:
     """Disable an account (an admin use case calls it after its own permission checks): it can no
     longer sign in, and every sign-in and API token of it ends."""
-    begin_write()
-    user = db.session.get(User, user_id)
-    if user is None:
-        db.session.rollback()
-        raise NotFound()
-    user.status = "disabled"
-    sessions.end_all(user.id, utcnow(), api_tokens=True)
-    db.session.commit()
+    with write_transaction():
+        user = db.session.get(User, user_id)
+        if user is None:
+            raise NotFound()
+        user.status = "disabled"
+        sessions.end_all(user.id, utcnow(), api_tokens=True)
     return user
 
 
@@ -264,10 +251,9 @@ def _digest(token: str) -> str:
 def issue_token(identifier: str, password: str) -> str:
     user = authenticate(identifier, password)
     token = secrets.token_urlsafe(32)
-    begin_write()
-    db.session.add(ApiToken(user_id=user.id, token_hash=_digest(token),
-                            expires_at=utcnow() + timedelta(days=current_app.config["API_TOKEN_DAYS"])))
-    db.session.commit()
+    with write_transaction():
+        db.session.add(ApiToken(user_id=user.id, token_hash=_digest(token),
+                                expires_at=utcnow() + timedelta(days=current_app.config["API_TOKEN_DAYS"])))
     return token
 
 
@@ -280,23 +266,10 @@ def user_for_token(token: str):
 
 
 def revoke_token(token: str) -> bool:
-    begin_write()
-    row = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _digest(token),
-                                                   ApiToken.revoked_at.is_(None)))
-    if row is None:
-        db.session.rollback()
-        return False
-    row.revoked_at = utcnow()
-    db.session.commit()
+    with write_transaction():
+        row = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _digest(token),
+                                                       ApiToken.revoked_at.is_(None)))
+        if row is None:
+            return False  # nothing written: the empty transaction commits
+        row.revoked_at = utcnow()
     return True
-
-
-def revoke_all_tokens(user: User) -> int:
-    begin_write()
-    rows = db.session.scalars(select(ApiToken).where(ApiToken.user_id == user.id,
-                                                     ApiToken.revoked_at.is_(None))).all()
-    now = utcnow()
-    for row in rows:
-        row.revoked_at = now
-    db.session.commit()
-    return len(rows)

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import delete, or_, select, update
 
-from ..database import begin_write
+from ..database import write_transaction
 from ..extensions import db
 from ..timeutil import utcnow
 from .models import ApiToken, User, UserSession
@@ -36,13 +36,12 @@ def add(user: User, remember: bool, now: datetime) -> str:
 
 def start(user: User, remember: bool = False) -> str:
     """Sign `user` in on this device: one new session; the token goes into the cookies."""
-    begin_write()
-    now = utcnow()
-    # This person's ended and expired sign-ins are of no more use: the table stays small.
-    db.session.execute(delete(UserSession).where(UserSession.user_id == user.id, or_(
-        UserSession.ended_at.is_not(None), UserSession.expires_at <= now)))
-    token = add(user, remember, now)
-    db.session.commit()
+    with write_transaction():
+        now = utcnow()
+        # This person's ended and expired sign-ins are of no more use: the table stays small.
+        db.session.execute(delete(UserSession).where(UserSession.user_id == user.id, or_(
+            UserSession.ended_at.is_not(None), UserSession.expires_at <= now)))
+        token = add(user, remember, now)
     return token
 
 
@@ -68,10 +67,9 @@ def end(token: str | None) -> None:
     """Sign-out: end this one sign-in (its session and remember cookies stop working)."""
     if not token:
         return
-    begin_write()
-    db.session.execute(update(UserSession).where(UserSession.token_hash == _digest(token),
-                                                  UserSession.ended_at.is_(None)).values(ended_at=utcnow()))
-    db.session.commit()
+    with write_transaction():
+        db.session.execute(update(UserSession).where(UserSession.token_hash == _digest(token),
+                                                      UserSession.ended_at.is_(None)).values(ended_at=utcnow()))
 
 
 def end_all(user_id: int, now: datetime, api_tokens: bool = False) -> None:
