@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from ..accounts.models import User
 from ..audit import services as audit
-from ..database import begin_write
+from ..database import write_transaction
 from ..errors import Conflict, Invalid
 from ..extensions import db
 from ..facilities.models import Venue
@@ -95,8 +95,7 @@ def create_organization(district, values: dict, venue: dict | None = None) -> tu
     scope.require_district(district)
     clean = _clean(values)
     venue_values = clean_venue(venue) if venue else None
-    begin_write()
-    try:
+    with write_transaction():
         _check_in_transaction(clean, None)
         org = Organization(**clean, invite_code=_unique_code() if clean["kind"] == "enterprise" else None)
         db.session.add(org)
@@ -109,10 +108,6 @@ def create_organization(district, values: dict, venue: dict | None = None) -> tu
             new_venue = Venue(host_id=org.id, created_at=utcnow(), **venue_values)
             db.session.add(new_venue)
             audit.record(district, "venue.create", "venue", new_venue, org.id, after=venue_values)
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        raise
     return org, new_venue
 
 
@@ -124,8 +119,7 @@ def _audit_scope(org: Organization) -> tuple[int | None, int | None]:
 def change_organization(district, org_id: int, values: dict) -> Organization:
     scope.require_district(district)
     clean = _clean(values)
-    begin_write()
-    try:
+    with write_transaction():
         org = scope.organization_for(district, org_id)
         _check_in_transaction(clean, org.id)
         if org.kind == "enterprise" and clean["kind"] != "enterprise" and db.session.scalar(
@@ -140,17 +134,12 @@ def change_organization(district, org_id: int, values: dict) -> Organization:
         db.session.flush()
         audit.record(district, "organization.change", "organization", org.id, *_audit_scope(org),
                      before=before, after=audit.snapshot(org, ORG_FIELDS))
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        raise
     return org
 
 
 def regenerate_invite_code(district, org_id: int) -> Organization:
     """A new code for an enterprise; the old one stops working at once."""
-    begin_write()
-    try:
+    with write_transaction():
         org = scope.organization_for(district, org_id)
         if org.kind != "enterprise":
             raise Conflict(_l("Only enterprises have invite codes."), code="not_an_enterprise")
@@ -158,8 +147,4 @@ def regenerate_invite_code(district, org_id: int) -> Organization:
         org.invite_code = _unique_code()
         audit.record(district, "organization.invite_code", "organization", org.id, *_audit_scope(org),
                      before={"invite_code": before}, after={"invite_code": org.invite_code})
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        raise
     return org

@@ -12,7 +12,7 @@ from ..accounts.models import RoleGrant, User
 from ..accounts import sessions
 from ..accounts.services import hash_password, validate_password
 from ..audit import services as audit
-from ..database import begin_write
+from ..database import write_transaction
 from ..errors import Conflict, DomainError, Invalid, NotFound
 from ..extensions import db
 from ..facilities.models import Venue
@@ -90,14 +90,6 @@ def _add_account(user: User) -> None:
     db.session.add(user)
 
 
-def _commit_account() -> None:
-    try:
-        db.session.commit()
-    except IntegrityError:  # a concurrent sign-up took the name first
-        db.session.rollback()
-        raise _username_taken() from None
-
-
 def _grant(actor, user: User, role: str, org_id: int, audit_host: int | None, audit_enterprise: int | None):
     if any(g.role == role and g.organization_id == org_id for g in user.grants):
         raise Conflict(_l("%(name)s already has that role."), code="already_granted", field="username",
@@ -129,14 +121,11 @@ def _revoke(actor, org_id: int, user_id: int, role: str, audit_host, audit_enter
 
 
 def _write(fn):
-    begin_write()
     try:
-        result = fn()
-        _commit_account()
-    except BaseException:
-        db.session.rollback()
-        raise
-    return result
+        with write_transaction():
+            return fn()
+    except IntegrityError:  # at commit: a concurrent sign-up took the name first
+        raise _username_taken() from None
 
 
 # --- a host's staff (host admins) --------------------------------------------------------------

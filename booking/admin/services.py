@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from .. import timeutil
 from ..audit import services as audit
-from ..database import begin_write
+from ..database import write_transaction
 from ..errors import DomainError, Invalid
 from ..extensions import db
 from ..facilities import rules
@@ -232,6 +232,10 @@ def _cancel(admin, hit_list, notice: str, now: datetime) -> dict:
     return out
 
 
+class _NotApplied(Exception):
+    """Rolls _change's write transaction back when the re-plan finds bookings in the way."""
+
+
 def _change(admin, load, plan, apply, on_affected: str, notice, now: datetime, facility_ids) -> Outcome:
     """Plan, ask, cancel if told to, then apply in one write transaction, re-planned inside it.
 
@@ -247,19 +251,16 @@ def _change(admin, load, plan, apply, on_affected: str, notice, now: datetime, f
     if planned and on_affected == "ask":
         return Outcome(target, applied=False, hits=planned)
     cancelled = _cancel(admin, planned, notice, now) if on_affected == "cancel" else {}
-    begin_write()
     try:
-        change_rules(facility_ids())
-        target = load()
-        fresh = plan(target)
-        if any(h.blocking for h in fresh) or (fresh and on_affected == "ask"):
-            db.session.rollback()
-            return Outcome(target, applied=False, hits=fresh, cancelled=cancelled)
-        apply(target)
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        raise
+        with write_transaction():
+            change_rules(facility_ids())
+            target = load()
+            fresh = plan(target)
+            if any(h.blocking for h in fresh) or (fresh and on_affected == "ask"):
+                raise _NotApplied()  # not an error: an answer, but the raised rules versions roll back
+            apply(target)
+    except _NotApplied:
+        return Outcome(target, applied=False, hits=fresh, cancelled=cancelled)
     return Outcome(target, applied=True, hits=fresh, cancelled=cancelled)
 
 
@@ -268,16 +269,11 @@ def _change(admin, load, plan, apply, on_affected: str, notice, now: datetime, f
 def create_venue(admin, host_id: int, values: dict, now: datetime | None = None) -> Venue:
     """A host admin adds a venue; a district admin may set up any organization as a host this way."""
     clean = clean_venue(values)
-    begin_write()
-    try:
+    with write_transaction():
         host = scope.host_for(admin, host_id)
         venue = Venue(host_id=host.id, created_at=now or timeutil.utcnow(), **clean)
         db.session.add(venue)
         audit.record(admin, "venue.create", "venue", venue, host.id, after=clean, now=now)
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        raise
     return venue
 
 
@@ -314,8 +310,7 @@ def create_facility(admin, venue_id: int, values: dict, now: datetime | None = N
     """A new facility, bookable at once by every enterprise whose agreement covers the host."""
     clean = clean_facility(values)
     week = clean.pop("hours")
-    begin_write()
-    try:
+    with write_transaction():
         venue = scope.venue_for(admin, venue_id)
         facility = Facility(venue_id=venue.id, active=True, created_at=now or timeutil.utcnow(), **clean)
         _set_hours(facility, week)
@@ -323,10 +318,6 @@ def create_facility(admin, venue_id: int, values: dict, now: datetime | None = N
         db.session.flush()
         audit.record(admin, "facility.create", "facility", facility.id, venue.host_id,
                      after=facility_snapshot(facility), now=now)
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        raise
     return facility
 
 
