@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from .. import timeutil
-from ..database import begin_write
+from ..database import write_transaction
 from ..errors import NotFound
 from ..extensions import db
 from ..inputs import id_or_none
@@ -46,22 +46,19 @@ def get_or_create(user, kind: str = "personal", target_id: int = 0) -> CalendarF
     feed = db.session.scalar(select(CalendarFeed).where(
         CalendarFeed.user_id == user.id, CalendarFeed.kind == kind, CalendarFeed.target_id == target_id))
     if feed is None:
-        begin_write()
-        feed = CalendarFeed(user_id=user.id, kind=kind, target_id=target_id, version=1)
-        db.session.add(feed)
-        db.session.commit()
+        with write_transaction():
+            feed = CalendarFeed(user_id=user.id, kind=kind, target_id=target_id, version=1)
+            db.session.add(feed)
     return feed
 
 
 def regenerate(user, feed_id: int) -> CalendarFeed:
     """A new secret: the old link stops working at once."""
-    begin_write()
-    feed = db.session.get(CalendarFeed, feed_id)
-    if feed is None or feed.user_id != user.id:
-        db.session.rollback()
-        raise NotFound()
-    feed.version += 1
-    db.session.commit()
+    with write_transaction():
+        feed = db.session.get(CalendarFeed, feed_id)
+        if feed is None or feed.user_id != user.id:
+            raise NotFound()
+        feed.version += 1
     return feed
 
 

@@ -29,7 +29,7 @@ from sqlalchemy import bindparam, delete, event, select, text, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from ..database import begin_write
+from ..database import write_transaction
 from ..dbtypes import UTCDateTime
 from ..errors import BadRequest, Conflict, Invalid
 from ..extensions import db
@@ -111,15 +111,9 @@ def ref_of(obj) -> str:
 
 def _write(stmt, params: dict | None = None, returning: bool = False):
     """One statement in its own short write transaction: the id it returned, or its rowcount."""
-    begin_write()
-    try:
+    with write_transaction():
         result = db.session.execute(stmt, params or {})
-        value = result.scalar() if returning else result.rowcount
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        raise
-    return value
+        return result.scalar() if returning else result.rowcount
 
 
 def _read(caller: str, key: str):
