@@ -45,3 +45,30 @@ def register_commands(app) -> None:
         from .reservations.services import release_no_shows as run
         done = run()
         click.echo(f"no-shows: {done['no_show']}, expired pending: {done['expired']}")
+
+    @app.cli.command("disable-account")
+    @click.argument("username")
+    def disable_account(username: str):
+        """Disable an account: it can no longer sign in; its sign-ins and API tokens end. Exit 1 if unknown."""
+        from .accounts import rules
+        from .accounts.models import User
+        from .accounts.services import disable_account as run
+        user = db.session.scalar(select(User).where(User.username == rules.normalize_username(username)))
+        if user is None:
+            click.echo(f"no account named {username!r}", err=True)
+            raise SystemExit(1)
+        run(user.id)
+        click.echo(f"account {user.username} disabled; its sign-ins and API tokens ended")
+
+    @app.cli.command("rotate-qr-key")
+    @click.argument("host_id", type=int)
+    def rotate_qr_key(host_id: int):
+        """Sign the host's check-in codes with a new key; codes already issued still scan. Exit 1 if unknown."""
+        from .checkin.services import rotate_key
+        from .errors import NotFound
+        try:
+            kid = rotate_key(host_id)
+        except NotFound:
+            click.echo(f"no organization with id {host_id}", err=True)
+            raise SystemExit(1) from None
+        click.echo(f"host {host_id}: new QR signing key {kid}; older keys still verify")

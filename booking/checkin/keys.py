@@ -7,7 +7,8 @@ Where a private key comes from, first match wins:
   nothing is written to disk;
 * otherwise (one server, `make run`): generated on first use into QR_KEY_DIR
   (instance/qr-keys, mode 0600).
-Keys rotate with rotate(host_id): the old key stops signing but keeps verifying.
+Keys rotate with rotate(host_id) (`flask --app wsgi rotate-qr-key HOST_ID`): the old key stops
+signing but keeps verifying.
 """
 import base64
 import os
@@ -102,8 +103,8 @@ def _new_key(host_id: int) -> SigningKey:
     return row
 
 
-def signing_key(host_id: int) -> tuple[int, Ed25519PrivateKey]:
-    """The host's current signing key, created (inside the caller's write transaction) if none."""
+def usable_signing_key(host_id: int) -> tuple[int, Ed25519PrivateKey] | None:
+    """The host's current signing key if this server can sign with it, else None (reads only)."""
     rows = db.session.scalars(select(SigningKey).where(SigningKey.host_id == host_id,
                                                        SigningKey.retired_at.is_(None))
                               .order_by(SigningKey.id.desc())).all()
@@ -113,7 +114,15 @@ def signing_key(host_id: int) -> tuple[int, Ed25519PrivateKey]:
         # nobody can verify: only a private key matching the published public key signs.
         if private is not None and _public_b64(private) == row.public_key:
             return row.kid, private
-    row = _new_key(host_id)  # none usable here (e.g. a new machine): start a new one
+    return None
+
+
+def signing_key(host_id: int) -> tuple[int, Ed25519PrivateKey]:
+    """The host's current signing key, created (inside the caller's write transaction) if none."""
+    found = usable_signing_key(host_id)
+    if found is not None:
+        return found
+    row = _new_key(host_id)  # none usable here (the first, or a new machine): start a new one
     return row.kid, _private(row.kid)
 
 

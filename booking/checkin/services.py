@@ -19,10 +19,11 @@ from sqlalchemy import bindparam, func, select, text, update
 from sqlalchemy.exc import IntegrityError
 
 from .. import timeutil
-from ..database import begin_write
-from ..errors import Forbidden, Invalid
+from ..database import write_transaction
+from ..errors import Forbidden, Invalid, NotFound
 from ..extensions import db
 from ..facilities.rules import checkin_window
+from ..organizations.models import Organization
 from ..reservations.models import Reservation
 from . import keys, tokens
 from ..dbtypes import UTCDateTime
@@ -41,17 +42,20 @@ def token_for(r: Reservation) -> str:
 
 
 def _signing_key(host_id: int):
-    from ..checkin.models import SigningKey
-    if db.session.scalar(select(SigningKey.id).where(SigningKey.host_id == host_id,
-                                                     SigningKey.retired_at.is_(None)).limit(1)) is None:
-        begin_write()  # first code of this host: make its key in a write transaction
-        found = keys.signing_key(host_id)
-        db.session.commit()
-        return found
-    found = keys.signing_key(host_id)
-    if db.session.new:  # the key files were missing here: a new key was made
-        db.session.commit()
+    found = keys.usable_signing_key(host_id)
+    if found is None:  # the host's first code, or its key files are missing here: make a key
+        with write_transaction():
+            found = keys.signing_key(host_id)  # looked for again, now under the write lock
     return found
+
+
+def rotate_key(host_id: int) -> int:
+    """An operator's command: the host's codes are signed with a new key from now on; the old key
+    is retired, not deleted, so codes already handed out still scan. The new key id, or NotFound."""
+    with write_transaction():
+        if db.session.get(Organization, host_id) is None:
+            raise NotFound()
+        return keys.rotate(host_id)
 
 
 def _find(code: str, staff_hosts: set[int]) -> tuple[Reservation | None, str | None]:
@@ -120,13 +124,12 @@ def set_offline_max_age(admin, host_id: int, minutes) -> int:
     if isinstance(minutes, bool) or not isinstance(minutes, int) or not 5 <= minutes <= 1440:
         raise Invalid(_l("Choose between 5 minutes and 24 hours."), code="invalid_minutes",
                       field="offline_max_minutes")
-    begin_write()
-    row = db.session.get(HostCheckinSetting, host_id)
-    if row is None:
-        db.session.add(HostCheckinSetting(host_id=host_id, offline_max_minutes=minutes))
-    else:
-        row.offline_max_minutes = minutes
-    db.session.commit()
+    with write_transaction():
+        row = db.session.get(HostCheckinSetting, host_id)
+        if row is None:
+            db.session.add(HostCheckinSetting(host_id=host_id, offline_max_minutes=minutes))
+        else:
+            row.offline_max_minutes = minutes
     return minutes
 
 
@@ -155,9 +158,8 @@ def record_contact(staff, device, now: datetime | None = None) -> None:
     """The scanner (this staff member on this phone) is online now: it fetched its list after
     sending its queue. Offline scans it syncs later must be newer."""
     device = device[:120] if isinstance(device, str) else ""
-    begin_write()
-    db.session.execute(_CONTACT, {"staff_id": staff.id, "device": device, "at": now or timeutil.utcnow()})
-    db.session.commit()
+    with write_transaction():
+        db.session.execute(_CONTACT, {"staff_id": staff.id, "device": device, "at": now or timeutil.utcnow()})
 
 
 def scan(staff, code, nonce: str | None = None, device: str = "",
@@ -177,39 +179,33 @@ def scan(staff, code, nonce: str | None = None, device: str = "",
     if nonce is not None and (not isinstance(nonce, str) or not 1 <= len(nonce) <= 64):
         raise Invalid(_l("The nonce must be 1 to 64 characters."), code="invalid_nonce")
     device = (device or "")[:120] if isinstance(device, str) else ""
-    begin_write()
     try:
-        if nonce:
-            earlier = _replayed(staff.id, nonce)
-            if earlier:
-                db.session.rollback()
-                return earlier
-        r, result = _find(code, hosts)
-        at = offline_at or now
-        if offline_at is not None:
-            _check_claim(staff.id, device, r, offline_at, now)
-        if result is None:
-            result = _offline_result(r, at) if offline_at is not None else _result_for(r, at)
-            if result == "ok":
-                changed = db.session.execute(update(Reservation).where(
-                    Reservation.id == r.id, Reservation.status == "confirmed"
-                ).values(status="checked_in", checked_in_at=at, updated_at=now)).rowcount
-                if changed != 1:
-                    result = "already_checked_in"  # another scan won the same instant
-                db.session.refresh(r)
-        db.session.add(CheckinEvent(reservation_id=r.id if r else None, staff_id=staff.id, scanned_at=at,
-                                    result=result, device=device, nonce=nonce or None,
-                                    scanned_offline_at=offline_at, received_at=now if offline_at else None))
-        db.session.commit()
+        with write_transaction():
+            if nonce:
+                earlier = _replayed(staff.id, nonce)
+                if earlier:
+                    return earlier  # a retry: nothing written
+            r, result = _find(code, hosts)
+            at = offline_at or now
+            if offline_at is not None:
+                _check_claim(staff.id, device, r, offline_at, now)
+            if result is None:
+                result = _offline_result(r, at) if offline_at is not None else _result_for(r, at)
+                if result == "ok":
+                    changed = db.session.execute(update(Reservation).where(
+                        Reservation.id == r.id, Reservation.status == "confirmed"
+                    ).values(status="checked_in", checked_in_at=at, updated_at=now)).rowcount
+                    if changed != 1:
+                        result = "already_checked_in"  # another scan won the same instant
+                    db.session.refresh(r)
+            db.session.add(CheckinEvent(reservation_id=r.id if r else None, staff_id=staff.id, scanned_at=at,
+                                        result=result, device=device, nonce=nonce or None,
+                                        scanned_offline_at=offline_at, received_at=now if offline_at else None))
     except IntegrityError:  # the same nonce, sent twice at once: the first one's answer stands
-        db.session.rollback()
         earlier = _replayed(staff.id, nonce) if nonce else None
         if earlier is None:
             raise
         return earlier
-    except BaseException:
-        db.session.rollback()
-        raise
     return result, r
 
 

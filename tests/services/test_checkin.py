@@ -141,13 +141,37 @@ def test_workers_cannot_scan(booking, world):
 
 def test_rotated_key_still_verifies_old_codes(booking, world):
     old = services.token_for(booking)
-    from booking.database import begin_write
-    begin_write()
-    new_kid = keys.rotate(world.host.id)
-    db.session.commit()
+    new_kid = services.rotate_key(world.host.id)
     new = services.token_for(booking)
     assert new != old and tokens.peek(new).kid == new_kid
     assert services.scan(world.staff, old, now=AT_START)[0] == "ok"
+
+
+def test_the_rotate_qr_key_command_signs_new_codes_with_a_new_key(booking, world):
+    old = services.token_for(booking)
+    runner = world_app().test_cli_runner()
+    result = runner.invoke(args=["rotate-qr-key", str(world.host.id)])
+    assert result.exit_code == 0, result.output
+    db.session.rollback()  # end this test's read: the command committed in its own session
+    new = services.token_for(booking)
+    assert tokens.peek(new).kid != tokens.peek(old).kid
+    assert f"new QR signing key {tokens.peek(new).kid}" in result.output
+    assert services.scan(world.staff, old, now=AT_START)[0] == "ok"
+    assert services.scan(world.staff, new, now=AT_START)[0] == "already_checked_in"
+
+
+def test_the_rotate_qr_key_command_refuses_an_unknown_host(booking, world):
+    services.token_for(booking)
+    before = keys.published([world.host.id])
+    result = world_app().test_cli_runner().invoke(args=["rotate-qr-key", "999999"])
+    assert result.exit_code == 1 and "no organization with id 999999" in result.output
+    db.session.rollback()
+    assert keys.published([world.host.id]) == before and len(before) == 1
+
+
+def world_app():
+    from flask import current_app
+    return current_app._get_current_object()
 
 
 def test_each_host_signs_with_its_own_key(world):

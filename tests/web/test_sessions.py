@@ -136,6 +136,25 @@ def test_disabling_an_account_ends_its_sessions_and_tokens(app, world):
     assert WebClient(app).login("worker").status_code == 401
 
 
+def test_the_disable_account_command_ends_its_sessions_and_tokens(app, world):
+    client = sign_in(app)
+    api = ApiClient(app).login("worker")
+    staff = sign_in(app, "staff")
+    result = app.test_cli_runner().invoke(args=["disable-account", "Worker"])
+    assert result.exit_code == 0, result.output
+    assert client.get("/").status_code == 302
+    assert api.get("/api/v1/me").status_code == 401
+    assert WebClient(app).login("worker").status_code == 401
+    assert staff.get("/").status_code == 200  # nobody else's
+
+
+def test_the_disable_account_command_refuses_an_unknown_name(app, world):
+    client = sign_in(app)
+    result = app.test_cli_runner().invoke(args=["disable-account", "nobody"])
+    assert result.exit_code == 1 and "no account named 'nobody'" in result.output
+    assert client.get("/").status_code == 200
+
+
 @pytest.mark.parametrize("secure", [True, False])
 def test_every_auth_cookie_is_secure_when_the_session_cookie_is(db_url, world, secure):
     from booking import create_app
