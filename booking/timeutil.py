@@ -111,14 +111,6 @@ def isoformat_local(instant: datetime, tz: str) -> str:
     return to_local(instant, tz).isoformat(timespec="seconds")
 
 
-def parse_client_instant(text: str, tz: str) -> datetime:
-    """Parse an ISO 8601 instant from a client; a value without offset means venue local time."""
-    value = datetime.fromisoformat(text)
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=zone(tz))
-    return value.astimezone(UTC)
-
-
 def as_utc(value: datetime, tz: str) -> datetime:
     """An instant from a client: aware values keep their offset; naive ones are venue-local."""
     if value.tzinfo is None:

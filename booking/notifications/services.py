@@ -161,27 +161,9 @@ def save_settings(user, email, email_on: bool, push_on: bool, wecom_on: bool, re
         return _apply_email(s, user.id, email, now)
 
 
-def update_settings(user, email_on: bool, push_on: bool, wecom_on: bool, reminder_minutes,
-                    quiet_start, quiet_end) -> NotificationSettings:
-    """The same without touching the address."""
-    current = settings_of(user.id)
-    save_settings(user, current.email, email_on, push_on, wecom_on, reminder_minutes, quiet_start, quiet_end,
-                  current.wecom_user)
-    return settings_of(user.id)
-
-
 def _serializer(salt: str, timed: bool = False):
     cls = URLSafeTimedSerializer if timed else URLSafeSerializer
     return cls(current_app.config["SECRET_KEY"], salt=salt)
-
-
-def set_email(user, email: str, now: datetime | None = None) -> NotificationSettings:
-    """Change the address alone (its confirmation link is sent to it)."""
-    email = _clean_email(email)
-    with write_transaction():
-        s = _stored_settings(user.id)
-        _apply_email(s, user.id, email, now or timeutil.utcnow())
-    return s
 
 
 def verify_email(token: str, now: datetime | None = None) -> NotificationSettings:

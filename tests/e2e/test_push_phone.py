@@ -50,7 +50,7 @@ def test_worker_phone_shows_the_approval_push(site, push, browser):
 
     with app.app_context():
         notices.subscribe_push(world.worker, push.new_subscription("worker-phone"))
-        notices.update_settings(world.worker, True, True, True, 60, "00:00", "00:00")  # no quiet hours
+        notices.save_settings(world.worker, "", True, True, True, 60, "00:00", "00:00")  # no quiet hours
         now = timeutil.utcnow()
         start = timeutil.local_to_utc(timeutil.local_date(now, w.TZ) + timedelta(days=1), 19 * 60, w.TZ)
         r = services.book(world.worker, world.court.id, start, now=now)

@@ -118,7 +118,7 @@ def test_rolled_back_change_sends_nothing(world, smtp, wecom):
 
 def test_an_address_is_verified_by_link_before_anything_else(world, smtp, app):
     app.config.pop("WECOM_CORP_ID")
-    notices.set_email(world.worker, "w1@example.test", now=w.NOW)
+    notices.save_settings(world.worker, "w1@example.test", True, True, True, 60, "22:00", "07:00", now=w.NOW)
     services.book(world.worker, world.gym.id, w.SLOT, now=w.NOW)
     assert [m.event for m in outbox()] == ["verify_email"]  # the confirmation has no channel yet
     deliver_due(w.NOW)
@@ -201,7 +201,7 @@ def test_quiet_hours_hold_messages_but_not_reminders(world, app):
     services.decide(world.staff, r.id, approve=True, now=late)
     (approved,) = outbox(event="approved")
     assert approved.next_attempt_at == w.local(2026, 11, 25, 7, 0)
-    notices.update_settings(world.worker, True, True, True, 120, "22:00", "07:00")
+    notices.save_settings(world.worker, "", True, True, True, 120, "22:00", "07:00")
     start = w.local(2026, 11, 26, 8, 0)
     r2 = services.book(world.worker, world.gym.id, start, now=w.NOW)
     early = start - timedelta(minutes=150)  # 05:30, quiet

@@ -91,7 +91,7 @@ def test_day_converter_agrees_with_local_to_utc(tz, day):
 def test_offsets_in_iso_text(instant, tz, text):
     assert t.isoformat_local(instant, tz) == text
     assert t.formatter(tz)(instant) == text
-    assert t.parse_client_instant(text, "Asia/Shanghai") == instant
+    assert t.as_utc(datetime.fromisoformat(text), "Asia/Shanghai") == instant
 
 
 @pytest.mark.parametrize("text, tz, instant", [
@@ -101,5 +101,4 @@ def test_offsets_in_iso_text(instant, tz, text):
     ("2026-11-24T19:00:00+01:00", "Asia/Shanghai", utc(2026, 11, 24, 18)),   # an offset wins over the zone
 ])
 def test_client_instants(text, tz, instant):
-    assert t.parse_client_instant(text, tz) == instant
     assert t.as_utc(datetime.fromisoformat(text), tz) == instant

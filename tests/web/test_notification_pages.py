@@ -48,7 +48,7 @@ def test_bad_settings_are_refused_in_the_users_language(client, world):
 
 def test_verify_link_confirms_the_address_and_a_forged_one_is_404(client, world, app):
     with app.test_request_context():
-        notices.set_email(world.worker, "me@example.test")
+        notices.save_settings(world.worker, "me@example.test", True, True, True, 60, "22:00", "07:00")
         token = notices._serializer(notices.VERIFY_SALT, timed=True).dumps({"u": world.worker.id, "e": "me@example.test"})
     assert client.get(f"/notifications/verify/{token}").status_code == 200
     db.session.expire_all()
