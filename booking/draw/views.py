@@ -5,16 +5,15 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
-from wtforms import HiddenField, StringField
 
 from .. import timeutil
 from ..errors import DomainError, Invalid, NotFound
 from ..extensions import db
 from ..facilities.services import load_facility, managed_host_ids
-from ..forms import BaseForm, posted_slot
+from ..forms import posted_slot
 from ..reservations import hooks as reservation_hooks
-from ..reservations.forms import ActionForm, whole_number
-from ..waitlist.views import _target
+from ..reservations.forms import ActionForm, SlotForm, whole_number
+from ..reservations.views import slot_target
 from . import services
 from .models import Application, Draw
 
@@ -24,20 +23,13 @@ STATUS_LABELS = {"applied": _l("Applied: waiting for the draw"), "won": _l("Won:
                  "refused": _l("Drawn, but you could no longer book it"), "cancelled": _l("Withdrawn")}
 
 
-class ApplyForm(BaseForm):
-    facility_id = HiddenField()
-    start = HiddenField()
-    party_size = StringField(_l("How many people"), default="1",
-                             render_kw={"inputmode": "numeric", "autocomplete": "off"})
-
-    def party(self):
-        text = (self.party_size.data or "1").strip()
-        return int(text) if whole_number(text, 4) else text
+class ApplyForm(SlotForm):
+    pass
 
 
 def _render_apply(form: ApplyForm, facility_text: str, start_text: str, error=None, status: int = 200):
     try:
-        facility, start = _target(facility_text, start_text)
+        facility, start = slot_target(facility_text, start_text)
     except Invalid as err:
         return render_template("draw/apply.html", form=None, facility=None, error=err.message), 422
     tz = facility.venue.timezone
@@ -58,7 +50,7 @@ def apply():
     if refused is not None:
         return refused
     try:
-        facility, start = _target(facility_text, start_text)
+        facility, start = slot_target(facility_text, start_text)
         services.apply(current_user, facility.id, start, form.party())
     except DomainError as err:
         if err.status == 404:

@@ -11,7 +11,8 @@ def whole_number(text, max_digits: int) -> bool:
     return bool(text) and len(text) <= max_digits and text.isascii() and text.isdigit()
 
 
-class BookingForm(BaseForm):
+class SlotForm(BaseForm):
+    """A form about one slot (book it, join its line, apply for its draw): the slot and the party."""
     facility_id = HiddenField()
     start = HiddenField()
     # Text, not IntegerField: its own error message is English-only. The range (1..capacity)
@@ -19,12 +20,14 @@ class BookingForm(BaseForm):
     party_size = StringField(_l("How many people"), default="1",
                              render_kw={"inputmode": "numeric", "autocomplete": "off"})
 
+    def party(self) -> int | str:
+        """The party size; the text itself when it is not a whole number (the service refuses it)."""
+        text = (self.party_size.data or "1").strip()
+        return int(text) if whole_number(text, 4) else text
+
+
+class BookingForm(SlotForm):
     def validate_party_size(self, field):
         text = (field.data or "").strip()
         if not whole_number(text, 4):
             raise ValidationError(_l("The party size must be a whole number."))
-
-    def party(self) -> int:
-        text = (self.party_size.data or "1").strip()
-        return int(text) if whole_number(text, 4) else 1
-

@@ -79,13 +79,19 @@ def _parse_start(text: str, tz: str) -> datetime:
     return start
 
 
+def slot_target(facility_text: str, start_text: str):
+    """The facility (404 unless shared with the signed-in user) and the slot start a slot link or
+    form names (book it, join its line, apply for its draw); Invalid `invalid_slot` otherwise."""
+    if not _whole_number(facility_text or "", 9):
+        raise _bad_link()
+    facility = facilities.get_visible(current_user, int(facility_text))
+    return facility, _parse_start(start_text, facility.venue.timezone)
+
+
 def _slot(facility_id_text: str, start_text: str, now: datetime):
     """The facility (404 unless shared with the user) and the day-view slot starting at `start`."""
-    if not _whole_number(facility_id_text, 9):
-        raise _bad_link()
-    facility = facilities.get_visible(current_user, int(facility_id_text))
+    facility, start = slot_target(facility_id_text, start_text)
     tz = facility.venue.timezone
-    start = _parse_start(start_text, tz)
     facility, slots = availability(current_user, facility.id, timeutil.local_date(start, tz), now)
     slot = next((s for s in slots if s["start"] == start), None)
     if slot is None:
@@ -125,10 +131,7 @@ def new():
     if refused is not None:
         return refused
     try:
-        if not _whole_number(facility_text, 9):
-            raise _bad_link()
-        facility = facilities.get_visible(current_user, int(facility_text))
-        start = _parse_start(start_text, facility.venue.timezone)
+        facility, start = slot_target(facility_text, start_text)
         reservation = services.book(current_user, facility.id, start, form.party())
     except DomainError as err:
         if err.status == 404:

@@ -1,21 +1,20 @@
 """Worker pages of the waitlist (候补): join from a full slot, my places in line, accept or
 decline an offer (a countdown in static/js/countdown.js), leave the line. Thin: the rules are
 in services.py."""
-from datetime import datetime
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from wtforms import BooleanField, HiddenField, StringField
+from wtforms import BooleanField, StringField
 
 from .. import timeutil
 from ..errors import DomainError, Invalid, NotFound
 from ..extensions import db
-from ..facilities import services as facilities
 from ..forms import BaseForm, posted_slot
 from ..reservations import hooks as reservation_hooks
-from ..reservations.forms import ActionForm, whole_number
+from ..reservations.forms import ActionForm, SlotForm, whole_number
+from ..reservations.views import slot_target
 from . import serving, services
 
 bp = Blueprint("waitlist", __name__, url_prefix="/waitlist")
@@ -24,43 +23,13 @@ STATUS_LABELS = {"waiting": _l("Waiting"), "offered": _l("Offered"), "booked": _
                  "cancelled": _l("You left the line")}
 
 
-class JoinForm(BaseForm):
-    facility_id = HiddenField()
-    start = HiddenField()
-    party_size = StringField(_l("How many people"), default="1",
-                             render_kw={"inputmode": "numeric", "autocomplete": "off"})
+class JoinForm(SlotForm):
     auto_book = BooleanField(_l("Book it for me at once when a place frees"), default=True)
-
-    def party(self):
-        text = (self.party_size.data or "1").strip()
-        return int(text) if whole_number(text, 4) else text
-
-
-def _bad_link() -> Invalid:
-    return Invalid(_("This booking link is not valid. Please pick a slot again."), code="invalid_slot")
-
-
-def _target(facility_text: str, start_text: str):
-    """The facility (404 unless shared) and the slot start the link names."""
-    if not whole_number(facility_text or "", 9):
-        raise _bad_link()
-    facility = facilities.get_visible(current_user, int(facility_text))
-    text = (start_text or "").strip()
-    if len(text) > 19 and text[19] == " ":  # a "+08:00" typed into a URL arrives as " 08:00"
-        text = text[:19] + "+" + text[20:]
-    try:
-        start = timeutil.as_utc(datetime.fromisoformat(text), facility.venue.timezone) if 10 <= len(text) <= 40 \
-            else None
-    except (ValueError, OverflowError):
-        start = None
-    if start is None:
-        raise _bad_link()
-    return facility, start
 
 
 def _render_join(form: JoinForm, facility_text: str, start_text: str, error=None, status: int = 200):
     try:
-        facility, start = _target(facility_text, start_text)
+        facility, start = slot_target(facility_text, start_text)
     except Invalid as err:
         return render_template("waitlist/join.html", form=None, facility=None, error=err.message), 422
     tz = facility.venue.timezone
@@ -81,7 +50,7 @@ def join():
     if refused is not None:
         return refused
     try:
-        facility, start = _target(facility_text, start_text)
+        facility, start = slot_target(facility_text, start_text)
         services.join(current_user, facility.id, start, form.party(), bool(form.auto_book.data))
     except DomainError as err:
         if err.status == 404:
