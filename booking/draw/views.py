@@ -10,10 +10,9 @@ from .. import timeutil
 from ..errors import DomainError, Invalid, NotFound
 from ..extensions import db
 from ..facilities.services import load_facility, managed_host_ids
-from ..forms import posted_slot
 from ..reservations import hooks as reservation_hooks
 from ..reservations.forms import ActionForm, SlotForm, whole_number
-from ..reservations.views import slot_target
+from ..reservations.views import slot_page, slot_target
 from . import services
 from .models import Application, Draw
 
@@ -44,18 +43,10 @@ def _render_apply(form: ApplyForm, facility_text: str, start_text: str, error=No
 @login_required
 def apply():
     form = ApplyForm()
-    if request.method == "GET":
-        return _render_apply(form, request.args.get("facility_id", ""), request.args.get("start", ""))
-    facility_text, start_text, refused = posted_slot(form, _render_apply)
-    if refused is not None:
-        return refused
-    try:
-        facility, start = slot_target(facility_text, start_text)
-        services.apply(current_user, facility.id, start, form.party())
-    except DomainError as err:
-        if err.status == 404:
-            raise
-        return _render_apply(form, facility_text, start_text, error=err.message, status=err.status)
+    _done, page = slot_page(form, _render_apply,
+                        lambda facility, start: services.apply(current_user, facility.id, start, form.party()))
+    if page is not None:
+        return page
     flash(_("You applied. We will tell you the result after the draw."), "success")
     return redirect(url_for("draw.mine"))
 

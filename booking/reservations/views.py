@@ -88,6 +88,26 @@ def slot_target(facility_text: str, start_text: str):
     return facility, _parse_start(start_text, facility.venue.timezone)
 
 
+def slot_page(form, render, act):
+    """A slot page (book it, join its line, apply for its draw): GET draws the form for the slot
+    the link names; POST checks the form, reads the slot and calls `act(facility, start)`.
+    Returns (what act returned, None), or (None, the page to answer): the form again with its
+    error (422 for a bad form, the DomainError's status for a refusal; a 404 is raised), or an
+    expired form's page (400)."""
+    if request.method == "GET":
+        return None, render(form, request.args.get("facility_id", ""), request.args.get("start", ""))
+    facility_text, start_text, refused = posted_slot(form, render)
+    if refused is not None:
+        return None, refused
+    try:
+        facility, start = slot_target(facility_text, start_text)
+        return act(facility, start), None
+    except DomainError as err:
+        if err.status == 404:
+            raise
+        return None, render(form, facility_text, start_text, error=err.message, status=err.status)
+
+
 def _slot(facility_id_text: str, start_text: str, now: datetime):
     """The facility (404 unless shared with the user) and the day-view slot starting at `start`."""
     facility, start = slot_target(facility_id_text, start_text)
@@ -125,18 +145,10 @@ def _render_new(form: BookingForm, facility_id_text: str, start_text: str, error
 @login_required
 def new():
     form = BookingForm()
-    if request.method == "GET":
-        return _render_new(form, request.args.get("facility_id", ""), request.args.get("start", ""))
-    facility_text, start_text, refused = posted_slot(form, _render_new)
-    if refused is not None:
-        return refused
-    try:
-        facility, start = slot_target(facility_text, start_text)
-        reservation = services.book(current_user, facility.id, start, form.party())
-    except DomainError as err:
-        if err.status == 404:
-            raise
-        return _render_new(form, facility_text, start_text, error=err.message, status=err.status)
+    reservation, page = slot_page(form, _render_new,
+                                  lambda facility, start: services.book(current_user, facility.id, start, form.party()))
+    if page is not None:
+        return page
     if reservation.status == "pending":
         flash(_("Booked! The host will approve it; we will tell you here."), "info")
     else:

@@ -11,10 +11,10 @@ from wtforms import BooleanField, StringField
 from .. import timeutil
 from ..errors import DomainError, Invalid, NotFound
 from ..extensions import db
-from ..forms import BaseForm, posted_slot
+from ..forms import BaseForm
 from ..reservations import hooks as reservation_hooks
 from ..reservations.forms import ActionForm, SlotForm, whole_number
-from ..reservations.views import slot_target
+from ..reservations.views import slot_page, slot_target
 from . import serving, services
 
 bp = Blueprint("waitlist", __name__, url_prefix="/waitlist")
@@ -44,18 +44,10 @@ def _render_join(form: JoinForm, facility_text: str, start_text: str, error=None
 @login_required
 def join():
     form = JoinForm()
-    if request.method == "GET":
-        return _render_join(form, request.args.get("facility_id", ""), request.args.get("start", ""))
-    facility_text, start_text, refused = posted_slot(form, _render_join)
-    if refused is not None:
-        return refused
-    try:
-        facility, start = slot_target(facility_text, start_text)
-        services.join(current_user, facility.id, start, form.party(), bool(form.auto_book.data))
-    except DomainError as err:
-        if err.status == 404:
-            raise
-        return _render_join(form, facility_text, start_text, error=err.message, status=err.status)
+    _done, page = slot_page(form, _render_join, lambda facility, start: services.join(
+        current_user, facility.id, start, form.party(), bool(form.auto_book.data)))
+    if page is not None:
+        return page
     flash(_("You are in line. We will tell you when a place frees."), "success")
     return redirect(url_for("waitlist.mine"))
 
