@@ -1,8 +1,10 @@
 """What is free when: a facility's slots of a day with the places left, read in one round trip.
 
 Slot state lives here, with the bookings that hold it (SlotLoad, the per-slot counter), and is
-only read: giving places back is release-no-shows' job.
+only read: giving places back is release-no-shows' job (and passing them along a waitlist is the
+waitlist's: a caller shows what that will do through `served`).
 """
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import bindparam, func, literal, select, union_all
@@ -35,8 +37,11 @@ def _day_state(facility_id: int, start: datetime, end: datetime):
     return held, blackouts
 
 
-def day_view(facility: Facility, day: date, now: datetime, can_book: bool) -> list[dict]:
-    """The slots of a day with places left and whether each can be booked now."""
+def day_view(facility: Facility, day: date, now: datetime, can_book: bool,
+             served: Callable[[datetime, int], int] | None = None) -> list[dict]:
+    """The slots of a day with places left and whether each can be booked now. `served(start,
+    free)`: the places free once what is due on the slot has run (read only, e.g. a run-out
+    waitlist offer passed on), from the places its counter leaves free."""
     sr = slot_rules(facility)
     slots = rules.day_slots(sr, day)
     if not slots:
@@ -48,7 +53,8 @@ def day_view(facility: Facility, day: date, now: datetime, can_book: bool) -> li
     window = rules.day_window(sr, day)
     out = []
     for start, end in slots:
-        remaining = max(facility.capacity - held.get(start, 0), 0)
+        free = facility.capacity - held.get(start, 0)
+        remaining = max(served(start, free) if served is not None else free, 0)
         reason = None
         if rules.blacked_out(start, end, blackouts):
             reason = "closed"
@@ -80,7 +86,10 @@ def _unclaimed_places(facility, slots, held: dict, now: datetime) -> dict:
     return dict(fetch(_UNCLAIMED, facility_id=facility.id, starts=stale).all()) if stale else {}
 
 
-def availability(user, facility_id: int, day: date, now: datetime) -> tuple[Facility, list[dict]]:
-    """The facility (NotFound outside the user's scope) and its slots of `day` for the user."""
+def availability(user, facility_id: int, day: date, now: datetime,
+                 served: Callable[[Facility], Callable[[datetime, int], int]] | None = None
+                 ) -> tuple[Facility, list[dict]]:
+    """The facility (NotFound outside the user's scope) and its slots of `day` for the user.
+    `served(facility)`: day_view's `served` for that facility."""
     facility, can_book = visible_for_booking(user, facility_id, day)
-    return facility, day_view(facility, day, now, can_book)
+    return facility, day_view(facility, day, now, can_book, served(facility) if served is not None else None)
