@@ -1,11 +1,12 @@
 """GET /facilities, GET /facilities/<id>/availability."""
 from flask import g, jsonify, request
+from sqlalchemy import union_all
 
 from .. import timeutil
 from ..i18n import home_timezone
 from ..facilities import services
 from ..facilities.models import KINDS
-from ..reservations.availability import availability as slots_for
+from ..reservations.availability import DAY_STATE_PARTS, availability as slots_for
 from ..waitlist import queries as lines
 from ..draw import services as draws
 from ..errors import BadRequest
@@ -13,6 +14,9 @@ from . import bp
 from .common import token_required
 from .common_params import id_query, parse_date
 from .serialize import facility_json, slots_json
+
+# The day's slot state and its waitlist lines, in one round trip.
+_DAY_WITH_LINES = union_all(*DAY_STATE_PARTS, lines.LINE_ROWS)
 
 
 @bp.get("/facilities")
@@ -40,8 +44,8 @@ def availability(facility_id: int):
     now = timeutil.utcnow()
     waiting: dict = {}
 
-    def served(facility):
-        day_lines = lines.lines(facility.id, *timeutil.local_day_bounds(day, facility.venue.timezone))
+    def served(rows):
+        day_lines = lines.lines(rows)
 
         def after_serving(start, free):
             if start not in day_lines:
@@ -50,7 +54,7 @@ def availability(facility_id: int):
             return free
         return after_serving
 
-    facility, slots = slots_for(g.api_user, facility_id, day, now, served)
+    facility, slots = slots_for(g.api_user, facility_id, day, now, _DAY_WITH_LINES, served)
     tz = facility.venue.timezone
     items = slots_json(slots, tz)
     for item, slot in zip(items, slots):

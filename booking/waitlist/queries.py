@@ -10,21 +10,21 @@ from datetime import datetime
 
 from sqlalchemy import bindparam, select
 
-from ..database import fetch
 from .models import ACTIVE, WaitlistEntry
 from .rules import offer_ran_out
 
 _E = WaitlistEntry.__table__.c
-_LINES = select(_E.start_at, _E.status, _E.places, _E.offer_expires_at).where(
+# The active entries of a facility's slots starting in [start, end), as rows of the
+# availability read's day state (reservations.availability.DAY_STATE_PARTS): one round trip.
+LINE_ROWS = select(_E.status, _E.start_at, _E.offer_expires_at, _E.places, _E.id).where(
     _E.facility_id == bindparam("facility_id"), _E.start_at >= bindparam("start"), _E.start_at < bindparam("end"),
-    _E.status.in_(ACTIVE)).order_by(_E.start_at, _E.id)
+    _E.status.in_(ACTIVE))
 
 
-def lines(facility_id: int, start: datetime, end: datetime) -> dict[datetime, list]:
-    """The active entries of the facility's slots starting in [start, end), in line order:
-    {start: [(status, places, offer_expires_at), ...]}."""
+def lines(rows) -> dict[datetime, list]:
+    """LINE_ROWS' rows by slot, in line order: {start: [(status, places, offer_expires_at), ...]}."""
     out: dict[datetime, list] = {}
-    for start_at, status, places, expires in fetch(_LINES, facility_id=facility_id, start=start, end=end):
+    for status, start_at, expires, places, _id in sorted(rows, key=lambda r: (r[1], r[4])):
         out.setdefault(start_at, []).append((status, places, expires))
     return out
 
