@@ -24,6 +24,9 @@ from pathlib import Path
 from tests.bench import run as bench
 
 
+STATEMENTS = [0]  # SQL statements run by the app (not the bare app): robust to others' load
+
+
 def measure(client, rows, warm: int = 200, profile_rows=None) -> tuple[float, dict]:
     def call(row):
         method, target, token, body = row
@@ -36,11 +39,13 @@ def measure(client, rows, warm: int = 200, profile_rows=None) -> tuple[float, di
         call(row)
     statuses: dict = {}
     rows = rows[warm:]
+    STATEMENTS[0] = 0
     t0 = time.process_time()
     for row in rows:
         s = call(row)
         statuses[s] = statuses.get(s, 0) + 1
     ms = (time.process_time() - t0) * 1000 / len(rows)
+    statuses["SQL/request"] = round(STATEMENTS[0] / len(rows), 2)
     if profile_rows:
         prof = cProfile.Profile()
         prof.enable()
@@ -73,6 +78,10 @@ def main() -> int:
         from tests.bench.baseline_app import create_app as baseline_app
         base = baseline_app(base_url).test_client()
         client = app.test_client()
+        from sqlalchemy import event
+        from booking.extensions import db
+        with app.app_context():
+            event.listen(db.engine, "before_cursor_execute", lambda *_args: STATEMENTS.__setitem__(0, STATEMENTS[0] + 1))
         reads = bench.availability_requests(workers, p)
         reads = (reads * (1 + (n + 200) // len(reads)))[:n + 200]
         kinds = {
