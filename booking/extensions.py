@@ -49,3 +49,23 @@ if not any(isinstance(h, _Stderr) for h in _limiter_log.handlers):
     _handler.setFormatter(logging.Formatter("[%(asctime)s] [%(process)d] [%(levelname)s] %(name)s: %(message)s"))
     _limiter_log.addHandler(_handler)
     _limiter_log.setLevel(logging.INFO)
+
+
+def check_limits_per_route_only(app) -> None:
+    """Flask-Limiter checks, before every request, the default, application and blueprint limits
+    (a route's own `@limiter.limit` is checked by its decorator when the view runs). This app
+    sets limits per route only, so that check found nothing to count on every request, at about
+    a tenth of an availability read's cost. It now runs only while such limits exist: set a
+    default, application or blueprint limit and it is back for every request, as before."""
+    funcs = app.before_request_funcs.setdefault(None, [])
+    check = limiter._check_request_limit
+    if check not in funcs:
+        return
+    manager = limiter.limit_manager
+
+    def check_middleware_limits():
+        if manager._application_limits or manager._default_limits or manager._blueprint_limits \
+                or manager._endpoint_hints:
+            check()
+
+    funcs[funcs.index(check)] = check_middleware_limits

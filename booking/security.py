@@ -49,9 +49,16 @@ def init_app(app: Flask) -> None:
     protect_sqlite_file(app.config.get("SQLALCHEMY_DATABASE_URI", ""), app.instance_path)
 
 
+_LOWER = {name.lower() for name in HEADERS}
+
+
 def add_headers(response):
+    headers = response.headers
+    if not any(key.lower() in _LOWER for key, _ in headers.items()):  # the usual case: one pass
+        headers.extend(HEADERS)
+        return response
     for name, value in HEADERS.items():
-        response.headers.setdefault(name, value)
+        headers.setdefault(name, value)
     return response
 
 

@@ -1,18 +1,22 @@
 """GET /facilities, GET /facilities/<id>/availability."""
 from flask import g, jsonify, request
+from sqlalchemy import union_all
 
 from .. import timeutil
 from ..i18n import home_timezone
 from ..facilities import services
 from ..facilities.models import KINDS
-from ..reservations.availability import availability as slots_for
-from ..waitlist import services as waitlist
+from ..reservations.availability import DAY_STATE_PARTS, availability as slots_for
+from ..waitlist import queries as lines
 from ..draw import services as draws
 from ..errors import BadRequest
 from . import bp
 from .common import token_required
 from .common_params import id_query, parse_date
 from .serialize import facility_json, slots_json
+
+# The day's slot state and its waitlist lines, in one round trip.
+_DAY_WITH_LINES = union_all(*DAY_STATE_PARTS, lines.LINE_ROWS)
 
 
 @bp.get("/facilities")
@@ -31,17 +35,28 @@ def list_facilities():
 @bp.get("/facilities/<int:facility_id>/availability")
 @token_required
 def availability(facility_id: int):
+    """Read only: what is due and not yet run by its job (an offer run out, a draw past its
+    time) is shown as the job will leave it where that is known (the offer's places passed
+    along the line), else as it stands (a draw not run yet: still pending)."""
     if "date" not in request.args:
         raise BadRequest(field="date")
     day = parse_date(request.args["date"])
     now = timeutil.utcnow()
-    draws.run_due(now, facility_id=facility_id)  # a draw whose time has come runs at the first read
-    facility, slots = slots_for(g.api_user, facility_id, day, now)
-    if waitlist.expire_due(now, facility_id=facility.id):  # offers run out are passed on first
-        facility, slots = slots_for(g.api_user, facility_id, day, now)
+    waiting: dict = {}
+
+    def served(rows):
+        day_lines = lines.lines(rows)
+
+        def after_serving(start, free):
+            if start not in day_lines:
+                return free
+            free, waiting[start] = lines.as_served(day_lines[start], start, free, now)
+            return free
+        return after_serving
+
+    facility, slots = slots_for(g.api_user, facility_id, day, now, _DAY_WITH_LINES, served)
     tz = facility.venue.timezone
     items = slots_json(slots, tz)
-    waiting = waitlist.waiting_counts(facility.id, [s["start"] for s in slots])
     for item, slot in zip(items, slots):
         item["waiting"] = waiting.get(slot["start"], 0)
     if facility.allocation == "draw":

@@ -1,7 +1,10 @@
 """Reservations: create, list, show, cancel, approve, reject, recurring series."""
+from datetime import datetime
+
 from flask import g, jsonify, request
 
-from ..errors import BadRequest
+from .. import timeutil
+from ..errors import BadRequest, Conflict
 from ..facilities.services import load_facility
 from ..draw import services as draws
 from ..reservations import services
@@ -20,8 +23,14 @@ def create_reservation():
     data = json_body()
     facility_id = parse_id(data.get("facility_id"), "facility_id")
     start = parse_instant(data.get("start"))
-    draws.run_due(facility_id=facility_id)  # a draw whose time has come runs before first-come
-    r = services.book(g.api_user, facility_id, start, data.get("party_size", 1))
+    try:
+        r = services.book(g.api_user, facility_id, start, data.get("party_size", 1))
+    except Conflict as err:
+        # A draw whose time has come and that its job has not run yet: it runs now, before first-come.
+        if err.code != "draw_pending" or datetime.fromisoformat(err.details["draw_at"]) > timeutil.utcnow():
+            raise
+        draws.run_due(facility_id=facility_id)
+        r = services.book(g.api_user, facility_id, start, data.get("party_size", 1))
     return jsonify(reservation_json(r, load_facility(r.facility_id), g.api_user)), 201
 
 

@@ -22,8 +22,20 @@ def facility_json(f) -> dict:
     }
 
 
+_FORMATTERS: dict = {}  # tz -> [formatter, uses]: its offsets are kept across requests
+
+
+def _formatter(tz: str):
+    """The zone's formatter, renewed every 50,000 uses so the offsets it keeps stay few."""
+    found = _FORMATTERS.get(tz)
+    if found is None or found[1] > 50_000:
+        found = _FORMATTERS[tz] = [formatter(tz), 0]
+    found[1] += 1
+    return found[0]
+
+
 def slots_json(slots: list[dict], tz: str) -> list[dict]:
-    iso = formatter(tz)
+    iso = _formatter(tz)
     out = []
     for slot in slots:
         item = {"start": iso(slot["start"]), "end": iso(slot["end"]), "capacity": slot["capacity"],

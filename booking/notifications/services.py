@@ -10,10 +10,11 @@ from datetime import datetime
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeSerializer, URLSafeTimedSerializer
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, exists, literal, select
+from sqlalchemy.orm.util import identity_key
 
 from .. import timeutil
-from ..database import write_transaction
+from ..database import fetch, lock_row, write_transaction
 from ..errors import Invalid, NotFound
 from ..extensions import db
 from . import channels, rules
@@ -30,19 +31,52 @@ def settings_of(user_id: int) -> NotificationSettings:
     found = db.session.get(NotificationSettings, user_id)
     if found is not None:
         return found
+    return settings_of_defaults(user_id)
+
+
+def settings_of_defaults(user_id: int) -> NotificationSettings:
     return NotificationSettings(user_id=user_id, email_on=True, push_on=True, wecom_on=True,
                                 reminder_minutes=60, quiet_start=22 * 60, quiet_end=7 * 60)
 
 
-def _channels_for(user_id: int, event: str, settings: NotificationSettings) -> list[str]:
+_S, _P = NotificationSettings.__table__, PushSubscription.__table__
+# What notify() reads of a person, in one prebuilt statement: their settings (NULLs when they
+# never saved any: the defaults apply) and whether they have a push subscription.
+_FOR_NOTIFY = select(_S.c.email, _S.c.email_verified_at, _S.c.email_on, _S.c.push_on, _S.c.wecom_on,
+                     _S.c.quiet_start, _S.c.quiet_end,
+                     exists().where(_P.c.user_id == bindparam("user_id")).label("has_push")).select_from(
+    select(literal(1).label("one")).subquery().outerjoin(_S, _S.c.user_id == bindparam("user_id")))
+
+
+def _settings_for_notify(user_id: int) -> tuple:
+    """(settings, has a push subscription): one query, unless the settings are in the session
+    already (changed in this transaction and maybe not flushed: read through the ORM)."""
+    session = db.session()
+    if identity_key(NotificationSettings, user_id) in session.identity_map or any(
+            isinstance(obj, NotificationSettings) for obj in session.new):
+        settings = settings_of(user_id)
+        return settings, settings.push_on and _has_push(user_id)
+    row = fetch(_FOR_NOTIFY, user_id=user_id).one()
+    if row.email_on is None:  # no saved settings
+        return settings_of_defaults(user_id), bool(row.has_push)
+    return NotificationSettings(user_id=user_id, email=row.email, email_verified_at=row.email_verified_at,
+                                email_on=row.email_on, push_on=row.push_on, wecom_on=row.wecom_on,
+                                quiet_start=row.quiet_start, quiet_end=row.quiet_end), bool(row.has_push)
+
+
+def _has_push(user_id: int) -> bool:
+    return db.session.scalar(select(PushSubscription.id).where(PushSubscription.user_id == user_id).limit(1)) \
+        is not None
+
+
+def _channels_for(user_id: int, event: str, settings: NotificationSettings, has_push: bool | None = None) -> list[str]:
     enabled = channels.enabled()
     if event == "verify_email":
         return ["email"] if "email" in enabled and settings.email else []
     out = []
     if "email" in enabled and settings.email_on and settings.email and settings.email_verified_at:
         out.append("email")
-    if settings.push_on and db.session.scalar(
-            select(PushSubscription.id).where(PushSubscription.user_id == user_id).limit(1)):
+    if settings.push_on and (has_push if has_push is not None else _has_push(user_id)):
         out.append("push")
     if "wecom" in enabled and settings.wecom_on:
         out.append("wecom")
@@ -78,12 +112,12 @@ def notify(user_id: int, event: str, context: dict | None = None, reservation_id
         db.session.execute(delete(OutboxMessage).where(
             OutboxMessage.reservation_id == reservation_id, OutboxMessage.event == rules.SUPERSEDES[event],
             OutboxMessage.status == "pending"))
-    settings = settings_of(user_id)
+    settings, has_push = _settings_for_notify(user_id)
     due = _due_at(event, settings, now)
     messages = [OutboxMessage(user_id=user_id, channel=channel, event=event, reservation_id=reservation_id,
                               context=json.dumps(context, ensure_ascii=False), dedupe_key=dedupe_key,
                               status="pending", attempts=0, next_attempt_at=due, created_at=now)
-                for channel in _channels_for(user_id, event, settings)]
+                for channel in _channels_for(user_id, event, settings, has_push)]
     db.session.add_all(messages)
     return messages
 

@@ -1,8 +1,10 @@
 """What is free when: a facility's slots of a day with the places left, read in one round trip.
 
 Slot state lives here, with the bookings that hold it (SlotLoad, the per-slot counter), and is
-only read: giving places back is release-no-shows' job.
+only read: giving places back is release-no-shows' job (and passing them along a waitlist is the
+waitlist's: a caller shows what that will do through `served`).
 """
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import bindparam, func, literal, select, union_all
@@ -14,41 +16,57 @@ from ..facilities.services import slot_rules, visible_for_booking
 from .models import AWAITED, Reservation, SlotLoad
 
 # One round trip for a day view: places held per slot, and the blackouts touching the day.
-_DAY_STATE = union_all(
+# Rows (kind, a, b, n, k); a caller may add its own parts (other kinds, same columns and bind
+# parameters facility_id, start, end) to read what it shows of the day in the same round trip.
+DAY_STATE_PARTS = (
     select(literal("h").label("kind"), SlotLoad.start_at.label("a"), SlotLoad.start_at.label("b"),
-           SlotLoad.held.label("n")).where(
+           SlotLoad.held.label("n"), literal(0).label("k")).where(
         SlotLoad.facility_id == bindparam("facility_id"), SlotLoad.start_at >= bindparam("start"),
         SlotLoad.start_at < bindparam("end")),
-    select(literal("b"), Blackout.starts_at, Blackout.ends_at, literal(0)).where(
+    select(literal("b"), Blackout.starts_at, Blackout.ends_at, literal(0), literal(0)).where(
         Blackout.facility_id == bindparam("facility_id"), Blackout.starts_at < bindparam("end"),
         Blackout.ends_at > bindparam("start")),
 )
+DAY_STATE = union_all(*DAY_STATE_PARTS)
 
 
-def _day_state(facility_id: int, start: datetime, end: datetime):
-    held, blackouts = {}, []
-    for kind, a, b, n in fetch(_DAY_STATE, facility_id=facility_id, start=start, end=end):
+def _day_state(statement, facility_id: int, start: datetime, end: datetime):
+    held, blackouts, other = {}, [], []
+    for row in fetch(statement, facility_id=facility_id, start=start, end=end):
+        kind = row[0]
         if kind == "h":
-            held[a] = n
+            held[row[1]] = row[3]
+        elif kind == "b":
+            blackouts.append((row[1], row[2]))
         else:
-            blackouts.append((a, b))
-    return held, blackouts
+            other.append(tuple(row))
+    return held, blackouts, other
 
 
-def day_view(facility: Facility, day: date, now: datetime, can_book: bool) -> list[dict]:
-    """The slots of a day with places left and whether each can be booked now."""
+Served = Callable[[list[tuple]], Callable[[datetime, int], int]]
+
+
+def day_view(facility: Facility, day: date, now: datetime, can_book: bool,
+             statement=DAY_STATE, served: Served | None = None) -> list[dict]:
+    """The slots of a day with places left and whether each can be booked now.
+
+    `statement`: DAY_STATE with a caller's parts; `served(rows of those parts)` returns
+    `after(start, free)`: the places free once what is due on the slot has run (read only, e.g.
+    a run-out waitlist offer passed on), from the places its counter leaves free."""
     sr = slot_rules(facility)
     slots = rules.day_slots(sr, day)
     if not slots:
         return []
     first, last = slots[0][0], slots[-1][1]
-    held, blackouts = _day_state(facility.id, first, last)
+    held, blackouts, other = _day_state(statement, facility.id, first, last)
+    after = served(other) if served is not None else None
     for start, places in _unclaimed_places(facility, slots, held, now).items():
         held[start] -= places
     window = rules.day_window(sr, day)
     out = []
     for start, end in slots:
-        remaining = max(facility.capacity - held.get(start, 0), 0)
+        free = facility.capacity - held.get(start, 0)
+        remaining = max(after(start, free) if after is not None else free, 0)
         reason = None
         if rules.blacked_out(start, end, blackouts):
             reason = "closed"
@@ -80,7 +98,9 @@ def _unclaimed_places(facility, slots, held: dict, now: datetime) -> dict:
     return dict(fetch(_UNCLAIMED, facility_id=facility.id, starts=stale).all()) if stale else {}
 
 
-def availability(user, facility_id: int, day: date, now: datetime) -> tuple[Facility, list[dict]]:
-    """The facility (NotFound outside the user's scope) and its slots of `day` for the user."""
+def availability(user, facility_id: int, day: date, now: datetime, statement=DAY_STATE,
+                 served: Served | None = None) -> tuple[Facility, list[dict]]:
+    """The facility (NotFound outside the user's scope) and its slots of `day` for the user
+    (`statement`, `served`: as day_view's)."""
     facility, can_book = visible_for_booking(user, facility_id, day)
-    return facility, day_view(facility, day, now, can_book)
+    return facility, day_view(facility, day, now, can_book, statement, served)

@@ -1,6 +1,6 @@
 """The draw runs exactly once, real processes on SQLite and PostgreSQL.
 
-Two jobs (run_due), two slot readers (the availability's lazy run) and two applicants reading
+Two jobs (run_due), two slot bookers (a booking refused draw_pending runs it) and two applicants reading
 the draw (GET /draws/<id> runs it first) all at once, after the draw time: one of them runs it
 (the guarded UPDATE open → running), the others find it taken; the winners are booked once,
 quota charged once, the rest waitlisted once, the published result intact.

@@ -1,0 +1,117 @@
+"""CPU time per request, in-process: robust to a machine shared with others (wall-clock is not).
+
+    .venv/bin/python -m tests.bench.cpu [N]     # N requests of each kind (default 2000)
+
+Same set-up as `make bench` (fresh SQLite files, 2,000 workers with tokens, the success rush's
+bench host), then each kind of request through Flask's test client (no HTTP server, no
+gunicorn), each after a warm-up of 200, in CPU_ROUNDS rounds (default 3; the least counts):
+the bare hello-world and the bare guarded insert of
+tests/bench/baseline_app.py, the app's /healthz, availability read and success rush. Prints
+CPU ms per request (time.process_time) and the ratios the bench's goals use (req/s ratios are
+the inverse ratios of CPU per request when both runs are CPU-bound).
+"""
+import cProfile
+import os
+import pstats
+import secrets
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from tests.bench import run as bench
+
+
+STATEMENTS = [0]  # SQL statements run by the app (not the bare app): robust to others' load
+
+
+def measure(client, rows, warm: int = 200, profile_rows=None) -> tuple[float, dict]:
+    def call(row):
+        method, target, token, body = row
+        headers = {"Accept-Language": "en"}
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        return client.open(target, method=method, headers=headers, json=body).status_code
+
+    for row in rows[:warm]:
+        call(row)
+    statuses: dict = {}
+    rows = rows[warm:]
+    STATEMENTS[0] = 0
+    t0 = time.process_time()
+    for row in rows:
+        s = call(row)
+        statuses[s] = statuses.get(s, 0) + 1
+    ms = (time.process_time() - t0) * 1000 / len(rows)
+    statuses["SQL/request"] = round(STATEMENTS[0] / len(rows), 2)
+    if profile_rows:
+        prof = cProfile.Profile()
+        prof.enable()
+        for row in profile_rows:
+            call(row)
+        prof.disable()
+        stats = pstats.Stats(prof)
+        if os.environ.get("CPU_PROFILE_OUT"):
+            stats.dump_stats(os.environ["CPU_PROFILE_OUT"])
+        stats.sort_stats("cumulative").print_stats(70)
+        stats.sort_stats("tottime").print_stats(30)
+    return ms, statuses
+
+
+def main() -> int:
+    n = int(sys.argv[1]) if len(sys.argv) > 1 else 2000
+    profiled = os.environ.get("CPU_PROFILE", "")  # e.g. CPU_PROFILE=availability: cProfile that kind too
+    tmp = Path(tempfile.mkdtemp(prefix="booking-cpu-"))
+    try:
+        url, base_url = f"sqlite:///{tmp}/booking.sqlite3", f"sqlite:///{tmp}/baseline.sqlite3"
+        env = dict(os.environ, DATABASE_URL=url, SECRET_KEY=secrets.token_hex(32), PYTHONPATH=str(bench.ROOT))
+        bench.flask_cli(env, "db", "upgrade")
+        bench.flask_cli(env, "seed-demo", "--workers", str(bench.SEED_WORKERS))
+        os.environ["SECRET_KEY"] = env["SECRET_KEY"]
+        app = bench.make_app(url)
+        workers = bench.create_tokens(app)
+        p = bench.plan(app, workers)
+        success = bench.add_rush_host(app, workers, p)
+        subprocess.run([sys.executable, "-m", "tests.bench.baseline_app", base_url], cwd=bench.ROOT, check=True)
+        from tests.bench.baseline_app import create_app as baseline_app
+        base = baseline_app(base_url).test_client()
+        client = app.test_client()
+        from sqlalchemy import event
+        from booking.extensions import db
+        with app.app_context():
+            event.listen(db.engine, "before_cursor_execute", lambda *_args: STATEMENTS.__setitem__(0, STATEMENTS[0] + 1))
+        reads = bench.availability_requests(workers, p)
+        reads = (reads * (1 + (n + 200) // len(reads)))[:n + 200]
+        kinds = {
+            "hello": (base, bench.hello_requests(workers, p)[:n + 200]),
+            "healthz": (client, [("GET", "/healthz", None, None)] * (n + 200)),
+            "availability": (client, reads),
+            "baseline": (base, bench.baseline_requests(workers, success)),
+            "success": (client, success),
+        }
+        results: dict = {}
+        rounds = int(os.environ.get("CPU_ROUNDS", "3"))  # the least of each kind's rounds: others' load only adds
+        for r in range(rounds):
+            for name, (c, rows) in kinds.items():
+                if name in ("baseline", "success"):  # each booking needs a free slot of its own
+                    rows = rows[r * (n + 200):]
+                profile_rows = None
+                if name == profiled and r == rounds - 1:
+                    profile_rows = rows[n + 200:2 * n + 200] if name in ("baseline", "success") else rows[200:n + 200]
+                ms, statuses = measure(c, rows[:n + 200], profile_rows=profile_rows)
+                if name not in results or ms < results[name][0]:
+                    results[name] = (ms, statuses)
+        for name, (ms, statuses) in results.items():
+            print(f"{name:>13}: {ms:.3f} CPU ms/request  {statuses}")
+        h, a = results["hello"][0], results["availability"][0]
+        print(f"healthz / hello: {h / results['healthz'][0]:.2f}; availability / hello: {h / a:.2f} (goal >= 0.40); "
+              f"success / bare insert: {results['baseline'][0] / results['success'][0]:.2f} (goal >= 0.50)")
+        return 0
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
