@@ -14,7 +14,7 @@ from sqlalchemy import bindparam, delete, exists, literal, select
 from sqlalchemy.orm.util import identity_key
 
 from .. import timeutil
-from ..database import fetch, lock_row, write_transaction
+from ..database import fetch, write_transaction
 from ..errors import Invalid, NotFound
 from ..extensions import db
 from . import channels, rules
