@@ -10,6 +10,7 @@ from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import create_engine, inspect, text
+from werkzeug.routing import Rule
 
 from booking import create_app
 from booking.extensions import db
@@ -26,6 +27,36 @@ SERIAL_GROUPS = {"races": "serial", "e2e": "serial"}
 MARKS = {"races": "race", "e2e": "e2e"}
 # QR signing keys of the test session (never the repository's instance/ folder).
 QR_KEY_DIR = tempfile.mkdtemp(prefix="booking-test-qr-keys-")
+
+
+def _keep_url_builders() -> None:
+    """Werkzeug writes and compiles two URL-builder functions (ast, then compile()) for every
+    route each time an app is built: nine tenths of create_app's time with ~130 routes, and the
+    suite builds an app for nearly every test. The function it writes depends only on the rule's
+    text, its parsed parts and its defaults, and reads the converters through the rule it is
+    bound to at call time; so the test process keeps each function Werkzeug wrote and gives it
+    to the same rule of the next app (Rule.compile still binds it to that rule). Rules with
+    defaults are compiled as usual. tests/unit/test_url_builders.py checks the kept functions
+    are the ones Werkzeug writes."""
+    compile_builder = getattr(Rule, "_compile_builder", None)
+    if compile_builder is None or getattr(compile_builder, "kept", False):
+        return  # another Werkzeug: every app compiles its own, as in production
+    kept: dict = {}
+
+    def keep(self, append_unknown=True):
+        if self.defaults:
+            return compile_builder(self, append_unknown)
+        key = (type(self), self.rule, tuple(self._trace), append_unknown)
+        if key not in kept:
+            kept[key] = compile_builder(self, append_unknown)
+        return kept[key]
+
+    keep.kept = True
+    keep.original = compile_builder
+    Rule._compile_builder = keep
+
+
+_keep_url_builders()
 
 
 def make_config(url: str, **extra) -> dict:
