@@ -8,7 +8,9 @@ import shutil
 import tempfile
 from types import SimpleNamespace
 
+import jinja2
 import pytest
+from flask import Flask
 from sqlalchemy import create_engine, inspect, text
 from werkzeug.routing import Rule
 
@@ -57,6 +59,26 @@ def _keep_url_builders() -> None:
 
 
 _keep_url_builders()
+
+
+class KeptTemplates(jinja2.BytecodeCache):
+    """Jinja's bytecode cache (a public Jinja option), in memory for the test process: every
+    app the suite builds gets a new Jinja environment, which would parse and compile each
+    template again. A template is still read from its file each time it is loaded, and Jinja
+    uses the kept code only while the file's checksum matches."""
+
+    def __init__(self):
+        self.code: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket) -> None:
+        if bucket.key in self.code:
+            bucket.bytecode_from_string(self.code[bucket.key])
+
+    def dump_bytecode(self, bucket) -> None:
+        self.code[bucket.key] = bucket.bytecode_to_string()
+
+
+Flask.jinja_options = {**Flask.jinja_options, "bytecode_cache": KeptTemplates()}
 
 
 def make_config(url: str, **extra) -> dict:
