@@ -4,6 +4,7 @@ The PostgreSQL server is started once per test session from the installed binari
 temp directory. Each test gets a freshly migrated database (SQLite: a copy of a migrated
 file; PostgreSQL: the migrated database, truncated).
 """
+import os
 import shutil
 import tempfile
 from types import SimpleNamespace
@@ -139,12 +140,49 @@ def sqlite_template(tmp_path_factory):
     return path
 
 
+_OWNED_SEQUENCES = text("""
+    SELECT n.nspname, s.relname
+    FROM pg_class s
+    JOIN pg_namespace n ON n.oid = s.relnamespace
+    JOIN pg_depend d ON d.classid = 'pg_class'::regclass AND d.objid = s.oid AND d.deptype IN ('a', 'i')
+    JOIN pg_class t ON t.oid = d.refobjid
+    WHERE s.relkind = 'S' AND t.relname = ANY(:tables)
+    ORDER BY 1""")
+_emptiers: dict[str, tuple] = {}
+
+
 def _truncate_pg(url: str) -> None:
-    engine = create_engine(url)
-    with engine.begin() as conn:
+    """Empty every table of the schema and restart the sequences the tables own: what
+    `TRUNCATE <all> RESTART IDENTITY CASCADE` does, in a few milliseconds instead of a tenth
+    of a second (TRUNCATE makes new files for every table; DELETE of the few rows a test wrote
+    does not). Foreign-key triggers are off for the transaction (session_replication_role), so the
+    tables empty in any order. One connection per database for the session, checked before use
+    (a test may cut the database's connections); a forked child forgets it (_forget_emptiers)."""
+    if url not in _emptiers:
+        engine = create_engine(url, pool_size=1, pool_pre_ping=True)
         tables = [t.name for t in db.metadata.sorted_tables]
-        conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
-    engine.dispose()
+        with engine.connect() as conn:
+            sequences = list(conn.execute(_OWNED_SEQUENCES, {"tables": tables}))
+        statements = ["SET LOCAL session_replication_role = replica"]
+        statements += [f'DELETE FROM "{t}"' for t in tables]
+        # ALTER SEQUENCE ... RESTART would make a new file per sequence too: setval() to the
+        # start value (is_called false: the next id is the start value) for those used.
+        names = ", ".join(f"('{schema}', '{name}')" for schema, name in sequences)
+        statements.append("SELECT setval(quote_ident(schemaname) || '.' || quote_ident(sequencename), "
+                          "start_value, false) FROM pg_sequences "
+                          f"WHERE last_value IS NOT NULL AND (schemaname, sequencename) IN ({names})")
+        _emptiers[url] = (engine, ";\n".join(statements))
+    engine, sql = _emptiers[url]
+    with engine.begin() as conn:
+        conn.exec_driver_sql(sql)
+
+
+def _forget_emptiers() -> None:
+    for engine, _ in _emptiers.values():
+        engine.dispose(close=False)  # the parent's connection stays the parent's
+
+
+os.register_at_fork(after_in_child=_forget_emptiers)
 
 
 @pytest.fixture(params=BACKENDS)
