@@ -2,7 +2,7 @@
 
 The PostgreSQL server is started once per test session from the installed binaries, in a
 temp directory. Each test gets a freshly migrated database (SQLite: a copy of a migrated
-file; PostgreSQL: the migrated database, truncated).
+file; PostgreSQL: the migrated database, emptied).
 """
 import os
 import shutil
@@ -28,7 +28,7 @@ BACKENDS = ["sqlite", "postgresql"]
 # carries the mark, and the group keeps them on one worker if someone runs them under -n.
 # The cluster tier (one PostgreSQL database, Redis, nginx and two gunicorn servers per session)
 # is its own group: one worker starts the cluster, not each. The groups are set before
-# pytest-xdist reads them (tryfirst: xdist's worker hook names each item's group as it collects).
+# pytest-xdist's worker hook reads them (tryfirst), and named in the node id here (_name_group).
 SERIAL_GROUPS = {"races": "serial", "e2e": "serial", "cluster": "cluster"}
 MARKS = {"races": "race", "e2e": "e2e", "cluster": "cluster"}
 # QR signing keys of the test session (never the repository's instance/ folder).
