@@ -44,6 +44,8 @@ run: install
 # "nothing selected" (e.g. PYTEST_ARGS naming only race files, or none).
 PYTEST_WORKERS ?= 2
 
+# Each pytest process compiles (and rewrites the asserts of) ~300 modules: keep the bytecode.
+test: export PYTHONDONTWRITEBYTECODE =
 test: install-dev
 	$(PY) -m tests.tools.ensure_system
 	$(VENV)/bin/ruff check booking tests

@@ -16,18 +16,17 @@ from booking.accounts.services import issue_token
 from booking.extensions import db
 from booking.reservations.models import Reservation
 from tests import factories as f
+from tests.races.harness import own_connections, racers_app
 
 pytestmark = pytest.mark.race
 RACERS = 10
 TZ = "Asia/Shanghai"
 
 
-def _child(url, barrier, results, token, body, headers):
-    from booking import create_app
-    from tests.conftest import make_config
-    app = create_app(make_config(url))
+def _child(app, barrier, results, token, body, headers):
+    own_connections(app)
     client = app.test_client()
-    client.get("/healthz")  # warm up: imports, first connection
+    client.get("/healthz")  # warm up: first connection
     try:
         barrier.wait(timeout=60)
         response = client.post("/api/v1/reservations", json=body,
@@ -39,8 +38,9 @@ def _child(url, barrier, results, token, body, headers):
 
 def race(url, token, body, headers, n=RACERS, timeout=120):
     ctx = mp.get_context("fork")
+    app = racers_app(url)
     barrier, results = ctx.Barrier(n), ctx.Queue()
-    procs = [ctx.Process(target=_child, args=(url, barrier, results, token, body, headers)) for _ in range(n)]
+    procs = [ctx.Process(target=_child, args=(app, barrier, results, token, body, headers)) for _ in range(n)]
     for p in procs:
         p.start()
     out = [results.get(timeout=timeout) for _ in procs]
@@ -86,10 +86,8 @@ def test_control_without_the_key_the_duplicates_are_refused(db_url, gym):
 
 # --- the web form: two taps reach two processes at once -------------------------------------
 
-def _form_child(url, barrier, results, cookie, form):
-    from booking import create_app
-    from tests.conftest import make_config
-    app = create_app(make_config(url))
+def _form_child(app, barrier, results, cookie, form):
+    own_connections(app)
     client = app.test_client()
     client.get("/healthz")
     client.set_cookie("session", cookie)
@@ -119,8 +117,9 @@ def test_a_double_tap_reaching_two_processes_books_once(app, db_url, gym, with_k
     db.session.remove()
     db.engine.dispose()
     ctx = mp.get_context("fork")
+    racers = racers_app(db_url)
     barrier, results = ctx.Barrier(2), ctx.Queue()
-    procs = [ctx.Process(target=_form_child, args=(db_url, barrier, results, cookie, form)) for _ in range(2)]
+    procs = [ctx.Process(target=_form_child, args=(racers, barrier, results, cookie, form)) for _ in range(2)]
     for p in procs:
         p.start()
     out = [results.get(timeout=120) for _ in procs]
