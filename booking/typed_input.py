@@ -13,7 +13,8 @@ _WIDE = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)}
 _WIDE[0x3000] = 0x20
 _DASHES = {ord("－"): "-", ord("—"): "-", ord("–"): "-", ord("―"): "-", ord("～"): "~", ord("〜"): "~"}
 # digits, separators of times, dates, phones and periods (both widths), the words 至/到 and spaces
-_LOOKS_TYPED = re.compile(r"^[0-9０-９:：\-－—–―~～〜/／.．,，、;；+＋()（）至到\s　]*[0-9０-９][0-9０-９:：\-－—–―~～〜/／.．,，、;；+＋()（）至到\s　]*$")  # noqa: E501
+_TYPED_CHAR = r"[0-9０-９:：\-－—–―~～〜/／.．,，、;；+＋()（）至到\s　]"
+_LOOKS_TYPED = re.compile(rf"^{_TYPED_CHAR}*[0-9０-９]{_TYPED_CHAR}*$")
 _NEVER = ("password", "csrf_token", "code", "reason", "idempotency")
 
 
