@@ -68,6 +68,9 @@ VENUES = [
     ]),
 ]
 
+# Evening football at the plaza is scarce: its places are drawn fairly (摇号), two days before at 12:00.
+DRAWN = {(DAGANG, "五人制足球场")}
+
 HOURS = {
     "geely": [(d, _h(18), _h(22)) for d in WEEKDAYS] + [(d, _h(9), _h(21)) for d in WEEKEND],
     "geely_reading": [(d, _h(9), _h(21)) for d in EVERY_DAY],
@@ -148,7 +151,8 @@ def seed(workers: int = 40) -> int:
                                cancel_cutoff_minutes=120, checkin_before_minutes=15,
                                checkin_after_minutes=15,
                                hours=[OpeningHours(weekday=d, opens_minute=o, closes_minute=c)
-                                      for d, o, c in HOURS[hours]])
+                                      for d, o, c in HOURS[hours]],
+                               allocation="draw" if (host_name, name) in DRAWN else "first_come")
                 db.session.add(fac)
                 b.created += 1
             facilities[(host_name, name)] = fac

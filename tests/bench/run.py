@@ -407,7 +407,8 @@ def plan(app, workers: list[dict]) -> dict:
             allowed, facilities, ok = {}, {}, True
             for ent, uid in reps.items():
                 user = db.session.get(User, uid)
-                facs = visible_facilities(user, day)
+                # first-come only: a draw facility's slots are applied for, not booked, in a rush
+                facs = [f for f in visible_facilities(user, day) if f.allocation != "draw"]
                 allowed[ent] = [f.id for f in facs]
                 for f in facs:
                     facilities[f.id] = f

@@ -71,3 +71,10 @@ def test_demo_users_have_verified_addresses_on_a_reserved_domain(ctx):
     assert len(rows) == db.session.scalar(select(func.count(User.id)))
     assert rows["worker1"].email == "worker1@demo.invalid" and rows["geely"].email == "geely@demo.invalid"
     assert all(s.email_verified_at is not None and s.email_on for s in rows.values())
+
+
+def test_the_plazas_football_field_is_drawn_and_the_rest_first_come(ctx):
+    demo.seed(0)
+    drawn = {(f.venue.host.name, f.name) for f in db.session.scalars(select(Facility))
+             if f.allocation == "draw"}
+    assert drawn == {(demo.DAGANG, "五人制足球场")}
