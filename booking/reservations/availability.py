@@ -7,7 +7,7 @@ waitlist's: a caller shows what that will do through `served`).
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import bindparam, func, literal, select, union_all
+from sqlalchemy import bindparam, func, literal_column, select, union_all
 
 from ..database import fetch
 from ..facilities import rules
@@ -18,12 +18,14 @@ from .models import AWAITED, Reservation, SlotLoad
 # One round trip for a day view: places held per slot, and the blackouts touching the day.
 # Rows (kind, a, b, n, k); a caller may add its own parts (other kinds, same columns and bind
 # parameters facility_id, start, end) to read what it shows of the day in the same round trip.
+# The constants are written into the SQL (literal_column), not sent as parameters: fewer to bind
+# on every read.
 DAY_STATE_PARTS = (
-    select(literal("h").label("kind"), SlotLoad.start_at.label("a"), SlotLoad.start_at.label("b"),
-           SlotLoad.held.label("n"), literal(0).label("k")).where(
+    select(literal_column("'h'").label("kind"), SlotLoad.start_at.label("a"), SlotLoad.start_at.label("b"),
+           SlotLoad.held.label("n"), literal_column("0").label("k")).where(
         SlotLoad.facility_id == bindparam("facility_id"), SlotLoad.start_at >= bindparam("start"),
         SlotLoad.start_at < bindparam("end")),
-    select(literal("b"), Blackout.starts_at, Blackout.ends_at, literal(0), literal(0)).where(
+    select(literal_column("'b'"), Blackout.starts_at, Blackout.ends_at, literal_column("0"), literal_column("0")).where(
         Blackout.facility_id == bindparam("facility_id"), Blackout.starts_at < bindparam("end"),
         Blackout.ends_at > bindparam("start")),
 )
