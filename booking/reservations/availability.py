@@ -45,6 +45,24 @@ def _day_state(statement, facility_id: int, start: datetime, end: datetime):
     return held, blackouts, other
 
 
+_SLOTS: dict = {}  # (id of a SlotRules, day) -> (those rules, the day's slots)
+_SLOTS_MAX = 4096
+
+
+def _day_slots(sr: rules.SlotRules, day: date) -> list[tuple[datetime, datetime]]:
+    """rules.day_slots, kept per process for the rules object it was laid from: a facility's
+    rules come from its snapshot (facilities.services.load_facility), cached per settings token,
+    so changed hours or slot length bring new rules and a new entry. Read only: not to be changed."""
+    found = _SLOTS.get((id(sr), day))
+    if found is not None and found[0] is sr:
+        return found[1]
+    slots = rules.day_slots(sr, day)
+    if len(_SLOTS) >= _SLOTS_MAX:
+        _SLOTS.clear()
+    _SLOTS[(id(sr), day)] = (sr, slots)
+    return slots
+
+
 Served = Callable[[list[tuple]], Callable[[datetime, int], int]]
 
 
@@ -56,7 +74,7 @@ def day_view(facility: Facility, day: date, now: datetime, can_book: bool,
     `after(start, free)`: the places free once what is due on the slot has run (read only, e.g.
     a run-out waitlist offer passed on), from the places its counter leaves free."""
     sr = slot_rules(facility)
-    slots = rules.day_slots(sr, day)
+    slots = _day_slots(sr, day)
     if not slots:
         return []
     first, last = slots[0][0], slots[-1][1]

@@ -7,6 +7,7 @@ from booking.api.facilities import _DAY_WITH_LINES
 from booking.database import begin_write, close_read_connection, connection, fetch
 from booking.extensions import db
 from booking.reservations import services
+from tests import factories as f
 from tests import world as w
 
 
@@ -35,3 +36,19 @@ def test_a_read_outside_a_transaction_has_a_connection_of_its_own_until_a_write_
     assert again is not conn and not db.session().in_transaction()
     close_read_connection()
     assert again.closed
+
+
+def test_the_day_read_follows_a_change_of_slot_length_at_once(world):
+    """The day's slots are kept per rules object (reservations.availability._day_slots): a
+    change of the facility's settings gives new rules, so the next read lays the new grid."""
+    from booking.admin import services as admin
+    from booking.reservations.availability import availability
+    host_admin = f.user("hostadmin", roles=[("host_admin", world.host)])
+    day = w.SLOT.date()
+    _, before = availability(world.worker, world.court.id, day, w.NOW)
+    _, again = availability(world.worker, world.court.id, day, w.NOW)
+    assert again == before and {s["end"] - s["start"] for s in before} == {timedelta(minutes=60)}
+    assert admin.change_facility(host_admin, world.court.id, {"slot_minutes": 30}, now=w.NOW).applied
+    _, after = availability(world.worker, world.court.id, day, w.NOW)
+    assert {s["end"] - s["start"] for s in after} == {timedelta(minutes=30)}
+    assert len(after) == 2 * len(before)
