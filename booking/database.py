@@ -184,8 +184,8 @@ def close_read_connection(_exc=None) -> None:
 
 
 def fetch(statement, **params):
-    """Run a prebuilt Core statement on the session's connection (the hot paths' way: no ORM,
-    no statement building per call)."""
+    """Run a prebuilt Core statement on connection() (the hot paths' way: no ORM, no statement
+    building per call)."""
     return connection().execute(statement, params)
 
 
