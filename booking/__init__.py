@@ -59,6 +59,8 @@ def register_extensions(app: Flask) -> None:
     db.init_app(app)
     with app.app_context():
         configure_engine(db.engine)
+    from .database import close_read_connection
+    app.teardown_appcontext(close_read_connection)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), compare_type=True,
                   render_as_batch=True)
     csrf.init_app(app)

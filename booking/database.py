@@ -111,6 +111,7 @@ def begin_write() -> None:
     row locks of the use case do the work. Any read transaction already open (e.g. the one
     that loaded the signed-in user) is ended first; it changed nothing.
     """
+    close_read_connection()  # one connection at a time: the write's own, from here on
     session = db.session()
     if session.in_transaction():
         if session.new or session.dirty or session.deleted:
@@ -152,25 +153,39 @@ _AUTOCOMMIT = {"sqlite": {"sqlite_begin": "NONE"}, "postgresql": {"isolation_lev
 
 
 def connection():
-    """The session's current connection, remembered for the rest of the transaction.
+    """The connection the hot paths' prebuilt statements run on.
 
-    Asking the session for it costs more than a simple query; a request that runs several
-    prebuilt statements asks once. A commit or rollback closes it, and the next call asks anew.
+    Inside the session's transaction (a write use case, or a request that read through the ORM):
+    the session's connection, remembered for the rest of the transaction (asking the session for
+    it costs more than a simple query). Otherwise: a pooled connection of the request's own,
+    outside the ORM session (no session is made for a read that needs none), checked out once
+    and given back when the request ends (close_read_connection) or a write begins
+    (begin_write). It runs each statement on its own, reading committed data: no BEGIN (nor
+    ROLLBACK at the end), which on PostgreSQL saves two round trips.
     """
-    conn = g.get("_db_connection")
-    if conn is None or conn.closed or not conn.in_transaction():
-        session = db.session()
-        # Opened by a hot-path read: no BEGIN (nor ROLLBACK at the end) is needed, each
-        # statement reads committed data; on PostgreSQL that saves two round trips. Writes
-        # always go through begin_write(), which starts a real transaction.
-        options = None if session.in_transaction() else _AUTOCOMMIT[session.get_bind().dialect.name]
-        conn = g._db_connection = session.connection(execution_options=options)
+    registry = db.session.registry
+    if registry.has() and registry().in_transaction():
+        conn = g.get("_db_connection")
+        if conn is None or conn.closed or not conn.in_transaction():
+            conn = g._db_connection = registry().connection()
+        return conn
+    conn = g.get("_db_read_connection")
+    if conn is None:
+        engine = db.engine
+        conn = g._db_read_connection = engine.connect().execution_options(**_AUTOCOMMIT[engine.dialect.name])
     return conn
 
 
+def close_read_connection(_exc=None) -> None:
+    """Give the request's read connection (connection()) back to the pool, if it took one."""
+    conn = g.pop("_db_read_connection", None)
+    if conn is not None:
+        conn.close()
+
+
 def fetch(statement, **params):
-    """Run a prebuilt Core statement on the session's connection (the hot paths' way: no ORM,
-    no statement building per call)."""
+    """Run a prebuilt Core statement on connection() (the hot paths' way: no ORM, no statement
+    building per call)."""
     return connection().execute(statement, params)
 
 

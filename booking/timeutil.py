@@ -62,8 +62,12 @@ def formatter(tz: str) -> Callable[[datetime], str]:
     every slot of an availability answer is formatted twice)."""
     zone_ = zone(tz)
     offsets: dict = {}
+    texts: dict = {}  # instant -> its text: the same slots are read again and again
 
     def iso(instant: datetime) -> str:
+        text = texts.get(instant)
+        if text is not None:
+            return text
         # Offsets change only on quarter hours (anywhere in the world): one lookup per quarter.
         naive = instant.replace(tzinfo=None)
         quarter = naive - timedelta(minutes=naive.minute % 15, seconds=naive.second,
@@ -72,8 +76,14 @@ def formatter(tz: str) -> Callable[[datetime], str]:
         if found is None:
             offset = quarter.replace(tzinfo=UTC).astimezone(zone_).utcoffset() or timedelta(0)
             found = offsets[quarter] = (offset, _offset_text(offset))
-        return (naive + found[0]).isoformat(timespec="seconds") + found[1]
+        if len(texts) >= _FORMATTED_MAX:
+            texts.clear()
+        text = texts[instant] = (naive + found[0]).isoformat(timespec="seconds") + found[1]
+        return text
     return iso
+
+
+_FORMATTED_MAX = 20_000  # instants' texts a formatter keeps (a few MB at most)
 
 
 def _offset_text(offset: timedelta) -> str:

@@ -28,6 +28,8 @@ def plain(value: str) -> str:
 def _plain_dict(data):
     if not data:
         return data
+    if all(v.isascii() for _, v in data.items(multi=True) if isinstance(v, str)):
+        return data  # nothing typed wide (the usual case, every API call): no copy
     items = [(k, v if any(n in k.lower() for n in _NEVER) or not isinstance(v, str) else plain(v))
              for k, v in data.items(multi=True)]
     return ImmutableMultiDict(items)

@@ -7,7 +7,7 @@ waitlist's: a caller shows what that will do through `served`).
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import bindparam, func, literal, select, union_all
+from sqlalchemy import bindparam, func, literal_column, select, union_all
 
 from ..database import fetch
 from ..facilities import rules
@@ -18,12 +18,14 @@ from .models import AWAITED, Reservation, SlotLoad
 # One round trip for a day view: places held per slot, and the blackouts touching the day.
 # Rows (kind, a, b, n, k); a caller may add its own parts (other kinds, same columns and bind
 # parameters facility_id, start, end) to read what it shows of the day in the same round trip.
+# The constants are written into the SQL (literal_column), not sent as parameters: fewer to bind
+# on every read.
 DAY_STATE_PARTS = (
-    select(literal("h").label("kind"), SlotLoad.start_at.label("a"), SlotLoad.start_at.label("b"),
-           SlotLoad.held.label("n"), literal(0).label("k")).where(
+    select(literal_column("'h'").label("kind"), SlotLoad.start_at.label("a"), SlotLoad.start_at.label("b"),
+           SlotLoad.held.label("n"), literal_column("0").label("k")).where(
         SlotLoad.facility_id == bindparam("facility_id"), SlotLoad.start_at >= bindparam("start"),
         SlotLoad.start_at < bindparam("end")),
-    select(literal("b"), Blackout.starts_at, Blackout.ends_at, literal(0), literal(0)).where(
+    select(literal_column("'b'"), Blackout.starts_at, Blackout.ends_at, literal_column("0"), literal_column("0")).where(
         Blackout.facility_id == bindparam("facility_id"), Blackout.starts_at < bindparam("end"),
         Blackout.ends_at > bindparam("start")),
 )
@@ -43,6 +45,24 @@ def _day_state(statement, facility_id: int, start: datetime, end: datetime):
     return held, blackouts, other
 
 
+_SLOTS: dict = {}  # (id of a SlotRules, day) -> (those rules, the day's slots)
+_SLOTS_MAX = 4096
+
+
+def _day_slots(sr: rules.SlotRules, day: date) -> list[tuple[datetime, datetime]]:
+    """rules.day_slots, kept per process for the rules object it was laid from: a facility's
+    rules come from its snapshot (facilities.services.load_facility), cached per settings token,
+    so changed hours or slot length bring new rules and a new entry. Read only: not to be changed."""
+    found = _SLOTS.get((id(sr), day))
+    if found is not None and found[0] is sr:
+        return found[1]
+    slots = rules.day_slots(sr, day)
+    if len(_SLOTS) >= _SLOTS_MAX:
+        _SLOTS.clear()
+    _SLOTS[(id(sr), day)] = (sr, slots)
+    return slots
+
+
 Served = Callable[[list[tuple]], Callable[[datetime, int], int]]
 
 
@@ -54,7 +74,7 @@ def day_view(facility: Facility, day: date, now: datetime, can_book: bool,
     `after(start, free)`: the places free once what is due on the slot has run (read only, e.g.
     a run-out waitlist offer passed on), from the places its counter leaves free."""
     sr = slot_rules(facility)
-    slots = rules.day_slots(sr, day)
+    slots = _day_slots(sr, day)
     if not slots:
         return []
     first, last = slots[0][0], slots[-1][1]

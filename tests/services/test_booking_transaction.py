@@ -36,13 +36,13 @@ def world(ctx):
 
 
 def test_the_enterprise_counter_is_taken_last_just_before_the_commit(world):
-    seen: list[str] = []
+    seen: list[tuple] = []  # (connection, what): the reads before the write run on a connection of their own
 
-    def statement(_conn, _cursor, sql, *_args):
-        seen.append(kind(sql))
+    def statement(conn, _cursor, sql, *_args):
+        seen.append((conn, kind(sql)))
 
-    def commit(_conn):
-        seen.append("commit")
+    def commit(conn):
+        seen.append((conn, "commit"))
 
     engine = db.engine
     event.listen(engine, "before_cursor_execute", statement)
@@ -52,7 +52,10 @@ def test_the_enterprise_counter_is_taken_last_just_before_the_commit(world):
     finally:
         event.remove(engine, "before_cursor_execute", statement)
         event.remove(engine, "commit", commit)
-    write = seen[seen.index("commit", 0, len(seen) - 1) + 1:] if seen.count("commit") > 1 else seen
+    writer = seen[-1][0]  # the write transaction's connection: its commit comes last
+    assert seen[-1][1] == "commit"
+    write = [what for conn, what in seen if conn is writer]
+    assert write.count("commit") == 1
     # The booking's confirmation (the transactional outbox) is written between the row and the
     # enterprise counter: reads of the worker's settings and INSERTs, none of them a lock.
     first = ["overlap", "worker counter", "slot counter", "reservation"]

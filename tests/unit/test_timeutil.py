@@ -61,3 +61,20 @@ def test_formatter_agrees_with_isoformat_local_across_dst(tz):
     for _ in range(365 * 24 * 4 // 7):  # every 7 quarter hours through the year, both DST changes
         assert iso(instant) == t.isoformat_local(instant, tz)
         instant += timedelta(minutes=105)
+
+
+@pytest.mark.parametrize("tz", ["America/New_York", "Australia/Lord_Howe", "Europe/London"])
+def test_formatter_kept_across_reads_stays_exact_across_dst(tz, monkeypatch):
+    """One formatter serves many requests (api.serialize keeps it per zone): the texts it keeps
+    by instant are the same as fresh ones, around both DST changes, read again and again, and
+    after it drops what it kept (a small cap here)."""
+    from datetime import timedelta
+    monkeypatch.setattr(t, "_FORMATTED_MAX", 50)
+    iso = t.formatter(tz)
+    changes = [datetime(2026, 3, 8, tzinfo=timezone.utc), datetime(2026, 3, 29, tzinfo=timezone.utc),
+               datetime(2026, 4, 5, tzinfo=timezone.utc), datetime(2026, 10, 4, tzinfo=timezone.utc),
+               datetime(2026, 10, 25, tzinfo=timezone.utc), datetime(2026, 11, 1, tzinfo=timezone.utc)]
+    instants = [day + timedelta(minutes=15 * q) for day in changes for q in range(0, 24 * 4 * 2)]
+    for _ in range(3):
+        for instant in instants:
+            assert iso(instant) == t.isoformat_local(instant, tz)
