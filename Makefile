@@ -48,6 +48,7 @@ PYTEST_WORKERS ?= 2
 test: export PYTHONDONTWRITEBYTECODE =
 test: install-dev
 	$(PY) -m tests.tools.ensure_system
+	$(VENV)/bin/ruff format --check booking tests
 	$(VENV)/bin/ruff check booking tests
 	$(VENV)/bin/lint-imports --no-cache
 	$(VENV)/bin/mypy

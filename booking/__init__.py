@@ -1,4 +1,5 @@
 """Shared Venues (共享场馆): book time on courts, gyms and reading rooms shared between enterprises."""
+
 import os
 from pathlib import Path
 
@@ -11,8 +12,13 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def create_app(test_config: dict | None = None) -> Flask:
     from .inputs import IdConverter, JSONProvider
-    app = Flask(__name__, instance_path=os.environ.get("INSTANCE_PATH") or str(ROOT / "instance"),
-                template_folder=str(ROOT / "templates"), static_folder=str(ROOT / "static"))
+
+    app = Flask(
+        __name__,
+        instance_path=os.environ.get("INSTANCE_PATH") or str(ROOT / "instance"),
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
     app.url_map.converters["int"] = IdConverter  # before any route: ids past the column are 404s
     app.json = JSONProvider(app)
     app.config.update(config.DEFAULTS)
@@ -22,30 +28,40 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config.update(test_config)
     if app.config.get("TRUSTED_PROXY_HOPS"):
         from werkzeug.middleware.proxy_fix import ProxyFix
+
         hops = app.config["TRUSTED_PROXY_HOPS"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # nginx passes Host as sent
     app.json.sort_keys = False  # the API's key order is its documented order; sorting costs time
     from . import security
+
     security.init_app(app)  # headers, cookie flags, the SQLite file's mode: before any connection
     from .cookies import CookieSessions
+
     app.session_interface = CookieSessions()  # no cookie, no signing set-up (API calls)
     register_extensions(app)
     register_blueprints(app)
     from .idempotency import register as register_idempotency
+
     register_idempotency(app)
     from .waitlist.views import register as register_waitlist
+
     register_waitlist(app)
     from .draw.views import register as register_draw
+
     register_draw(app)
     from . import navigation
     from .reservations.queries_phone import join_request_count, pending_count
+
     navigation.COUNTS.update({"staff.pending": pending_count, "accounts.join_requests": join_request_count})
     register_template_helpers(app)
     from .inputs import check_request_size
+
     app.before_request_funcs.setdefault(None, []).insert(0, check_request_size)
     from .errors import register_error_handlers
+
     register_error_handlers(app)
     from .cli import register_commands
+
     register_commands(app)
     return app
 
@@ -60,40 +76,54 @@ def register_extensions(app: Flask) -> None:
     with app.app_context():
         configure_engine(db.engine)
     from .database import close_read_connection
+
     app.teardown_appcontext(close_read_connection)
-    migrate.init_app(app, db, directory=str(ROOT / "migrations"), compare_type=True,
-                  render_as_batch=True)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), compare_type=True, render_as_batch=True)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale, default_timezone=app.config["DEFAULT_TIMEZONE"])
     limiter.init_app(app)
     check_limits_per_route_only(app)
     login_manager.init_app(app)
     from .accounts.services import load_user
+
     login_manager.user_loader(load_user)
     login_manager.login_view = "accounts.login"
     from flask_babel import lazy_gettext as _l
+
     login_manager.login_message = _l("Please sign in to continue.")
     login_manager.login_message_category = "info"
 
 
 def register_blueprints(app: Flask) -> None:
     from .accounts.views import bp as accounts_bp
+    from .admin.quota_views import bp as quotas_bp
     from .admin.views import bp as admin_bp
     from .api import bp as api_bp
     from .checkin.views import bp as checkin_bp
+    from .delivery.views import bp as notifications_bp
     from .extensions import csrf
-    from .reservations.facility_views import bp as facilities_bp
     from .feeds.views import bp as feeds_bp
-    from .admin.quota_views import bp as quotas_bp
     from .reports.views import bp as reports_bp
+    from .reservations.facility_views import bp as facilities_bp
     from .reservations.series_views import bp as series_bp
     from .reservations.staff_views import bp as staff_bp
     from .reservations.views import bp as reservations_bp
     from .views import bp as main_bp
-    from .delivery.views import bp as notifications_bp
 
-    for blueprint in (main_bp, accounts_bp, facilities_bp, reservations_bp, series_bp, staff_bp, feeds_bp, quotas_bp, checkin_bp,
-                      admin_bp, reports_bp, notifications_bp):
+    for blueprint in (
+        main_bp,
+        accounts_bp,
+        facilities_bp,
+        reservations_bp,
+        series_bp,
+        staff_bp,
+        feeds_bp,
+        quotas_bp,
+        checkin_bp,
+        admin_bp,
+        reports_bp,
+        notifications_bp,
+    ):
         app.register_blueprint(blueprint)
     csrf.exempt(api_bp)  # bearer tokens, never cookies: no CSRF surface
     app.register_blueprint(api_bp)
@@ -101,6 +131,7 @@ def register_blueprints(app: Flask) -> None:
 
 def register_template_helpers(app: Flask) -> None:
     from . import assets, filters, typed_input
+
     filters.register(app)
     assets.register(app)
     typed_input.register(app)

@@ -11,6 +11,7 @@ same destination (`--access-logfile`), one short line in the common-log spirit:
 (client address, time, request line, status, bytes sent, time taken). The time stamp is
 formatted once a second. Syslog or a logging config file keep gunicorn's own line.
 """
+
 import logging
 import time
 
@@ -33,9 +34,11 @@ class AccessLogger(glogging.Logger):
             self._stamp = time.strftime("%d/%b/%Y:%H:%M:%S %z", time.localtime(now))
         status = resp.status.split(None, 1)[0] if isinstance(resp.status, str) else resp.status
         sent = getattr(resp, "sent", None)
-        line = (f'{environ.get("REMOTE_ADDR", "-")} [{self._stamp}] "{environ["REQUEST_METHOD"]} '
-                f'{environ["RAW_URI"]}" {status} {"-" if sent is None else sent} '
-                f'{request_time.total_seconds() * 1000:.1f}ms\n')
+        line = (
+            f'{environ.get("REMOTE_ADDR", "-")} [{self._stamp}] "{environ["REQUEST_METHOD"]} '
+            f'{environ["RAW_URI"]}" {status} {"-" if sent is None else sent} '
+            f"{request_time.total_seconds() * 1000:.1f}ms\n"
+        )
         handler = handlers[0]
         handler.acquire()
         try:

@@ -4,6 +4,7 @@
 hash is cached for a year (immutable), anything else must be revalidated. A changed file gets a
 new URL, so a phone never keeps a stale stylesheet or script.
 """
+
 import hashlib
 import os
 
@@ -13,8 +14,17 @@ from werkzeug.security import safe_join
 
 compress = Compress()
 YEAR = 365 * 24 * 3600
-COMPRESSED = ["text/html", "text/css", "text/javascript", "application/javascript", "application/json",
-              "image/svg+xml", "text/calendar", "text/csv", "application/manifest+json"]
+COMPRESSED = [
+    "text/html",
+    "text/css",
+    "text/javascript",
+    "application/javascript",
+    "application/json",
+    "image/svg+xml",
+    "text/calendar",
+    "text/csv",
+    "application/manifest+json",
+]
 
 
 class StaticHashes:

@@ -21,6 +21,7 @@ tokens, so caching it would save nothing, and sign-ins, revocations, role and la
 changes then write no token at all. Writers of different scopes never queue on the same token
 row. Entries are immutable values (snapshots, rows), never ORM objects.
 """
+
 import secrets
 from collections import OrderedDict
 
@@ -44,8 +45,10 @@ class CacheScope(db.Model):
 
 _TOKENS = select(CacheScope.scope, CacheScope.token)
 # The same SQL on SQLite and PostgreSQL; an upsert, so two first writers cannot collide.
-_BUMP = text("INSERT INTO cache_scopes (scope, token) VALUES (:scope, :token) "
-             "ON CONFLICT (scope) DO UPDATE SET token = excluded.token")
+_BUMP = text(
+    "INSERT INTO cache_scopes (scope, token) VALUES (:scope, :token) "
+    "ON CONFLICT (scope) DO UPDATE SET token = excluded.token"
+)
 _entries: "OrderedDict[tuple, tuple]" = OrderedDict()
 
 
@@ -78,13 +81,16 @@ def bump(*scopes: str, conn=None) -> None:
 
 def token_columns() -> list:
     """Each scope's token as a labelled scalar subquery, for a hot query to read along."""
-    return [select(CacheScope.token).where(CacheScope.scope == scope).scalar_subquery().label("cache_" + scope)
-            for scope in SCOPES]
+    return [
+        select(CacheScope.token).where(CacheScope.scope == scope).scalar_subquery().label("cache_" + scope)
+        for scope in SCOPES
+    ]
 
 
 def remember_tokens(row) -> None:
     """The tokens (token_columns()) read along with something else, on the current connection."""
     from .database import connection
+
     g._cache_tokens = (connection(), {scope: row._mapping["cache_" + scope] for scope in SCOPES})
 
 
@@ -101,6 +107,7 @@ def cached(kind: str, key: tuple, load):
     """`load()` once per token of the kind's scope, per process and engine; without a token
     (a database whose cache_scopes rows were removed), always."""
     from .database import connection
+
     conn = connection()
     token = _tokens(conn).get(SCOPE_OF[kind])
     if token is None:

@@ -1,4 +1,5 @@
 """Settings, read from the environment only. Test settings live in tests/conftest.py."""
+
 import os
 import secrets
 from datetime import timedelta
@@ -28,8 +29,11 @@ def _shared_secrets_check() -> None:
     if os.environ.get("REQUIRE_SHARED_SECRETS", "0") == "1":
         missing = [name for name in ("SECRET_KEY", "QR_KEY_SECRET") if not os.environ.get(name)]
         if missing:
-            raise RuntimeError("REQUIRE_SHARED_SECRETS=1 but not set: " + ", ".join(missing)
-                               + " (every server must share them: docs/deploy.md)")
+            raise RuntimeError(
+                "REQUIRE_SHARED_SECRETS=1 but not set: "
+                + ", ".join(missing)
+                + " (every server must share them: docs/deploy.md)"
+            )
 
 
 def _ratelimit_storage_options(uri: str) -> dict:
@@ -46,9 +50,9 @@ def _database_url(instance_path: str) -> str:
         return "sqlite:///" + str(Path(instance_path) / "booking.sqlite3")
     # Accept the common "postgres://" spelling and pick the psycopg 3 driver.
     if url.startswith("postgres://"):
-        url = "postgresql://" + url[len("postgres://"):]
+        url = "postgresql://" + url[len("postgres://") :]
     if url.startswith("postgresql://"):
-        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
     return url
 
 

@@ -4,6 +4,7 @@ Flask builds a signing serializer (key derivation included) on every request bef
 looks for the cookie. API calls never carry one (bearer tokens), so on the hot reads that
 was work for nothing; here the cookie is looked for first. With a cookie, nothing changes.
 """
+
 from flask.sessions import SecureCookieSessionInterface
 
 

@@ -1,9 +1,10 @@
 """Engine set-up and the transaction helper that every write use case starts with."""
+
 import fcntl
 import os
 import threading
-from contextlib import contextmanager
 import time
+from contextlib import contextmanager
 
 from flask import g
 from flask_babel import lazy_gettext as _l
@@ -143,6 +144,7 @@ def lock_row(model, pk):
     On SQLite there is no FOR UPDATE: the IMMEDIATE transaction already serializes writers.
     """
     from sqlalchemy import select
+
     stmt = select(model).where(model.id == pk).with_for_update().execution_options(populate_existing=True)
     return db.session.scalar(stmt)
 
@@ -201,13 +203,15 @@ class GuardedCounter:
 
     def __init__(self, table, key: tuple[str, ...], column: str):
         from sqlalchemy import bindparam, text
+
         self.key = key
         name, cols = table.name, ", ".join(key)
         binds = [bindparam(k, type_=table.c[k].type) for k in key]
-        base = (f"INSERT INTO {name} ({cols}, {column}) VALUES ({', '.join(':' + k for k in key)}, :amount) "
-                f"ON CONFLICT ({cols}) DO UPDATE SET {column} = {name}.{column} + :amount")
-        self._limited = text(base + f" WHERE {name}.{column} + :amount <= :limit RETURNING {column}") \
-            .bindparams(*binds)
+        base = (
+            f"INSERT INTO {name} ({cols}, {column}) VALUES ({', '.join(':' + k for k in key)}, :amount) "
+            f"ON CONFLICT ({cols}) DO UPDATE SET {column} = {name}.{column} + :amount"
+        )
+        self._limited = text(base + f" WHERE {name}.{column} + :amount <= :limit RETURNING {column}").bindparams(*binds)
         self._unlimited = text(base + f" RETURNING {column}").bindparams(*binds)
 
     def add(self, amount: int, limit: int | None, **key) -> bool:

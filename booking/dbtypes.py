@@ -1,4 +1,5 @@
 """The one column type for instants: stored as UTC, always returned timezone-aware."""
+
 from datetime import datetime, timezone
 
 from sqlalchemy.types import DateTime, TypeDecorator

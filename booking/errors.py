@@ -3,8 +3,10 @@
 Services raise these with a stable `code` (the API contract's) and a message that is
 translated when it is rendered, so it comes out in the caller's language.
 """
+
 from flask import jsonify, render_template, request
-from flask_babel import gettext, lazy_gettext as _l
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -95,6 +97,7 @@ def _end_transaction() -> None:
     """Roll back whatever the failed request left open, so rendering the error can use the
     database (on PostgreSQL a failed statement aborts the transaction until it is rolled back)."""
     from .extensions import db
+
     try:
         db.session.rollback()
     except Exception:  # the connection itself is gone: drop it; the error page needs none

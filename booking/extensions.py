@@ -1,4 +1,5 @@
 """Every Flask extension, created unbound: nothing here imports the app."""
+
 import logging
 import sys
 
@@ -27,6 +28,7 @@ login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
+
 
 # Flask-Limiter reports on its "flask-limiter" logger, which has only a NullHandler: show its
 # switch to in-memory counting when the limit storage (Redis) is unreachable, and its recovery,
@@ -64,8 +66,12 @@ def check_limits_per_route_only(app) -> None:
     manager = limiter.limit_manager
 
     def check_middleware_limits():
-        if manager._application_limits or manager._default_limits or manager._blueprint_limits \
-                or manager._endpoint_hints:
+        if (
+            manager._application_limits
+            or manager._default_limits
+            or manager._blueprint_limits
+            or manager._endpoint_hints
+        ):
             check()
 
     funcs[funcs.index(check)] = check_middleware_limits

@@ -1,9 +1,11 @@
 """Jinja filters and globals: formatting lives here, not in templates."""
+
 from datetime import timedelta
 
 from babel.dates import format_date
 from flask import request
-from flask_babel import get_locale, lazy_gettext as _l
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from . import timeutil
@@ -146,18 +148,27 @@ def local_iso(instant, tz: str) -> str:
 
 
 AUDIT_ACTIONS = {
-    "agreement.create": _l("Agreement made"), "agreement.change": _l("Agreement changed"),
-    "blackout.create": _l("Blackout set"), "blackout.delete": _l("Blackout removed"),
-    "facility.create": _l("Facility added"), "facility.change": _l("Facility changed"),
-    "facility.retire": _l("Facility retired"), "facility.reactivate": _l("Facility reopened"),
-    "member.approve": _l("Member approved"), "member.reject": _l("Member rejected"),
-    "organization.create": _l("Organization added"), "organization.change": _l("Organization changed"),
+    "agreement.create": _l("Agreement made"),
+    "agreement.change": _l("Agreement changed"),
+    "blackout.create": _l("Blackout set"),
+    "blackout.delete": _l("Blackout removed"),
+    "facility.create": _l("Facility added"),
+    "facility.change": _l("Facility changed"),
+    "facility.retire": _l("Facility retired"),
+    "facility.reactivate": _l("Facility reopened"),
+    "member.approve": _l("Member approved"),
+    "member.reject": _l("Member rejected"),
+    "organization.create": _l("Organization added"),
+    "organization.change": _l("Organization changed"),
     "organization.invite_code": _l("Invite code renewed"),
-    "reservation.approve": _l("Booking approved"), "reservation.reject": _l("Booking rejected"),
+    "reservation.approve": _l("Booking approved"),
+    "reservation.reject": _l("Booking rejected"),
     "reservation.host_cancel": _l("Booking cancelled by the host"),
     "reservation.keep_in_blackout": _l("Booking kept through a closure"),
-    "role.grant": _l("Role given"), "role.revoke": _l("Role removed"),
-    "venue.create": _l("Venue added"), "venue.change": _l("Venue changed"),
+    "role.grant": _l("Role given"),
+    "role.revoke": _l("Role removed"),
+    "venue.create": _l("Venue added"),
+    "venue.change": _l("Venue changed"),
 }
 
 
@@ -172,11 +183,21 @@ def register(app) -> None:
     app.jinja_env.globals["audit_action_label"] = audit_action_label
     app.jinja_env.globals["role_label"] = role_label
     app.jinja_env.filters["local_time"] = local_time
-    app.jinja_env.globals.update(status_label=status_label, kind_label=kind_label,
-                                 slot_reason_label=slot_reason_label, slot_note=slot_note,
-                                 notification_label=notification_label)
-    app.jinja_env.filters.update(day_label=day_label, local_day=local_day, local_iso=local_iso,
-                                 long_day=long_day, week_range=week_range, tz_label=tz_label)
+    app.jinja_env.globals.update(
+        status_label=status_label,
+        kind_label=kind_label,
+        slot_reason_label=slot_reason_label,
+        slot_note=slot_note,
+        notification_label=notification_label,
+    )
+    app.jinja_env.filters.update(
+        day_label=day_label,
+        local_day=local_day,
+        local_iso=local_iso,
+        long_day=long_day,
+        week_range=week_range,
+        tz_label=tz_label,
+    )
 
     @app.context_processor
     def _globals():

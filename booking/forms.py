@@ -1,6 +1,8 @@
 """The base of every web form: Flask-WTF (CSRF) plus what no field of any form may hold."""
+
 from flask import render_template
-from flask_babel import gettext as _, lazy_gettext as _l
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, TextAreaField
 
@@ -25,17 +27,17 @@ class BaseForm(IdempotentForm, FlaskForm):
         return valid
 
 
-
 class ActionForm(BaseForm):
     """An empty form: carries the CSRF token (and idempotency key) of a button."""
 
+
 def out_of_range_message() -> str:
-    return str(_l("Enter a date from %(first)s to %(last)s.", first=FIRST_DAY.isoformat(),
-                  last=LAST_DAY.isoformat()))
+    return str(_l("Enter a date from %(first)s to %(last)s.", first=FIRST_DAY.isoformat(), last=LAST_DAY.isoformat()))
 
 
 class DayField(DateField):
     """A date typed as YYYY-MM-DD, in the range the product deals with; errors in our words."""
+
     bad_format = _l("Enter a date like 2026-11-25.")
 
     def process_formdata(self, valuelist):

@@ -1,5 +1,6 @@
 """Which language a request gets: zh_CN unless the person (or API client) asks for English;
 and the home time zone, for a "today" that belongs to no venue."""
+
 from flask import current_app, has_request_context, request, session
 from flask_login import current_user
 

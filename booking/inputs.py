@@ -5,12 +5,13 @@ this century, and no text a person types holds control characters. A value outsi
 bounds is refused where it is read (a 404 for an id in a path, a field error elsewhere), before
 any arithmetic or statement can overflow on it.
 """
+
 import re
 from datetime import date, datetime
 
 from flask import request
-from flask_babel import lazy_gettext as _l
 from flask.json.provider import DefaultJSONProvider
+from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import RequestHeaderFieldsTooLarge, RequestURITooLarge
 from werkzeug.routing import IntegerConverter
 
@@ -88,8 +89,7 @@ MAX_HEADERS = 100
 def check_request_size():
     """before_request, first of all: 414 for a request line too long, 431 for headers too large."""
     environ = request.environ
-    uri = len(environ.get("PATH_INFO", "")) + len(environ.get("QUERY_STRING", "")) + len(
-        environ.get("SCRIPT_NAME", ""))
+    uri = len(environ.get("PATH_INFO", "")) + len(environ.get("QUERY_STRING", "")) + len(environ.get("SCRIPT_NAME", ""))
     if uri > MAX_URI:
         raise RequestURITooLarge()
     headers = [(k, v) for k, v in environ.items() if k.startswith("HTTP_")]

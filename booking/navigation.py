@@ -1,4 +1,5 @@
 """What the navigation offers each person: asked by the templates, decided here."""
+
 from collections.abc import Callable
 
 from flask import current_app, g, url_for
@@ -23,8 +24,9 @@ def landing_url(user) -> str:
     if user.has_role("district_admin"):
         return url_for("reports.district")
     if user.has_role("enterprise_admin"):
-        return url_for("accounts.join_requests" if COUNTS["accounts.join_requests"](user)
-                       else "quotas.enterprise_usage")
+        return url_for(
+            "accounts.join_requests" if COUNTS["accounts.join_requests"](user) else "quotas.enterprise_usage"
+        )
     if user.has_role("host_admin"):
         return url_for("admin.index")
     return url_for("main.home")
@@ -36,7 +38,8 @@ def _counts(user) -> dict[str, int]:
         g.nav_counts = {
             "staff.pending": COUNTS["staff.pending"](user) if user.has_role("host_staff") else 0,
             "accounts.join_requests": COUNTS["accounts.join_requests"](user)
-            if user.has_role("enterprise_admin") else 0,
+            if user.has_role("enterprise_admin")
+            else 0,
         }
     return g.nav_counts
 

@@ -6,6 +6,7 @@
 * The SQLite database file (and its -wal/-shm) readable by the owner only, like the keys: it
   holds password and token hashes.
 """
+
 import os
 import stat
 from pathlib import Path
@@ -16,21 +17,23 @@ from sqlalchemy.engine import make_url
 # Inline styles stay allowed (a few templates size bars and indents with style=""); scripts are
 # files from this origin only. The scanner needs the camera (getUserMedia: no CSP directive),
 # blob:/data: images and its own service worker.
-CONTENT_SECURITY_POLICY = "; ".join([
-    "default-src 'self'",
-    "script-src 'self'",
-    "style-src 'self' 'unsafe-inline'",
-    "img-src 'self' data: blob:",
-    "media-src 'self' blob: mediastream:",
-    "connect-src 'self'",
-    "worker-src 'self'",
-    "manifest-src 'self'",
-    "font-src 'self'",
-    "object-src 'none'",
-    "base-uri 'self'",
-    "form-action 'self'",
-    "frame-ancestors 'none'",
-])
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self' 'unsafe-inline'",
+        "img-src 'self' data: blob:",
+        "media-src 'self' blob: mediastream:",
+        "connect-src 'self'",
+        "worker-src 'self'",
+        "manifest-src 'self'",
+        "font-src 'self'",
+        "object-src 'none'",
+        "base-uri 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
+)
 HEADERS = {
     "Content-Security-Policy": CONTENT_SECURITY_POLICY,
     "X-Frame-Options": "DENY",
@@ -69,8 +72,12 @@ def protect_sqlite_file(url: str, instance_path: str) -> None:
         parsed = make_url(url)
     except Exception:  # not a URL we can read: nothing to protect here
         return
-    if parsed.get_backend_name() != "sqlite" or not parsed.database or parsed.database == ":memory:" \
-            or parsed.database.startswith("file:"):
+    if (
+        parsed.get_backend_name() != "sqlite"
+        or not parsed.database
+        or parsed.database == ":memory:"
+        or parsed.database.startswith("file:")
+    ):
         return
     path = Path(parsed.database)
     if not path.parent.exists():

@@ -3,6 +3,7 @@
 Everything stored is aware UTC; everything shown or reasoned about in calendar terms
 (opening hours, ISO weeks, "today") goes through these functions.
 """
+
 from collections.abc import Callable
 from datetime import date, datetime, time, timedelta, timezone
 from functools import lru_cache
@@ -70,8 +71,7 @@ def formatter(tz: str) -> Callable[[datetime], str]:
             return text
         # Offsets change only on quarter hours (anywhere in the world): one lookup per quarter.
         naive = instant.replace(tzinfo=None)
-        quarter = naive - timedelta(minutes=naive.minute % 15, seconds=naive.second,
-                                    microseconds=naive.microsecond)
+        quarter = naive - timedelta(minutes=naive.minute % 15, seconds=naive.second, microseconds=naive.microsecond)
         found = offsets.get(quarter)
         if found is None:
             offset = quarter.replace(tzinfo=UTC).astimezone(zone_).utcoffset() or timedelta(0)
@@ -80,6 +80,7 @@ def formatter(tz: str) -> Callable[[datetime], str]:
             texts.clear()
         text = texts[instant] = (naive + found[0]).isoformat(timespec="seconds") + found[1]
         return text
+
     return iso
 
 

@@ -3,6 +3,7 @@
 accepts them. Only values made of digits and time/date/phone punctuation are touched: names and
 free text keep their full-width characters, and passwords are never changed.
 """
+
 import re
 
 from flask import Flask, request
@@ -30,8 +31,10 @@ def _plain_dict(data):
         return data
     if all(v.isascii() for _, v in data.items(multi=True) if isinstance(v, str)):
         return data  # nothing typed wide (the usual case, every API call): no copy
-    items = [(k, v if any(n in k.lower() for n in _NEVER) or not isinstance(v, str) else plain(v))
-             for k, v in data.items(multi=True)]
+    items = [
+        (k, v if any(n in k.lower() for n in _NEVER) or not isinstance(v, str) else plain(v))
+        for k, v in data.items(multi=True)
+    ]
     return ImmutableMultiDict(items)
 
 
@@ -41,5 +44,7 @@ def register(app: Flask) -> None:
         if request.args:
             request.args = _plain_dict(request.args)
         if request.method in ("POST", "PUT", "PATCH") and request.mimetype in (
-                "application/x-www-form-urlencoded", "multipart/form-data"):
+            "application/x-www-form-urlencoded",
+            "multipart/form-data",
+        ):
             request.form = _plain_dict(request.form)

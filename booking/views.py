@@ -1,4 +1,5 @@
 """Pages that belong to no single feature: home and the language switch."""
+
 from flask import Blueprint, current_app, redirect, render_template, request, session
 from flask_login import current_user, login_required
 
@@ -29,8 +30,14 @@ def set_text_size():
     """Large text (大字版), kept on this phone for a year; no sign-in needed to read better."""
     response = redirect(_safe_next(request.form.get("next")))
     if request.form.get("size") == "large":
-        response.set_cookie(TEXT_SIZE_COOKIE, "large", max_age=365 * 24 * 3600, samesite="Lax", httponly=True,
-                            secure=current_app.config.get("SESSION_COOKIE_SECURE", False))
+        response.set_cookie(
+            TEXT_SIZE_COOKIE,
+            "large",
+            max_age=365 * 24 * 3600,
+            samesite="Lax",
+            httponly=True,
+            secure=current_app.config.get("SESSION_COOKIE_SECURE", False),
+        )
     else:
         response.delete_cookie(TEXT_SIZE_COOKIE)
     return response

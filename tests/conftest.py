@@ -4,6 +4,7 @@ The PostgreSQL server is started once per test session from the installed binari
 temp directory. Each test gets a freshly migrated database (SQLite: a copy of a migrated
 file; PostgreSQL: the migrated database, emptied).
 """
+
 import os
 import shutil
 import tempfile
@@ -109,6 +110,7 @@ def make_config(url: str, **extra) -> dict:
 
 def migrate(url: str) -> None:
     import flask_migrate
+
     app = create_app(make_config(url))
     with app.app_context():
         flask_migrate.upgrade()
@@ -135,6 +137,7 @@ def _name_group(item, group: str) -> None:
     if "@" in item.nodeid.rpartition("]")[2] or not hasattr(item, "_id"):
         return  # xdist named it (an older pytest), or another pytest: nothing to do
     from _pytest.nodeid import NodeId
+
     item._id = NodeId.parse(f"{item.nodeid}@{group}")
 
 
@@ -187,9 +190,11 @@ def _truncate_pg(url: str) -> None:
         # ALTER SEQUENCE ... RESTART would make a new file per sequence too: setval() to the
         # start value (is_called false: the next id is the start value) for those used.
         names = ", ".join(f"('{schema}', '{name}')" for schema, name in sequences)
-        statements.append("SELECT setval(quote_ident(schemaname) || '.' || quote_ident(sequencename), "
-                          "start_value, false) FROM pg_sequences "
-                          f"WHERE last_value IS NOT NULL AND (schemaname, sequencename) IN ({names})")
+        statements.append(
+            "SELECT setval(quote_ident(schemaname) || '.' || quote_ident(sequencename), "
+            "start_value, false) FROM pg_sequences "
+            f"WHERE last_value IS NOT NULL AND (schemaname, sequencename) IN ({names})"
+        )
         _emptiers[url] = (engine, ";\n".join(statements))
     engine, sql = _emptiers[url]
     with engine.begin() as conn:
@@ -245,12 +250,14 @@ def ctx(app):
 @pytest.fixture
 def client(app):
     from tests.helpers import WebClient
+
     return WebClient(app)
 
 
 @pytest.fixture
 def api(app):
     from tests.helpers import ApiClient
+
     return ApiClient(app)
 
 

@@ -1,4 +1,5 @@
 """Test clients that behave like the real callers: a browser form user and an API client."""
+
 import contextvars
 import re
 

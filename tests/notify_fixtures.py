@@ -6,6 +6,7 @@ at them (email, Web Push keys, WeCom): a module whose app should use them says
     def app_config(peers_config):
         return peers_config
 """
+
 import pytest
 
 from tests.notify_peers import PushReceiver, SmtpSink, WeComServer
@@ -34,6 +35,11 @@ def wecom():
 
 @pytest.fixture
 def peers_config(smtp, wecom, tmp_path):
-    return {"MAIL_URL": smtp.url, "MAIL_FROM": "Shared Venues <noreply@venues.test>",
-            "VAPID_KEY_FILE": str(tmp_path / "vapid.pem"), "VAPID_SUBJECT": "mailto:ops@venues.test",
-            "PUBLIC_URL": "https://venues.test", **wecom.config()}
+    return {
+        "MAIL_URL": smtp.url,
+        "MAIL_FROM": "Shared Venues <noreply@venues.test>",
+        "VAPID_KEY_FILE": str(tmp_path / "vapid.pem"),
+        "VAPID_SUBJECT": "mailto:ops@venues.test",
+        "PUBLIC_URL": "https://venues.test",
+        **wecom.config(),
+    }

@@ -1,6 +1,7 @@
 """Real protocol peers on loopback for the notification tests: an SMTP server (aiosmtpd), a
 Web Push receiver that checks the VAPID JWT and decrypts the aes128gcm payload (http_ece),
 and a WeCom API server that checks each request against the documented shapes."""
+
 import base64
 import json
 import os
@@ -35,6 +36,7 @@ def b64e(data: bytes) -> str:
 
 # -- SMTP -----------------------------------------------------------------------------------
 
+
 class _SmtpHandler:
     def __init__(self, sink):
         self.sink = sink
@@ -45,8 +47,9 @@ class _SmtpHandler:
                 self.sink.fail_next -= 1
                 self.sink.refused += 1
                 return "451 4.3.0 Try again later"
-            self.sink.messages.append((list(envelope.rcpt_tos),
-                                       message_from_bytes(envelope.content, policy=policy.default)))
+            self.sink.messages.append(
+                (list(envelope.rcpt_tos), message_from_bytes(envelope.content, policy=policy.default))
+            )
         return "250 OK"
 
 
@@ -63,10 +66,12 @@ class SmtpSink:
         if tls is not None:
             options.update(tls_context=tls, require_starttls=True)
         if login is not None:
+
             def check(mechanism, user, password):
                 ok = (user.decode(), password.decode()) == login
                 self.logins.append((mechanism, user.decode(), ok))
                 return ok
+
             options.update(auth_required=True, auth_callback=check)
         self.controller = Controller(_SmtpHandler(self), hostname="127.0.0.1", port=self.port, **options)
 
@@ -93,25 +98,36 @@ def self_signed(folder) -> tuple[str, str]:
 
     from cryptography import x509
     from cryptography.x509.oid import NameOID
+
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
     now = datetime.datetime.now(datetime.UTC)
-    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-            .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(minutes=5))
-            .not_valid_after(now + datetime.timedelta(days=1))
-            .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), False)
-            .add_extension(x509.BasicConstraints(ca=True, path_length=None), True)
-            .sign(key, hashes.SHA256()))
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), True)
+        .sign(key, hashes.SHA256())
+    )
     cert_path, key_path = os.path.join(folder, "smtp.crt"), os.path.join(folder, "smtp.key")
     with open(cert_path, "wb") as f:
         f.write(cert.public_bytes(serialization.Encoding.PEM))
     with open(key_path, "wb") as f:
-        f.write(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                  serialization.NoEncryption()))
+        f.write(
+            key.private_bytes(
+                serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+            )
+        )
     return cert_path, key_path
 
 
 # -- small HTTP peers -----------------------------------------------------------------------
+
 
 class _Server:
     def __init__(self, handler_class):
@@ -151,6 +167,7 @@ class _Handler(BaseHTTPRequestHandler):
 
 # -- Web Push -------------------------------------------------------------------------------
 
+
 def verify_vapid(authorization: str, endpoint_origin: str) -> dict:
     """RFC 8292: `vapid t=<JWT>, k=<public key>`; the JWT is ES256, signed by k, for our origin."""
     scheme, _, params = authorization.partition(" ")
@@ -181,8 +198,7 @@ class _PushHandler(_Handler):
             vapid = verify_vapid(self.headers["Authorization"], peer.base)
             assert self.headers["Content-Encoding"] == "aes128gcm"
             assert int(self.headers["TTL"]) > 0
-            plain = http_ece.decrypt(body, private_key=device["key"], auth_secret=device["auth"],
-                                     version="aes128gcm")
+            plain = http_ece.decrypt(body, private_key=device["key"], auth_secret=device["auth"], version="aes128gcm")
         except (AssertionError, InvalidSignature, KeyError, ValueError) as exc:
             peer.errors.append(repr(exc))
             return self.reply(400)
@@ -211,6 +227,7 @@ class PushReceiver(_Server):
 
 
 # -- WeCom ----------------------------------------------------------------------------------
+
 
 class _WeComHandler(_Handler):
     def do_GET(self):
@@ -265,5 +282,9 @@ class WeComServer(_Server):
         self.lock, self.fail_next = threading.Lock(), 0
 
     def config(self) -> dict:
-        return {"WECOM_BASE_URL": self.base, "WECOM_CORP_ID": self.corp_id, "WECOM_AGENT_ID": self.agent_id,
-                "WECOM_SECRET": self.secret}
+        return {
+            "WECOM_BASE_URL": self.base,
+            "WECOM_CORP_ID": self.corp_id,
+            "WECOM_AGENT_ID": self.agent_id,
+            "WECOM_SECRET": self.secret,
+        }

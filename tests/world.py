@@ -1,4 +1,5 @@
 """A small world for reservation tests: two hosts, two enterprises, staff and workers."""
+
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
@@ -66,11 +67,17 @@ def build(court_approval=True, hours=None, per_worker=None, gym_capacity=5) -> W
     agreement = f.agreement(host, ent, hours=hours, per_worker=per_worker)
     f.agreement(other_host, other_ent)
     return World(
-        host=host, other_host=other_host, ent=ent, other_ent=other_ent, court=court, gym=gym,
+        host=host,
+        other_host=other_host,
+        ent=ent,
+        other_ent=other_ent,
+        court=court,
+        gym=gym,
         other_court=other_court,
         staff=f.user("staff", roles=[("host_staff", host)]),
         other_staff=f.user("other_staff", roles=[("host_admin", other_host)]),
-        worker=f.user("worker", ent), worker2=f.user("worker2", ent),
+        worker=f.user("worker", ent),
+        worker2=f.user("worker2", ent),
         outsider=f.user("outsider", other_ent),
         admin=f.user("entadmin", ent, roles=[("enterprise_admin", ent)]),
         agreement=agreement,

@@ -6,6 +6,7 @@ one guarded upsert; the limit refuses the attempt when a counter is full. It nee
 server and holds for any number of app servers on one database. The per-address limit stays
 with Flask-Limiter (far higher: a factory gateway hides many workers).
 """
+
 from datetime import datetime
 
 from flask import current_app
@@ -52,6 +53,7 @@ def count_attempt(key: str, now: datetime) -> None:
         db.session.execute(delete(LoginAttempt).where(LoginAttempt.window_start < epoch - longest))
         for item in items:
             seconds = item.get_expiry()
-            if not _COUNTER.add(1, item.amount, account_key=key, window_seconds=seconds,
-                                window_start=epoch - epoch % seconds):
+            if not _COUNTER.add(
+                1, item.amount, account_key=key, window_seconds=seconds, window_start=epoch - epoch % seconds
+            ):
                 raise TooManyAttempts()  # rolled back: a refused attempt counts in no window

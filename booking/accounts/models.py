@@ -1,4 +1,5 @@
 """People, their roles (each scoped to one organization) and their API tokens."""
+
 from flask_login import UserMixin
 from sqlalchemy import BigInteger, Boolean, CheckConstraint, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -49,8 +50,7 @@ class User(RoleChecks, UserMixin, db.Model):
     decided_at = mapped_column(UTCDateTime)
 
     enterprise = relationship("Organization", foreign_keys=[enterprise_id])
-    grants = relationship("RoleGrant", back_populates="user", cascade="all, delete-orphan",
-                          lazy="selectin")
+    grants = relationship("RoleGrant", back_populates="user", cascade="all, delete-orphan", lazy="selectin")
 
     # The sign-in (UserSession) this object was loaded for; not a column. Flask-Login keeps
     # get_id() in the session cookie and the remember cookie, so each sign-in has its own.
@@ -69,8 +69,7 @@ class User(RoleChecks, UserMixin, db.Model):
 class RoleGrant(db.Model):
     __tablename__ = "role_grants"
     __table_args__ = (
-        CheckConstraint("role IN ('district_admin','host_admin','host_staff','enterprise_admin')",
-                        name="role"),
+        CheckConstraint("role IN ('district_admin','host_admin','host_staff','enterprise_admin')", name="role"),
         UniqueConstraint("user_id", "role", "organization_id"),
     )
 
@@ -85,6 +84,7 @@ class RoleGrant(db.Model):
 
 class ApiToken(db.Model):
     """A bearer token; only its SHA-256 is stored, so a leaked database leaks no tokens."""
+
     __tablename__ = "api_tokens"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -104,6 +104,7 @@ class UserSession(db.Model):
     Ending it (sign-out, password change, role revocation, disabling) kills the session cookie
     and the remember cookie of that sign-in, wherever copies of them are.
     """
+
     __tablename__ = "user_sessions"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -117,11 +118,11 @@ class UserSession(db.Model):
 
 class LoginAttempt(db.Model):
     """Sign-in attempts per account and fixed time window, raised by one guarded upsert."""
+
     __tablename__ = "login_attempts"
     __table_args__ = (CheckConstraint("n >= 0", name="n"),)
 
     account_key: Mapped[str] = mapped_column(String(80), primary_key=True)
     window_seconds: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
-    window_start: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False,
-                                              index=True)
+    window_start: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False, index=True)
     n: Mapped[int] = mapped_column(Integer, default=0)

@@ -6,12 +6,12 @@ choose most (leaked sets such as CSDN's: 5201314, woaini1314, a surname in pinyi
 birthday) are caught by zxcvbn's estimator with the words below as its own dictionary. Demo
 accounts are seeded with a hash, not through here.
 """
-from functools import lru_cache
 
-from zxcvbn import zxcvbn
+from functools import lru_cache
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
+from zxcvbn import zxcvbn
 
 from ..errors import Invalid
 from . import rules
@@ -21,11 +21,51 @@ MAX_LENGTH = 128
 # Words and numbers that make up the common Chinese passwords: sayings of love (520 = 我爱你,
 # 1314 = 一生一世), pinyin phrases, and the most common surnames, which people put before digits.
 CHINESE_WORDS = (
-    "woaini", "woainima", "aini", "wodemima", "mima", "woaiwojia", "woaizhongguo", "zhongguo",
-    "woshishui", "nihao", "caonima", "wocaonima", "xiazhili", "dearbook", "iloveyou", "qq", "admin",
-    "5201314", "1314520", "520", "1314", "7758521", "5845201314", "31415926", "3.1415926",
-    "wang", "li", "zhang", "liu", "chen", "yang", "huang", "zhao", "wu", "zhou", "xu", "sun",
-    "ma", "zhu", "hu", "guo", "he", "lin", "gao", "luo",
+    "woaini",
+    "woainima",
+    "aini",
+    "wodemima",
+    "mima",
+    "woaiwojia",
+    "woaizhongguo",
+    "zhongguo",
+    "woshishui",
+    "nihao",
+    "caonima",
+    "wocaonima",
+    "xiazhili",
+    "dearbook",
+    "iloveyou",
+    "qq",
+    "admin",
+    "5201314",
+    "1314520",
+    "520",
+    "1314",
+    "7758521",
+    "5845201314",
+    "31415926",
+    "3.1415926",
+    "wang",
+    "li",
+    "zhang",
+    "liu",
+    "chen",
+    "yang",
+    "huang",
+    "zhao",
+    "wu",
+    "zhou",
+    "xu",
+    "sun",
+    "ma",
+    "zhu",
+    "hu",
+    "guo",
+    "he",
+    "lin",
+    "gao",
+    "luo",
 )
 # zxcvbn's score: 0-1 is at most a million guesses, what an attacker tries first.
 WEAK_SCORE = 1
@@ -34,6 +74,7 @@ WEAK_SCORE = 1
 @lru_cache(maxsize=1)
 def _common() -> frozenset[str]:
     from zxcvbn.frequency_lists import FREQUENCY_LISTS
+
     return frozenset(FREQUENCY_LISTS["passwords"])
 
 
@@ -43,8 +84,9 @@ def min_length() -> int:
 
 def rule_text() -> str:
     """The rule, as the forms show it before anyone fails it."""
-    return str(_l("At least %(n)d characters. Not a common password, and not your username or phone number.",
-                  n=min_length()))
+    return str(
+        _l("At least %(n)d characters. Not a common password, and not your username or phone number.", n=min_length())
+    )
 
 
 def check(password, username: str | None = None, phone: str | None = None) -> None:
@@ -52,18 +94,19 @@ def check(password, username: str | None = None, phone: str | None = None) -> No
     password = password if isinstance(password, str) else ""
     minimum = min_length()
     if len(password) < minimum:
-        raise Invalid(_l("The password must have at least %(n)d characters."), code="weak_password",
-                      field="password", n=minimum)
+        raise Invalid(
+            _l("The password must have at least %(n)d characters."), code="weak_password", field="password", n=minimum
+        )
     if len(password) > MAX_LENGTH:
         raise Invalid(_l("The password is too long."), code="weak_password", field="password")
     folded = rules.normalize_username(password)
     if folded in _common() or len(set(folded)) <= 2 or _guessable(password):
-        raise Invalid(_l("That password is too common. Please choose another."), code="weak_password",
-                      field="password")
+        raise Invalid(_l("That password is too common. Please choose another."), code="weak_password", field="password")
     name, number = rules.normalize_username(username or ""), rules.normalize_phone(phone or "")
     if (len(name) >= 3 and name in folded) or (len(number) >= 7 and number in rules.normalize_phone(folded)):
-        raise Invalid(_l("The password must not contain your username or phone number."),
-                      code="weak_password", field="password")
+        raise Invalid(
+            _l("The password must not contain your username or phone number."), code="weak_password", field="password"
+        )
 
 
 def _guessable(password: str) -> bool:

@@ -6,6 +6,7 @@ of loading ORM objects. It is read fresh every time, so a revoked token, a suspe
 a changed role counts from its commit on; no cache to keep exact. A Principal answers the same role
 questions as a User (RoleChecks) and has the attributes services read.
 """
+
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -49,11 +50,23 @@ class Principal(RoleChecks):
 
 _u, _t, _g, _o = User.__table__, ApiToken.__table__, RoleGrant.__table__, Organization.__table__
 TOKEN_USER = (
-    select(_u.c.id, _u.c.username, _u.c.display_name, _u.c.enterprise_id, _u.c.status, _t.c.expires_at,
-           _o.c.name.label("enterprise_name"), _g.c.role, _g.c.organization_id, *token_columns())
-    .select_from(_t.join(_u, _u.c.id == _t.c.user_id)
-                 .outerjoin(_o, _o.c.id == _u.c.enterprise_id)
-                 .outerjoin(_g, _g.c.user_id == _u.c.id))
+    select(
+        _u.c.id,
+        _u.c.username,
+        _u.c.display_name,
+        _u.c.enterprise_id,
+        _u.c.status,
+        _t.c.expires_at,
+        _o.c.name.label("enterprise_name"),
+        _g.c.role,
+        _g.c.organization_id,
+        *token_columns(),
+    )
+    .select_from(
+        _t.join(_u, _u.c.id == _t.c.user_id)
+        .outerjoin(_o, _o.c.id == _u.c.enterprise_id)
+        .outerjoin(_g, _g.c.user_id == _u.c.id)
+    )
     .where(_t.c.token_hash == bindparam("digest"), _t.c.revoked_at.is_(None))
 )
 
@@ -67,7 +80,11 @@ def principal_for_digest(digest: str, now: datetime) -> Principal | None:
     if first.status != "active" or first.expires_at <= now:
         return None
     return Principal(
-        id=first.id, username=first.username, display_name=first.display_name,
-        enterprise_id=first.enterprise_id, status=first.status,
+        id=first.id,
+        username=first.username,
+        display_name=first.display_name,
+        enterprise_id=first.enterprise_id,
+        status=first.status,
         enterprise=EnterpriseRef(first.enterprise_id, first.enterprise_name) if first.enterprise_id else None,
-        grants=tuple(Grant(r.role, r.organization_id) for r in rows if r.role is not None))
+        grants=tuple(Grant(r.role, r.organization_id) for r in rows if r.role is not None),
+    )

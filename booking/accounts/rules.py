@@ -1,4 +1,5 @@
 """Pure checks on account input: what a username, phone number or password may be."""
+
 import re
 import unicodedata
 

@@ -1,4 +1,5 @@
 """Account use cases: sign-in, registration with an invite code, join approval, API tokens."""
+
 import hashlib
 import secrets
 from datetime import timedelta
@@ -60,8 +61,7 @@ def authenticate(identifier: str, password: str, now=None) -> User:
     if not check_password_hash(user.password_hash, password or ""):
         raise Unauthorized(_l("Wrong username or password."), code="bad_credentials")
     if user.status == "pending":
-        raise Forbidden(_l("Your account is waiting for your enterprise's approval."),
-                        code="pending_approval")
+        raise Forbidden(_l("Your account is waiting for your enterprise's approval."), code="pending_approval")
     if user.status != "active":
         raise Forbidden(_l("This account is not active."), code="inactive")
     return user
@@ -72,8 +72,11 @@ def validate_password(password: str, username: str | None = None, phone: str | N
 
 
 def _bad_username() -> Invalid:
-    return Invalid(_l("A username has 3 to 40 letters, digits, dots, dashes or underscores."),
-                   code="bad_username", field="username")
+    return Invalid(
+        _l("A username has 3 to 40 letters, digits, dots, dashes or underscores."),
+        code="bad_username",
+        field="username",
+    )
 
 
 def _bad_name() -> Invalid:
@@ -85,8 +88,11 @@ def _bad_phone() -> Invalid:
 
 
 def _bad_invite_code() -> Invalid:
-    return Invalid(_l("Unknown invite code. Ask your enterprise's union contact for it."),
-                   code="bad_invite_code", field="invite_code")
+    return Invalid(
+        _l("Unknown invite code. Ask your enterprise's union contact for it."),
+        code="bad_invite_code",
+        field="invite_code",
+    )
 
 
 def _username_taken() -> Conflict:
@@ -98,8 +104,13 @@ def _phone_taken() -> Conflict:
 
 
 def _enterprise_by_code(code: str) -> Organization | None:
-    return db.session.scalar(select(Organization).where(
-        Organization.invite_code == code, Organization.kind == "enterprise")) if code else None
+    return (
+        db.session.scalar(
+            select(Organization).where(Organization.invite_code == code, Organization.kind == "enterprise")
+        )
+        if code
+        else None
+    )
 
 
 def registration_problems(username, display_name, password, invite_code, phone=None) -> list[DomainError]:
@@ -128,8 +139,7 @@ def registration_problems(username, display_name, password, invite_code, phone=N
     return out
 
 
-def register(username: str, display_name: str, password: str, invite_code: str,
-             phone: str | None = None) -> User:
+def register(username: str, display_name: str, password: str, invite_code: str, phone: str | None = None) -> User:
     """A worker asks to join an enterprise with its invite code; pending until its admin approves."""
     username = rules.normalize_username(username)
     if not rules.is_valid_username(username):
@@ -153,8 +163,14 @@ def register(username: str, display_name: str, password: str, invite_code: str,
                 raise _username_taken()
             if phone and db.session.scalar(select(User.id).where(User.phone == phone)):
                 raise _phone_taken()
-            user = User(username=username, display_name=display_name, phone=phone,
-                        password_hash=password_hash, enterprise_id=enterprise.id, status="pending")
+            user = User(
+                username=username,
+                display_name=display_name,
+                phone=phone,
+                password_hash=password_hash,
+                enterprise_id=enterprise.id,
+                status="pending",
+            )
             db.session.add(user)
     except IntegrityError:  # at commit: a concurrent registration took the name or phone first
         raise _username_taken() from None
@@ -166,8 +182,13 @@ def join_requests(admin: User) -> list[User]:
     orgs = admin.org_ids("enterprise_admin")
     if not orgs:
         raise Forbidden()
-    return list(db.session.scalars(select(User).where(
-        User.enterprise_id.in_(orgs), User.status == "pending").order_by(User.created_at, User.id)))
+    return list(
+        db.session.scalars(
+            select(User)
+            .where(User.enterprise_id.in_(orgs), User.status == "pending")
+            .order_by(User.created_at, User.id)
+        )
+    )
 
 
 def decide_join(admin: User, user_id: int, approve: bool) -> User:
@@ -182,10 +203,18 @@ def decide_join(admin: User, user_id: int, approve: bool) -> User:
             raise Conflict(_l("This request was already decided."), code="already_decided")
         user.status = "active" if approve else "rejected"
         user.decided_at = utcnow()
-        audit.record(admin, "member.approve" if approve else "member.reject", "user", user.id,
-                     enterprise_id=user.enterprise_id, before={"status": "pending"}, after={"status": user.status})
+        audit.record(
+            admin,
+            "member.approve" if approve else "member.reject",
+            "user",
+            user.id,
+            enterprise_id=user.enterprise_id,
+            before={"status": "pending"},
+            after={"status": user.status},
+        )
         if approve:
             from ..notifications.services import notify
+
             notify(user.id, "join_approved", {"enterprise": user.enterprise.name if user.enterprise else ""})
     return user
 
@@ -203,14 +232,14 @@ def grant(user: User, role: str, organization: Organization) -> None:
 
 # --- the signed-in person's own account -------------------------------------------------------
 
+
 def change_password(user: User, current: str, new: str) -> bool:
     """Change one's password: every sign-in and API token of the account ends, and this device
     gets a new sign-in (user.session_token; returns whether it is remembered, as the old one was).
     Guessing the current password counts against the account's sign-in limit."""
     limits.count_attempt(limits.account_key(user.username, user.id), utcnow())
     if not check_password_hash(user.password_hash, current if isinstance(current, str) else ""):
-        raise Invalid(_l("Your current password is not right."), code="bad_credentials",
-                      field="current_password")
+        raise Invalid(_l("Your current password is not right."), code="bad_credentials", field="current_password")
     validate_password(new, user.username, user.phone)
     password_hash = hash_password(new)  # slow: keep it out of the write transaction
     with write_transaction():
@@ -244,6 +273,7 @@ def disable_account(user_id: int) -> User:
 
 # --- API bearer tokens --------------------------------------------------------------------
 
+
 def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
@@ -252,8 +282,13 @@ def issue_token(identifier: str, password: str) -> str:
     user = authenticate(identifier, password)
     token = secrets.token_urlsafe(32)
     with write_transaction():
-        db.session.add(ApiToken(user_id=user.id, token_hash=_digest(token),
-                                expires_at=utcnow() + timedelta(days=current_app.config["API_TOKEN_DAYS"])))
+        db.session.add(
+            ApiToken(
+                user_id=user.id,
+                token_hash=_digest(token),
+                expires_at=utcnow() + timedelta(days=current_app.config["API_TOKEN_DAYS"]),
+            )
+        )
     return token
 
 
@@ -262,13 +297,15 @@ def user_for_token(token: str):
     if not token or len(token) > 200:
         return None
     from .principal import principal_for_digest
+
     return principal_for_digest(_digest(token), utcnow())
 
 
 def revoke_token(token: str) -> bool:
     with write_transaction():
-        row = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _digest(token),
-                                                       ApiToken.revoked_at.is_(None)))
+        row = db.session.scalar(
+            select(ApiToken).where(ApiToken.token_hash == _digest(token), ApiToken.revoked_at.is_(None))
+        )
         if row is None:
             return False  # nothing written: the empty transaction commits
         row.revoked_at = utcnow()

@@ -1,4 +1,5 @@
 """Sign-in, sign-out, registration, and the enterprise admin's join requests."""
+
 from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
@@ -30,8 +31,14 @@ def _apply(view, decorators):
 def _safe_next(target: str | None) -> str:
     # A path on this site only: no other host, no backslash or control characters (a header
     # cannot carry those; a browser may read "/\\host" as another host).
-    if (target and target.startswith("/") and not target.startswith("//") and "\\" not in target
-            and not has_control(target) and not urlsplit(target).netloc):
+    if (
+        target
+        and target.startswith("/")
+        and not target.startswith("//")
+        and "\\" not in target
+        and not has_control(target)
+        and not urlsplit(target).netloc
+    ):
         return target
     return url_for("main.home")
 
@@ -49,8 +56,7 @@ def login():
             status = 429 if err.status == 429 else 401
         else:
             sessions.start(user, remember=form.remember.data)
-            login_user(user, remember=form.remember.data,
-                       duration=current_app.config["REMEMBER_COOKIE_DURATION"])
+            login_user(user, remember=form.remember.data, duration=current_app.config["REMEMBER_COOKIE_DURATION"])
             return redirect(_safe_next(request.args["next"]) if request.args.get("next") else landing_url(user))
     elif form.is_submitted():
         status = 400
@@ -79,16 +85,22 @@ def register():
         # that was filled in (one coded error per call would show them one submit at a time).
         parsed = form.validate_on_submit()
         typed = {f.name: f.data if not f.errors and isinstance(f.data, str) else "" for f in form}
-        for err in services.registration_problems(typed["username"], typed["display_name"], typed["password"],
-                                                  typed["invite_code"], typed["phone"]):
+        for err in services.registration_problems(
+            typed["username"], typed["display_name"], typed["password"], typed["invite_code"], typed["phone"]
+        ):
             field = getattr(form, err.details.get("field", ""), None)
             if field is not None and not field.errors and typed.get(field.name, "").strip():
                 field.errors = [*field.errors, err.message]
         status = 400 if not parsed else 422 if any(field.errors for field in form) else 200
     if status == 200 and form.is_submitted():
         try:
-            services.register(form.username.data, form.display_name.data, form.password.data,
-                              form.invite_code.data, form.phone.data or None)
+            services.register(
+                form.username.data,
+                form.display_name.data,
+                form.password.data,
+                form.invite_code.data,
+                form.phone.data or None,
+            )
         except DomainError as err:
             field = getattr(form, err.details.get("field", ""), None)
             (field.errors if field is not None else form.form_errors).append(err.message)
@@ -114,14 +126,18 @@ def account():
             (field.errors if field is not None else form.form_errors).append(err.message)
             status = 429 if err.status == 429 else 422
         else:
-            login_user(current_user._get_current_object(), remember=remember,
-                       duration=current_app.config["REMEMBER_COOKIE_DURATION"])
+            login_user(
+                current_user._get_current_object(),
+                remember=remember,
+                duration=current_app.config["REMEMBER_COOKIE_DURATION"],
+            )
             flash(_("Your password is changed. Other phones and apps are signed out."), "success")
             return redirect(url_for("accounts.account"))
     elif form.is_submitted():
         status = 400
-    return render_template("accounts/account.html", form=form, everywhere=EmptyForm(),
-                           password_rule=passwords.rule_text()), status
+    return render_template(
+        "accounts/account.html", form=form, everywhere=EmptyForm(), password_rule=passwords.rule_text()
+    ), status
 
 
 @bp.post("/account/sign-out-everywhere")

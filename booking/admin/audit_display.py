@@ -4,6 +4,7 @@ language, and the ids of facilities, organizations and people as their names.
 Read-only and for display (the audit log page, admin/views.py): the stored entries (JSON
 before/after) are never changed.
 """
+
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
@@ -16,26 +17,54 @@ from ..facilities.models import Facility, Venue
 from ..organizations.models import Organization
 
 FIELDS = {
-    "name": _l("Name"), "address": _l("Address"), "timezone": _l("Time zone"), "kind": _l("Kind"),
-    "requires_approval": _l("Needs approval"), "description": _l("Description"), "active": _l("Open for booking"),
-    "capacity": _l("Places"), "slot_minutes": _l("Slot length (minutes)"),
-    "window_days": _l("Bookable days ahead"), "window_opens_minute": _l("Bookings open at"),
-    "min_notice_minutes": _l("Minimum notice (minutes)"), "cancel_cutoff_minutes": _l("Cancel until (minutes before)"),
+    "name": _l("Name"),
+    "address": _l("Address"),
+    "timezone": _l("Time zone"),
+    "kind": _l("Kind"),
+    "requires_approval": _l("Needs approval"),
+    "description": _l("Description"),
+    "active": _l("Open for booking"),
+    "capacity": _l("Places"),
+    "slot_minutes": _l("Slot length (minutes)"),
+    "window_days": _l("Bookable days ahead"),
+    "window_opens_minute": _l("Bookings open at"),
+    "min_notice_minutes": _l("Minimum notice (minutes)"),
+    "cancel_cutoff_minutes": _l("Cancel until (minutes before)"),
     "checkin_before_minutes": _l("Check-in opens (minutes before)"),
-    "checkin_after_minutes": _l("Check-in closes (minutes after)"), "hours": _l("Opening hours"),
-    "parent_id": _l("Belongs to"), "headcount": _l("Headcount"), "invite_code": _l("Invite code"),
-    "enterprise_id": _l("Enterprise"), "group_id": _l("Union"), "all_facilities": _l("All facilities"),
-    "minutes_per_week": _l("Hours per week"), "bookings_per_worker": _l("Bookings per worker per week"),
-    "valid_from": _l("From"), "valid_until": _l("Until"), "facility_ids": _l("Facilities"),
-    "starts_at": _l("Starts"), "ends_at": _l("Ends"), "reason": _l("Reason"), "status": _l("Status"),
-    "facility_id": _l("Facility"), "role": _l("Role"), "organization_id": _l("Organization"),
+    "checkin_after_minutes": _l("Check-in closes (minutes after)"),
+    "hours": _l("Opening hours"),
+    "parent_id": _l("Belongs to"),
+    "headcount": _l("Headcount"),
+    "invite_code": _l("Invite code"),
+    "enterprise_id": _l("Enterprise"),
+    "group_id": _l("Union"),
+    "all_facilities": _l("All facilities"),
+    "minutes_per_week": _l("Hours per week"),
+    "bookings_per_worker": _l("Bookings per worker per week"),
+    "valid_from": _l("From"),
+    "valid_until": _l("Until"),
+    "facility_ids": _l("Facilities"),
+    "starts_at": _l("Starts"),
+    "ends_at": _l("Ends"),
+    "reason": _l("Reason"),
+    "status": _l("Status"),
+    "facility_id": _l("Facility"),
+    "role": _l("Role"),
+    "organization_id": _l("Organization"),
     "blackout_id": _l("Closed period"),
-    "username": _l("Username"), "user_id": _l("Person"), "venue_id": _l("Venue"),
+    "username": _l("Username"),
+    "user_id": _l("Person"),
+    "venue_id": _l("Venue"),
 }
 OBJECTS = {
-    "facility": _l("Facility"), "venue": _l("Venue"), "organization": _l("Organization"),
-    "agreement": _l("Sharing agreement"), "blackout": _l("Closed period"), "reservation": _l("Booking"),
-    "user": _l("Person"), "member": _l("Member"),
+    "facility": _l("Facility"),
+    "venue": _l("Venue"),
+    "organization": _l("Organization"),
+    "agreement": _l("Sharing agreement"),
+    "blackout": _l("Closed period"),
+    "reservation": _l("Booking"),
+    "user": _l("Person"),
+    "member": _l("Member"),
 }
 _ORG_KEYS = ("enterprise_id", "group_id", "parent_id", "organization_id")
 MINUTE_OF_DAY = ("window_opens_minute",)
@@ -64,9 +93,12 @@ class Names:
             if e.obj_type in wanted and e.obj_id:
                 wanted[e.obj_type].add(e.obj_id)
         self.names = {kind: {} for kind in wanted}
-        for kind, model, column in (("facility", Facility, Facility.name), ("venue", Venue, Venue.name),
-                                    ("organization", Organization, Organization.name),
-                                    ("user", User, User.display_name)):
+        for kind, model, column in (
+            ("facility", Facility, Facility.name),
+            ("venue", Venue, Venue.name),
+            ("organization", Organization, Organization.name),
+            ("user", User, User.display_name),
+        ):
             if wanted[kind]:
                 rows = db.session.execute(select(model.id, column).where(model.id.in_(wanted[kind])))
                 self.names[kind] = dict(rows.all())
@@ -75,7 +107,7 @@ class Names:
         return self.names.get(kind, {}).get(ident) or f"#{ident}"
 
     def subject(self, entry) -> str:
-        """"Facility · 羽毛球场 1 号" rather than "facility #3"."""
+        """ "Facility · 羽毛球场 1 号" rather than "facility #3"."""
         label = str(OBJECTS.get(entry.obj_type, entry.obj_type))
         if entry.obj_type in self.names and entry.obj_id in self.names[entry.obj_type]:
             return f"{label} · {self.names[entry.obj_type][entry.obj_id]}"
@@ -83,6 +115,7 @@ class Names:
 
     def value(self, key: str, value, tz: str) -> str:
         from ..filters import day_label, kind_label, role_label, status_label
+
         if value is None or value == "":
             return "—"
         if isinstance(value, bool):
@@ -130,12 +163,20 @@ def _date_text(value: str, tz: str, day_label) -> str:
 def _hours_text(week: dict) -> str:
     from babel.dates import get_day_names
     from flask_babel import get_locale
+
     names = get_day_names("abbreviated", locale=get_locale())
     parts = []
     for day, periods in sorted(week.items(), key=lambda kv: int(kv[0]) if str(kv[0]).isdigit() else 9):
         if not str(day).isdigit():
             continue
-        text = ", ".join(f"{o // 60:02d}:{o % 60:02d}–{c // 60:02d}:{c % 60:02d}" for o, c in periods
-                         if isinstance(o, int) and isinstance(c, int)) if isinstance(periods, list) else str(periods)
+        text = (
+            ", ".join(
+                f"{o // 60:02d}:{o % 60:02d}–{c // 60:02d}:{c % 60:02d}"
+                for o, c in periods
+                if isinstance(o, int) and isinstance(c, int)
+            )
+            if isinstance(periods, list)
+            else str(periods)
+        )
         parts.append(f"{names[int(day)]} {text or '—'}")
     return "; ".join(parts)

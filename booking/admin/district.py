@@ -3,6 +3,7 @@
 A host is an organization that owns venues: creating one is an organization plus its first
 venue (or a venue added later to an existing organization, see services.create_venue).
 """
+
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
@@ -38,6 +39,7 @@ def organizations(district) -> list[tuple[Organization, int]]:
                 seen.add(o.id)
                 out.append((o, depth, venues.get(o.id, 0)))
                 walk(o.id, depth + 1)
+
     walk(None, 0)
     out += [(o, 0, venues.get(o.id, 0)) for o in orgs if o.id not in seen]  # a cycle made elsewhere
     return out
@@ -53,8 +55,13 @@ def _clean(values: dict) -> dict:
         raise Invalid(_l("Choose a kind of organization."), code="invalid_kind", field="kind")
     headcount = values.get("headcount", 0)
     if isinstance(headcount, bool) or not isinstance(headcount, int) or not 0 <= headcount <= MAX_HEADCOUNT:
-        raise Invalid(_l("Enter a number from %(low)d to %(high)d."), code="invalid_headcount",
-                      field="headcount", low=0, high=MAX_HEADCOUNT)
+        raise Invalid(
+            _l("Enter a number from %(low)d to %(high)d."),
+            code="invalid_headcount",
+            field="headcount",
+            low=0,
+            high=MAX_HEADCOUNT,
+        )
     parent_id = values.get("parent_id")
     if parent_id is not None and (isinstance(parent_id, bool) or not isinstance(parent_id, int)):
         raise Invalid(_l("No such organization."), code="unknown_parent", field="parent_id")
@@ -101,8 +108,15 @@ def create_organization(district, values: dict, venue: dict | None = None) -> tu
         db.session.add(org)
         db.session.flush()
         host_id, enterprise_id = _audit_scope(org)
-        audit.record(district, "organization.create", "organization", org.id, host_id, enterprise_id,
-                     after=audit.snapshot(org, ORG_FIELDS))
+        audit.record(
+            district,
+            "organization.create",
+            "organization",
+            org.id,
+            host_id,
+            enterprise_id,
+            after=audit.snapshot(org, ORG_FIELDS),
+        )
         new_venue = None
         if venue_values:
             new_venue = Venue(host_id=org.id, created_at=utcnow(), **venue_values)
@@ -122,18 +136,29 @@ def change_organization(district, org_id: int, values: dict) -> Organization:
     with write_transaction():
         org = scope.organization_for(district, org_id)
         _check_in_transaction(clean, org.id)
-        if org.kind == "enterprise" and clean["kind"] != "enterprise" and db.session.scalar(
-                select(User.id).where(User.enterprise_id == org.id).limit(1)):
-            raise Invalid(_l("Its workers belong to it as an enterprise; it must stay one."),
-                          code="has_workers", field="kind")
+        if (
+            org.kind == "enterprise"
+            and clean["kind"] != "enterprise"
+            and db.session.scalar(select(User.id).where(User.enterprise_id == org.id).limit(1))
+        ):
+            raise Invalid(
+                _l("Its workers belong to it as an enterprise; it must stay one."), code="has_workers", field="kind"
+            )
         before = audit.snapshot(org, ORG_FIELDS)
         for name, value in clean.items():
             setattr(org, name, value)
         if org.kind == "enterprise" and not org.invite_code:
             org.invite_code = _unique_code()
         db.session.flush()
-        audit.record(district, "organization.change", "organization", org.id, *_audit_scope(org),
-                     before=before, after=audit.snapshot(org, ORG_FIELDS))
+        audit.record(
+            district,
+            "organization.change",
+            "organization",
+            org.id,
+            *_audit_scope(org),
+            before=before,
+            after=audit.snapshot(org, ORG_FIELDS),
+        )
     return org
 
 
@@ -145,6 +170,13 @@ def regenerate_invite_code(district, org_id: int) -> Organization:
             raise Conflict(_l("Only enterprises have invite codes."), code="not_an_enterprise")
         before = org.invite_code
         org.invite_code = _unique_code()
-        audit.record(district, "organization.invite_code", "organization", org.id, *_audit_scope(org),
-                     before={"invite_code": before}, after={"invite_code": org.invite_code})
+        audit.record(
+            district,
+            "organization.invite_code",
+            "organization",
+            org.id,
+            *_audit_scope(org),
+            before={"invite_code": before},
+            after={"invite_code": org.invite_code},
+        )
     return org

@@ -3,6 +3,7 @@
 Nested in the admin blueprint (endpoints `admin.district.*`); the services let only district
 admins in (Forbidden → 403).
 """
+
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -11,8 +12,16 @@ from wtforms.fields.choices import SelectChoice
 from ..errors import DomainError
 from . import district, people, scope
 from .flow import revoke_role
-from .forms import (ActionForm, GrantForm, NewOrganizationForm, OrganizationForm, RevokeForm, StaffForm,
-                    put_error, role_choices)
+from .forms import (
+    ActionForm,
+    GrantForm,
+    NewOrganizationForm,
+    OrganizationForm,
+    RevokeForm,
+    StaffForm,
+    put_error,
+    role_choices,
+)
 
 bp = Blueprint("district", __name__, url_prefix="/district")
 
@@ -24,7 +33,8 @@ def _put_error(form, err: DomainError) -> None:
 def _parent_choices(form, exclude: int | None = None) -> None:
     rows = district.organizations(current_user)
     form.parent_id.choices = [SelectChoice("", "—")] + [
-        SelectChoice(str(o.id), "\u3000" * depth + o.name) for o, depth, _ in rows if o.id != exclude]
+        SelectChoice(str(o.id), "\u3000" * depth + o.name) for o, depth, _ in rows if o.id != exclude
+    ]
 
 
 @bp.get("/")
@@ -63,14 +73,22 @@ def _admin_forms(org):
 def _page(org_id: int, form=None, create=None, grant=None, status: int = 200):
     org, admins = people.org_admins(current_user, org_id)
     if form is None:
-        form = OrganizationForm(data={"name": org.name, "kind": org.kind, "headcount": org.headcount,
-                                      "parent_id": str(org.parent_id or "")})
+        form = OrganizationForm(
+            data={"name": org.name, "kind": org.kind, "headcount": org.headcount, "parent_id": str(org.parent_id or "")}
+        )
     _parent_choices(form, exclude=org.id)
     default_create, default_grant = _admin_forms(org)
-    return render_template("admin/district/organization.html", org=org, admins=admins, form=form,
-                           create=create or default_create, grant=grant or default_grant,
-                           revoke=RevokeForm(), action=ActionForm(),
-                           roles=people.admin_roles_for(org)), status
+    return render_template(
+        "admin/district/organization.html",
+        org=org,
+        admins=admins,
+        form=form,
+        create=create or default_create,
+        grant=grant or default_grant,
+        revoke=RevokeForm(),
+        action=ActionForm(),
+        roles=people.admin_roles_for(org),
+    ), status
 
 
 @bp.route("/organizations/<int:org_id>", methods=["GET", "POST"])
@@ -112,13 +130,15 @@ def admin_new(org_id: int):
     if not create.validate_on_submit():
         return _page(org_id, create=create, status=400)
     try:
-        user = people.create_org_admin(current_user, org_id, create.username.data, create.display_name.data,
-                                       create.password.data, create.role.data)
+        user = people.create_org_admin(
+            current_user, org_id, create.username.data, create.display_name.data, create.password.data, create.role.data
+        )
     except DomainError as err:
         _put_error(create, err)
         return _page(org_id, create=create, status=422)
-    flash(_("Account created: %(username)s. Give them the initial password in person.",
-            username=user.username), "success")
+    flash(
+        _("Account created: %(username)s. Give them the initial password in person.", username=user.username), "success"
+    )
     return redirect(url_for("admin.district.organization", org_id=org_id))
 
 
@@ -140,5 +160,7 @@ def admin_grant(org_id: int):
 @bp.post("/organizations/<int:org_id>/admins/<int:user_id>/revoke")
 def admin_revoke(org_id: int, user_id: int):
     scope.organization_for(current_user, org_id)
-    return revoke_role(lambda role: people.revoke_org_admin(current_user, org_id, user_id, role),
-                       url_for("admin.district.organization", org_id=org_id))
+    return revoke_role(
+        lambda role: people.revoke_org_admin(current_user, org_id, user_id, role),
+        url_for("admin.district.organization", org_id=org_id),
+    )

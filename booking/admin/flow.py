@@ -1,4 +1,5 @@
 """Small view steps that more than one admin page takes."""
+
 from flask import flash, redirect
 from flask_babel import gettext as _
 

@@ -1,20 +1,31 @@
 """Admin forms (Flask-WTF: CSRF on every one). They parse text into values; the services check them."""
+
 from flask_babel import lazy_gettext as _l
-from wtforms import (BooleanField, HiddenField, IntegerField, PasswordField, RadioField, SelectField,
-                     StringField, TextAreaField, TimeField)
+from wtforms import (
+    BooleanField,
+    HiddenField,
+    IntegerField,
+    PasswordField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+    TimeField,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional
 
 from ..facilities.models import KINDS as FACILITY_KINDS
 from ..filters import kind_label
-from ..forms import ActionForm as ActionForm, BaseForm, put_error as put_error  # one of each (booking.forms)
+from ..forms import ActionForm as ActionForm  # one of each (booking.forms)
+from ..forms import BaseForm
+from ..forms import put_error as put_error
 from ..inputs import id_or_none, whole_in_range
-from ..timeutil import DEFAULT_TIMEZONE
 from ..organizations.models import KINDS as ORG_KINDS
+from ..timeutil import DEFAULT_TIMEZONE
 from . import hours as hours_rules
 
-WEEKDAYS = (_l("Monday"), _l("Tuesday"), _l("Wednesday"), _l("Thursday"), _l("Friday"), _l("Saturday"),
-            _l("Sunday"))
+WEEKDAYS = (_l("Monday"), _l("Tuesday"), _l("Wednesday"), _l("Thursday"), _l("Friday"), _l("Saturday"), _l("Sunday"))
 ORG_KIND_LABELS = {
     "federation": _l("Union federation"),
     "community_union": _l("Community union"),
@@ -57,9 +68,11 @@ def put_errors(form, errors, aliases: dict | None = None) -> None:
 
 def _unchecked(form, values: dict, aliases: dict | None = None) -> dict:
     """The values whose fields parsed without an error: those the service checks next."""
+
     def clean(name):
         field = getattr(form, (aliases or {}).get(name, name), None)
         return field is None or not field.errors
+
     return {name: value for name, value in values.items() if clean(name)}
 
 
@@ -67,12 +80,17 @@ def _required(message=None):
     return InputRequired(message or _l("This field is required."))
 
 
-
 class ImpactFields:
     """What to do with the bookings a change hits, asked once the change is known to hit some."""
-    on_affected = RadioField(_l("The bookings listed"), choices=[
-        SelectChoice("cancel", _l("Cancel them and tell the workers why")),
-        SelectChoice("keep", _l("Keep them (where they may stay)"))], validators=[Optional()])
+
+    on_affected = RadioField(
+        _l("The bookings listed"),
+        choices=[
+            SelectChoice("cancel", _l("Cancel them and tell the workers why")),
+            SelectChoice("keep", _l("Keep them (where they may stay)")),
+        ],
+        validators=[Optional()],
+    )
     notice = TextAreaField(_l("Reason (the workers will see it)"), validators=[Optional(), Length(max=255)])
 
     def impact_choice(self) -> str:
@@ -100,15 +118,19 @@ class FacilityForm(BaseForm, ImpactFields):
     window_days = WholeNumber(_l("Bookable days ahead"), default=7, validators=[_required()])
     window_opens = ClockTime(_l("Booking opens at (local time)"), default=None, validators=[_required()])
     min_notice_minutes = WholeNumber(_l("Minimum notice (minutes)"), default=30, validators=[_required()])
-    cancel_cutoff_minutes = WholeNumber(_l("Workers may cancel until (minutes before)"), default=120,
-                                        validators=[_required()])
-    checkin_before_minutes = WholeNumber(_l("Check-in opens (minutes before)"), default=15,
-                                         validators=[_required()])
-    checkin_after_minutes = WholeNumber(_l("Check-in closes (minutes after)"), default=15,
-                                        validators=[_required()])
-    allocation = SelectField(_l("How places are given"), choices=[
-        SelectChoice("first_come", _l("First come, first served")),
-        SelectChoice("draw", _l("A fair draw before the day"))], default="first_come")
+    cancel_cutoff_minutes = WholeNumber(
+        _l("Workers may cancel until (minutes before)"), default=120, validators=[_required()]
+    )
+    checkin_before_minutes = WholeNumber(_l("Check-in opens (minutes before)"), default=15, validators=[_required()])
+    checkin_after_minutes = WholeNumber(_l("Check-in closes (minutes after)"), default=15, validators=[_required()])
+    allocation = SelectField(
+        _l("How places are given"),
+        choices=[
+            SelectChoice("first_come", _l("First come, first served")),
+            SelectChoice("draw", _l("A fair draw before the day")),
+        ],
+        default="first_come",
+    )
     draw_days_before = WholeNumber(_l("Draw: days before the slot"), default=2, validators=[Optional()])
     draw_time = ClockTime(_l("Draw at (local time)"), default=None, validators=[Optional()])
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=2000)])
@@ -153,23 +175,32 @@ class FacilityForm(BaseForm, ImpactFields):
 
     def values(self, week: dict) -> dict:
         opens, draw = self.window_opens.data, self.draw_time.data
-        return {"name": self.name.data, "kind": self.kind.data, "capacity": self.capacity.data,
-                "slot_minutes": self.slot_minutes.data, "requires_approval": bool(self.requires_approval.data),
-                "window_days": self.window_days.data,
-                "window_opens_minute": opens.hour * 60 + opens.minute if opens is not None else None,
-                "min_notice_minutes": self.min_notice_minutes.data,
-                "cancel_cutoff_minutes": self.cancel_cutoff_minutes.data,
-                "checkin_before_minutes": self.checkin_before_minutes.data,
-                "checkin_after_minutes": self.checkin_after_minutes.data,
-                "allocation": self.allocation.data,
-                "draw_days_before": 2 if self.draw_days_before.data is None else self.draw_days_before.data,
-                "draw_minute": 12 * 60 if draw is None else draw.hour * 60 + draw.minute,
-                "description": self.description.data or "", "hours": week}
+        return {
+            "name": self.name.data,
+            "kind": self.kind.data,
+            "capacity": self.capacity.data,
+            "slot_minutes": self.slot_minutes.data,
+            "requires_approval": bool(self.requires_approval.data),
+            "window_days": self.window_days.data,
+            "window_opens_minute": opens.hour * 60 + opens.minute if opens is not None else None,
+            "min_notice_minutes": self.min_notice_minutes.data,
+            "cancel_cutoff_minutes": self.cancel_cutoff_minutes.data,
+            "checkin_before_minutes": self.checkin_before_minutes.data,
+            "checkin_after_minutes": self.checkin_after_minutes.data,
+            "allocation": self.allocation.data,
+            "draw_days_before": 2 if self.draw_days_before.data is None else self.draw_days_before.data,
+            "draw_minute": 12 * 60 if draw is None else draw.hour * 60 + draw.minute,
+            "description": self.description.data or "",
+            "hours": week,
+        }
 
 
 class CheckinSettingsForm(BaseForm):
-    offline_max_minutes = WholeNumber(_l("Oldest offline scan accepted (minutes)"), validators=[_required()],
-                                      render_kw={"inputmode": "numeric", "autocomplete": "off"})
+    offline_max_minutes = WholeNumber(
+        _l("Oldest offline scan accepted (minutes)"),
+        validators=[_required()],
+        render_kw={"inputmode": "numeric", "autocomplete": "off"},
+    )
 
 
 class RetireForm(BaseForm, ImpactFields):
@@ -207,18 +238,19 @@ class OrganizationForm(BaseForm):
         parent = id_or_none(raw) if raw else None
         if raw and parent is None:
             parent = raw  # not an id: the service says it is unknown
-        return {"name": self.name.data, "kind": self.kind.data, "parent_id": parent,
-                "headcount": self.headcount.data}
+        return {"name": self.name.data, "kind": self.kind.data, "parent_id": parent, "headcount": self.headcount.data}
 
 
 class NewOrganizationForm(OrganizationForm):
-    venue_name = StringField(_l("First venue (makes it a host; optional)"),
-                             validators=[Optional(), Length(max=120)])
+    venue_name = StringField(_l("First venue (makes it a host; optional)"), validators=[Optional(), Length(max=120)])
     venue_address = StringField(_l("Venue address"), validators=[Optional(), Length(max=255)])
     venue_timezone = StringField(_l("Time zone"), default=DEFAULT_TIMEZONE, validators=[Optional(), Length(max=64)])
 
     def venue_values(self) -> dict | None:
         if not (self.venue_name.data or "").strip():
             return None
-        return {"name": self.venue_name.data, "address": self.venue_address.data or "",
-                "timezone": self.venue_timezone.data or DEFAULT_TIMEZONE}
+        return {
+            "name": self.venue_name.data,
+            "address": self.venue_address.data or "",
+            "timezone": self.venue_timezone.data or DEFAULT_TIMEZONE,
+        }

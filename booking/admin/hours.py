@@ -3,6 +3,7 @@
 Pure functions, no app needed. Minutes are local minutes from midnight; a period may close at
 24:00 (1440). A blank weekday is closed.
 """
+
 import re
 
 from flask_babel import lazy_gettext as _l
@@ -57,8 +58,7 @@ def check_week(week: dict) -> dict[int, list[tuple[int, int]]]:
     for weekday, periods in (week or {}).items():
         if not isinstance(weekday, int) or not 0 <= weekday <= 6:
             raise HoursError(_l("A weekday is a number from 0 (Monday) to 6 (Sunday)."))
-        text = ", ".join(f"{format_minute(o)}-{format_minute(c)}" if _whole(o, c) else "?"
-                         for o, c in periods)
+        text = ", ".join(f"{format_minute(o)}-{format_minute(c)}" if _whole(o, c) else "?" for o, c in periods)
         out[weekday] = parse_day(text) if periods else []
     return out
 

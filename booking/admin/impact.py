@@ -7,6 +7,7 @@ time under another counter), and only while its slot holds no more than the new 
 Bookings the new hours leave outside every slot, or of a retired facility, may stay: nobody
 can book next to them.
 """
+
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -18,9 +19,9 @@ from ..facilities import rules
 from ..reservations.models import HOLDING, Reservation, SlotLoad
 
 OVER_CAPACITY = "over_capacity"  # its slot holds more than the new capacity
-OFF_GRID = "off_grid"            # a slot of the new grid overlaps it: must go
+OFF_GRID = "off_grid"  # a slot of the new grid overlaps it: must go
 OUTSIDE_HOURS = "outside_hours"  # the facility is now closed then: may stay
-RETIRED = "retired"              # the facility takes no more bookings: may stay
+RETIRED = "retired"  # the facility takes no more bookings: may stay
 BLOCKING = (OVER_CAPACITY, OFF_GRID)
 
 
@@ -36,19 +37,38 @@ class Hit:
 
 def future_bookings(facility_ids, now: datetime) -> list[Reservation]:
     """Bookings of these facilities that start after `now` and still hold their place."""
-    return list(db.session.scalars(select(Reservation).where(
-        Reservation.facility_id.in_(list(facility_ids)), Reservation.status.in_(HOLDING),
-        Reservation.start_at > now).order_by(Reservation.start_at, Reservation.id)))
+    return list(
+        db.session.scalars(
+            select(Reservation)
+            .where(
+                Reservation.facility_id.in_(list(facility_ids)),
+                Reservation.status.in_(HOLDING),
+                Reservation.start_at > now,
+            )
+            .order_by(Reservation.start_at, Reservation.id)
+        )
+    )
 
 
 def _held(facility_id: int, starts) -> dict:
-    return {row.start_at: row.held for row in db.session.execute(
-        select(SlotLoad.start_at, SlotLoad.held).where(
-            SlotLoad.facility_id == facility_id, SlotLoad.start_at.in_(list(starts))))}
+    return {
+        row.start_at: row.held
+        for row in db.session.execute(
+            select(SlotLoad.start_at, SlotLoad.held).where(
+                SlotLoad.facility_id == facility_id, SlotLoad.start_at.in_(list(starts))
+            )
+        )
+    }
 
 
-def hits(facility_id: int, new_rules: rules.SlotRules, capacity: int, active: bool,
-         now: datetime, bookings: list[Reservation] | None = None) -> list[Hit]:
+def hits(
+    facility_id: int,
+    new_rules: rules.SlotRules,
+    capacity: int,
+    active: bool,
+    now: datetime,
+    bookings: list[Reservation] | None = None,
+) -> list[Hit]:
     """The future bookings of a facility that its new settings hit, in time order."""
     bookings = future_bookings([facility_id], now) if bookings is None else bookings
     if not bookings:
@@ -59,12 +79,13 @@ def hits(facility_id: int, new_rules: rules.SlotRules, capacity: int, active: bo
     grids: dict = {}
     out = []
     for r in bookings:
-        days = {timeutil.local_date(r.start_at, new_rules.timezone),
-                timeutil.local_date(r.end_at - timedelta(microseconds=1), new_rules.timezone)}
+        days = {
+            timeutil.local_date(r.start_at, new_rules.timezone),
+            timeutil.local_date(r.end_at - timedelta(microseconds=1), new_rules.timezone),
+        }
         for day in days - grids.keys():
             grids[day] = rules.day_slots(new_rules, day)
-        touching = sorted(s for day in days for s in grids[day]
-                          if rules.overlaps(s[0], s[1], r.start_at, r.end_at))
+        touching = sorted(s for day in days for s in grids[day] if rules.overlaps(s[0], s[1], r.start_at, r.end_at))
         if not touching:
             out.append(Hit(r, OUTSIDE_HOURS))
         elif touching != [(r.start_at, r.end_at)]:

@@ -3,13 +3,14 @@
 A host admin cannot take away their own admin grant, so a host is never left without one by
 a slip of the thumb.
 """
+
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from ..accounts import rules as account_rules
-from ..accounts.models import RoleGrant, User
 from ..accounts import sessions
+from ..accounts.models import RoleGrant, User
 from ..accounts.services import hash_password, validate_password
 from ..audit import services as audit
 from ..database import write_transaction
@@ -29,9 +30,12 @@ def _role(role, allowed) -> str:
 
 
 def _holders(org_id: int, roles) -> list[tuple[User, list[str]]]:
-    rows = db.session.execute(select(User, RoleGrant.role).join(RoleGrant, RoleGrant.user_id == User.id)
-                              .where(RoleGrant.organization_id == org_id, RoleGrant.role.in_(roles))
-                              .order_by(User.username, RoleGrant.role)).all()
+    rows = db.session.execute(
+        select(User, RoleGrant.role)
+        .join(RoleGrant, RoleGrant.user_id == User.id)
+        .where(RoleGrant.organization_id == org_id, RoleGrant.role.in_(roles))
+        .order_by(User.username, RoleGrant.role)
+    ).all()
     out: dict = {}
     for user, role in rows:
         out.setdefault(user, []).append(role)
@@ -39,8 +43,11 @@ def _holders(org_id: int, roles) -> list[tuple[User, list[str]]]:
 
 
 def _bad_username() -> Invalid:
-    return Invalid(_l("A username has 3 to 40 letters, digits, dots, dashes or underscores."),
-                   code="bad_username", field="username")
+    return Invalid(
+        _l("A username has 3 to 40 letters, digits, dots, dashes or underscores."),
+        code="bad_username",
+        field="username",
+    )
 
 
 def _bad_name() -> Invalid:
@@ -60,8 +67,13 @@ def _new_account(username, display_name, password, enterprise_id=None) -> tuple[
     if not 1 <= len(display_name) <= 60:
         raise _bad_name()
     validate_password(password if isinstance(password, str) else "", username)
-    user = User(username=username, display_name=display_name, password_hash=hash_password(password),
-                enterprise_id=enterprise_id, status="active")
+    user = User(
+        username=username,
+        display_name=display_name,
+        password_hash=hash_password(password),
+        enterprise_id=enterprise_id,
+        status="active",
+    )
     return user, username
 
 
@@ -92,29 +104,50 @@ def _add_account(user: User) -> None:
 
 def _grant(actor, user: User, role: str, org_id: int, audit_host: int | None, audit_enterprise: int | None):
     if any(g.role == role and g.organization_id == org_id for g in user.grants):
-        raise Conflict(_l("%(name)s already has that role."), code="already_granted", field="username",
-                       name=user.display_name)
+        raise Conflict(
+            _l("%(name)s already has that role."), code="already_granted", field="username", name=user.display_name
+        )
     user.grants.append(RoleGrant(role=role, organization_id=org_id))
-    audit.record(actor, "role.grant", "user", user, audit_host, audit_enterprise,
-                 after={"role": role, "organization_id": org_id, "username": user.username})
+    audit.record(
+        actor,
+        "role.grant",
+        "user",
+        user,
+        audit_host,
+        audit_enterprise,
+        after={"role": role, "organization_id": org_id, "username": user.username},
+    )
 
 
 def _find(username) -> User:
-    user = db.session.scalar(select(User).where(
-        User.username == account_rules.normalize_username(username if isinstance(username, str) else "")))
+    user = db.session.scalar(
+        select(User).where(
+            User.username == account_rules.normalize_username(username if isinstance(username, str) else "")
+        )
+    )
     if user is None:
         raise Invalid(_l("No account has that username."), code="unknown_user", field="username")
     return user
 
 
 def _revoke(actor, org_id: int, user_id: int, role: str, audit_host, audit_enterprise) -> User:
-    grant = db.session.scalar(select(RoleGrant).where(
-        RoleGrant.user_id == user_id, RoleGrant.organization_id == org_id, RoleGrant.role == role))
+    grant = db.session.scalar(
+        select(RoleGrant).where(
+            RoleGrant.user_id == user_id, RoleGrant.organization_id == org_id, RoleGrant.role == role
+        )
+    )
     if grant is None:
         raise NotFound()
     user = grant.user
-    audit.record(actor, "role.revoke", "user", user.id, audit_host, audit_enterprise,
-                 before={"role": role, "organization_id": org_id, "username": user.username})
+    audit.record(
+        actor,
+        "role.revoke",
+        "user",
+        user.id,
+        audit_host,
+        audit_enterprise,
+        before={"role": role, "organization_id": org_id, "username": user.username},
+    )
     user.grants.remove(grant)
     sessions.end_all(user.id, utcnow())  # pages already open must not keep the role's powers
     return user
@@ -129,6 +162,7 @@ def _write(fn):
 
 
 # --- a host's staff (host admins) --------------------------------------------------------------
+
 
 def host_staff(admin, host_id: int):
     """The host and its staff and admins, each with their roles there."""
@@ -152,6 +186,7 @@ def create_staff(admin, host_id: int, username, display_name, password, role="ho
         _add_account(user)
         _grant(admin, user, role, host_id, host_id, None)
         return user
+
     return _write(run)
 
 
@@ -163,22 +198,26 @@ def grant_staff(admin, host_id: int, username, role="host_staff") -> User:
         user = _find(username)
         _grant(admin, user, role, host_id, host_id, None)
         return user
+
     return _write(run)
 
 
 def revoke_staff(admin, host_id: int, user_id: int, role) -> User:
     role = _role(role, HOST_ROLES)
     if user_id == admin.id and role == "host_admin":
-        raise Conflict(_l("You cannot remove your own admin role; ask another admin of this host."),
-                       code="own_admin_role")
+        raise Conflict(
+            _l("You cannot remove your own admin role; ask another admin of this host."), code="own_admin_role"
+        )
 
     def run():
         _staff_host(admin, host_id)
         return _revoke(admin, host_id, user_id, role, host_id, None)
+
     return _write(run)
 
 
 # --- organizations' admins (district) ----------------------------------------------------------
+
 
 def admin_roles_for(org) -> tuple[str, ...]:
     """Enterprises have enterprise admins; organizations that own venues have host admins."""
@@ -202,14 +241,16 @@ def org_admins(district, org_id: int):
 def create_org_admin(district, org_id: int, username, display_name, password, role) -> User:
     org = scope.organization_for(district, org_id)
     role = _role(role, admin_roles_for(org))
-    user, _ = _new_account(username, display_name, password,
-                           enterprise_id=org.id if role == "enterprise_admin" else None)
+    user, _ = _new_account(
+        username, display_name, password, enterprise_id=org.id if role == "enterprise_admin" else None
+    )
 
     def run():
         scope.organization_for(district, org_id)
         _add_account(user)
         _grant(district, user, role, org_id, *_audit_scope(org, role))
         return user
+
     return _write(run)
 
 
@@ -221,10 +262,12 @@ def grant_org_admin(district, org_id: int, username, role) -> User:
         scope.organization_for(district, org_id)
         user = _find(username)
         if role == "enterprise_admin" and user.enterprise_id != org_id:
-            raise Invalid(_l("An enterprise admin must be a member of the enterprise."),
-                          code="not_a_member", field="username")
+            raise Invalid(
+                _l("An enterprise admin must be a member of the enterprise."), code="not_a_member", field="username"
+            )
         _grant(district, user, role, org_id, *_audit_scope(org, role))
         return user
+
     return _write(run)
 
 
@@ -234,4 +277,5 @@ def revoke_org_admin(district, org_id: int, user_id: int, role) -> User:
     def run():
         org = scope.organization_for(district, org_id)
         return _revoke(district, org_id, user_id, role, *_audit_scope(org, role))
+
     return _write(run)

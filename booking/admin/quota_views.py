@@ -3,11 +3,13 @@ the worker's own quota (blueprint `quotas`). Scoping and rules are the services'
 parse and render. They call the agreement use cases (admin/agreements.py, above facilities and
 quotas) and the enterprise's week report (reports/quota_usage.py), so they live in admin.
 """
+
 import re
 from datetime import date, timedelta
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _, lazy_gettext as _l
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
@@ -26,9 +28,13 @@ STATE_LABELS = {"in_force": _l("In force"), "ended": _l("Ended"), "future": _l("
 WEEK_RE = re.compile(r"^(\d{4})-?W(\d{1,2})$", re.IGNORECASE | re.ASCII)
 FIRST_YEAR, LAST_YEAR = 2000, 2100
 # Which form field a service error belongs to, when the service names none.
-ERROR_FIELDS = {"invalid_party": "enterprise_id", "invalid_facilities": "facility_ids",
-                "invalid_hours": "hours", "invalid_bookings": "bookings_per_worker",
-                "invalid_dates": "valid_until"}
+ERROR_FIELDS = {
+    "invalid_party": "enterprise_id",
+    "invalid_facilities": "facility_ids",
+    "invalid_hours": "hours",
+    "invalid_bookings": "bookings_per_worker",
+    "invalid_dates": "valid_until",
+}
 
 
 @bp.before_request
@@ -77,16 +83,24 @@ def _week_arg(today: date, notes: list) -> date:
             return date.fromisocalendar(int(match.group(1)), int(match.group(2)), 1)
         except ValueError:
             pass
-    notes.append(_("The week was not understood (use e.g. %(example)s); showing this week.",
-                   example=timeutil.iso_week_label(today)))
+    notes.append(
+        _(
+            "The week was not understood (use e.g. %(example)s); showing this week.",
+            example=timeutil.iso_week_label(today),
+        )
+    )
     return this_week
 
 
 def _week_nav(week: date, today: date) -> dict:
-    return {"start": week, "end": week + timedelta(days=6), "label": timeutil.iso_week_label(week),
-            "is_current": week == timeutil.week_start(today),
-            "prev": timeutil.iso_week_label(week - timedelta(days=7)),
-            "next": timeutil.iso_week_label(week + timedelta(days=7))}
+    return {
+        "start": week,
+        "end": week + timedelta(days=6),
+        "label": timeutil.iso_week_label(week),
+        "is_current": week == timeutil.week_start(today),
+        "prev": timeutil.iso_week_label(week - timedelta(days=7)),
+        "next": timeutil.iso_week_label(week + timedelta(days=7)),
+    }
 
 
 def _field_error(form, err: DomainError) -> None:
@@ -95,14 +109,16 @@ def _field_error(form, err: DomainError) -> None:
 
 # --- host admin: agreements ---------------------------------------------------------------
 
+
 @bp.get("/agreements")
 def agreement_list():
     items = agreements.host_agreements(current_user)
     hosts = agreements.admin_hosts(current_user)
     today = _today()
     policies = {h.id: services.no_show_policy(current_user, h.id) for h in hosts}
-    return render_template("quotas/agreements.html", items=items, hosts=hosts, policies=policies,
-                           today=today, state=agreements.state)
+    return render_template(
+        "quotas/agreements.html", items=items, hosts=hosts, policies=policies, today=today, state=agreements.state
+    )
 
 
 def _agreement_form_choices(form: AgreementForm):
@@ -128,9 +144,15 @@ def agreement_new():
     if form.validate_on_submit():
         try:
             a = agreements.create(
-                current_user, id_or_none(form.host_id.data) or -1, form.valid_from.data,
-                enterprise_id=id_or_none(form.enterprise_id.data), group_id=id_or_none(form.group_id.data),
-                facility_ids=form.facility_id_list(), valid_until=form.valid_until.data, **form.limits())
+                current_user,
+                id_or_none(form.host_id.data) or -1,
+                form.valid_from.data,
+                enterprise_id=id_or_none(form.enterprise_id.data),
+                group_id=id_or_none(form.group_id.data),
+                facility_ids=form.facility_id_list(),
+                valid_until=form.valid_until.data,
+                **form.limits(),
+            )
         except NotFound:
             raise
         except DomainError as err:
@@ -145,8 +167,9 @@ def agreement_new():
 
 
 def _render_agreement(a, limits: LimitsForm, end: EndForm, status: int = 200):
-    return render_template("quotas/agreement.html", a=a, limits=limits, end=end, today=_today(),
-                           state=agreements.state(a, _today())), status
+    return render_template(
+        "quotas/agreement.html", a=a, limits=limits, end=end, today=_today(), state=agreements.state(a, _today())
+    ), status
 
 
 @bp.route("/agreements/<int:agreement_id>", methods=["GET", "POST"])
@@ -188,8 +211,9 @@ def agreement_end(agreement_id: int):
     except DomainError as err:
         end.valid_until.errors.append(err.message)
         return _render_agreement(agreements.get_for_host_admin(current_user, agreement_id), limits, end, 422)
-    flash(_("The agreement ends on %(day)s: no bookings after that day.", day=end.valid_until.data.isoformat()),
-          "success")
+    flash(
+        _("The agreement ends on %(day)s: no bookings after that day.", day=end.valid_until.data.isoformat()), "success"
+    )
     return redirect(url_for("quotas.agreement_show", agreement_id=agreement_id))
 
 
@@ -220,6 +244,7 @@ def no_show_policy(host_id: int):
 
 # --- usage reports ---------------------------------------------------------------------------
 
+
 @bp.get("/host")
 def host_usage():
     notes: list[str] = []
@@ -227,8 +252,9 @@ def host_usage():
     week = _week_arg(today, notes)
     rows = services.host_report(current_user, week)
     hosts = agreements.admin_hosts(current_user)
-    return render_template("quotas/host.html", rows=rows, hosts={h.id: h for h in hosts}, notes=notes,
-                           nav=_week_nav(week, today))
+    return render_template(
+        "quotas/host.html", rows=rows, hosts={h.id: h for h in hosts}, notes=notes, nav=_week_nav(week, today)
+    )
 
 
 @bp.get("/enterprise")
@@ -237,10 +263,17 @@ def enterprise_usage():
     today = _today()
     week = _week_arg(today, notes)
     report = quota_usage.enterprise_report(current_user, week)
-    return render_template("quotas/enterprise.html", report=report, notes=notes, nav=_week_nav(week, today),
-                           agreements=agreements.for_enterprise_admin(current_user),
-                           suspensions=services.enterprise_suspensions(current_user, timeutil.utcnow()),
-                           today=today, state=agreements.state, tz=current_app.config["DEFAULT_TIMEZONE"])
+    return render_template(
+        "quotas/enterprise.html",
+        report=report,
+        notes=notes,
+        nav=_week_nav(week, today),
+        agreements=agreements.for_enterprise_admin(current_user),
+        suspensions=services.enterprise_suspensions(current_user, timeutil.utcnow()),
+        today=today,
+        state=agreements.state,
+        tz=current_app.config["DEFAULT_TIMEZONE"],
+    )
 
 
 @bp.get("/me")
@@ -250,5 +283,10 @@ def me():
     week = _week_arg(today, notes)
     day = today if week == timeutil.week_start(today) else week
     quota = services.my_quota(current_user, day, timeutil.utcnow())
-    return render_template("quotas/me.html", quota=quota, notes=notes, nav=_week_nav(week, today),
-                           tz=current_app.config["DEFAULT_TIMEZONE"])
+    return render_template(
+        "quotas/me.html",
+        quota=quota,
+        notes=notes,
+        nav=_week_nav(week, today),
+        tz=current_app.config["DEFAULT_TIMEZONE"],
+    )

@@ -3,6 +3,7 @@
 A role that does not administer at all is Forbidden (403); an object of another host or
 organization is NotFound (404), so its existence is not revealed.
 """
+
 from flask_babel import lazy_gettext as _l
 
 from ..errors import Forbidden, NotFound

@@ -5,6 +5,7 @@ transaction and leaves an audit entry. A change that hits future bookings is not
 the admin says what happens to them (`on_affected`): "keep" them where they may stay, or
 "cancel" them, each with a notice to its worker (reservations.services.host_cancel).
 """
+
 from dataclasses import dataclass, field
 from datetime import datetime
 from types import SimpleNamespace
@@ -41,15 +42,28 @@ FACILITY_NUMBERS = {
 }
 FACILITY_FIELDS = ("name", "kind", "requires_approval", "description", "active", "allocation", *FACILITY_NUMBERS)
 ALLOCATIONS = ("first_come", "draw")
-DEFAULTS = {"capacity": 1, "slot_minutes": 60, "requires_approval": False, "window_days": 7,
-            "window_opens_minute": 8 * 60, "min_notice_minutes": 30, "cancel_cutoff_minutes": 120,
-            "checkin_before_minutes": 15, "checkin_after_minutes": 15, "description": "", "hours": {},
-            "allocation": "first_come", "draw_days_before": 2, "draw_minute": 12 * 60}
+DEFAULTS = {
+    "capacity": 1,
+    "slot_minutes": 60,
+    "requires_approval": False,
+    "window_days": 7,
+    "window_opens_minute": 8 * 60,
+    "min_notice_minutes": 30,
+    "cancel_cutoff_minutes": 120,
+    "checkin_before_minutes": 15,
+    "checkin_after_minutes": 15,
+    "description": "",
+    "hours": {},
+    "allocation": "first_come",
+    "draw_days_before": 2,
+    "draw_minute": 12 * 60,
+}
 
 
 @dataclass
 class Outcome:
     """What a change did: whether it was applied, the bookings it hits, what was cancelled."""
+
     target: object
     applied: bool
     hits: list = field(default_factory=list)
@@ -61,6 +75,7 @@ class Outcome:
 
 
 # --- validation (pure) -----------------------------------------------------------------------
+
 
 def _text(value, name: str, label_max: int, required: bool = True) -> str:
     if value is None:
@@ -80,39 +95,46 @@ def _number(value, name: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         raise Invalid(_l("Enter a whole number."), code="invalid_" + name, field=name)
     if not low <= value <= high:
-        raise Invalid(_l("Enter a number from %(low)d to %(high)d."), code="invalid_" + name, field=name,
-                      low=low, high=high)
+        raise Invalid(
+            _l("Enter a number from %(low)d to %(high)d."), code="invalid_" + name, field=name, low=low, high=high
+        )
     return value
 
 
 def clean_timezone(value) -> str:
     value = _text(value, "timezone", 64)
     if not timeutil.is_valid_zone(value) or "/" not in value and value != "UTC":
-        raise Invalid(_l("Unknown time zone; use a name like Asia/Shanghai."), code="invalid_timezone",
-                      field="timezone")
+        raise Invalid(
+            _l("Unknown time zone; use a name like Asia/Shanghai."), code="invalid_timezone", field="timezone"
+        )
     return value
 
 
 def clean_venue(values: dict) -> dict:
-    return {"name": _text(values.get("name"), "name", 120),
-            "address": _text(values.get("address"), "address", 255, required=False),
-            "timezone": clean_timezone(values.get("timezone") or timeutil.DEFAULT_TIMEZONE)}
+    return {
+        "name": _text(values.get("name"), "name", 120),
+        "address": _text(values.get("address"), "address", 255, required=False),
+        "timezone": clean_timezone(values.get("timezone") or timeutil.DEFAULT_TIMEZONE),
+    }
 
 
 def venue_problems(values: dict) -> list[DomainError]:
     """Every problem of the venue fields given, at once (clean_venue stops at the first): a form
     shows them all in one submit. Empty when clean_venue would accept these fields."""
-    checks = {"name": lambda v: _text(v, "name", 120),
-              "address": lambda v: _text(v, "address", 255, required=False),
-              "timezone": lambda v: clean_timezone(v or "Asia/Shanghai")}
+    checks = {
+        "name": lambda v: _text(v, "name", 120),
+        "address": lambda v: _text(v, "address", 255, required=False),
+        "timezone": lambda v: clean_timezone(v or "Asia/Shanghai"),
+    }
     return _problems((checks[name], value) for name, value in values.items() if name in checks)
 
 
 def facility_problems(values: dict) -> list[DomainError]:
     """Every problem of the facility settings given, at once (clean_facility stops at the first):
     each setting checked on its own. Empty when clean_facility would accept these settings."""
-    return _problems(((lambda v, n=name: clean_facility({n: v}, partial=True)), value)
-                     for name, value in values.items())
+    return _problems(
+        ((lambda v, n=name: clean_facility({n: v}, partial=True)), value) for name, value in values.items()
+    )
 
 
 def _problems(checks) -> list[DomainError]:
@@ -146,8 +168,9 @@ def clean_facility(values: dict, partial: bool = False) -> dict:
         if name in values:
             out[name] = _number(values[name], name)
     if out.get("slot_minutes", 5) % 5:
-        raise Invalid(_l("The slot length must be a multiple of 5 minutes."), code="invalid_slot_minutes",
-                      field="slot_minutes")
+        raise Invalid(
+            _l("The slot length must be a multiple of 5 minutes."), code="invalid_slot_minutes", field="slot_minutes"
+        )
     if "requires_approval" in values:
         if not isinstance(values["requires_approval"], bool):
             raise Invalid(_l("Choose yes or no."), code="invalid_requires_approval", field="requires_approval")
@@ -165,25 +188,26 @@ def clean_facility(values: dict, partial: bool = False) -> dict:
 
 def clean_notice(on_affected: str, notice) -> str | None:
     if on_affected not in ON_AFFECTED:
-        raise Invalid(_l("Choose what happens to the bookings."), code="invalid_on_affected",
-                      field="on_affected")
+        raise Invalid(_l("Choose what happens to the bookings."), code="invalid_on_affected", field="on_affected")
     if on_affected != "cancel":
         return None
     notice = notice.strip() if isinstance(notice, str) else ""
     if not notice:
-        raise Invalid(_l("Please give a reason (the workers affected will see it)."), code="reason_required",
-                      field="notice")
+        raise Invalid(
+            _l("Please give a reason (the workers affected will see it)."), code="reason_required", field="notice"
+        )
     if len(notice) > NOTICE_MAX:
-        raise Invalid(_l("The reason is too long (at most 255 characters)."), code="invalid_reason",
-                      field="notice")
+        raise Invalid(_l("The reason is too long (at most 255 characters)."), code="invalid_reason", field="notice")
     return notice
 
 
 # --- reading ---------------------------------------------------------------------------------
 
+
 def overview(user) -> list[tuple[object, list[Venue]]]:
     """The hosts the user administers, each with its venues (and their facilities)."""
     from ..organizations.models import Organization
+
     hosts = sorted(scope.admin_hosts(user)) if user.has_role("host_admin") else []
     out = []
     for host_id in hosts:
@@ -202,26 +226,36 @@ def week_of(facility: Facility) -> dict[int, list[tuple[int, int]]]:
 
 
 def facility_snapshot(facility: Facility) -> dict:
-    return {**audit.snapshot(facility, FACILITY_FIELDS),
-            "hours": {d: hours_rules.format_day(p) for d, p in week_of(facility).items() if p}}
+    return {
+        **audit.snapshot(facility, FACILITY_FIELDS),
+        "hours": {d: hours_rules.format_day(p) for d, p in week_of(facility).items() if p},
+    }
 
 
 def _rules(facility: Facility, values: dict, tz: str | None = None) -> rules.SlotRules:
     week = values.get("hours", week_of(facility))
     settings = SimpleNamespace(**{name: values.get(name, getattr(facility, name)) for name in rules.SETTINGS})
-    return rules.rules_of(settings, tz or facility.venue.timezone,
-                          [(d, o, c) for d in sorted(week) for o, c in week[d]])
+    return rules.rules_of(
+        settings, tz or facility.venue.timezone, [(d, o, c) for d in sorted(week) for o, c in week[d]]
+    )
 
 
 def _facility_hits(facility: Facility, values: dict, now: datetime, tz: str | None = None) -> list:
-    return impact.hits(facility.id, _rules(facility, values, tz), values.get("capacity", facility.capacity),
-                       values.get("active", facility.active), now)
+    return impact.hits(
+        facility.id,
+        _rules(facility, values, tz),
+        values.get("capacity", facility.capacity),
+        values.get("active", facility.active),
+        now,
+    )
 
 
 # --- the flow every change that may hit bookings follows -------------------------------------
 
+
 def _cancel(admin, hit_list, notice: str, now: datetime) -> dict:
     from ..reservations import services as reservations
+
     out = {}
     for h in hit_list:
         try:
@@ -266,6 +300,7 @@ def _change(admin, load, plan, apply, on_affected: str, notice, now: datetime, f
 
 # --- venues ----------------------------------------------------------------------------------
 
+
 def create_venue(admin, host_id: int, values: dict, now: datetime | None = None) -> Venue:
     """A host admin adds a venue; a district admin may set up any organization as a host this way."""
     clean = clean_venue(values)
@@ -277,8 +312,9 @@ def create_venue(admin, host_id: int, values: dict, now: datetime | None = None)
     return venue
 
 
-def change_venue(admin, venue_id: int, values: dict, on_affected: str = "ask", notice=None,
-                 now: datetime | None = None) -> Outcome:
+def change_venue(
+    admin, venue_id: int, values: dict, on_affected: str = "ask", notice=None, now: datetime | None = None
+) -> Outcome:
     """Rename, move or change the time zone; a new zone moves every facility's local grid."""
     now = now or timeutil.utcnow()
     clean = clean_venue(values)
@@ -292,18 +328,27 @@ def change_venue(admin, venue_id: int, values: dict, on_affected: str = "ask", n
         before = audit.snapshot(venue, VENUE_FIELDS)
         for name, value in clean.items():
             setattr(venue, name, value)
-        audit.record(admin, "venue.change", "venue", venue.id, venue.host_id, before=before, after=clean,
-                     now=now)
+        audit.record(admin, "venue.change", "venue", venue.id, venue.host_id, before=before, after=clean, now=now)
 
-    return _change(admin, lambda: scope.venue_for(admin, venue_id), plan, apply, on_affected, notice, now,
-                   lambda: venue_facility_ids(venue_id))
+    return _change(
+        admin,
+        lambda: scope.venue_for(admin, venue_id),
+        plan,
+        apply,
+        on_affected,
+        notice,
+        now,
+        lambda: venue_facility_ids(venue_id),
+    )
 
 
 # --- facilities ------------------------------------------------------------------------------
 
+
 def _set_hours(facility: Facility, week: dict) -> None:
-    facility.hours = [OpeningHours(weekday=d, opens_minute=o, closes_minute=c)
-                      for d in sorted(week) for o, c in week[d]]
+    facility.hours = [
+        OpeningHours(weekday=d, opens_minute=o, closes_minute=c) for d in sorted(week) for o, c in week[d]
+    ]
 
 
 def create_facility(admin, venue_id: int, values: dict, now: datetime | None = None) -> Facility:
@@ -316,13 +361,15 @@ def create_facility(admin, venue_id: int, values: dict, now: datetime | None = N
         _set_hours(facility, week)
         db.session.add(facility)
         db.session.flush()
-        audit.record(admin, "facility.create", "facility", facility.id, venue.host_id,
-                     after=facility_snapshot(facility), now=now)
+        audit.record(
+            admin, "facility.create", "facility", facility.id, venue.host_id, after=facility_snapshot(facility), now=now
+        )
     return facility
 
 
-def change_facility(admin, facility_id: int, values: dict, on_affected: str = "ask", notice=None,
-                    now: datetime | None = None) -> Outcome:
+def change_facility(
+    admin, facility_id: int, values: dict, on_affected: str = "ask", notice=None, now: datetime | None = None
+) -> Outcome:
     """Change settings and hours (only the keys given). Bookings made stay as they were made."""
     now = now or timeutil.utcnow()
     clean = clean_facility(values, partial=True)
@@ -336,18 +383,19 @@ def retire_preview(admin, facility_id: int, now: datetime | None = None) -> list
     return _facility_hits(facility, {"active": False}, now or timeutil.utcnow()) if facility.active else []
 
 
-def retire_facility(admin, facility_id: int, on_affected: str = "ask", notice=None,
-                    now: datetime | None = None) -> Outcome:
+def retire_facility(
+    admin, facility_id: int, on_affected: str = "ask", notice=None, now: datetime | None = None
+) -> Outcome:
     """No more bookings; those made may stay (the admin is told which) or be cancelled."""
     now = now or timeutil.utcnow()
     return _change_facility(admin, facility_id, {"active": False}, "facility.retire", on_affected, notice, now)
 
 
-def reactivate_facility(admin, facility_id: int, on_affected: str = "keep", notice=None,
-                        now: datetime | None = None) -> Outcome:
+def reactivate_facility(
+    admin, facility_id: int, on_affected: str = "keep", notice=None, now: datetime | None = None
+) -> Outcome:
     now = now or timeutil.utcnow()
-    return _change_facility(admin, facility_id, {"active": True}, "facility.reactivate", on_affected,
-                            notice, now)
+    return _change_facility(admin, facility_id, {"active": True}, "facility.reactivate", on_affected, notice, now)
 
 
 def _change_facility(admin, facility_id, clean: dict, action: str, on_affected, notice, now) -> Outcome:
@@ -360,12 +408,27 @@ def _change_facility(admin, facility_id, clean: dict, action: str, on_affected, 
         if week is not None:
             _set_hours(facility, week)
         db.session.flush()
-        audit.record(admin, action, "facility", facility.id, facility.venue.host_id, before=before,
-                     after=facility_snapshot(facility), now=now)
+        audit.record(
+            admin,
+            action,
+            "facility",
+            facility.id,
+            facility.venue.host_id,
+            before=before,
+            after=facility_snapshot(facility),
+            now=now,
+        )
         from ..waitlist.serving import serve_facility
+
         serve_facility(facility.id, now)  # more capacity or reopened: the lines are served now
 
-    return _change(admin, lambda: scope.facility_for(admin, facility_id),
-                   lambda facility: _facility_hits(facility, clean, now), apply, on_affected, notice, now,
-                   lambda: [facility_id])
-
+    return _change(
+        admin,
+        lambda: scope.facility_for(admin, facility_id),
+        lambda facility: _facility_hits(facility, clean, now),
+        apply,
+        on_affected,
+        notice,
+        now,
+        lambda: [facility_id],
+    )

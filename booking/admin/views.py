@@ -3,10 +3,12 @@
 Views parse the form, call one service and render; the services decide who may do what
 (Forbidden → 403 page, another host's object → 404). District pages are nested (district_views).
 """
+
 from datetime import time
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _, lazy_gettext as _l
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from ..audit import services as audit
@@ -16,10 +18,22 @@ from ..extensions import login_manager
 from ..inputs import page_arg
 from . import impact, people, scope, services
 from .audit_display import Names, field_label
-from .flow import revoke_role
 from .district_views import bp as district_bp
-from .forms import (ORG_KIND_LABELS, ActionForm, CheckinSettingsForm, FacilityForm, GrantForm, RetireForm,
-                    RevokeForm, StaffForm, VenueForm, put_error, put_errors, role_choices)
+from .flow import revoke_role
+from .forms import (
+    ORG_KIND_LABELS,
+    ActionForm,
+    CheckinSettingsForm,
+    FacilityForm,
+    GrantForm,
+    RetireForm,
+    RevokeForm,
+    StaffForm,
+    VenueForm,
+    put_error,
+    put_errors,
+    role_choices,
+)
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 bp.register_blueprint(district_bp)
@@ -41,9 +55,11 @@ def signed_in_only():
 
 @bp.context_processor
 def _helpers():
-    return {"hit_label": lambda why: str(HIT_LABELS.get(why, why)),
-            "org_kind_label": lambda kind: str(ORG_KIND_LABELS.get(kind, kind)),
-            "tz_default": current_app.config["DEFAULT_TIMEZONE"]}
+    return {
+        "hit_label": lambda why: str(HIT_LABELS.get(why, why)),
+        "org_kind_label": lambda kind: str(ORG_KIND_LABELS.get(kind, kind)),
+        "tz_default": current_app.config["DEFAULT_TIMEZONE"],
+    }
 
 
 def report(outcome: services.Outcome, saved: str) -> None:
@@ -64,8 +80,12 @@ def not_applied_status(form, outcome: services.Outcome) -> int:
     """The page asks what to do with the hit bookings (200), or says they still stand in the way (409)."""
     if form.impact_choice() == "ask":
         return 200
-    form.form_errors.append(_("Not saved: %(n)s booking(s) still stand in the way; cancel them to go on.",
-                              n=len(outcome.blocking) or len(outcome.hits)))
+    form.form_errors.append(
+        _(
+            "Not saved: %(n)s booking(s) still stand in the way; cancel them to go on.",
+            n=len(outcome.blocking) or len(outcome.hits),
+        )
+    )
     return 409
 
 
@@ -102,6 +122,7 @@ def _facility_checked(form) -> tuple[int, dict | None]:
 
 # --- overview ---------------------------------------------------------------------------------
 
+
 @bp.get("/")
 def index():
     hosts = services.overview(current_user)
@@ -110,14 +131,16 @@ def index():
 
 # --- venues -----------------------------------------------------------------------------------
 
+
 @bp.route("/hosts/<int:host_id>/venues/new", methods=["GET", "POST"])
 def venue_new(host_id: int):
     scope.require_admin(current_user)
     host = scope.host_for(current_user, host_id)
     form = VenueForm()
     status = 200
-    if (status := _all_checked(form, lambda: services.venue_problems(form.values_to_check()))) == 200 \
-            and form.is_submitted():
+    if (
+        status := _all_checked(form, lambda: services.venue_problems(form.values_to_check()))
+    ) == 200 and form.is_submitted():
         try:
             venue = services.create_venue(current_user, host_id, form.values())
         except DomainError as err:
@@ -125,9 +148,11 @@ def venue_new(host_id: int):
             status = 422
         else:
             flash(_("Venue saved: %(name)s. Add its facilities next.", name=venue.name), "success")
-            return redirect(url_for("admin.facility_new", venue_id=venue.id) if host_id in
-                            current_user.org_ids("host_admin") else url_for("admin.district.organization",
-                                                                            org_id=host_id))
+            return redirect(
+                url_for("admin.facility_new", venue_id=venue.id)
+                if host_id in current_user.org_ids("host_admin")
+                else url_for("admin.district.organization", org_id=host_id)
+            )
     return render_template("admin/venue_form.html", form=form, host=host, venue=None, outcome=None), status
 
 
@@ -136,11 +161,13 @@ def venue_edit(venue_id: int):
     venue = scope.venue_for(current_user, venue_id)
     form = VenueForm(obj=venue) if request.method == "GET" else VenueForm()
     outcome = None
-    if (status := _all_checked(form, lambda: services.venue_problems(form.values_to_check()))) == 200 \
-            and form.is_submitted():
+    if (
+        status := _all_checked(form, lambda: services.venue_problems(form.values_to_check()))
+    ) == 200 and form.is_submitted():
         try:
-            outcome = services.change_venue(current_user, venue_id, form.values(), form.impact_choice(),
-                                            form.notice.data)
+            outcome = services.change_venue(
+                current_user, venue_id, form.values(), form.impact_choice(), form.notice.data
+            )
         except DomainError as err:
             put_error(form, err)
             status = 422
@@ -149,19 +176,34 @@ def venue_edit(venue_id: int):
                 report(outcome, _("Venue saved: %(name)s.", name=outcome.target.name))
                 return redirect(url_for("admin.index"))
             status = not_applied_status(form, outcome)
-    return render_template("admin/venue_form.html", form=form, host=venue.host, venue=venue,
-                           outcome=outcome), status
+    return render_template("admin/venue_form.html", form=form, host=venue.host, venue=venue, outcome=outcome), status
 
 
 # --- facilities -------------------------------------------------------------------------------
 
+
 def _facility_form_data(facility) -> dict:
-    return {name: getattr(facility, name) for name in (
-        "name", "kind", "capacity", "slot_minutes", "requires_approval", "window_days", "min_notice_minutes",
-        "cancel_cutoff_minutes", "checkin_before_minutes", "checkin_after_minutes", "description",
-        "allocation", "draw_days_before")} | {
+    return {
+        name: getattr(facility, name)
+        for name in (
+            "name",
+            "kind",
+            "capacity",
+            "slot_minutes",
+            "requires_approval",
+            "window_days",
+            "min_notice_minutes",
+            "cancel_cutoff_minutes",
+            "checkin_before_minutes",
+            "checkin_after_minutes",
+            "description",
+            "allocation",
+            "draw_days_before",
+        )
+    } | {
         "draw_time": time(facility.draw_minute // 60, facility.draw_minute % 60),
-        "window_opens": time(facility.window_opens_minute // 60, facility.window_opens_minute % 60)}
+        "window_opens": time(facility.window_opens_minute // 60, facility.window_opens_minute % 60),
+    }
 
 
 @bp.route("/venues/<int:venue_id>/facilities/new", methods=["GET", "POST"])
@@ -182,8 +224,7 @@ def facility_new(venue_id: int):
         else:
             flash(_("%(name)s is open for booking now.", name=facility.name), "success")
             return redirect(url_for("admin.index"))
-    return render_template("admin/facility_form.html", form=form, venue=venue, facility=None,
-                           outcome=None), status
+    return render_template("admin/facility_form.html", form=form, venue=venue, facility=None, outcome=None), status
 
 
 @bp.route("/facilities/<int:facility_id>/edit", methods=["GET", "POST"])
@@ -198,8 +239,9 @@ def facility_edit(facility_id: int):
     status, week = _facility_checked(form)
     if status == 200 and form.is_submitted():
         try:
-            outcome = services.change_facility(current_user, facility_id, form.values(week),
-                                               form.impact_choice(), form.notice.data)
+            outcome = services.change_facility(
+                current_user, facility_id, form.values(week), form.impact_choice(), form.notice.data
+            )
         except DomainError as err:
             put_error(form, err, FacilityForm.ALIASES)
             status = 422
@@ -208,8 +250,9 @@ def facility_edit(facility_id: int):
                 report(outcome, _("Saved: %(name)s.", name=outcome.target.name))
                 return redirect(url_for("admin.index"))
             status = not_applied_status(form, outcome)
-    return render_template("admin/facility_form.html", form=form, venue=facility.venue, facility=facility,
-                           outcome=outcome), status
+    return render_template(
+        "admin/facility_form.html", form=form, venue=facility.venue, facility=facility, outcome=outcome
+    ), status
 
 
 @bp.route("/facilities/<int:facility_id>/retire", methods=["GET", "POST"])
@@ -245,12 +288,19 @@ def facility_reactivate(facility_id: int):
     if outcome.applied:
         flash(_("%(name)s is open for booking again.", name=facility.name), "success")
     else:
-        flash(_("Not reopened: %(n)s booking(s) kept from before no longer fit its slots. Cancel them "
-                "from the schedule first.", n=len(outcome.blocking)), "error")
+        flash(
+            _(
+                "Not reopened: %(n)s booking(s) kept from before no longer fit its slots. Cancel them "
+                "from the schedule first.",
+                n=len(outcome.blocking),
+            ),
+            "error",
+        )
     return redirect(url_for("admin.index"))
 
 
 # --- the host's staff ---------------------------------------------------------------------------
+
 
 def _staff_forms(host_id: int):
     roles = role_choices(people.HOST_ROLES)
@@ -261,8 +311,9 @@ def _staff_forms(host_id: int):
 
 def _staff_page(host_id: int, create, grant, status: int = 200):
     host, holders = people.host_staff(current_user, host_id)
-    return render_template("admin/staff.html", host=host, holders=holders, create=create, grant=grant,
-                           revoke=RevokeForm()), status
+    return render_template(
+        "admin/staff.html", host=host, holders=holders, create=create, grant=grant, revoke=RevokeForm()
+    ), status
 
 
 @bp.route("/hosts/<int:host_id>/staff", methods=["GET", "POST"])
@@ -271,18 +322,31 @@ def staff(host_id: int):
     create, grant = _staff_forms(host_id)
     status = 200
     if request.method == "POST":
-        status = _all_checked(create, lambda: people.account_problems(
-            create.username.data, create.display_name.data, create.password.data))
+        status = _all_checked(
+            create,
+            lambda: people.account_problems(create.username.data, create.display_name.data, create.password.data),
+        )
         if status == 200:
             try:
-                user = people.create_staff(current_user, host_id, create.username.data, create.display_name.data,
-                                           create.password.data, create.role.data)
+                user = people.create_staff(
+                    current_user,
+                    host_id,
+                    create.username.data,
+                    create.display_name.data,
+                    create.password.data,
+                    create.role.data,
+                )
             except DomainError as err:
                 put_error(create, err)
                 status = 422
             else:
-                flash(_("Account created: %(username)s. Give them the initial password in person.",
-                        username=user.username), "success")
+                flash(
+                    _(
+                        "Account created: %(username)s. Give them the initial password in person.",
+                        username=user.username,
+                    ),
+                    "success",
+                )
                 return redirect(url_for("admin.staff", host_id=host_id))
     return _staff_page(host_id, create, grant, status)
 
@@ -307,11 +371,13 @@ def staff_grant(host_id: int):
 @bp.post("/hosts/<int:host_id>/staff/<int:user_id>/revoke")
 def staff_revoke(host_id: int, user_id: int):
     people.host_staff(current_user, host_id)
-    return revoke_role(lambda role: people.revoke_staff(current_user, host_id, user_id, role),
-                       url_for("admin.staff", host_id=host_id))
+    return revoke_role(
+        lambda role: people.revoke_staff(current_user, host_id, user_id, role), url_for("admin.staff", host_id=host_id)
+    )
 
 
 # --- check-in settings ---------------------------------------------------------------------------
+
 
 @bp.route("/hosts/<int:host_id>/checkin", methods=["GET", "POST"])
 def checkin_settings(host_id: int):
@@ -339,9 +405,17 @@ def checkin_settings(host_id: int):
 
 # --- the audit log ------------------------------------------------------------------------------
 
+
 @bp.get("/audit")
 def audit_log():
     page = request.args.get("page", 1, type=page_arg)
     entries, has_next = audit.entries_for(current_user, page)
-    return render_template("admin/audit.html", entries=entries, page=max(page, 1), has_next=has_next,
-                           changes=audit.changes, audit_names=Names, audit_field_label=field_label)
+    return render_template(
+        "admin/audit.html",
+        entries=entries,
+        page=max(page, 1),
+        has_next=has_next,
+        changes=audit.changes,
+        audit_names=Names,
+        audit_field_label=field_label,
+    )

@@ -1,4 +1,5 @@
 """POST /api/v1/auth/token (sign in), DELETE it (revoke), GET /api/v1/me."""
+
 from flask import g, jsonify
 
 from ..accounts import services as accounts
@@ -9,8 +10,9 @@ from .common import bearer_token, json_body, string_field, token_required
 
 def issue_token():
     data = json_body()
-    token = accounts.issue_token(string_field(data, "username", max_len=60),
-                                 string_field(data, "password", max_len=128))
+    token = accounts.issue_token(
+        string_field(data, "username", max_len=60), string_field(data, "password", max_len=128)
+    )
     return jsonify({"token": token}), 200
 
 

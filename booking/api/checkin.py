@@ -1,11 +1,12 @@
 """QR images, the door scan (POST /checkins), and what an offline scanner downloads."""
+
 from flask import Response, g, jsonify, request
 
 from .. import timeutil
-from ..i18n import home_timezone
 from ..checkin import images, services
 from ..checkin.keys import published
 from ..errors import BadRequest, Forbidden
+from ..i18n import home_timezone
 from ..reservations.services import get_for
 from . import bp
 from .common import json_body, text_value, token_required
@@ -41,19 +42,28 @@ def check_in():
     code = text_value(data, "code")
     if not isinstance(code, str) or not code.strip():
         raise BadRequest(field="code")
-    result, r = services.scan(g.api_user, code, text_value(data, "nonce"), text_value(data, "device") or
-                              request.headers.get("User-Agent", ""))
+    result, r = services.scan(
+        g.api_user, code, text_value(data, "nonce"), text_value(data, "device") or request.headers.get("User-Agent", "")
+    )
     return jsonify(scan_answer(result, r))
 
 
 @bp.get("/checkin/manifest")
 @token_required
 def checkin_manifest():
-    day = parse_date(request.args["date"]) if "date" in request.args else \
-        timeutil.local_date(timeutil.utcnow(), home_timezone())
+    day = (
+        parse_date(request.args["date"])
+        if "date" in request.args
+        else timeutil.local_date(timeutil.utcnow(), home_timezone())
+    )
     m = services.manifest(g.api_user, day)
-    return jsonify({"date": day.isoformat(), "keys": m["keys"],
-                    "reservations": [manifest_reservation_json(r) for r in m["reservations"]]})
+    return jsonify(
+        {
+            "date": day.isoformat(),
+            "keys": m["keys"],
+            "reservations": [manifest_reservation_json(r) for r in m["reservations"]],
+        }
+    )
 
 
 @bp.get("/checkin/keys")

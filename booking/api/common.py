@@ -1,12 +1,16 @@
 """What every API handler shares: bearer auth, JSON body parsing."""
+
 from functools import wraps
 
 from flask import g, request
 
 from ..accounts import services as accounts
 from ..errors import BadRequest, Unauthorized
+
 # Shared with the scanner's JSON endpoints (checkin/views.py), so they live below both.
-from ..inputs import CONTROL_MESSAGE, has_control, json_body as json_body, text_value as text_value
+from ..inputs import CONTROL_MESSAGE, has_control
+from ..inputs import json_body as json_body
+from ..inputs import text_value as text_value
 
 
 def bearer_token() -> str | None:
@@ -23,6 +27,7 @@ def token_required(view):
             raise Unauthorized()
         g.api_user = user
         return view(*args, **kwargs)
+
     return wrapper
 
 

@@ -1,11 +1,13 @@
 """Parsing query and body values into plain types, with the contract's 400/422 errors."""
+
 from datetime import date
 
 from flask import request
 from flask_babel import lazy_gettext as _l
 
 from ..errors import BadRequest, Invalid
-from ..inputs import day_in_range, id_or_none, out_of_range, parse_instant as parse_instant
+from ..inputs import day_in_range, id_or_none, out_of_range
+from ..inputs import parse_instant as parse_instant
 
 
 def parse_date(text, field="date") -> date:

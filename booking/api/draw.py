@@ -1,4 +1,5 @@
 """The fair draw (摇号): apply for a draw slot, my applications, withdraw, a draw as published."""
+
 from flask import g, jsonify
 
 from ..draw import services
@@ -15,11 +16,17 @@ def application_json(a: Application) -> dict:
     facility = load_facility(draw.facility_id)
     tz = facility.venue.timezone
     return {
-        "id": a.id, "status": a.status, "draw_id": a.draw_id, "draw_at": isoformat_local(draw.draw_at, tz),
+        "id": a.id,
+        "status": a.status,
+        "draw_id": a.draw_id,
+        "draw_at": isoformat_local(draw.draw_at, tz),
         "facility_id": draw.facility_id,
         "facility": {"id": facility.id, "name": facility.name, "kind": facility.kind},
-        "start": isoformat_local(draw.start_at, tz), "end": isoformat_local(draw.end_at, tz),
-        "party_size": a.party_size, "reservation_id": a.reservation_id, "waitlist_id": a.waitlist_id,
+        "start": isoformat_local(draw.start_at, tz),
+        "end": isoformat_local(draw.end_at, tz),
+        "party_size": a.party_size,
+        "reservation_id": a.reservation_id,
+        "waitlist_id": a.waitlist_id,
         "reason": a.reason,
     }
 
@@ -29,13 +36,22 @@ def draw_json(draw: Draw) -> dict:
     done = draw.status == "done"
     result = draw.result or {}
     return {
-        "id": draw.id, "facility_id": draw.facility_id, "date": draw.date.isoformat(),
-        "start": isoformat_local(draw.start_at, tz), "draw_at": isoformat_local(draw.draw_at, tz),
-        "status": draw.status, "seed_sha256": draw.seed_sha256, "seed": draw.seed if done else None,
+        "id": draw.id,
+        "facility_id": draw.facility_id,
+        "date": draw.date.isoformat(),
+        "start": isoformat_local(draw.start_at, tz),
+        "draw_at": isoformat_local(draw.draw_at, tz),
+        "status": draw.status,
+        "seed_sha256": draw.seed_sha256,
+        "seed": draw.seed if done else None,
         "algorithm": draw.algorithm,
-        "applications": [{"id": a.id, "enterprise_id": a.enterprise_id, "party_size": a.party_size}
-                         for a in services.applications_of(draw) if a.status != "cancelled"],
-        "order": result.get("order", []), "winners": result.get("winners", []),
+        "applications": [
+            {"id": a.id, "enterprise_id": a.enterprise_id, "party_size": a.party_size}
+            for a in services.applications_of(draw)
+            if a.status != "cancelled"
+        ],
+        "order": result.get("order", []),
+        "winners": result.get("winners", []),
         "input": {k: result[k] for k in ("capacity", "applications", "usage", "shares", "refused")} if done else None,
     }
 

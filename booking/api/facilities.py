@@ -1,15 +1,17 @@
 """GET /facilities, GET /facilities/<id>/availability."""
+
 from flask import g, jsonify, request
 from sqlalchemy import union_all
 
 from .. import timeutil
-from ..i18n import home_timezone
-from ..facilities import services
-from ..facilities.models import KINDS
-from ..reservations.availability import DAY_STATE_PARTS, availability as slots_for
-from ..waitlist import queries as lines
 from ..draw import services as draws
 from ..errors import BadRequest
+from ..facilities import services
+from ..facilities.models import KINDS
+from ..i18n import home_timezone
+from ..reservations.availability import DAY_STATE_PARTS
+from ..reservations.availability import availability as slots_for
+from ..waitlist import queries as lines
 from . import bp
 from .common import token_required
 from .common_params import id_query, parse_date
@@ -26,8 +28,11 @@ def list_facilities():
     if kind is not None and kind not in KINDS:
         raise BadRequest(field="kind")
     host = id_query("host_id")
-    day = parse_date(request.args["date"]) if "date" in request.args else \
-        timeutil.local_date(timeutil.utcnow(), home_timezone())
+    day = (
+        parse_date(request.args["date"])
+        if "date" in request.args
+        else timeutil.local_date(timeutil.utcnow(), home_timezone())
+    )
     facilities = services.visible_facilities(g.api_user, day, kind=kind, host_id=host)
     return jsonify([facility_json(f) for f in facilities])
 
@@ -52,6 +57,7 @@ def availability(facility_id: int):
                 return free
             free, waiting[start] = lines.as_served(day_lines[start], start, free, now)
             return free
+
         return after_serving
 
     facility, slots = slots_for(g.api_user, facility_id, day, now, _DAY_WITH_LINES, served)

@@ -1,4 +1,5 @@
 """GET /reservations/<id>/calendar.ics: one booking as iCalendar."""
+
 from flask import g
 
 from ..feeds.views import booking_ics

@@ -10,6 +10,7 @@ object; it is what a retry uses when the first attempt committed but died before
 answer. An endpoint missing from it is still idempotent while its answer gets stored; if its
 process dies after committing, a retry runs it again once the claim's lease is over.
 """
+
 from flask import current_app, g, request
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -40,12 +41,15 @@ def _json(body, status: int):
 def _reservation(status: int):
     def answer(r):
         from .serialize import reservation_json
+
         return _json(reservation_json(r), status)
+
     return answer
 
 
 def _scan(event):
     from .serialize import scan_answer
+
     r = db.session.get(Reservation, event.reservation_id) if event.reservation_id else None
     return _json(scan_answer(event.result, r), 200)
 
@@ -53,21 +57,27 @@ def _scan(event):
 def _agreement(status: int):
     def answer(a):
         from .quotas import agreement_json
+
         return _json(agreement_json(a), status)
+
     return answer
 
 
 def _waitlist_entry(status: int):
     def answer(entry):
         from .waitlist import entry_json
+
         return _json(entry_json(entry), status)
+
     return answer
 
 
 def _application(status: int):
     def answer(application):
         from .draw import application_json
+
         return _json(application_json(application), status)
+
     return answer
 
 
@@ -103,11 +113,13 @@ def before_request():
         return None
     services.check_key(key)
     from .common import bearer_token  # here: booking.api (its __init__) imports this module
+
     user = user_for_token(bearer_token())
     if user is None:
         return None  # sign-in, or a bad token (the handler answers 401): no caller to key on
-    found = services.claim(f"user:{user.id}", key,
-                           services.request_hash(request.method, _full_path(), request.get_data(cache=True)))
+    found = services.claim(
+        f"user:{user.id}", key, services.request_hash(request.method, _full_path(), request.get_data(cache=True))
+    )
     if isinstance(found, Claim):
         g._idempotency = found
         return None
@@ -121,12 +133,18 @@ def after_request(response):
     if claim is None:
         return response
     try:
-        if not claim.committed and (response.status_code in RELEASE or response.status_code >= 500
-                                    or response.is_streamed):
+        if not claim.committed and (
+            response.status_code in RELEASE or response.status_code >= 500 or response.is_streamed
+        ):
             services.release(claim)
         elif response.status_code < 500 and not response.is_streamed:
-            services.store(claim, response.status_code, response.content_type, response.get_data(),
-                           response.headers.get("Location"))
+            services.store(
+                claim,
+                response.status_code,
+                response.content_type,
+                response.get_data(),
+                response.headers.get("Location"),
+            )
         # else: committed, then failed: the outcome stays recorded and a retry rebuilds the answer
     except SQLAlchemyError as err:  # e.g. the database just went away: the answer itself is still right
         services.forget_failed_write(err)

@@ -1,15 +1,15 @@
 """GET /me/quota; agreements for host admins (list, create, change) and enterprise admins (list)."""
+
 from flask import g, jsonify, request
 
 from .. import timeutil
-from ..i18n import home_timezone
 from ..admin import agreements
+from ..i18n import home_timezone
 from ..quotas.services import my_quota
 from . import bp
 from .common import json_body, token_required
 from .common_params import parse_date, parse_id
 from .serialize import ref
-
 
 
 def _hours(minutes):
@@ -22,23 +22,36 @@ def me_quota():
     now = timeutil.utcnow()
     day = parse_date(request.args["date"]) if "date" in request.args else timeutil.local_date(now, home_timezone())
     q = my_quota(g.api_user, day, now)
-    return jsonify({
-        "enterprise": ref(q["enterprise"]), "week": q["week"],
-        "hosts": [{
-            "host": ref(h["host"]), "hours_limit": _hours(h["minutes_limit"]),
-            "hours_used": _hours(h["minutes_used"]), "bookings_per_worker": h["bookings_per_worker"],
-            "my_bookings": h["my_bookings"],
-            "suspended_until": timeutil.isoformat_local(h["suspended_until"], home_timezone())
-            if h["suspended_until"] else None,
-        } for h in q["hosts"]],
-    })
+    return jsonify(
+        {
+            "enterprise": ref(q["enterprise"]),
+            "week": q["week"],
+            "hosts": [
+                {
+                    "host": ref(h["host"]),
+                    "hours_limit": _hours(h["minutes_limit"]),
+                    "hours_used": _hours(h["minutes_used"]),
+                    "bookings_per_worker": h["bookings_per_worker"],
+                    "my_bookings": h["my_bookings"],
+                    "suspended_until": timeutil.isoformat_local(h["suspended_until"], home_timezone())
+                    if h["suspended_until"]
+                    else None,
+                }
+                for h in q["hosts"]
+            ],
+        }
+    )
 
 
 def agreement_json(a) -> dict:
     return {
-        "id": a.id, "host": ref(a.host), "enterprise": ref(a.enterprise), "group": ref(a.group),
+        "id": a.id,
+        "host": ref(a.host),
+        "enterprise": ref(a.enterprise),
+        "group": ref(a.group),
         "facility_ids": None if a.all_facilities else sorted(f.id for f in a.facilities),
-        "hours_per_week": _hours(a.minutes_per_week), "bookings_per_worker": a.bookings_per_worker,
+        "hours_per_week": _hours(a.minutes_per_week),
+        "bookings_per_worker": a.bookings_per_worker,
         "valid_from": a.valid_from.isoformat(),
         "valid_until": a.valid_until.isoformat() if a.valid_until else None,
     }
@@ -65,13 +78,19 @@ def create_agreement():
     facility_ids = data.get("facility_ids")
     if facility_ids is not None and (not isinstance(facility_ids, list) or len(facility_ids) > 500):
         from ..errors import BadRequest
+
         raise BadRequest(field="facility_ids")
     a = agreements.create(
-        g.api_user, parse_id(data.get("host_id"), "host_id"), parse_date(data.get("valid_from"), "valid_from"),
-        enterprise_id=_optional_id(data, "enterprise_id"), group_id=_optional_id(data, "group_id"),
+        g.api_user,
+        parse_id(data.get("host_id"), "host_id"),
+        parse_date(data.get("valid_from"), "valid_from"),
+        enterprise_id=_optional_id(data, "enterprise_id"),
+        group_id=_optional_id(data, "group_id"),
         facility_ids=[parse_id(i, "facility_ids") for i in facility_ids or []],
-        hours=data.get("hours_per_week"), bookings_per_worker=data.get("bookings_per_worker"),
-        valid_until=_optional_date(data, "valid_until"))
+        hours=data.get("hours_per_week"),
+        bookings_per_worker=data.get("bookings_per_worker"),
+        valid_until=_optional_date(data, "valid_until"),
+    )
     return jsonify(agreement_json(a)), 201
 
 

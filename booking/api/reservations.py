@@ -1,12 +1,13 @@
 """Reservations: create, list, show, cancel, approve, reject, recurring series."""
+
 from datetime import datetime
 
 from flask import g, jsonify, request
 
 from .. import timeutil
+from ..draw import services as draws
 from ..errors import BadRequest, Conflict
 from ..facilities.services import load_facility
-from ..draw import services as draws
 from ..reservations import services
 from ..reservations.models import STATUSES
 from ..reservations.serialize import series_change_json, series_json
@@ -91,11 +92,9 @@ def list_reservations():
     if status is not None and status not in STATUSES:
         raise BadRequest(field="status")
     limit = 50
-    rows = services.list_for(g.api_user, scope=scope, status=status, limit=limit + 1,
-                             before_id=id_query("before_id"))
+    rows = services.list_for(g.api_user, scope=scope, status=status, limit=limit + 1, before_id=id_query("before_id"))
     items = rows[:limit]
-    return jsonify({"items": [reservation_json(r) for r in items],
-                    "next": items[-1].id if len(rows) > limit else None})
+    return jsonify({"items": [reservation_json(r) for r in items], "next": items[-1].id if len(rows) > limit else None})
 
 
 @bp.get("/reservations/<int:reservation_id>")

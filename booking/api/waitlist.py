@@ -1,4 +1,5 @@
 """The waitlist (候补): join a full slot's line, my entries, accept an offer, leave the line."""
+
 from flask import g, jsonify
 
 from ..facilities.services import load_facility
@@ -14,12 +15,18 @@ def entry_json(entry, facility=None) -> dict:
     facility = facility or load_facility(entry.facility_id)
     tz = facility.venue.timezone
     return {
-        "id": entry.id, "status": entry.status, "facility_id": entry.facility_id,
+        "id": entry.id,
+        "status": entry.status,
+        "facility_id": entry.facility_id,
         "facility": {"id": facility.id, "name": facility.name, "kind": facility.kind},
-        "start": isoformat_local(entry.start_at, tz), "end": isoformat_local(entry.end_at, tz),
-        "party_size": entry.party_size, "auto_book": entry.auto_book, "position": services.position(entry),
+        "start": isoformat_local(entry.start_at, tz),
+        "end": isoformat_local(entry.end_at, tz),
+        "party_size": entry.party_size,
+        "auto_book": entry.auto_book,
+        "position": services.position(entry),
         "offer_expires_at": isoformat_local(entry.offer_expires_at, tz) if entry.offer_expires_at else None,
-        "reservation_id": entry.reservation_id, "reason": entry.reason,
+        "reservation_id": entry.reservation_id,
+        "reason": entry.reason,
     }
 
 

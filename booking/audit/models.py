@@ -1,4 +1,5 @@
 """One row per admin change or staff decision, written in the transaction of the change."""
+
 from sqlalchemy import JSON, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 

@@ -1,4 +1,5 @@
 """Write an audit entry inside the caller's transaction; read the entries a person may see."""
+
 from datetime import date, datetime
 
 from sqlalchemy import or_, select
@@ -30,9 +31,17 @@ def snapshot(obj, fields) -> dict:
     return _plain({name: getattr(obj, name) for name in fields})
 
 
-def record(actor, action: str, obj_type: str, obj_id, host_id: int | None = None,
-           enterprise_id: int | None = None, before: dict | None = None, after: dict | None = None,
-           now: datetime | None = None) -> AuditEntry:
+def record(
+    actor,
+    action: str,
+    obj_type: str,
+    obj_id,
+    host_id: int | None = None,
+    enterprise_id: int | None = None,
+    before: dict | None = None,
+    after: dict | None = None,
+    now: datetime | None = None,
+) -> AuditEntry:
     """Add an entry to the caller's transaction (no commit: it lands with the change or not at all).
 
     `obj_id` may be the changed row itself when its id is not known yet (a new row): the
@@ -42,11 +51,17 @@ def record(actor, action: str, obj_type: str, obj_id, host_id: int | None = None
         if getattr(obj_id, "id", None) is None:
             db.session.flush()
         obj_id = obj_id.id
-    entry = AuditEntry(actor_id=getattr(actor, "id", None), action=action, obj_type=obj_type,
-                       obj_id=obj_id, host_id=host_id, enterprise_id=enterprise_id,
-                       before=_plain(before) if before is not None else None,
-                       after=_plain(after) if after is not None else None,
-                       created_at=now or utcnow())
+    entry = AuditEntry(
+        actor_id=getattr(actor, "id", None),
+        action=action,
+        obj_type=obj_type,
+        obj_id=obj_id,
+        host_id=host_id,
+        enterprise_id=enterprise_id,
+        before=_plain(before) if before is not None else None,
+        after=_plain(after) if after is not None else None,
+        created_at=now or utcnow(),
+    )
     db.session.add(entry)
     return entry
 
@@ -73,8 +88,13 @@ def entries_for(viewer, page: int = 1, per_page: int = PER_PAGE) -> tuple[list[A
     condition = _scope(viewer)
     if condition is not None:
         stmt = stmt.where(condition)
-    rows = list(db.session.scalars(stmt.order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc())
-                                   .offset((page - 1) * per_page).limit(per_page + 1)))
+    rows = list(
+        db.session.scalars(
+            stmt.order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc())
+            .offset((page - 1) * per_page)
+            .limit(per_page + 1)
+        )
+    )
     return rows[:per_page], len(rows) > per_page
 
 

@@ -1,4 +1,5 @@
 """QR images of a check-in token: PNG and SVG, error correction M (a phone screen at a door)."""
+
 import io
 
 import qrcode

@@ -10,6 +10,7 @@ Where a private key comes from, first match wins:
 Keys rotate with rotate(host_id) (`flask --app wsgi rotate-qr-key HOST_ID`): the old key stops
 signing but keeps verifying.
 """
+
 import base64
 import os
 import secrets
@@ -55,8 +56,9 @@ def _master_secret() -> bytes | None:
 
 
 def _derived(master: bytes, kid: int) -> Ed25519PrivateKey:
-    seed = HKDF(algorithm=hashes.SHA256(), length=32, salt=None,
-                info=b"shared-venues qr signing key %d" % kid).derive(master)
+    seed = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"shared-venues qr signing key %d" % kid).derive(
+        master
+    )
     return Ed25519PrivateKey.from_private_bytes(seed)
 
 
@@ -80,8 +82,7 @@ def _public_b64(key: Ed25519PrivateKey) -> str:
 def _store_private(kid: int, key: Ed25519PrivateKey) -> None:
     folder = _key_dir()
     folder.mkdir(parents=True, exist_ok=True)
-    seed = key.private_bytes(serialization.Encoding.Raw, serialization.PrivateFormat.Raw,
-                             serialization.NoEncryption())
+    seed = key.private_bytes(serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption())
     tmp = folder / f".{kid}.{os.getpid()}.tmp"
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as f:
@@ -105,9 +106,11 @@ def _new_key(host_id: int) -> SigningKey:
 
 def usable_signing_key(host_id: int) -> tuple[int, Ed25519PrivateKey] | None:
     """The host's current signing key if this server can sign with it, else None (reads only)."""
-    rows = db.session.scalars(select(SigningKey).where(SigningKey.host_id == host_id,
-                                                       SigningKey.retired_at.is_(None))
-                              .order_by(SigningKey.id.desc())).all()
+    rows = db.session.scalars(
+        select(SigningKey)
+        .where(SigningKey.host_id == host_id, SigningKey.retired_at.is_(None))
+        .order_by(SigningKey.id.desc())
+    ).all()
     for row in rows:
         private = _private(row.kid)
         # A key derived for a kid that was made elsewhere (another folder) would sign codes
@@ -128,8 +131,9 @@ def signing_key(host_id: int) -> tuple[int, Ed25519PrivateKey]:
 
 def rotate(host_id: int) -> int:
     """Retire the host's signing keys (they keep verifying) and make a new one; caller commits."""
-    for row in db.session.scalars(select(SigningKey).where(SigningKey.host_id == host_id,
-                                                           SigningKey.retired_at.is_(None))):
+    for row in db.session.scalars(
+        select(SigningKey).where(SigningKey.host_id == host_id, SigningKey.retired_at.is_(None))
+    ):
         row.retired_at = utcnow()
     return _new_key(host_id).kid
 
@@ -148,7 +152,15 @@ def public_key(kid: int) -> tuple[int, Ed25519PublicKey] | None:
 
 def published(host_ids) -> list[dict]:
     """Public keys for scanners: verify offline."""
-    return [{"kid": r.kid, "host_id": r.host_id, "alg": "Ed25519", "public_key": r.public_key,
-             "retired": r.retired_at is not None}
-            for r in db.session.scalars(select(SigningKey).where(SigningKey.host_id.in_(list(host_ids)))
-                                        .order_by(SigningKey.id))]
+    return [
+        {
+            "kid": r.kid,
+            "host_id": r.host_id,
+            "alg": "Ed25519",
+            "public_key": r.public_key,
+            "retired": r.retired_at is not None,
+        }
+        for r in db.session.scalars(
+            select(SigningKey).where(SigningKey.host_id.in_(list(host_ids))).order_by(SigningKey.id)
+        )
+    ]

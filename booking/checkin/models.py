@@ -1,4 +1,5 @@
 """Every scan at the door, logged with its result."""
+
 from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -6,15 +7,27 @@ from ..dbtypes import UTCDateTime
 from ..extensions import db
 from ..timeutil import utcnow
 
-RESULTS = ("ok", "already_checked_in", "too_early", "too_late", "not_approved", "cancelled",
-           "wrong_host", "invalid", "no_show_conflict")
+RESULTS = (
+    "ok",
+    "already_checked_in",
+    "too_early",
+    "too_late",
+    "not_approved",
+    "cancelled",
+    "wrong_host",
+    "invalid",
+    "no_show_conflict",
+)
 
 
 class CheckinEvent(db.Model):
     __tablename__ = "checkin_events"
     __table_args__ = (
-        CheckConstraint("result IN ('ok','already_checked_in','too_early','too_late','not_approved',"
-                        "'cancelled','wrong_host','invalid','no_show_conflict')", name="result"),
+        CheckConstraint(
+            "result IN ('ok','already_checked_in','too_early','too_late','not_approved',"
+            "'cancelled','wrong_host','invalid','no_show_conflict')",
+            name="result",
+        ),
         UniqueConstraint("staff_id", "nonce"),  # a retried scan with the same nonce is one scan
         Index("ix_checkin_events_reservation", "reservation_id"),
     )
@@ -34,6 +47,7 @@ class CheckinEvent(db.Model):
 
 class SigningKey(db.Model):
     """A host's Ed25519 public key for QR tokens; the private half never enters the database."""
+
     __tablename__ = "signing_keys"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -47,6 +61,7 @@ class SigningKey(db.Model):
 class ScannerContact(db.Model):
     """When a scanner (one staff member on one phone) last spoke to the server: an offline scan
     it syncs later cannot be older than that, for it was online then."""
+
     __tablename__ = "scanner_contacts"
 
     staff_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
@@ -56,6 +71,7 @@ class ScannerContact(db.Model):
 
 class HostCheckinSetting(db.Model):
     """A host's check-in settings; a host without a row uses the defaults."""
+
     __tablename__ = "host_checkin_settings"
     __table_args__ = (CheckConstraint("offline_max_minutes BETWEEN 5 AND 1440", name="offline_max"),)
 

@@ -1,4 +1,5 @@
 """The door's answers in JSON, the same for the API and the web scanner."""
+
 from ..reservations.serialize import reservation_json
 from ..timeutil import isoformat_local
 from .services import window_of

@@ -12,6 +12,7 @@ both times, judged at the claimed time, and refused if the claim is older than t
 online then, so the scan would have been sent). A claim on a booking already marked no_show does
 not flip it back: it is recorded as no_show_conflict for the staff to review.
 """
+
 from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
@@ -20,13 +21,13 @@ from sqlalchemy.exc import IntegrityError
 
 from .. import timeutil
 from ..database import write_transaction
+from ..dbtypes import UTCDateTime
 from ..errors import Forbidden, Invalid, NotFound
 from ..extensions import db
 from ..facilities.rules import checkin_window
 from ..organizations.models import Organization
 from ..reservations.models import Reservation
 from . import keys, tokens
-from ..dbtypes import UTCDateTime
 from .models import CheckinEvent, HostCheckinSetting, ScannerContact
 
 
@@ -112,8 +113,12 @@ def _offline_result(r: Reservation, at: datetime) -> str:
 def offline_max_age(host_id: int | None) -> timedelta:
     """How old an offline scan of this host may be when it is synced."""
     from flask import current_app
-    minutes = db.session.scalar(select(HostCheckinSetting.offline_max_minutes).where(
-        HostCheckinSetting.host_id == host_id)) if host_id else None
+
+    minutes = (
+        db.session.scalar(select(HostCheckinSetting.offline_max_minutes).where(HostCheckinSetting.host_id == host_id))
+        if host_id
+        else None
+    )
     return timedelta(minutes=minutes or current_app.config["OFFLINE_SYNC_MAX_MINUTES"])
 
 
@@ -122,8 +127,7 @@ def set_offline_max_age(admin, host_id: int, minutes) -> int:
     if host_id not in admin.org_ids("host_admin"):
         raise Forbidden()
     if isinstance(minutes, bool) or not isinstance(minutes, int) or not 5 <= minutes <= 1440:
-        raise Invalid(_l("Choose between 5 minutes and 24 hours."), code="invalid_minutes",
-                      field="offline_max_minutes")
+        raise Invalid(_l("Choose between 5 minutes and 24 hours."), code="invalid_minutes", field="offline_max_minutes")
     with write_transaction():
         row = db.session.get(HostCheckinSetting, host_id)
         if row is None:
@@ -134,8 +138,11 @@ def set_offline_max_age(admin, host_id: int, minutes) -> int:
 
 
 def _last_contact(staff_id: int, device: str) -> datetime | None:
-    return db.session.scalar(select(ScannerContact.last_contact_at).where(
-        ScannerContact.staff_id == staff_id, ScannerContact.device == device))
+    return db.session.scalar(
+        select(ScannerContact.last_contact_at).where(
+            ScannerContact.staff_id == staff_id, ScannerContact.device == device
+        )
+    )
 
 
 def _check_claim(staff_id: int, device: str, r: Reservation | None, at: datetime, received: datetime) -> None:
@@ -143,8 +150,9 @@ def _check_claim(staff_id: int, device: str, r: Reservation | None, at: datetime
         raise Invalid(_l("That offline scan is too old to sync."), code="invalid_time")
     contact = _last_contact(staff_id, device)
     if contact is not None and at < contact:
-        raise Invalid(_l("This phone was online after that scan, so it cannot be synced as offline."),
-                      code="invalid_time")
+        raise Invalid(
+            _l("This phone was online after that scan, so it cannot be synced as offline."), code="invalid_time"
+        )
 
 
 _CONTACT = text(
@@ -162,8 +170,14 @@ def record_contact(staff, device, now: datetime | None = None) -> None:
         db.session.execute(_CONTACT, {"staff_id": staff.id, "device": device, "at": now or timeutil.utcnow()})
 
 
-def scan(staff, code, nonce: str | None = None, device: str = "",
-         now: datetime | None = None, offline_at: datetime | None = None) -> tuple[str, Reservation | None]:
+def scan(
+    staff,
+    code,
+    nonce: str | None = None,
+    device: str = "",
+    now: datetime | None = None,
+    offline_at: datetime | None = None,
+) -> tuple[str, Reservation | None]:
     """One scan at the door. Every scan is logged; a retry with the same nonce is the same scan.
 
     `offline_at`: the time an offline scan happened, as the phone says (synced now).
@@ -192,15 +206,26 @@ def scan(staff, code, nonce: str | None = None, device: str = "",
             if result is None:
                 result = _offline_result(r, at) if offline_at is not None else _result_for(r, at)
                 if result == "ok":
-                    changed = db.session.execute(update(Reservation).where(
-                        Reservation.id == r.id, Reservation.status == "confirmed"
-                    ).values(status="checked_in", checked_in_at=at, updated_at=now)).rowcount
+                    changed = db.session.execute(
+                        update(Reservation)
+                        .where(Reservation.id == r.id, Reservation.status == "confirmed")
+                        .values(status="checked_in", checked_in_at=at, updated_at=now)
+                    ).rowcount
                     if changed != 1:
                         result = "already_checked_in"  # another scan won the same instant
                     db.session.refresh(r)
-            db.session.add(CheckinEvent(reservation_id=r.id if r else None, staff_id=staff.id, scanned_at=at,
-                                        result=result, device=device, nonce=nonce or None,
-                                        scanned_offline_at=offline_at, received_at=now if offline_at else None))
+            db.session.add(
+                CheckinEvent(
+                    reservation_id=r.id if r else None,
+                    staff_id=staff.id,
+                    scanned_at=at,
+                    result=result,
+                    device=device,
+                    nonce=nonce or None,
+                    scanned_offline_at=offline_at,
+                    received_at=now if offline_at else None,
+                )
+            )
     except IntegrityError:  # the same nonce, sent twice at once: the first one's answer stands
         earlier = _replayed(staff.id, nonce) if nonce else None
         if earlier is None:
@@ -210,8 +235,9 @@ def scan(staff, code, nonce: str | None = None, device: str = "",
 
 
 def _replayed(staff_id: int, nonce: str):
-    event = db.session.scalar(select(CheckinEvent).where(CheckinEvent.staff_id == staff_id,
-                                                         CheckinEvent.nonce == nonce))
+    event = db.session.scalar(
+        select(CheckinEvent).where(CheckinEvent.staff_id == staff_id, CheckinEvent.nonce == nonce)
+    )
     if event is None:
         return None
     return event.result, db.session.get(Reservation, event.reservation_id) if event.reservation_id else None
@@ -220,9 +246,17 @@ def _replayed(staff_id: int, nonce: str):
 def checked_in_today(staff, now: datetime | None = None, tz: str = timeutil.DEFAULT_TIMEZONE) -> int:
     now = now or timeutil.utcnow()
     start, end = timeutil.local_day_bounds(timeutil.local_date(now, tz), tz)
-    return db.session.scalar(select(func.count(Reservation.id)).where(
-        Reservation.host_id.in_(staff.org_ids("host_staff")), Reservation.status == "checked_in",
-        Reservation.start_at >= start, Reservation.start_at < end)) or 0
+    return (
+        db.session.scalar(
+            select(func.count(Reservation.id)).where(
+                Reservation.host_id.in_(staff.org_ids("host_staff")),
+                Reservation.status == "checked_in",
+                Reservation.start_at >= start,
+                Reservation.start_at < end,
+            )
+        )
+        or 0
+    )
 
 
 def manifest(staff, day, tz: str = timeutil.DEFAULT_TIMEZONE) -> dict:
@@ -233,7 +267,13 @@ def manifest(staff, day, tz: str = timeutil.DEFAULT_TIMEZONE) -> dict:
     for host_id in hosts:
         _signing_key(host_id)  # a scanner can verify codes only with the host's key published
     start, end = timeutil.local_day_bounds(day, tz)
-    rows = db.session.scalars(select(Reservation).where(
-        Reservation.host_id.in_(hosts), Reservation.start_at >= start - timedelta(hours=1),
-        Reservation.start_at < end).order_by(Reservation.start_at)).all()
+    rows = db.session.scalars(
+        select(Reservation)
+        .where(
+            Reservation.host_id.in_(hosts),
+            Reservation.start_at >= start - timedelta(hours=1),
+            Reservation.start_at < end,
+        )
+        .order_by(Reservation.start_at)
+    ).all()
     return {"keys": keys.published(hosts), "reservations": rows}

@@ -8,6 +8,7 @@ inside QR's alphanumeric mode, so the code stays a low QR version):
 
 The key id names the host's key, so the host is part of what is signed.
 """
+
 import base64
 import struct
 from dataclasses import dataclass
@@ -34,8 +35,9 @@ def _minutes(instant: datetime) -> int:
     return int((instant - EPOCH).total_seconds() // 60)
 
 
-def sign(private_key: Ed25519PrivateKey, kid: int, reservation_id: int, valid_from: datetime,
-         valid_until: datetime) -> str:
+def sign(
+    private_key: Ed25519PrivateKey, kid: int, reservation_id: int, valid_from: datetime, valid_until: datetime
+) -> str:
     start = _minutes(valid_from)
     span = max(0, min(0xFFFF, _minutes(valid_until) - start))
     body = _BODY.pack(VERSION, kid, reservation_id, start, span)
@@ -48,14 +50,14 @@ def peek(token: str) -> Claims | None:
     text = (token or "").strip().upper()
     if not text.startswith(PREFIX) or len(text) != len(PREFIX) + 127:
         return None
-    body = text[len(PREFIX):]
+    body = text[len(PREFIX) :]
     try:
         raw = base64.b32decode(body + "=" * (-len(body) % 8))
     except (ValueError, TypeError):
         return None
     if len(raw) != _BODY.size + 64:
         return None
-    version, kid, rid, start, span = _BODY.unpack(raw[:_BODY.size])
+    version, kid, rid, start, span = _BODY.unpack(raw[: _BODY.size])
     if version != VERSION:
         return None
     return Claims(kid, rid, EPOCH + timedelta(minutes=start), EPOCH + timedelta(minutes=start + span))
@@ -66,10 +68,10 @@ def verify(token: str, public_key: Ed25519PublicKey) -> Claims | None:
     claims = peek(token)
     if claims is None:
         return None
-    body = token.strip().upper()[len(PREFIX):]
+    body = token.strip().upper()[len(PREFIX) :]
     raw = base64.b32decode(body + "=" * (-len(body) % 8))
     try:
-        public_key.verify(raw[_BODY.size:], raw[:_BODY.size])
+        public_key.verify(raw[_BODY.size :], raw[: _BODY.size])
     except InvalidSignature:
         return None
     return claims

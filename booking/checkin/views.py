@@ -3,6 +3,7 @@
 The scanner's JSON endpoints are session-authenticated (CSRF token in the X-CSRFToken header)
 and answer exactly what the API's POST /api/v1/checkins and its manifest answer.
 """
+
 from datetime import datetime, timezone
 from functools import wraps
 
@@ -13,11 +14,11 @@ from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 
 from .. import timeutil
-from ..i18n import home_timezone
-from ..inputs import json_body, parse_instant, text_value
 from ..errors import BadRequest, DomainError, Forbidden, json_error
 from ..extensions import login_manager
 from ..facilities.services import managed_host_ids
+from ..i18n import home_timezone
+from ..inputs import json_body, parse_instant, text_value
 from ..reservations.services import get_for
 from . import images, services
 from .serialize import manifest_reservation_json, scan_answer
@@ -35,10 +36,14 @@ RESULTS = {
     "cancelled": (_l("Cancelled"), _l("This booking was cancelled.")),
     "wrong_host": (_l("Wrong venue"), _l("This code is for another host's venue.")),
     "invalid": (_l("Invalid code"), _l("This is not a valid booking code.")),
-    "no_show_conflict": (_l("Check with the worker"), _l("Let in offline, but the booking was marked as "
-                                                         "a no-show meanwhile. It stays so until staff review it.")),
-    "unknown": (_l("Check by hand"), _l("The code is genuine but not in this phone's list for today. "
-                                        "The server will confirm it when back online.")),
+    "no_show_conflict": (
+        _l("Check with the worker"),
+        _l("Let in offline, but the booking was marked as a no-show meanwhile. It stays so until staff review it."),
+    ),
+    "unknown": (
+        _l("Check by hand"),
+        _l("The code is genuine but not in this phone's list for today. The server will confirm it when back online."),
+    ),
     "error": (_l("Could not check"), _l("Something went wrong. Try again or type the code.")),
 }
 TEXTS = {
@@ -68,7 +73,7 @@ TEXTS = {
 def qr_markup(token: str) -> Markup:
     """The code as inline SVG (no XML declaration), so a cached booking page holds its code."""
     text = images.svg(token).decode()
-    return Markup(text[text.index("<svg"):])
+    return Markup(text[text.index("<svg") :])
 
 
 @bp.app_template_global("check_in_code")
@@ -79,6 +84,7 @@ def check_in_code(r) -> Markup:
 
 def _json_staff_only(view):
     """JSON endpoints of the scanner: 401/403 as JSON (the page's script reads them), errors too."""
+
     @wraps(view)
     def wrapper(*args, **kwargs):
         if not current_user.is_authenticated:
@@ -89,6 +95,7 @@ def _json_staff_only(view):
             return view(*args, **kwargs)
         except DomainError as err:
             return json_error(err.status, err.code, err.message)
+
     return wrapper
 
 
@@ -105,8 +112,9 @@ def scan_page():
     texts = {k: str(v) for k, v in TEXTS.items()}
     texts.update({f"title_{k}": str(v[0]) for k, v in RESULTS.items()})
     texts.update({f"reason_{k}": str(v[1]) for k, v in RESULTS.items()})
-    response = Response(render_template("checkin/scan.html", texts=texts,
-                                        count=services.checked_in_today(current_user, tz=_tz())))
+    response = Response(
+        render_template("checkin/scan.html", texts=texts, count=services.checked_in_today(current_user, tz=_tz()))
+    )
     response.headers["X-Offline-Cache"] = "scanner"
     return response
 
@@ -132,8 +140,13 @@ def scan_checkin():
         raise BadRequest(field="code")
     device = text_value(data, "device")
     device = device if isinstance(device, str) else ""
-    result, r = services.scan(current_user, code, text_value(data, "nonce"),
-                              device or request.headers.get("User-Agent", ""), offline_at=_offline_time(data))
+    result, r = services.scan(
+        current_user,
+        code,
+        text_value(data, "nonce"),
+        device or request.headers.get("User-Agent", ""),
+        offline_at=_offline_time(data),
+    )
     return jsonify(scan_answer(result, r))
 
 
@@ -147,12 +160,16 @@ def scan_manifest():
     device = request.args.get("device")
     if device:  # the scanner sent its queue first: offline scans it sends later are newer
         services.record_contact(current_user, device, now)
-    response = jsonify({
-        "date": day.isoformat(), "generated_at": timeutil.isoformat_local(now, tz), "keys": m["keys"],
-        "reservations": [manifest_reservation_json(r) for r in m["reservations"]],
-        "checked_in_today": services.checked_in_today(current_user, now, tz),
-        "csrf_token": generate_csrf(),  # a long-open scanner page keeps a fresh token
-    })
+    response = jsonify(
+        {
+            "date": day.isoformat(),
+            "generated_at": timeutil.isoformat_local(now, tz),
+            "keys": m["keys"],
+            "reservations": [manifest_reservation_json(r) for r in m["reservations"]],
+            "checked_in_today": services.checked_in_today(current_user, now, tz),
+            "csrf_token": generate_csrf(),  # a long-open scanner page keeps a fresh token
+        }
+    )
     response.headers["Cache-Control"] = "private, no-store"
     return response
 
@@ -168,7 +185,6 @@ def booking_qr(reservation_id: int):
 
 @bp.get("/sw.js")
 def service_worker():
-    response = send_from_directory(current_app.static_folder, "js/sw.js", mimetype="text/javascript",
-                                   max_age=0)
+    response = send_from_directory(current_app.static_folder, "js/sw.js", mimetype="text/javascript", max_age=0)
     response.headers["Cache-Control"] = "no-cache"
     return response

@@ -1,4 +1,5 @@
 """The notification settings form (the service checks the values and says what is wrong)."""
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, StringField

@@ -4,6 +4,7 @@ Rendered when it is delivered (not when written), in the recipient's language
 (Flask-Babel force_locale), with links made from PUBLIC_URL: a job has no request to take a
 host name from.
 """
+
 import json
 
 from flask import current_app, url_for
@@ -16,9 +17,9 @@ from ..accounts.models import User
 from ..draw.models import Draw
 from ..extensions import db
 from ..feeds import ics
-from ..waitlist.models import WaitlistEntry
 from ..notifications import rules
 from ..notifications.channels import Rendered
+from ..waitlist.models import WaitlistEntry
 
 SUBJECTS = {
     "confirmed": _l("Booking confirmed: %(facility)s"),
@@ -46,33 +47,49 @@ BODIES = {
     "approved": _l("Your booking at %(facility)s, %(venue)s on %(start)s was approved. Check-in code: %(code)s."),
     "rejected": _l("Your booking at %(facility)s, %(venue)s on %(start)s was not approved."),
     "cancelled_by_host": _l("The venue cancelled your booking at %(facility)s, %(venue)s on %(start)s."),
-    "reminder": _l("Your booking at %(facility)s, %(venue)s starts at %(start)s. "
-                   "Open the link to show your check-in code."),
+    "reminder": _l(
+        "Your booking at %(facility)s, %(venue)s starts at %(start)s. Open the link to show your check-in code."
+    ),
     "no_show": _l("You did not check in for your booking at %(facility)s, %(venue)s on %(start)s."),
     "suspended": _l("After %(n)s missed bookings you cannot book at %(host)s until %(until)s."),
     "suspension_ended": _l("Your pause at %(host)s is over. Please come to the bookings you make."),
     "join_approved": _l("Your request to join %(enterprise)s was approved. You can book now."),
     "pending_digest": _l("%(n)s bookings at your venues wait for your decision."),
     "verify_email": _l("Open the link to confirm that this address is yours. Until then we send nothing else to it."),
-    "waitlist_booked": _l("A place freed up at %(facility)s, %(venue)s on %(start)s and you are booked. "
-                          "Check-in code: %(code)s."),
-    "waitlist_offered": _l("A place freed up at %(facility)s, %(venue)s on %(start)s. It is held for you "
-                           "until %(until)s. Open the link to accept it; after that it goes to the next in line."),
-    "waitlist_expiring": _l("The place held for you at %(facility)s, %(venue)s on %(start)s goes to the next "
-                            "in line at %(until)s. Open the link to accept it now."),
-    "waitlist_expired": _l("You did not accept the place at %(facility)s, %(venue)s on %(start)s in time. "
-                           "It went to the next in line."),
-    "waitlist_skipped": _l("A place freed up at %(facility)s, %(venue)s on %(start)s, but you can no longer "
-                           "book it, so you were taken off the waitlist."),
-    "draw_won": _l("You won the draw for %(facility)s, %(venue)s on %(start)s and you are booked. "
-                   "Check-in code: %(code)s."),
-    "draw_waitlisted": _l("You were not drawn for %(facility)s, %(venue)s on %(start)s. You are on the "
-                          "waitlist in draw order: if a place frees up, you are booked."),
-    "draw_refused": _l("You were drawn for %(facility)s, %(venue)s on %(start)s, but the booking could not "
-                       "be made."),
+    "waitlist_booked": _l(
+        "A place freed up at %(facility)s, %(venue)s on %(start)s and you are booked. Check-in code: %(code)s."
+    ),
+    "waitlist_offered": _l(
+        "A place freed up at %(facility)s, %(venue)s on %(start)s. It is held for you "
+        "until %(until)s. Open the link to accept it; after that it goes to the next in line."
+    ),
+    "waitlist_expiring": _l(
+        "The place held for you at %(facility)s, %(venue)s on %(start)s goes to the next "
+        "in line at %(until)s. Open the link to accept it now."
+    ),
+    "waitlist_expired": _l(
+        "You did not accept the place at %(facility)s, %(venue)s on %(start)s in time. It went to the next in line."
+    ),
+    "waitlist_skipped": _l(
+        "A place freed up at %(facility)s, %(venue)s on %(start)s, but you can no longer "
+        "book it, so you were taken off the waitlist."
+    ),
+    "draw_won": _l(
+        "You won the draw for %(facility)s, %(venue)s on %(start)s and you are booked. Check-in code: %(code)s."
+    ),
+    "draw_waitlisted": _l(
+        "You were not drawn for %(facility)s, %(venue)s on %(start)s. You are on the "
+        "waitlist in draw order: if a place frees up, you are booked."
+    ),
+    "draw_refused": _l("You were drawn for %(facility)s, %(venue)s on %(start)s, but the booking could not be made."),
 }
-BUTTONS = {"pending_digest": _l("Review"), "verify_email": _l("Confirm"), "join_approved": _l("Open"),
-           "waitlist_offered": _l("Accept"), "waitlist_expiring": _l("Accept")}
+BUTTONS = {
+    "pending_digest": _l("Review"),
+    "verify_email": _l("Confirm"),
+    "join_approved": _l("Open"),
+    "waitlist_offered": _l("Accept"),
+    "waitlist_expiring": _l("Accept"),
+}
 # Why a waitlist entry was skipped or a drawn booking refused (the booking refusal's code).
 REFUSALS = {
     "suspended": _l("your bookings at this venue are paused"),
@@ -110,8 +127,13 @@ def _values(message, context: dict) -> dict:
     if slot is not None:
         venue = slot.facility.venue
         local = timeutil.to_local(slot.start_at, venue.timezone)
-        values.update(facility=slot.facility.name, venue=venue.name, code=getattr(slot, "code", ""),
-                      start=local.strftime("%Y-%m-%d %H:%M"), time=local.strftime("%H:%M"))
+        values.update(
+            facility=slot.facility.name,
+            venue=venue.name,
+            code=getattr(slot, "code", ""),
+            start=local.strftime("%Y-%m-%d %H:%M"),
+            time=local.strftime("%H:%M"),
+        )
         expires = getattr(slot, "offer_expires_at", None)
         if expires is not None:
             values["until"] = timeutil.to_local(expires, venue.timezone).strftime("%H:%M")
@@ -154,14 +176,29 @@ def render(message, user: User, unsubscribe: str) -> Rendered:
             lines.append(_("Reason: %(reason)s", reason=reason))
         link = _link(message, context)
         button = str(BUTTONS.get(message.event, _l("View")))
-        page = {"subject": subject, "lines": lines, "link": link, "button": button,
-                "unsubscribe": unsubscribe, "name": user.display_name, "lang": locale.replace("_", "-")}
+        page = {
+            "subject": subject,
+            "lines": lines,
+            "link": link,
+            "button": button,
+            "unsubscribe": unsubscribe,
+            "name": user.display_name,
+            "lang": locale.replace("_", "-"),
+        }
         # The templates alone (no request, no signed-in user: the page's context processors stay out).
         text = current_app.jinja_env.get_template("emails/notification.txt").render(**page)
         html = current_app.jinja_env.get_template("emails/notification.html").render(**page)
         attachment = None
         if message.event in rules.WITH_ICS and message.reservation is not None:
             attachment = ics.document(subject, [ics.event(message.reservation, link=link)])
-    return Rendered(message_id=f"<outbox-{message.id}@{ics.UID_DOMAIN}>", subject=subject,
-                    summary="\n".join(lines), text=text,
-                    html=html, link=link, button=button, unsubscribe=unsubscribe, ics=attachment)
+    return Rendered(
+        message_id=f"<outbox-{message.id}@{ics.UID_DOMAIN}>",
+        subject=subject,
+        summary="\n".join(lines),
+        text=text,
+        html=html,
+        link=link,
+        button=button,
+        unsubscribe=unsubscribe,
+        ics=attachment,
+    )

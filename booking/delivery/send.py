@@ -8,6 +8,7 @@ then marked sent or put back with a later attempt time (exponential backoff), or
 MAX_ATTEMPTS or a permanent refusal. A runner that dies mid-send leaves its claim; after
 STUCK_AFTER it goes to the dead-letter list rather than risk a second copy.
 """
+
 import json
 import logging
 import os
@@ -18,11 +19,11 @@ from .. import timeutil
 from ..accounts.models import User
 from ..database import write_transaction
 from ..extensions import db
-from ..waitlist.models import WaitlistEntry
 from ..notifications import channels, rules
 from ..notifications.channels import Recipient, SendError
 from ..notifications.models import OutboxMessage
 from ..notifications.services import push_subscriptions, settings_of, unsubscribe_token
+from ..waitlist.models import WaitlistEntry
 from .render import external, render
 
 log = logging.getLogger(__name__)
@@ -43,20 +44,29 @@ def _skip_locked(query):
 def claim(now, limit: int, runner: str) -> list[int]:
     """Claim up to `limit` due messages for this runner; returns their ids."""
     with write_transaction():
-        due = (select(M.id).where(M.status == "pending", M.next_attempt_at <= now)
-               .order_by(M.next_attempt_at, M.id).limit(limit))
+        due = (
+            select(M.id)
+            .where(M.status == "pending", M.next_attempt_at <= now)
+            .order_by(M.next_attempt_at, M.id)
+            .limit(limit)
+        )
         ids = list(db.session.scalars(_skip_locked(due)))
         if not ids:
             return []
-        claimed = db.session.scalars(update(M).where(M.id.in_(ids), M.status == "pending").values(
-            status="sending", attempts=M.attempts + 1, claimed_at=now, claimed_by=runner).returning(M.id))
+        claimed = db.session.scalars(
+            update(M)
+            .where(M.id.in_(ids), M.status == "pending")
+            .values(status="sending", attempts=M.attempts + 1, claimed_at=now, claimed_by=runner)
+            .returning(M.id)
+        )
         return sorted(claimed)
 
 
 def _finish(message_id: int, runner: str, **values) -> None:
     with write_transaction():
-        db.session.execute(update(M).where(M.id == message_id, M.status == "sending",
-                                           M.claimed_by == runner).values(**values))
+        db.session.execute(
+            update(M).where(M.id == message_id, M.status == "sending", M.claimed_by == runner).values(**values)
+        )
 
 
 def _recipient(message: M, user: User) -> Recipient:
@@ -65,16 +75,21 @@ def _recipient(message: M, user: User) -> Recipient:
         email = json.loads(message.context).get("email")
     else:
         email = settings.email if settings.email_verified_at else None
-    return Recipient(user_id=user.id, name=user.display_name, email=email,
-                     wecom_user=settings.wecom_user or user.username,
-                     push=push_subscriptions(user.id) if message.channel == "push" else [])
+    return Recipient(
+        user_id=user.id,
+        name=user.display_name,
+        email=email,
+        wecom_user=settings.wecom_user or user.username,
+        push=push_subscriptions(user.id) if message.channel == "push" else [],
+    )
 
 
 def _still_wanted(message: M) -> bool:
     """The person may have turned the channel off since the message was written."""
     s = settings_of(message.user_id)
-    return {"email": s.email_on or message.event == "verify_email", "push": s.push_on,
-            "wecom": s.wecom_on}[message.channel]
+    return {"email": s.email_on or message.event == "verify_email", "push": s.push_on, "wecom": s.wecom_on}[
+        message.channel
+    ]
 
 
 def _still_true(message: M, now) -> bool:
@@ -107,15 +122,25 @@ def deliver_one(message_id: int, now, runner: str) -> str:
     except SendError as exc:
         dead = exc.permanent or message.attempts >= rules.MAX_ATTEMPTS
         log.warning("outbox %s (%s) attempt %s failed: %s", message_id, message.channel, message.attempts, exc)
-        _finish(message_id, runner, status="dead" if dead else "pending", last_error=str(exc)[:500],
-                next_attempt_at=now + rules.retry_delay(message.attempts))
+        _finish(
+            message_id,
+            runner,
+            status="dead" if dead else "pending",
+            last_error=str(exc)[:500],
+            next_attempt_at=now + rules.retry_delay(message.attempts),
+        )
         return "dead" if dead else "pending"
     except Exception as exc:  # a bug or bad data: never lose the row, never stop the others
         log.exception("outbox %s (%s) failed", message_id, message.channel)
         db.session.rollback()
         dead = message.attempts >= rules.MAX_ATTEMPTS
-        _finish(message_id, runner, status="dead" if dead else "pending", last_error=repr(exc)[:500],
-                next_attempt_at=now + rules.retry_delay(message.attempts))
+        _finish(
+            message_id,
+            runner,
+            status="dead" if dead else "pending",
+            last_error=repr(exc)[:500],
+            next_attempt_at=now + rules.retry_delay(message.attempts),
+        )
         return "dead" if dead else "pending"
     _finish(message_id, runner, status="sent", sent_at=timeutil.utcnow(), last_error=None)
     return "sent"
@@ -128,8 +153,11 @@ def _unsubscribe_link(token: str) -> str:
 def bury_stuck(now) -> int:
     """Claims whose runner stopped mid-send: dead (maybe sent, maybe not; never sent twice)."""
     with write_transaction():
-        return db.session.execute(update(M).where(M.status == "sending", M.claimed_at < now - rules.STUCK_AFTER)
-                                  .values(status="dead", last_error="the runner stopped while sending")).rowcount
+        return db.session.execute(
+            update(M)
+            .where(M.status == "sending", M.claimed_at < now - rules.STUCK_AFTER)
+            .values(status="dead", last_error="the runner stopped while sending")
+        ).rowcount
 
 
 def deliver_due(now=None, limit: int = 20, runner: str | None = None, rounds: int = 50) -> dict:

@@ -1,5 +1,6 @@
 """The dead-letter list: messages that could not be sent, seen and retried by staff (a district
 admin sees all; host staff those about bookings at their hosts)."""
+
 from datetime import datetime
 
 from sqlalchemy import select
@@ -22,7 +23,8 @@ def dead_letters(staff, limit: int = 100) -> list[OutboxMessage]:
         if not hosts:
             raise NotFound()
         query = query.join(Reservation, Reservation.id == OutboxMessage.reservation_id).where(
-            Reservation.host_id.in_(hosts))
+            Reservation.host_id.in_(hosts)
+        )
     return list(db.session.scalars(query.order_by(OutboxMessage.id.desc()).limit(limit)))
 
 

@@ -1,5 +1,6 @@
 """Notification settings, the email links (verify, unsubscribe), Web Push subscriptions and
 the dead-letter list for host staff and district admins."""
+
 from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -24,11 +25,20 @@ def _hhmm(minute: int) -> str:
 @login_required
 def settings():
     current = notices.settings_of(current_user.id)
-    form = SettingsForm(data=None if request.method == "POST" else {
-        "email": current.email, "email_on": current.email_on, "push_on": current.push_on,
-        "wecom_on": current.wecom_on, "wecom_user": current.wecom_user or "",
-        "reminder_minutes": str(current.reminder_minutes),
-        "quiet_start": _hhmm(current.quiet_start), "quiet_end": _hhmm(current.quiet_end)})
+    form = SettingsForm(
+        data=None
+        if request.method == "POST"
+        else {
+            "email": current.email,
+            "email_on": current.email_on,
+            "push_on": current.push_on,
+            "wecom_on": current.wecom_on,
+            "wecom_user": current.wecom_user or "",
+            "reminder_minutes": str(current.reminder_minutes),
+            "quiet_start": _hhmm(current.quiet_start),
+            "quiet_end": _hhmm(current.quiet_end),
+        }
+    )
     enabled = channels.enabled()
     email_enabled, wecom_enabled = "email" in enabled, "wecom" in enabled
     if form.validate_on_submit():
@@ -36,21 +46,37 @@ def settings():
         email, email_on = (form.email.data, form.email_on.data) if email_enabled else (current.email, current.email_on)
         try:
             new_address = notices.save_settings(
-                current_user, email, email_on, form.push_on.data,
+                current_user,
+                email,
+                email_on,
+                form.push_on.data,
                 form.wecom_on.data if wecom_enabled else current.wecom_on,
-                form.reminder_minutes.data, form.quiet_start.data, form.quiet_end.data,
-                form.wecom_user.data if wecom_enabled else current.wecom_user)
+                form.reminder_minutes.data,
+                form.quiet_start.data,
+                form.quiet_end.data,
+                form.wecom_user.data if wecom_enabled else current.wecom_user,
+            )
         except DomainError as err:
             flash(err.message, "error")
-            return render_template("notifications/settings.html", form=form, current=current,
-                                   email_enabled=email_enabled, wecom_enabled=wecom_enabled), 400
+            return render_template(
+                "notifications/settings.html",
+                form=form,
+                current=current,
+                email_enabled=email_enabled,
+                wecom_enabled=wecom_enabled,
+            ), 400
         if new_address:
             flash(_("We sent a link to your new address. Open it to start getting emails."), "success")
         else:
             flash(_("Your notification settings are saved."), "success")
         return redirect(url_for("notifications.settings"))
-    return render_template("notifications/settings.html", form=form, current=current,
-                           email_enabled=email_enabled, wecom_enabled=wecom_enabled)
+    return render_template(
+        "notifications/settings.html",
+        form=form,
+        current=current,
+        email_enabled=email_enabled,
+        wecom_enabled=wecom_enabled,
+    )
 
 
 @bp.get("/verify/<token>")
@@ -61,8 +87,9 @@ def verify(token: str):
         if err.status == 404:
             raise
         return render_template("notifications/message.html", title=_("Email address"), text=err.message), 400
-    return render_template("notifications/message.html", title=_("Email address"),
-                           text=_("Thank you: your email address is confirmed."))
+    return render_template(
+        "notifications/message.html", title=_("Email address"), text=_("Thank you: your email address is confirmed.")
+    )
 
 
 @bp.route("/unsubscribe/<token>", methods=["GET", "POST"])
@@ -70,8 +97,11 @@ def verify(token: str):
 def unsubscribe(token: str):
     if request.method == "POST":
         notices.unsubscribe(token)
-        return render_template("notifications/message.html", title=_("Unsubscribe"),
-                               text=_("You will get no more emails from us. Other notifications stay on."))
+        return render_template(
+            "notifications/message.html",
+            title=_("Unsubscribe"),
+            text=_("You will get no more emails from us. Other notifications stay on."),
+        )
     return render_template("notifications/unsubscribe.html", token=token)
 
 
@@ -110,8 +140,12 @@ def _staff_or_404():
 @login_required
 def dead_letters():
     _staff_or_404()
-    return render_template("notifications/dead_letters.html", items=services.dead_letters(current_user),
-                           form=ButtonForm(), tz=current_app.config["DEFAULT_TIMEZONE"])
+    return render_template(
+        "notifications/dead_letters.html",
+        items=services.dead_letters(current_user),
+        form=ButtonForm(),
+        tz=current_app.config["DEFAULT_TIMEZONE"],
+    )
 
 
 @bp.post("/outbox/<int:message_id>/retry")

@@ -7,6 +7,7 @@ Randomness comes only from the seed, through HMAC-SHA256 of a label per enterpri
 application, so the result does not depend on the order the inputs are listed in, and the same
 seed and input always give the same order (published: sha256(seed) before, seed after).
 """
+
 import hashlib
 import hmac
 from dataclasses import dataclass
@@ -26,7 +27,7 @@ def uniform(seed: bytes, label: str) -> float:
     """A number in (0, 1) drawn from the seed for this label: HMAC-SHA256(seed, label) as a
     256-bit integer, plus one half, over 2**256."""
     digest = hmac.new(seed, label.encode(), hashlib.sha256).digest()
-    return (int.from_bytes(digest, "big") + 0.5) / 2 ** 256
+    return (int.from_bytes(digest, "big") + 0.5) / 2**256
 
 
 def seed_hash(seed: bytes) -> str:
@@ -40,8 +41,10 @@ def usage_ratio(used: float, share: float) -> float:
 
 def enterprise_order(seed: bytes, enterprise_ids, usage: dict, shares: dict) -> list[int]:
     """Enterprises that used less of their share go earlier; equal ratios in a seeded random order."""
-    return sorted(set(enterprise_ids), key=lambda e: (usage_ratio(usage.get(e, 0), shares.get(e, 0)),
-                                                      uniform(seed, f"enterprise:{e}")))
+    return sorted(
+        set(enterprise_ids),
+        key=lambda e: (usage_ratio(usage.get(e, 0), shares.get(e, 0)), uniform(seed, f"enterprise:{e}")),
+    )
 
 
 def applicant_key(seed: bytes, application: Application) -> float:

@@ -1,4 +1,5 @@
 """`flask --app wsgi rerun-draw <id>`: re-run a past draw from its published seed and input."""
+
 import sys
 
 import click
@@ -13,6 +14,7 @@ def register(app) -> None:
         """Re-run a past draw and compare with the stored result (exit 1 on a difference)."""
         from . import services
         from .models import Draw
+
         draw = db.session.get(Draw, draw_id)
         if draw is None:
             click.echo(f"draw {draw_id}: not found", err=True)
@@ -22,5 +24,7 @@ def register(app) -> None:
             click.echo(f"draw {draw_id}: {problem}", err=True)
         if problems:
             sys.exit(1)
-        click.echo(f"draw {draw_id}: same order {draw.result['order']} and winners "
-                   f"{[w['application_id'] for w in draw.result['winners']]}")
+        click.echo(
+            f"draw {draw_id}: same order {draw.result['order']} and winners "
+            f"{[w['application_id'] for w in draw.result['winners']]}"
+        )

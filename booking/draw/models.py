@@ -1,4 +1,5 @@
 """Draws (摇号) and the applications to them: one draw per facility slot whose allocation is draw."""
+
 from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, Index, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -48,8 +49,14 @@ class Application(db.Model):
         Index("ix_draw_applications_draw", "draw_id", "status", "id"),
         Index("ix_draw_applications_user", "user_id", "id"),
         # One live application per worker and draw.
-        Index("ux_draw_applications_active", "draw_id", "user_id", unique=True,
-              sqlite_where=text("status <> 'cancelled'"), postgresql_where=text("status <> 'cancelled'")),
+        Index(
+            "ux_draw_applications_active",
+            "draw_id",
+            "user_id",
+            unique=True,
+            sqlite_where=text("status <> 'cancelled'"),
+            postgresql_where=text("status <> 'cancelled'"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

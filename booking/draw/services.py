@@ -8,6 +8,7 @@ planner's guarded counters (quota charged as a booking), puts the others on the 
 waitlist in draw order, and lets the planner open the places left first-come.
 Lock order: draw row → worker → counters (the planner's).
 """
+
 import secrets
 from datetime import datetime, timedelta
 from typing import Any
@@ -40,8 +41,9 @@ RECENT = timedelta(days=28)
 
 # The booking planner asks this before a first-come booking of a draw slot (registered at app
 # init: draw/views.py register, reservations/hooks.py).
-_DRAW = select(Draw.status, Draw.draw_at).where(Draw.facility_id == bindparam("facility_id"),
-                                                Draw.start_at == bindparam("start"))
+_DRAW = select(Draw.status, Draw.draw_at).where(
+    Draw.facility_id == bindparam("facility_id"), Draw.start_at == bindparam("start")
+)
 
 
 def refuse_while_draw_pending(facility, slot_start: datetime, now: datetime) -> None:
@@ -53,13 +55,17 @@ def refuse_while_draw_pending(facility, slot_start: datetime, now: datetime) -> 
     if drawn is not None:
         pending, draw_at = drawn.status == "open", drawn.draw_at
     else:
-        draw_at = rules.draw_at(tz, timeutil.local_date(slot_start, tz), facility.draw_days_before,
-                                facility.draw_minute)
+        draw_at = rules.draw_at(
+            tz, timeutil.local_date(slot_start, tz), facility.draw_days_before, facility.draw_minute
+        )
         pending = now < draw_at
     if pending:
-        raise Conflict(_l("Places in this slot are given by a draw at %(when)s: apply for it instead."),
-                       code="draw_pending", when=timeutil.to_local(draw_at, tz).strftime("%Y-%m-%d %H:%M"),
-                       draw_at=timeutil.isoformat_local(draw_at, tz))
+        raise Conflict(
+            _l("Places in this slot are given by a draw at %(when)s: apply for it instead."),
+            code="draw_pending",
+            when=timeutil.to_local(draw_at, tz).strftime("%Y-%m-%d %H:%M"),
+            draw_at=timeutil.isoformat_local(draw_at, tz),
+        )
 
 
 def draw_time(facility, start_at: datetime) -> datetime:
@@ -93,23 +99,35 @@ def apply(user: User, facility_id: int, start: datetime, party_size=1, now: date
         if draw is None or draw.status != "open":
             raise _closed(facility, draw_at)
         lock_user(user.id)
-        if db.session.scalar(select(_A.id).where(_A.draw_id == draw.id, _A.user_id == user.id,
-                                                 _A.status != "cancelled")):
+        if db.session.scalar(
+            select(_A.id).where(_A.draw_id == draw.id, _A.user_id == user.id, _A.status != "cancelled")
+        ):
             raise Conflict(_l("You have already applied for this slot."), code="already_applied")
-        if fetch(planner._CLASH, user_id=user.id, start=plan.start, end=plan.end,
-                 earliest=plan.start - timedelta(days=1)).first():
+        if fetch(
+            planner._CLASH, user_id=user.id, start=plan.start, end=plan.end, earliest=plan.start - timedelta(days=1)
+        ).first():
             raise Conflict(_l("You already have a booking at that time."), code="overlap")
-        application = Application(draw_id=draw.id, user_id=user.id, enterprise_id=user.enterprise_id,
-                                  party_size=plan.party, places=plan.places, status="applied",
-                                  created_at=now, updated_at=now)
+        application = Application(
+            draw_id=draw.id,
+            user_id=user.id,
+            enterprise_id=user.enterprise_id,
+            party_size=plan.party,
+            places=plan.places,
+            status="applied",
+            created_at=now,
+            updated_at=now,
+        )
         db.session.add(application)
     return application
 
 
 def _closed(facility, draw_at: datetime) -> Conflict:
     tz = facility.venue.timezone
-    return Conflict(_l("Applications for this slot closed at %(when)s."), code="draw_closed",
-                    when=timeutil.to_local(draw_at, tz).strftime("%Y-%m-%d %H:%M"))
+    return Conflict(
+        _l("Applications for this slot closed at %(when)s."),
+        code="draw_closed",
+        when=timeutil.to_local(draw_at, tz).strftime("%Y-%m-%d %H:%M"),
+    )
 
 
 def _draw_for(facility, start_at: datetime, end_at: datetime, draw_at: datetime, now: datetime) -> Draw:
@@ -119,10 +137,19 @@ def _draw_for(facility, start_at: datetime, end_at: datetime, draw_at: datetime,
     if found is not None:
         return found
     seed = secrets.token_bytes(32)
-    draw = Draw(facility_id=facility.id, host_id=facility.venue.host_id, start_at=start_at, end_at=end_at,
-                date=timeutil.local_date(start_at, facility.venue.timezone), draw_at=draw_at, status="open",
-                seed=seed.hex(), seed_sha256=algorithm.seed_hash(seed), algorithm=algorithm.ALGORITHM,
-                created_at=now)
+    draw = Draw(
+        facility_id=facility.id,
+        host_id=facility.venue.host_id,
+        start_at=start_at,
+        end_at=end_at,
+        date=timeutil.local_date(start_at, facility.venue.timezone),
+        draw_at=draw_at,
+        status="open",
+        seed=seed.hex(),
+        seed_sha256=algorithm.seed_hash(seed),
+        algorithm=algorithm.ALGORITHM,
+        created_at=now,
+    )
     savepoint = db.session.begin_nested()
     try:
         db.session.add(draw)
@@ -152,12 +179,16 @@ def cancel(user: User, application_id: int, now: datetime | None = None) -> Appl
 def list_for(user: User, limit: int = 50, now: datetime | None = None) -> list[Application]:
     """The worker's applications, newest first (their draws run first when due)."""
     now = now or timeutil.utcnow()
-    due = db.session.scalars(select(_D.id).join(Application.__table__, _A.draw_id == _D.id).where(
-        _A.user_id == user.id, _D.status == "open", _D.draw_at <= now)).all()
+    due = db.session.scalars(
+        select(_D.id)
+        .join(Application.__table__, _A.draw_id == _D.id)
+        .where(_A.user_id == user.id, _D.status == "open", _D.draw_at <= now)
+    ).all()
     for draw_id in set(due):
         run_draw(draw_id, now)
-    return list(db.session.scalars(select(Application).where(_A.user_id == user.id)
-                                   .order_by(_A.id.desc()).limit(limit)))
+    return list(
+        db.session.scalars(select(Application).where(_A.user_id == user.id).order_by(_A.id.desc()).limit(limit))
+    )
 
 
 def may_read(user: User, draw: Draw) -> bool:
@@ -187,12 +218,19 @@ def applications_of(draw: Draw) -> list[Application]:
 def pending_draws(facility, starts: list[datetime], now: datetime) -> dict:
     """Slots of a draw facility whose draw has not run: {start: {draw_at, applicants, draw_id}}
     (a slot's draw, once someone applied, says; before that, the facility's draw time)."""
-    rows = {} if not starts else {start: (draw_id, status, draw_at, n) for start, draw_id, status, draw_at, n in
-                                  db.session.execute(
-        select(_D.start_at, _D.id, _D.status, _D.draw_at, func.count(_A.id)).outerjoin(
-            Application.__table__, (_A.draw_id == _D.id) & (_A.status == "applied"))
-        .where(_D.facility_id == facility.id, _D.start_at.in_(starts))
-        .group_by(_D.start_at, _D.id, _D.status, _D.draw_at)).all()}
+    rows = (
+        {}
+        if not starts
+        else {
+            start: (draw_id, status, draw_at, n)
+            for start, draw_id, status, draw_at, n in db.session.execute(
+                select(_D.start_at, _D.id, _D.status, _D.draw_at, func.count(_A.id))
+                .outerjoin(Application.__table__, (_A.draw_id == _D.id) & (_A.status == "applied"))
+                .where(_D.facility_id == facility.id, _D.start_at.in_(starts))
+                .group_by(_D.start_at, _D.id, _D.status, _D.draw_at)
+            ).all()
+        }
+    )
     out = {}
     for start in starts:
         if start in rows:
@@ -206,6 +244,7 @@ def pending_draws(facility, starts: list[datetime], now: datetime) -> dict:
 
 # ---- running a draw ---------------------------------------------------------------------------
 
+
 def run_due(now: datetime | None = None, facility_id: int | None = None) -> int:
     """Run every draw whose time has come (the job; lazily, the first read of its slot)."""
     now = now or timeutil.utcnow()
@@ -217,8 +256,9 @@ def run_due(now: datetime | None = None, facility_id: int | None = None) -> int:
 
 def _claim(draw_id: int, now: datetime) -> bool:
     """The guard: only the runner whose update finds the draw still open runs it."""
-    result: Any = db.session.execute(update(Draw.__table__).where(
-        _D.id == draw_id, _D.status == "open", _D.draw_at <= now).values(status="running"))
+    result: Any = db.session.execute(
+        update(Draw.__table__).where(_D.id == draw_id, _D.status == "open", _D.draw_at <= now).values(status="running")
+    )
     return result.rowcount == 1
 
 
@@ -227,21 +267,44 @@ def _inputs(draw: Draw, applications: list[Application], now: datetime) -> tuple
     r = Reservation.__table__.c
     since = now - RECENT
     users = [a.user_id for a in applications]
-    no_shows: dict[int, int] = dict(db.session.execute(select(r.user_id, func.count(r.id)).where(
-        r.host_id == draw.host_id, r.user_id.in_(users), r.status == "no_show", r.start_at >= since)
-        .group_by(r.user_id)).tuples().all())
-    usage: dict[int, int] = dict(db.session.execute(select(r.enterprise_id, func.sum(r.quota_minutes)).where(
-        r.host_id == draw.host_id, r.status.in_(HOLDING), r.start_at >= since, r.start_at < now)
-        .group_by(r.enterprise_id)).tuples().all())
-    sharing = set(db.session.scalars(select(SharingAgreement.enterprise_id).where(
-        SharingAgreement.host_id == draw.host_id, SharingAgreement.enterprise_id.is_not(None))).all())
+    no_shows: dict[int, int] = dict(
+        db.session.execute(
+            select(r.user_id, func.count(r.id))
+            .where(r.host_id == draw.host_id, r.user_id.in_(users), r.status == "no_show", r.start_at >= since)
+            .group_by(r.user_id)
+        )
+        .tuples()
+        .all()
+    )
+    usage: dict[int, int] = dict(
+        db.session.execute(
+            select(r.enterprise_id, func.sum(r.quota_minutes))
+            .where(r.host_id == draw.host_id, r.status.in_(HOLDING), r.start_at >= since, r.start_at < now)
+            .group_by(r.enterprise_id)
+        )
+        .tuples()
+        .all()
+    )
+    sharing = set(
+        db.session.scalars(
+            select(SharingAgreement.enterprise_id).where(
+                SharingAgreement.host_id == draw.host_id, SharingAgreement.enterprise_id.is_not(None)
+            )
+        ).all()
+    )
     enterprises = {e for e in sharing if e is not None} | {a.enterprise_id for a in applications}
-    heads: dict[int, int] = dict(db.session.execute(select(Organization.id, Organization.headcount).where(
-        Organization.id.in_(enterprises))).tuples().all())
+    heads: dict[int, int] = dict(
+        db.session.execute(select(Organization.id, Organization.headcount).where(Organization.id.in_(enterprises)))
+        .tuples()
+        .all()
+    )
     total = sum(heads.values())
     shares = {e: (heads.get(e, 0) / total if total else 1 / len(enterprises)) for e in enterprises}
-    return ({u: int(n) for u, n in no_shows.items()}, {e: int(m or 0) for e, m in usage.items()
-                                                        if e in enterprises}, shares)
+    return (
+        {u: int(n) for u, n in no_shows.items()},
+        {e: int(m or 0) for e, m in usage.items() if e in enterprises},
+        shares,
+    )
 
 
 def run_draw(draw_id: int, now: datetime | None = None) -> bool:
@@ -250,15 +313,24 @@ def run_draw(draw_id: int, now: datetime | None = None) -> bool:
     with write_transaction():
         if not _claim(draw_id, now):
             return False
-        draw = db.session.scalars(select(Draw).where(_D.id == draw_id).execution_options(
-            populate_existing=True)).one()
-        applications = {a.id: a for a in db.session.scalars(select(Application).where(
-            _A.draw_id == draw_id, _A.status == "applied").order_by(_A.id))}
+        draw = db.session.scalars(select(Draw).where(_D.id == draw_id).execution_options(populate_existing=True)).one()
+        applications = {
+            a.id: a
+            for a in db.session.scalars(
+                select(Application).where(_A.draw_id == draw_id, _A.status == "applied").order_by(_A.id)
+            )
+        }
         no_shows, usage, shares = _inputs(draw, list(applications.values()), now)
         seed = bytes.fromhex(draw.seed)
-        order = algorithm.draw_order(seed, [algorithm.Application(a.id, a.enterprise_id, a.places,
-                                                                   no_shows.get(a.user_id, 0))
-                                            for a in applications.values()], usage, shares)
+        order = algorithm.draw_order(
+            seed,
+            [
+                algorithm.Application(a.id, a.enterprise_id, a.places, no_shows.get(a.user_id, 0))
+                for a in applications.values()
+            ],
+            usage,
+            shares,
+        )
         facility = snapshot.load(draw.facility_id)
         capacity = 0
         if facility is not None:
@@ -280,10 +352,20 @@ def run_draw(draw_id: int, now: datetime | None = None) -> bool:
                 _waitlist(applications[application_id], draw, now)
         draw.result = {
             "capacity": capacity,
-            "applications": [{"id": a.id, "enterprise_id": a.enterprise_id, "places": a.places,
-                              "no_shows": no_shows.get(a.user_id, 0)} for a in applications.values()],
-            "usage": {str(e): m for e, m in usage.items()}, "shares": {str(e): s for e, s in shares.items()},
-            "order": order, "winners": winners, "refused": {str(k): v for k, v in refused.items()},
+            "applications": [
+                {
+                    "id": a.id,
+                    "enterprise_id": a.enterprise_id,
+                    "places": a.places,
+                    "no_shows": no_shows.get(a.user_id, 0),
+                }
+                for a in applications.values()
+            ],
+            "usage": {str(e): m for e, m in usage.items()},
+            "shares": {str(e): s for e, s in shares.items()},
+            "order": order,
+            "winners": winners,
+            "refused": {str(k): v for k, v in refused.items()},
         }
         draw.status, draw.ran_at = "done", now
     return True
@@ -298,8 +380,7 @@ def _book_winner(a: Application, now: datetime):
     try:
         if user is None or not user.is_worker or user.enterprise_id != a.enterprise_id:
             raise Conflict(code="not_a_worker")
-        plan = planner._plan_booking(user, draw.facility_id, draw.start_at, a.party_size, now, fresh=True,
-                                     draw_ok=True)
+        plan = planner._plan_booking(user, draw.facility_id, draw.start_at, a.party_size, now, fresh=True, draw_ok=True)
         planner._rules_still_hold(plan)  # the lock; the plan was read fresh
         reservation = planner._take(user, plan, now)
         a.status, a.reservation_id, a.updated_at = "won", reservation.id, now
@@ -315,10 +396,20 @@ def _book_winner(a: Application, now: datetime):
 
 
 def _waitlist(a: Application, draw: Draw, now: datetime) -> None:
-    entry = WaitlistEntry(facility_id=draw.facility_id, host_id=draw.host_id, user_id=a.user_id,
-                          enterprise_id=a.enterprise_id, start_at=draw.start_at, end_at=draw.end_at,
-                          party_size=a.party_size, places=a.places, auto_book=True, status="waiting",
-                          created_at=now, updated_at=now)
+    entry = WaitlistEntry(
+        facility_id=draw.facility_id,
+        host_id=draw.host_id,
+        user_id=a.user_id,
+        enterprise_id=a.enterprise_id,
+        start_at=draw.start_at,
+        end_at=draw.end_at,
+        party_size=a.party_size,
+        places=a.places,
+        auto_book=True,
+        status="waiting",
+        created_at=now,
+        updated_at=now,
+    )
     db.session.add(entry)
     db.session.flush()
     a.status, a.waitlist_id, a.updated_at = "waitlisted", entry.id, now
@@ -333,15 +424,22 @@ def rerun(draw: Draw) -> list[str]:
     problems = []
     if algorithm.seed_hash(bytes.fromhex(draw.seed)) != draw.seed_sha256:
         problems.append("the seed does not match its published hash")
-    apps = [algorithm.Application(a["id"], a["enterprise_id"], a["places"], a["no_shows"])
-            for a in published["applications"]]
-    order = algorithm.draw_order(bytes.fromhex(draw.seed), apps, {int(e): m for e, m in published["usage"].items()},
-                                 {int(e): s for e, s in published["shares"].items()})
+    apps = [
+        algorithm.Application(a["id"], a["enterprise_id"], a["places"], a["no_shows"])
+        for a in published["applications"]
+    ]
+    order = algorithm.draw_order(
+        bytes.fromhex(draw.seed),
+        apps,
+        {int(e): m for e, m in published["usage"].items()},
+        {int(e): s for e, s in published["shares"].items()},
+    )
     if order != published["order"]:
         problems.append(f"order {order} != published {published['order']}")
     refused = {int(k) for k in published["refused"]}
-    winners, _rest = algorithm.allocate([i for i in order if i not in refused], {a.id: a.places for a in apps},
-                                        published["capacity"])
+    winners, _rest = algorithm.allocate(
+        [i for i in order if i not in refused], {a.id: a.places for a in apps}, published["capacity"]
+    )
     stored = [w["application_id"] for w in published["winners"]]
     if winners != stored:
         problems.append(f"winners {winners} != published {stored}")

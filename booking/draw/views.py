@@ -1,5 +1,6 @@
 """Pages of the fair draw (摇号): apply from a draw slot, my applications, a draw as published,
 the host's draws. Thin: the rules are in services.py."""
+
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -17,9 +18,13 @@ from . import services
 from .models import Application, Draw
 
 bp = Blueprint("draw", __name__, url_prefix="/draw")
-STATUS_LABELS = {"applied": _l("Applied: waiting for the draw"), "won": _l("Won: you are booked"),
-                 "waitlisted": _l("Not drawn: you are on the waitlist"),
-                 "refused": _l("Drawn, but you could no longer book it"), "cancelled": _l("Withdrawn")}
+STATUS_LABELS = {
+    "applied": _l("Applied: waiting for the draw"),
+    "won": _l("Won: you are booked"),
+    "waitlisted": _l("Not drawn: you are on the waitlist"),
+    "refused": _l("Drawn, but you could no longer book it"),
+    "cancelled": _l("Withdrawn"),
+}
 
 
 class ApplyForm(SlotForm):
@@ -35,16 +40,18 @@ def _render_apply(form: ApplyForm, facility_text: str, start_text: str, error=No
     form.facility_id.data = str(facility.id)
     form.start.data = timeutil.isoformat_local(start, tz)
     pending = services.pending_draws(facility, [start], timeutil.utcnow()).get(start)
-    return render_template("draw/apply.html", form=form, facility=facility, start=start, tz=tz,
-                           pending=pending, error=error), status
+    return render_template(
+        "draw/apply.html", form=form, facility=facility, start=start, tz=tz, pending=pending, error=error
+    ), status
 
 
 @bp.route("/apply", methods=["GET", "POST"])
 @login_required
 def apply():
     form = ApplyForm()
-    _done, page = slot_page(form, _render_apply,
-                        lambda facility, start: services.apply(current_user, facility.id, start, form.party()))
+    _done, page = slot_page(
+        form, _render_apply, lambda facility, start: services.apply(current_user, facility.id, start, form.party())
+    )
     if page is not None:
         return page
     flash(_("You applied. We will tell you the result after the draw."), "success")
@@ -55,8 +62,7 @@ def apply():
 @login_required
 def mine():
     applications = services.list_for(current_user)
-    return render_template("draw/mine.html", applications=applications, form=ActionForm(),
-                           facility_of=load_facility)
+    return render_template("draw/mine.html", applications=applications, form=ActionForm(), facility_of=load_facility)
 
 
 @bp.post("/applications/<int:application_id>/cancel")
@@ -81,8 +87,13 @@ def cancel(application_id: int):
 def show(draw_id: int):
     draw = services.get_for(current_user, draw_id)
     applications = {a.id: a for a in services.applications_of(draw)}
-    return render_template("draw/show.html", draw=draw, applications=applications,
-                           facility=load_facility(draw.facility_id), mine=current_user.id)
+    return render_template(
+        "draw/show.html",
+        draw=draw,
+        applications=applications,
+        facility=load_facility(draw.facility_id),
+        mine=current_user.id,
+    )
 
 
 @bp.get("/host")
@@ -95,8 +106,13 @@ def host():
     services.run_due()
     c, a = Draw.__table__.c, Application.__table__.c
     rows = db.session.execute(
-        select(Draw, func.count(a.id)).outerjoin(Application.__table__, (a.draw_id == c.id) & (a.status != "cancelled"))
-        .where(c.host_id.in_(hosts)).group_by(Draw.id).order_by(c.start_at.desc()).limit(100)).all()
+        select(Draw, func.count(a.id))
+        .outerjoin(Application.__table__, (a.draw_id == c.id) & (a.status != "cancelled"))
+        .where(c.host_id.in_(hosts))
+        .group_by(Draw.id)
+        .order_by(c.start_at.desc())
+        .limit(100)
+    ).all()
     return render_template("draw/host.html", rows=rows, facility_of=load_facility)
 
 
@@ -126,5 +142,6 @@ def register(app) -> None:
         if facility_id is not None:
             services.run_due(facility_id=facility_id)
 
-    app.jinja_env.globals.update(pending_draw=pending_draw,
-                                 draw_status_label=lambda status: str(STATUS_LABELS.get(status, status)))
+    app.jinja_env.globals.update(
+        pending_draw=pending_draw, draw_status_label=lambda status: str(STATUS_LABELS.get(status, status))
+    )

@@ -1,4 +1,5 @@
 """Venues, their bookable facilities, weekly opening hours and blackouts."""
+
 from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -6,8 +7,17 @@ from ..dbtypes import UTCDateTime
 from ..extensions import db
 from ..timeutil import DEFAULT_TIMEZONE, utcnow
 
-KINDS = ("badminton", "basketball", "billiards", "gym", "reading_room", "table_tennis",
-         "football", "activity_room", "other")
+KINDS = (
+    "badminton",
+    "basketball",
+    "billiards",
+    "gym",
+    "reading_room",
+    "table_tennis",
+    "football",
+    "activity_room",
+    "other",
+)
 
 
 class Venue(db.Model):
@@ -35,11 +45,9 @@ class Facility(db.Model):
         CheckConstraint("window_opens_minute BETWEEN 0 AND 1439", name="window_opens_minute"),
         CheckConstraint("min_notice_minutes >= 0", name="min_notice"),
         CheckConstraint("cancel_cutoff_minutes >= 0", name="cancel_cutoff"),
-        CheckConstraint("checkin_before_minutes >= 0 AND checkin_after_minutes >= 0",
-                        name="checkin_window"),
+        CheckConstraint("checkin_before_minutes >= 0 AND checkin_after_minutes >= 0", name="checkin_window"),
         CheckConstraint("allocation IN ('first_come','draw')", name="allocation"),
-        CheckConstraint("draw_days_before BETWEEN 0 AND 365 AND draw_minute BETWEEN 0 AND 1439",
-                        name="draw_time"),
+        CheckConstraint("draw_days_before BETWEEN 0 AND 365 AND draw_minute BETWEEN 0 AND 1439", name="draw_time"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -69,8 +77,12 @@ class Facility(db.Model):
     created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
 
     venue = relationship("Venue", back_populates="facilities")
-    hours = relationship("OpeningHours", order_by="(OpeningHours.weekday, OpeningHours.opens_minute)",
-                         cascade="all, delete-orphan", lazy="selectin")
+    hours = relationship(
+        "OpeningHours",
+        order_by="(OpeningHours.weekday, OpeningHours.opens_minute)",
+        cascade="all, delete-orphan",
+        lazy="selectin",
+    )
 
     @property
     def is_court(self) -> bool:
@@ -80,12 +92,12 @@ class Facility(db.Model):
 
 class OpeningHours(db.Model):
     """One opening period of a weekday, in local minutes from midnight (closes may be 1440)."""
+
     __tablename__ = "opening_hours"
     __cache_scopes__ = ("facilities",)  # its readers' cached snapshots (booking/cache.py)
     __table_args__ = (
         CheckConstraint("weekday BETWEEN 0 AND 6", name="weekday"),
-        CheckConstraint("opens_minute >= 0 AND closes_minute <= 1440 AND closes_minute > opens_minute",
-                        name="period"),
+        CheckConstraint("opens_minute >= 0 AND closes_minute <= 1440 AND closes_minute > opens_minute", name="period"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -97,6 +109,7 @@ class OpeningHours(db.Model):
 
 class Blackout(db.Model):
     """A period when a facility cannot be booked: maintenance, the host's own event."""
+
     __tablename__ = "blackouts"
     __table_args__ = (
         CheckConstraint("ends_at > starts_at", name="period"),

@@ -3,6 +3,7 @@
 A slot is [start, end) of `slot_minutes`, laid from the opening of each period of the local
 weekday; a period's last partial slot is not offered. Times in and out are aware UTC.
 """
+
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -19,6 +20,7 @@ BLACKED_OUT = "closed"
 @dataclass(frozen=True)
 class SlotRules:
     """The facility settings the slot rules need (plain values, cacheable)."""
+
     timezone: str
     slot_minutes: int
     # weekday -> [(opens_minute, closes_minute)]
@@ -67,8 +69,7 @@ def slot_at(rules: SlotRules, start: datetime) -> tuple[datetime, datetime] | No
 
 def window_opens_at(rules: SlotRules, day: date) -> datetime:
     """When slots of `day` become bookable: window_opens_minute (local), window_days before."""
-    return timeutil.local_to_utc(day - timedelta(days=rules.window_days), rules.window_opens_minute,
-                                 rules.timezone)
+    return timeutil.local_to_utc(day - timedelta(days=rules.window_days), rules.window_opens_minute, rules.timezone)
 
 
 def window_problem(rules: SlotRules, start: datetime, now: datetime) -> str | None:
@@ -84,6 +85,7 @@ def day_window(rules: SlotRules, day: date) -> Callable[[datetime, datetime], st
 
     def problem(start: datetime, now: datetime) -> str | None:
         return OUTSIDE_WINDOW if now < opens or now > start - notice else None
+
     return problem
 
 

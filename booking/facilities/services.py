@@ -1,4 +1,5 @@
 """Which facilities a person may see and book, and a facility's slots for a day."""
+
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import bindparam, or_, select
@@ -16,8 +17,9 @@ from .models import Blackout, Facility, Venue
 def slot_rules(facility) -> rules.SlotRules:
     if getattr(facility, "rules", None) is not None:  # a FacilitySnapshot has them computed
         return facility.rules
-    return rules.rules_of(facility, facility.venue.timezone,
-                          [(h.weekday, h.opens_minute, h.closes_minute) for h in facility.hours])
+    return rules.rules_of(
+        facility, facility.venue.timezone, [(h.weekday, h.opens_minute, h.closes_minute) for h in facility.hours]
+    )
 
 
 def load_facility(facility_id: int):
@@ -35,8 +37,11 @@ def manages(user, facility: Facility) -> bool:
 
 
 def may_book(user, facility, day: date) -> bool:
-    return bool(user.is_worker and facility.active and agreement_terms(
-        user.enterprise_id, facility.venue.host_id, facility.id, day))
+    return bool(
+        user.is_worker
+        and facility.active
+        and agreement_terms(user.enterprise_id, facility.venue.host_id, facility.id, day)
+    )
 
 
 def get_visible(user, facility_id: int, day: date | None = None) -> Facility:
@@ -70,8 +75,12 @@ def visible_facilities(user, day: date, kind: str | None = None, host_id: int | 
         conditions.append(Venue.host_id.in_(managed))
     if not conditions:
         return []
-    stmt = (select(Facility).join(Venue).where(or_(*conditions))
-            .where(or_(Facility.active.is_(True), Venue.host_id.in_(managed) if managed else False)))
+    stmt = (
+        select(Facility)
+        .join(Venue)
+        .where(or_(*conditions))
+        .where(or_(Facility.active.is_(True), Venue.host_id.in_(managed) if managed else False))
+    )
     if kind:
         stmt = stmt.where(Facility.kind == kind)
     if host_id:
@@ -80,8 +89,10 @@ def visible_facilities(user, day: date, kind: str | None = None, host_id: int | 
 
 
 _BLACKOUTS = select(Blackout.starts_at, Blackout.ends_at).where(
-    Blackout.facility_id == bindparam("facility_id"), Blackout.starts_at < bindparam("end"),
-    Blackout.ends_at > bindparam("start"))
+    Blackout.facility_id == bindparam("facility_id"),
+    Blackout.starts_at < bindparam("end"),
+    Blackout.ends_at > bindparam("start"),
+)
 
 
 def blackouts_between(facility_id: int, start: datetime, end: datetime) -> list[tuple[datetime, datetime]]:

@@ -8,6 +8,7 @@ the version it planned with, under that lock (reservations.booking), and re-plan
 On SQLite the IMMEDIATE write transactions serialize both sides already; the version still
 tells a booking that its plan is stale.
 """
+
 from sqlalchemy import select, update
 
 from .. import cache
@@ -23,9 +24,12 @@ def change_rules(facility_ids) -> None:
     if db.session.new or db.session.dirty or db.session.deleted:
         raise RuntimeError("change_rules() must come first in its write transaction")
     db.session.execute(select(Facility.id).where(Facility.id.in_(ids)).order_by(Facility.id).with_for_update())
-    db.session.execute(update(Facility).where(Facility.id.in_(ids))
-                       .values(rules_version=Facility.rules_version + 1)
-                       .execution_options(synchronize_session=False))
+    db.session.execute(
+        update(Facility)
+        .where(Facility.id.in_(ids))
+        .values(rules_version=Facility.rules_version + 1)
+        .execution_options(synchronize_session=False)
+    )
     cache.bump("facilities")  # a Core write to a watched table: cached snapshots must not outlive it
     # What the caller loads next must be what it now holds locked, not what it read before.
     db.session.expire_all()

@@ -3,6 +3,7 @@
 Times carry the venue's TZID with its VTIMEZONE; every event has a stable UID and DTSTAMP;
 a cancelled booking stays as STATUS:CANCELLED with a raised SEQUENCE so calendar apps drop it.
 """
+
 from datetime import timedelta
 
 from flask_babel import gettext as _
@@ -11,8 +12,14 @@ from icalendar import Alarm, Calendar, Event
 from .. import timeutil
 
 UID_DOMAIN = "shared-venues"
-STATUS = {"pending": "TENTATIVE", "confirmed": "CONFIRMED", "checked_in": "CONFIRMED",
-          "no_show": "CONFIRMED", "cancelled": "CANCELLED", "rejected": "CANCELLED"}
+STATUS = {
+    "pending": "TENTATIVE",
+    "confirmed": "CONFIRMED",
+    "checked_in": "CONFIRMED",
+    "no_show": "CONFIRMED",
+    "cancelled": "CANCELLED",
+    "rejected": "CANCELLED",
+}
 # Raised at every change a calendar app must notice: approval, then cancellation.
 SEQUENCE = {"pending": 0, "confirmed": 1, "checked_in": 1, "no_show": 1, "cancelled": 2, "rejected": 2}
 

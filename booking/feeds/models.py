@@ -1,5 +1,6 @@
 """Calendar subscription feeds. The secret in a feed's link is an HMAC of (feed id, version):
 nothing secret is stored, and regenerating (version + 1) locks the old link out at once."""
+
 from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 

@@ -1,4 +1,5 @@
 """Calendar feeds: a person's own bookings, and host staff's per facility or venue."""
+
 import hashlib
 import hmac
 from datetime import timedelta
@@ -11,9 +12,9 @@ from .. import timeutil
 from ..database import write_transaction
 from ..errors import NotFound
 from ..extensions import db
-from ..inputs import id_or_none
 from ..facilities.models import Facility, Venue
 from ..facilities.services import managed_host_ids
+from ..inputs import id_or_none
 from ..organizations.models import Organization
 from ..reservations.models import Reservation
 from .models import CalendarFeed
@@ -43,8 +44,11 @@ def get_or_create(user, kind: str = "personal", target_id: int = 0) -> CalendarF
         v = db.session.get(Venue, target_id)
         if v is None or v.host_id not in managed_host_ids(user):
             raise NotFound()
-    feed = db.session.scalar(select(CalendarFeed).where(
-        CalendarFeed.user_id == user.id, CalendarFeed.kind == kind, CalendarFeed.target_id == target_id))
+    feed = db.session.scalar(
+        select(CalendarFeed).where(
+            CalendarFeed.user_id == user.id, CalendarFeed.kind == kind, CalendarFeed.target_id == target_id
+        )
+    )
     if feed is None:
         with write_transaction():
             feed = CalendarFeed(user_id=user.id, kind=kind, target_id=target_id, version=1)
@@ -72,6 +76,7 @@ def resolve(key: str) -> CalendarFeed:
     if feed is None or not hmac.compare_digest(secret, _secret(feed)):
         raise NotFound()
     from ..accounts.models import User
+
     owner = db.session.get(User, feed.user_id)
     if owner is None or owner.status != "active":
         raise NotFound()
@@ -81,19 +86,28 @@ def resolve(key: str) -> CalendarFeed:
 def reservations_for(feed: CalendarFeed, now=None) -> list[Reservation]:
     """The bookings a feed shows; staff feeds are re-scoped to what the owner manages now."""
     now = now or timeutil.utcnow()
-    stmt = (select(Reservation).options(selectinload(Reservation.facility).selectinload(Facility.venue),
-                                        selectinload(Reservation.user), selectinload(Reservation.enterprise))
-            .where(Reservation.start_at >= now - PAST, Reservation.start_at < now + FUTURE))
+    stmt = (
+        select(Reservation)
+        .options(
+            selectinload(Reservation.facility).selectinload(Facility.venue),
+            selectinload(Reservation.user),
+            selectinload(Reservation.enterprise),
+        )
+        .where(Reservation.start_at >= now - PAST, Reservation.start_at < now + FUTURE)
+    )
     if feed.kind == "personal":
         stmt = stmt.where(Reservation.user_id == feed.user_id)
     else:
         from ..accounts.models import User
+
         hosts = managed_host_ids(db.session.get(User, feed.user_id))
         stmt = stmt.where(Reservation.host_id.in_(hosts) if hosts else False)
         if feed.kind == "facility":
             stmt = stmt.where(Reservation.facility_id == feed.target_id)
         else:
-            stmt = stmt.where(Reservation.facility_id.in_(select(Facility.id).where(Facility.venue_id == feed.target_id)))
+            stmt = stmt.where(
+                Reservation.facility_id.in_(select(Facility.id).where(Facility.venue_id == feed.target_id))
+            )
         stmt = stmt.where(Reservation.status.in_(("pending", "confirmed", "checked_in", "cancelled", "no_show")))
     return list(db.session.scalars(stmt.order_by(Reservation.start_at, Reservation.id).limit(MAX_EVENTS)))
 

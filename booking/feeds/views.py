@@ -1,6 +1,8 @@
 """Calendar downloads and subscription feeds, and the page that gives their links."""
+
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
-from flask_babel import get_locale, gettext as _
+from flask_babel import get_locale
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
@@ -16,8 +18,11 @@ ICS = "text/calendar; charset=utf-8"
 
 
 def booking_ics(reservation) -> Response:
-    link = url_for("reservations.show", reservation_id=reservation.id, _external=True) \
-        if "reservations.show" in _endpoints() else None
+    link = (
+        url_for("reservations.show", reservation_id=reservation.id, _external=True)
+        if "reservations.show" in _endpoints()
+        else None
+    )
     body = ics.document(reservation.facility.name, [ics.event(reservation, link)])
     response = Response(body, mimetype="text/calendar")
     response.headers["Content-Type"] = ICS
@@ -28,6 +33,7 @@ def booking_ics(reservation) -> Response:
 
 def _endpoints():
     from flask import current_app
+
     return current_app.view_functions
 
 
@@ -43,8 +49,10 @@ def feed(key: str):
     rows = services.reservations_for(feed_)
     etag, last_modified = services.fingerprint(feed_, rows, str(get_locale()))
     if request.if_none_match.contains(etag) or (
-            not request.if_none_match and request.if_modified_since
-            and request.if_modified_since >= last_modified.replace(microsecond=0)):
+        not request.if_none_match
+        and request.if_modified_since
+        and request.if_modified_since >= last_modified.replace(microsecond=0)
+    ):
         response = Response(status=304)
     else:
         privacy = services.host_privacy(feed_) if feed_.kind != "personal" else None
@@ -66,10 +74,12 @@ def index():
     if hosts:
         for venue in db.session.scalars(select(Venue).where(Venue.host_id.in_(hosts)).order_by(Venue.id)):
             staff_feeds.append((venue.name, services.get_or_create(current_user, "venue", venue.id)))
-            for facility in db.session.scalars(select(Facility).where(Facility.venue_id == venue.id)
-                                               .order_by(Facility.id)):
-                staff_feeds.append((f"{venue.name} · {facility.name}",
-                                    services.get_or_create(current_user, "facility", facility.id)))
+            for facility in db.session.scalars(
+                select(Facility).where(Facility.venue_id == venue.id).order_by(Facility.id)
+            ):
+                staff_feeds.append(
+                    (f"{venue.name} · {facility.name}", services.get_or_create(current_user, "facility", facility.id))
+                )
     return render_template("feeds/index.html", feeds=feeds, staff_feeds=staff_feeds, links=_links)
 
 
@@ -82,6 +92,7 @@ def _links(feed_) -> dict:
 @login_required
 def regenerate(feed_id: int):
     from ..accounts.forms import DecisionForm
+
     if not DecisionForm().validate_on_submit():
         flash(_("The form expired. Please try again."), "error")
     else:

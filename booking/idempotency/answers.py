@@ -1,5 +1,6 @@
 """A stored answer given again, or one rebuilt from what a first attempt committed: shared by
 the API's hooks (booking/api/idempotency.py) and the web form hook (web.py)."""
+
 from flask import current_app
 
 from ..extensions import db
@@ -23,7 +24,7 @@ def rebuilt(found: Committed, spec: Outcome | None):
         raise services.in_progress()
     response = spec.answer(obj)
     body = response.get_data()
-    services.store_rebuilt(found.id, response.status_code, response.content_type, body,
-                           response.headers.get("Location"))
-    return replayed(Answer(response.status_code, response.content_type, response.headers.get("Location"),
-                           body, []))
+    services.store_rebuilt(
+        found.id, response.status_code, response.content_type, body, response.headers.get("Location")
+    )
+    return replayed(Answer(response.status_code, response.content_type, response.headers.get("Location"), body, []))

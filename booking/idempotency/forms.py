@@ -1,4 +1,5 @@
 """The web side: a hidden field that gives each rendered form its own idempotency key."""
+
 import secrets
 
 from wtforms import HiddenField
@@ -20,4 +21,5 @@ class IdempotencyKeyField(HiddenField):
 
 class IdempotentForm:
     """Mix into a FlaskForm: its POSTs book once however often they are sent (see web.py)."""
+
     idempotency_key = IdempotencyKeyField()

@@ -1,4 +1,5 @@
 """Idempotency keys: the first answer to a state-changing call, kept 24 h per (caller, key)."""
+
 from sqlalchemy import CheckConstraint, Index, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -9,12 +10,12 @@ from ..extensions import db
 class IdempotencyKey(db.Model):
     """One claimed key. Its life: claimed (in progress) → outcome recorded by the use case's own
     transaction (what it wrote) → answer stored (status and body, replayed byte for byte)."""
+
     __tablename__ = "idempotency_keys"
     __table_args__ = (
         UniqueConstraint("caller", "idem_key"),
         Index("ix_idempotency_keys_created_at", "created_at"),  # the purge job
-        CheckConstraint("status_code IS NULL OR (status_code >= 100 AND status_code <= 599)",
-                        name="status_code"),
+        CheckConstraint("status_code IS NULL OR (status_code >= 100 AND status_code <= 599)", name="status_code"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

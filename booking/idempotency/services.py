@@ -15,6 +15,7 @@ the answer is built it is stored in another short transaction. A retry finds, in
 The claim is also a fence: the outcome is recorded only while the attempt still holds the claim
 (`claimed_at` unchanged), so an attempt overtaken after its lease cannot commit a second time.
 """
+
 import hashlib
 import json
 import re
@@ -57,6 +58,7 @@ class Outcome:
     everything it needs is loaded before the commit and the real answer needs no query after
     it (a database outage right after the commit must not turn a done change into a 500).
     """
+
     model: type
     answer: Callable
     preload: bool = False
@@ -83,19 +85,22 @@ class Answer:
 @dataclass(frozen=True)
 class Committed:
     """The first attempt committed this object but its answer was never stored."""
+
     id: int
     ref: str
 
 
 def in_progress() -> Conflict:
-    return Conflict(_l("This request is still being handled. Please wait a moment and look again."),
-                    code="idempotency_in_progress")
+    return Conflict(
+        _l("This request is still being handled. Please wait a moment and look again."), code="idempotency_in_progress"
+    )
 
 
 def check_key(key: str) -> str:
     if not KEY.fullmatch(key):
-        raise BadRequest(_l("The idempotency key must be 1 to 64 printable characters."),
-                         code="invalid_idempotency_key")
+        raise BadRequest(
+            _l("The idempotency key must be 1 to 64 printable characters."), code="invalid_idempotency_key"
+        )
     return key
 
 
@@ -108,6 +113,7 @@ def ref_of(obj) -> str:
 
 
 # --- claiming --------------------------------------------------------------------------------
+
 
 def _write(stmt, params: dict | None = None, returning: bool = False):
     """One statement in its own short write transaction: the id it returned, or its rowcount."""
@@ -132,31 +138,55 @@ def claim(caller: str, key: str, fingerprint: str) -> Claim | Answer | Committed
     while True:
         now = utcnow()
         if row is None:
-            new_id = _write(_INSERT, {"caller": caller, "key": key, "hash": fingerprint, "now": now},
-                            returning=True)
+            new_id = _write(_INSERT, {"caller": caller, "key": key, "hash": fingerprint, "now": now}, returning=True)
             if new_id is not None:
                 return Claim(new_id, now)
         row = _read(caller, key)
         if row is None:
             continue  # purged in between: claim it afresh
         if row.created_at <= now - TTL:  # an expired key is a new key
-            if _write(update(_t).where(_t.c.id == row.id, _t.c.created_at == row.created_at).values(
-                    request_hash=fingerprint, created_at=now, claimed_at=now, outcome=None, status_code=None,
-                    content_type=None, location=None, flashes=None, body=None)):
+            if _write(
+                update(_t)
+                .where(_t.c.id == row.id, _t.c.created_at == row.created_at)
+                .values(
+                    request_hash=fingerprint,
+                    created_at=now,
+                    claimed_at=now,
+                    outcome=None,
+                    status_code=None,
+                    content_type=None,
+                    location=None,
+                    flashes=None,
+                    body=None,
+                )
+            ):
                 return Claim(row.id, now)
             continue
         if row.request_hash != fingerprint:
-            raise Invalid(_l("This idempotency key was already used for a different request."),
-                          code="idempotency_mismatch")
+            raise Invalid(
+                _l("This idempotency key was already used for a different request."), code="idempotency_mismatch"
+            )
         if row.status_code is not None:
-            return Answer(row.status_code, row.content_type, row.location, row.body or b"",
-                          json.loads(row.flashes) if row.flashes else [])
+            return Answer(
+                row.status_code,
+                row.content_type,
+                row.location,
+                row.body or b"",
+                json.loads(row.flashes) if row.flashes else [],
+            )
         if row.outcome is not None:
             return Committed(row.id, row.outcome)
         if row.claimed_at <= now - lease:  # its attempt died before committing anything: run again
-            if _write(update(_t).where(_t.c.id == row.id, _t.c.claimed_at == row.claimed_at,
-                                       _t.c.outcome.is_(None), _t.c.status_code.is_(None))
-                      .values(claimed_at=now)):
+            if _write(
+                update(_t)
+                .where(
+                    _t.c.id == row.id,
+                    _t.c.claimed_at == row.claimed_at,
+                    _t.c.outcome.is_(None),
+                    _t.c.status_code.is_(None),
+                )
+                .values(claimed_at=now)
+            ):
                 return Claim(row.id, now)
             continue
         if time.monotonic() >= deadline:
@@ -167,24 +197,40 @@ def claim(caller: str, key: str, fingerprint: str) -> Claim | Answer | Committed
 
 # --- after the answer ------------------------------------------------------------------------
 
-def store(claim_: Claim, status: int, content_type: str | None, body: bytes, location: str | None = None,
-          flashes: list | None = None) -> None:
+
+def store(
+    claim_: Claim,
+    status: int,
+    content_type: str | None,
+    body: bytes,
+    location: str | None = None,
+    flashes: list | None = None,
+) -> None:
     """Keep the answer for replays (only while this attempt still holds the key)."""
-    _write(update(_t).where(_t.c.id == claim_.id, _t.c.claimed_at == claim_.claimed_at).values(
-        status_code=status, content_type=content_type, location=location, body=body,
-        flashes=json.dumps(flashes, ensure_ascii=False, default=str) if flashes else None))
+    _write(
+        update(_t)
+        .where(_t.c.id == claim_.id, _t.c.claimed_at == claim_.claimed_at)
+        .values(
+            status_code=status,
+            content_type=content_type,
+            location=location,
+            body=body,
+            flashes=json.dumps(flashes, ensure_ascii=False, default=str) if flashes else None,
+        )
+    )
 
 
-def store_rebuilt(row_id: int, status: int, content_type: str | None, body: bytes,
-                  location: str | None = None) -> None:
-    _write(update(_t).where(_t.c.id == row_id, _t.c.status_code.is_(None)).values(
-        status_code=status, content_type=content_type, location=location, body=body))
+def store_rebuilt(row_id: int, status: int, content_type: str | None, body: bytes, location: str | None = None) -> None:
+    _write(
+        update(_t)
+        .where(_t.c.id == row_id, _t.c.status_code.is_(None))
+        .values(status_code=status, content_type=content_type, location=location, body=body)
+    )
 
 
 def release(claim_: Claim) -> None:
     """Nothing was done (or the answer is not worth keeping): the key is free again."""
-    _write(delete(_t).where(_t.c.id == claim_.id, _t.c.claimed_at == claim_.claimed_at,
-                            _t.c.outcome.is_(None)))
+    _write(delete(_t).where(_t.c.id == claim_.id, _t.c.claimed_at == claim_.claimed_at, _t.c.outcome.is_(None)))
 
 
 def forget_failed_write(err: SQLAlchemyError) -> None:
@@ -203,6 +249,7 @@ def purge(now: datetime | None = None) -> int:
 
 
 # --- the use case's transaction --------------------------------------------------------------
+
 
 def current() -> Claim | None:
     return g.get("_idempotency") if has_request_context() else None

@@ -6,6 +6,7 @@ one did: the same redirect, with the first one's messages shown again. Only redi
 a form shown again with an error releases its key, so it can be corrected and sent again.
 Forms without the field, and signed-out visitors, are handled as before.
 """
+
 from urllib.parse import urlencode
 
 from flask import flash, g, request, session
@@ -44,11 +45,13 @@ def before_request():
         g._idempotency_outcome = spec
     fields = sorted((k, v) for k, v in request.form.items(multi=True) if k not in NOT_HASHED)
     try:
-        found = services.claim(f"user:{current_user.id}", key,
-                               services.request_hash("POST", request.path, urlencode(fields).encode()))
+        found = services.claim(
+            f"user:{current_user.id}", key, services.request_hash("POST", request.path, urlencode(fields).encode())
+        )
     except Invalid as err:  # an old page (the back button) sent again with other details
-        raise Invalid(_l("This form was already sent. Please open the page again and fill it in anew."),
-                      code=err.code) from None
+        raise Invalid(
+            _l("This form was already sent. Please open the page again and fill it in anew."), code=err.code
+        ) from None
     if isinstance(found, Claim):
         found.flash_mark = len(session.get("_flashes", ()))
         g._idempotency = found
@@ -68,9 +71,15 @@ def after_request(response):
         return response
     try:
         if 300 <= response.status_code < 400:
-            flashes = [list(item) for item in session.get("_flashes", ())[claim.flash_mark:]]
-            services.store(claim, response.status_code, response.content_type, response.get_data(),
-                           response.headers.get("Location"), flashes)
+            flashes = [list(item) for item in session.get("_flashes", ())[claim.flash_mark :]]
+            services.store(
+                claim,
+                response.status_code,
+                response.content_type,
+                response.get_data(),
+                response.headers.get("Location"),
+                flashes,
+            )
         elif not claim.committed:
             services.release(claim)
         # else: committed, then no redirect (an error page): a retry rebuilds where it landed

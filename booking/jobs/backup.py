@@ -4,6 +4,7 @@ API, a consistent copy while writers go on) and the instance/ secrets (SECRET_KE
 A backup is a folder: database.dump (PostgreSQL custom format) or booking.sqlite3, instance/
 with the secrets found there, and backup.json saying what it holds.
 """
+
 import glob
 import json
 import os
@@ -35,8 +36,16 @@ def _pg_target(url) -> tuple[list[str], dict]:
     env = dict(os.environ)
     if url.password:
         env["PGPASSWORD"] = url.password
-    args = ["--host", url.host or "localhost", "--port", str(url.port or 5432),
-            "--username", url.username or "postgres", "--dbname", url.database]
+    args = [
+        "--host",
+        url.host or "localhost",
+        "--port",
+        str(url.port or 5432),
+        "--username",
+        url.username or "postgres",
+        "--dbname",
+        url.database,
+    ]
     return args, env
 
 
@@ -62,8 +71,11 @@ def backup(dest: str) -> dict:
     folder.mkdir(parents=True, exist_ok=True)
     if url.get_backend_name() == "postgresql":
         args, env = _pg_target(url)
-        subprocess.run([_pg_tool("pg_dump"), "--format=custom", "--no-owner", "--file",
-                        str(folder / "database.dump"), *args], check=True, env=env)
+        subprocess.run(
+            [_pg_tool("pg_dump"), "--format=custom", "--no-owner", "--file", str(folder / "database.dump"), *args],
+            check=True,
+            env=env,
+        )
         database = "database.dump"
     else:
         _copy_sqlite(_sqlite_path(url), str(folder / "booking.sqlite3"))
@@ -76,8 +88,12 @@ def backup(dest: str) -> dict:
             (folder / "instance").mkdir(mode=0o700, exist_ok=True)
             (shutil.copytree if source.is_dir() else shutil.copy2)(source, folder / "instance" / name)
             secrets.append(name)
-    manifest = {"database": database, "backend": url.get_backend_name(), "instance": secrets,
-                "taken_at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+    manifest = {
+        "database": database,
+        "backend": url.get_backend_name(),
+        "instance": secrets,
+        "taken_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+    }
     (folder / "backup.json").write_text(json.dumps(manifest, indent=2))
     return manifest
 
@@ -90,12 +106,24 @@ def restore(source: str) -> dict:
     if manifest["backend"] != url.get_backend_name():
         raise RuntimeError(f"a {manifest['backend']} backup cannot be restored into {url.get_backend_name()}")
     from ..extensions import db
+
     db.session.remove()
     db.engine.dispose()
     if manifest["backend"] == "postgresql":
         args, env = _pg_target(url)
-        subprocess.run([_pg_tool("pg_restore"), "--clean", "--if-exists", "--no-owner", "--single-transaction",
-                        *args, str(folder / manifest["database"])], check=True, env=env)
+        subprocess.run(
+            [
+                _pg_tool("pg_restore"),
+                "--clean",
+                "--if-exists",
+                "--no-owner",
+                "--single-transaction",
+                *args,
+                str(folder / manifest["database"]),
+            ],
+            check=True,
+            env=env,
+        )
     else:
         _copy_sqlite(str(folder / manifest["database"]), _sqlite_path(url))
     instance = Path(current_app.instance_path)

@@ -1,4 +1,5 @@
 """`flask --app wsgi backup DIR` and `restore DIR` (docs/deploy.md)."""
+
 import click
 
 
@@ -8,6 +9,7 @@ def register(app) -> None:
     def backup_command(dest: str):
         """Back up the database (online) and the instance/ secrets into the folder DEST."""
         from .backup import backup
+
         manifest = backup(dest)
         click.echo(f"backup in {dest}: {manifest['database']}, secrets: {', '.join(manifest['instance']) or 'none'}")
 
@@ -19,5 +21,6 @@ def register(app) -> None:
         if not yes:
             click.confirm("This replaces the whole database. Go on?", abort=True)
         from .backup import restore
+
         manifest = restore(source)
         click.echo(f"restored {manifest['database']} taken at {manifest['taken_at']}; run check-integrity")

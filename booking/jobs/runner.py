@@ -4,6 +4,7 @@ Periodic tasks run once per period however many runners there are: every runner'
 enqueues them, and the first run to claim (task, period) in the shared storage (an atomic
 put-if-empty: Redis SET NX, SQLite INSERT) runs; the others log that the period is done.
 """
+
 import functools
 import logging
 import os
@@ -24,9 +25,10 @@ def make_huey(url: str | None = None, instance_path: str | None = None):
         # RedisExpireHuey: keys expire on their own (claims too), on any Redis version.
         return RedisExpireHuey("shared-venues", url=url, results=False, expire_time=CLAIM_SECONDS)
     if url.startswith("sqlite:///"):
-        path = url[len("sqlite:///"):]
+        path = url[len("sqlite:///") :]
     else:
         from .. import ROOT
+
         folder = instance_path or os.environ.get("INSTANCE_PATH") or str(ROOT / "instance")
         os.makedirs(folder, exist_ok=True)
         path = os.path.join(folder, "jobs.sqlite3")
@@ -44,6 +46,7 @@ def app():
     with _app_lock:
         if _app is None:
             from .. import create_app
+
             _app = create_app()
     return _app
 
@@ -52,18 +55,22 @@ def _in_app_context(func):
     @functools.wraps(func)
     def run(*args, **kwargs):
         from ..extensions import db
+
         with app().app_context():
             try:
                 return func(*args, **kwargs)
             finally:
                 db.session.remove()
+
     return run
 
 
 def task(**options):
     """A job to run later: `@task()` then `my_job(args)` enqueues it."""
+
     def decorator(func):
         return huey.task(name=func.__name__, **options)(_in_app_context(func))
+
     return decorator
 
 
@@ -94,6 +101,7 @@ def periodic(schedule, name: str | None = None):
     The period is the scheduler's minute, stamped on the task when it is enqueued (so a run
     that starts late still counts for its own period); a task enqueued by hand gets "now".
     """
+
     def decorator(func):
         job = name or func.__name__
         body = _in_app_context(func)
@@ -106,13 +114,16 @@ def periodic(schedule, name: str | None = None):
             result = body()
             log.info("job %s period %s: %s", job, period, result)
             return result
+
         run.__name__, run.__module__, run.__doc__ = job, func.__module__, func.__doc__
         return huey.periodic_task(schedule, name=job)(run)
+
     return decorator
 
 
 def _stamp_period(read_periodic):
     """Huey's scheduler reads due periodic tasks with its timestamp: pass it on as `period`."""
+
     @functools.wraps(read_periodic)
     def read(timestamp=None):
         if timestamp is None:
@@ -121,6 +132,7 @@ def _stamp_period(read_periodic):
         for t in tasks:
             t.kwargs = {**(t.kwargs or {}), "period": period_of(timestamp)}
         return tasks
+
     return read
 
 

@@ -1,4 +1,5 @@
 """The outbox, the in-app list, each person's notification settings and their Web Push subscriptions."""
+
 from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -13,6 +14,7 @@ STATUSES = ("pending", "sending", "sent", "dead")
 class OutboxMessage(db.Model):
     """One message for one person on one channel. Written with the change it tells about;
     claimed (pending → sending) by exactly one runner, then sent, retried or dead."""
+
     __tablename__ = "outbox_messages"
     __table_args__ = (
         CheckConstraint("channel IN ('email','push','wecom')", name="channel"),
@@ -44,11 +46,13 @@ class OutboxMessage(db.Model):
 
 class NotificationSettings(db.Model):
     """A person's channels, address, reminder lead time and quiet hours (defaults when absent)."""
+
     __tablename__ = "notification_settings"
     __table_args__ = (
         CheckConstraint("reminder_minutes >= 0 AND reminder_minutes <= 1440", name="reminder_minutes"),
-        CheckConstraint("quiet_start >= 0 AND quiet_start < 1440 AND quiet_end >= 0 AND quiet_end < 1440",
-                        name="quiet_hours"),
+        CheckConstraint(
+            "quiet_start >= 0 AND quiet_start < 1440 AND quiet_end >= 0 AND quiet_end < 1440", name="quiet_hours"
+        ),
     )
 
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
@@ -67,6 +71,7 @@ class NotificationSettings(db.Model):
 
 class PushSubscription(db.Model):
     """A browser's Web Push subscription (its endpoint and the keys to encrypt for it)."""
+
     __tablename__ = "push_subscriptions"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -81,10 +86,14 @@ class Notification(db.Model):
     """Told to a worker in the app (written by notify() with the outbox's messages): their booking
     was approved, rejected or cancelled by the host; the waitlist served, offered, skipped them or
     their offer ran out; the draw's result."""
+
     __tablename__ = "notifications"
     __table_args__ = (
-        CheckConstraint("kind IN ('approved','rejected','cancelled_by_host','waitlist_booked','waitlist_offered',"
-                        "'waitlist_skipped','waitlist_expired','draw_won','draw_waitlisted')", name="kind"),
+        CheckConstraint(
+            "kind IN ('approved','rejected','cancelled_by_host','waitlist_booked','waitlist_offered',"
+            "'waitlist_skipped','waitlist_expired','draw_won','draw_waitlisted')",
+            name="kind",
+        ),
         Index("ix_notifications_user_unread", "user_id", "read_at"),
     )
 

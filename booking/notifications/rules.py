@@ -1,16 +1,43 @@
 """Pure rules of notifications: which events, backoff, quiet hours, the mail URL."""
+
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import parse_qs, unquote, urlsplit
 
 # Events that reach someone; the in-app list shows those the notifications table knows.
-EVENTS = ("confirmed", "approved", "rejected", "cancelled_by_host", "reminder", "no_show",
-          "suspended", "suspension_ended", "join_approved", "pending_digest", "verify_email",
-          "waitlist_booked", "waitlist_offered", "waitlist_expiring", "waitlist_expired", "waitlist_skipped",
-          "draw_won", "draw_waitlisted", "draw_refused")
+EVENTS = (
+    "confirmed",
+    "approved",
+    "rejected",
+    "cancelled_by_host",
+    "reminder",
+    "no_show",
+    "suspended",
+    "suspension_ended",
+    "join_approved",
+    "pending_digest",
+    "verify_email",
+    "waitlist_booked",
+    "waitlist_offered",
+    "waitlist_expiring",
+    "waitlist_expired",
+    "waitlist_skipped",
+    "draw_won",
+    "draw_waitlisted",
+    "draw_refused",
+)
 # Also a row in the in-app list (the notifications table's kinds).
-IN_APP = ("approved", "rejected", "cancelled_by_host", "waitlist_booked", "waitlist_offered", "waitlist_expired",
-          "waitlist_skipped", "draw_won", "draw_waitlisted")
+IN_APP = (
+    "approved",
+    "rejected",
+    "cancelled_by_host",
+    "waitlist_booked",
+    "waitlist_offered",
+    "waitlist_expired",
+    "waitlist_skipped",
+    "draw_won",
+    "draw_waitlisted",
+)
 # Sent whatever the quiet hours: the person asked for it, or it is due now (an offered place is
 # held for minutes: told at 07:00, it would be gone).
 URGENT = ("reminder", "verify_email", "waitlist_offered", "waitlist_expiring")
@@ -80,7 +107,11 @@ def parse_mail_url(url: str) -> MailServer:
         raise ValueError("MAIL_URL must look like smtp://[user:pass@]host:port[?starttls=1|ssl=1]")
     query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
     ssl = parts.scheme == "smtps" or query.get("ssl") == "1"
-    return MailServer(host=parts.hostname, port=parts.port or (465 if ssl else 25),
-                      username=unquote(parts.username) if parts.username else None,
-                      password=unquote(parts.password) if parts.password else None,
-                      starttls=query.get("starttls") == "1", ssl=ssl)
+    return MailServer(
+        host=parts.hostname,
+        port=parts.port or (465 if ssl else 25),
+        username=unquote(parts.username) if parts.username else None,
+        password=unquote(parts.password) if parts.password else None,
+        starttls=query.get("starttls") == "1",
+        ssl=ssl,
+    )

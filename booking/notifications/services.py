@@ -3,6 +3,7 @@
 notify() runs inside the caller's write transaction and never commits: the messages are part
 of the change they tell about. Settings use cases commit once, like every service.
 """
+
 import json
 import re
 from datetime import datetime
@@ -35,17 +36,30 @@ def settings_of(user_id: int) -> NotificationSettings:
 
 
 def settings_of_defaults(user_id: int) -> NotificationSettings:
-    return NotificationSettings(user_id=user_id, email_on=True, push_on=True, wecom_on=True,
-                                reminder_minutes=60, quiet_start=22 * 60, quiet_end=7 * 60)
+    return NotificationSettings(
+        user_id=user_id,
+        email_on=True,
+        push_on=True,
+        wecom_on=True,
+        reminder_minutes=60,
+        quiet_start=22 * 60,
+        quiet_end=7 * 60,
+    )
 
 
 _S, _P = NotificationSettings.__table__, PushSubscription.__table__
 # What notify() reads of a person, in one prebuilt statement: their settings (NULLs when they
 # never saved any: the defaults apply) and whether they have a push subscription.
-_FOR_NOTIFY = select(_S.c.email, _S.c.email_verified_at, _S.c.email_on, _S.c.push_on, _S.c.wecom_on,
-                     _S.c.quiet_start, _S.c.quiet_end,
-                     exists().where(_P.c.user_id == bindparam("user_id")).label("has_push")).select_from(
-    select(literal(1).label("one")).subquery().outerjoin(_S, _S.c.user_id == bindparam("user_id")))
+_FOR_NOTIFY = select(
+    _S.c.email,
+    _S.c.email_verified_at,
+    _S.c.email_on,
+    _S.c.push_on,
+    _S.c.wecom_on,
+    _S.c.quiet_start,
+    _S.c.quiet_end,
+    exists().where(_P.c.user_id == bindparam("user_id")).label("has_push"),
+).select_from(select(literal(1).label("one")).subquery().outerjoin(_S, _S.c.user_id == bindparam("user_id")))
 
 
 def _settings_for_notify(user_id: int) -> tuple:
@@ -53,20 +67,29 @@ def _settings_for_notify(user_id: int) -> tuple:
     already (changed in this transaction and maybe not flushed: read through the ORM)."""
     session = db.session()
     if identity_key(NotificationSettings, user_id) in session.identity_map or any(
-            isinstance(obj, NotificationSettings) for obj in session.new):
+        isinstance(obj, NotificationSettings) for obj in session.new
+    ):
         settings = settings_of(user_id)
         return settings, settings.push_on and _has_push(user_id)
     row = fetch(_FOR_NOTIFY, user_id=user_id).one()
     if row.email_on is None:  # no saved settings
         return settings_of_defaults(user_id), bool(row.has_push)
-    return NotificationSettings(user_id=user_id, email=row.email, email_verified_at=row.email_verified_at,
-                                email_on=row.email_on, push_on=row.push_on, wecom_on=row.wecom_on,
-                                quiet_start=row.quiet_start, quiet_end=row.quiet_end), bool(row.has_push)
+    return NotificationSettings(
+        user_id=user_id,
+        email=row.email,
+        email_verified_at=row.email_verified_at,
+        email_on=row.email_on,
+        push_on=row.push_on,
+        wecom_on=row.wecom_on,
+        quiet_start=row.quiet_start,
+        quiet_end=row.quiet_end,
+    ), bool(row.has_push)
 
 
 def _has_push(user_id: int) -> bool:
-    return db.session.scalar(select(PushSubscription.id).where(PushSubscription.user_id == user_id).limit(1)) \
-        is not None
+    return (
+        db.session.scalar(select(PushSubscription.id).where(PushSubscription.user_id == user_id).limit(1)) is not None
+    )
 
 
 def _channels_for(user_id: int, event: str, settings: NotificationSettings, has_push: bool | None = None) -> list[str]:
@@ -92,9 +115,15 @@ def _due_at(event: str, settings: NotificationSettings, now: datetime) -> dateti
     return now if until is None else until.astimezone(now.tzinfo)
 
 
-def notify(user_id: int, event: str, context: dict | None = None, reservation_id: int | None = None,
-           now: datetime | None = None, dedupe_key: str | None = None,
-           waitlist_entry_id: int | None = None) -> list[OutboxMessage]:
+def notify(
+    user_id: int,
+    event: str,
+    context: dict | None = None,
+    reservation_id: int | None = None,
+    now: datetime | None = None,
+    dedupe_key: str | None = None,
+    waitlist_entry_id: int | None = None,
+) -> list[OutboxMessage]:
     """Tell `user_id` about `event`: the in-app row and one outbox row per enabled channel, in
     the caller's transaction (nothing is sent if it rolls back). `waitlist_entry_id`: the
     waitlist entry a waitlist or draw event is about (kept in the message's context)."""
@@ -105,24 +134,47 @@ def notify(user_id: int, event: str, context: dict | None = None, reservation_id
     if waitlist_entry_id is not None:
         context["waitlist_entry_id"] = waitlist_entry_id
     if event in rules.IN_APP and (reservation_id is not None or waitlist_entry_id is not None):
-        db.session.add(Notification(user_id=user_id, reservation_id=reservation_id, kind=event,
-                                    waitlist_entry_id=waitlist_entry_id, reason=context.get("reason"),
-                                    created_at=now))
+        db.session.add(
+            Notification(
+                user_id=user_id,
+                reservation_id=reservation_id,
+                kind=event,
+                waitlist_entry_id=waitlist_entry_id,
+                reason=context.get("reason"),
+                created_at=now,
+            )
+        )
     if event in rules.SUPERSEDES and reservation_id is not None:
-        db.session.execute(delete(OutboxMessage).where(
-            OutboxMessage.reservation_id == reservation_id, OutboxMessage.event == rules.SUPERSEDES[event],
-            OutboxMessage.status == "pending"))
+        db.session.execute(
+            delete(OutboxMessage).where(
+                OutboxMessage.reservation_id == reservation_id,
+                OutboxMessage.event == rules.SUPERSEDES[event],
+                OutboxMessage.status == "pending",
+            )
+        )
     settings, has_push = _settings_for_notify(user_id)
     due = _due_at(event, settings, now)
-    messages = [OutboxMessage(user_id=user_id, channel=channel, event=event, reservation_id=reservation_id,
-                              context=json.dumps(context, ensure_ascii=False), dedupe_key=dedupe_key,
-                              status="pending", attempts=0, next_attempt_at=due, created_at=now)
-                for channel in _channels_for(user_id, event, settings, has_push)]
+    messages = [
+        OutboxMessage(
+            user_id=user_id,
+            channel=channel,
+            event=event,
+            reservation_id=reservation_id,
+            context=json.dumps(context, ensure_ascii=False),
+            dedupe_key=dedupe_key,
+            status="pending",
+            attempts=0,
+            next_attempt_at=due,
+            created_at=now,
+        )
+        for channel in _channels_for(user_id, event, settings, has_push)
+    ]
     db.session.add_all(messages)
     return messages
 
 
 # -- settings -------------------------------------------------------------------------------
+
 
 def _int_in(value, low: int, high: int, message) -> int:
     try:
@@ -171,13 +223,24 @@ def _apply_email(s: NotificationSettings, user_id: int, email: str, now: datetim
 def _clean_wecom_user(value) -> str | None:
     value = (value or "").strip()
     if value and not _WECOM_USER.match(value):
-        raise Invalid(_l("A WeCom account is up to 64 letters, digits and . _ @ -"), code="invalid_setting",
-                      field="wecom_user")
+        raise Invalid(
+            _l("A WeCom account is up to 64 letters, digits and . _ @ -"), code="invalid_setting", field="wecom_user"
+        )
     return value or None
 
 
-def save_settings(user, email, email_on: bool, push_on: bool, wecom_on: bool, reminder_minutes,
-                  quiet_start, quiet_end, wecom_user=None, now: datetime | None = None) -> bool:
+def save_settings(
+    user,
+    email,
+    email_on: bool,
+    push_on: bool,
+    wecom_on: bool,
+    reminder_minutes,
+    quiet_start,
+    quiet_end,
+    wecom_user=None,
+    now: datetime | None = None,
+) -> bool:
     """The settings page: every value checked first, then saved at once. True when a new
     address was given (its confirmation link is on its way). `wecom_user`: the person's WeCom
     userid when it is not their username here."""
@@ -204,8 +267,9 @@ def verify_email(token: str, now: datetime | None = None) -> NotificationSetting
     try:
         data = _serializer(VERIFY_SALT, timed=True).loads(token, max_age=VERIFY_MAX_AGE)
     except SignatureExpired:
-        raise Invalid(_l("This link has expired. Enter your address again for a new one."),
-                      code="link_expired") from None
+        raise Invalid(
+            _l("This link has expired. Enter your address again for a new one."), code="link_expired"
+        ) from None
     except BadSignature:
         raise NotFound() from None
     with write_transaction():
@@ -234,30 +298,42 @@ def unsubscribe(token: str) -> int:
 
 # -- Web Push subscriptions -----------------------------------------------------------------
 
+
 def subscribe_push(user, subscription) -> PushSubscription:
     """Save a browser's PushSubscription (its JSON): endpoint and keys p256dh, auth."""
     try:
         endpoint = subscription["endpoint"]
         p256dh, auth = subscription["keys"]["p256dh"], subscription["keys"]["auth"]
-        valid = all(isinstance(v, str) and v for v in (endpoint, p256dh, auth)) and \
-            endpoint.startswith(("https://", "http://")) and len(endpoint) <= 1000 and \
-            len(p256dh) <= 200 and len(auth) <= 100
+        valid = (
+            all(isinstance(v, str) and v for v in (endpoint, p256dh, auth))
+            and endpoint.startswith(("https://", "http://"))
+            and len(endpoint) <= 1000
+            and len(p256dh) <= 200
+            and len(auth) <= 100
+        )
     except (KeyError, TypeError):
         valid = False
     if not valid:
         raise Invalid(_l("This browser sent a subscription we cannot use."), code="invalid_subscription")
     with write_transaction():
         db.session.execute(delete(PushSubscription).where(PushSubscription.endpoint == endpoint))
-        sub = PushSubscription(user_id=user.id, endpoint=endpoint, p256dh=p256dh, auth=auth,
-                               created_at=timeutil.utcnow())
+        sub = PushSubscription(
+            user_id=user.id, endpoint=endpoint, p256dh=p256dh, auth=auth, created_at=timeutil.utcnow()
+        )
         db.session.add(sub)
     return sub
 
 
 def unsubscribe_push(user, endpoint: str) -> bool:
     with write_transaction():
-        return db.session.execute(delete(PushSubscription).where(
-            PushSubscription.user_id == user.id, PushSubscription.endpoint == endpoint)).rowcount > 0
+        return (
+            db.session.execute(
+                delete(PushSubscription).where(
+                    PushSubscription.user_id == user.id, PushSubscription.endpoint == endpoint
+                )
+            ).rowcount
+            > 0
+        )
 
 
 def push_subscriptions(user_id: int) -> list[PushSubscription]:

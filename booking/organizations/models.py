@@ -1,4 +1,5 @@
 """Organizations: the federation, community and joint unions, enterprises, community centres."""
+
 import secrets
 
 from sqlalchemy import CheckConstraint, ForeignKey, Integer, String
@@ -20,8 +21,9 @@ class Organization(db.Model):
     __tablename__ = "organizations"
     __cache_scopes__ = ("facilities", "agreements")  # host names; the union tree (booking/cache.py)
     __table_args__ = (
-        CheckConstraint("kind IN ('federation','community_union','joint_union','enterprise','community_centre')",
-                        name="kind"),
+        CheckConstraint(
+            "kind IN ('federation','community_union','joint_union','enterprise','community_centre')", name="kind"
+        ),
         CheckConstraint("headcount >= 0", name="headcount"),
         CheckConstraint("parent_id IS NULL OR parent_id <> id", name="not_own_parent"),
         CheckConstraint("calendar_privacy IN ('full','enterprise','none')", name="calendar_privacy"),

@@ -1,4 +1,5 @@
 """Questions about the organization tree."""
+
 from sqlalchemy import select
 
 from ..extensions import db

@@ -3,6 +3,7 @@
 The forms only turn text into values; the limits themselves (0-168 hours, whole bookings, dates in
 order, one party) are the services' rules, so a bad number reaches the service and its message.
 """
+
 import math
 
 from flask_babel import lazy_gettext as _l
@@ -53,8 +54,10 @@ class LimitsForm(BaseForm):
     bookings_per_worker = StringField(BOOKINGS_HINT, render_kw={"inputmode": "numeric", "autocomplete": "off"})
 
     def limits(self) -> dict:
-        return {"hours": number_or_text(self.hours.data),
-                "bookings_per_worker": number_or_text(self.bookings_per_worker.data)}
+        return {
+            "hours": number_or_text(self.hours.data),
+            "bookings_per_worker": number_or_text(self.bookings_per_worker.data),
+        }
 
 
 class AgreementForm(LimitsForm):
@@ -62,9 +65,12 @@ class AgreementForm(LimitsForm):
     enterprise_id = SelectField(_l("Enterprise"), validate_choice=False)
     group_id = SelectField(_l("Or a union: all its enterprises"), validate_choice=False)
     facility_ids = SelectMultipleField(_l("Facilities"), validate_choice=False)
-    scope = SelectField(_l("Facilities"), choices=[SelectChoice("all", _l("All facilities")),
-                                                    SelectChoice("some", _l("Only these:"))],
-                        default="all", validate_choice=False)
+    scope = SelectField(
+        _l("Facilities"),
+        choices=[SelectChoice("all", _l("All facilities")), SelectChoice("some", _l("Only these:"))],
+        default="all",
+        validate_choice=False,
+    )
     valid_from = DayField(_l("Valid from"), validators=[InputRequired(_l("Enter a date like 2026-11-25."))])
     valid_until = DayField(_l("Valid until (empty: no end)"), validators=[Optional()])
 
@@ -85,9 +91,11 @@ class EndForm(BaseForm):
 class PolicyForm(BaseForm):
     no_show_limit = StringField(_l("No-shows"), render_kw={"inputmode": "numeric", "autocomplete": "off"})
     within_days = StringField(_l("Within (days)"), render_kw={"inputmode": "numeric", "autocomplete": "off"})
-    suspend_days = StringField(_l("Suspend for (days, 0: never)"),
-                               render_kw={"inputmode": "numeric", "autocomplete": "off"})
+    suspend_days = StringField(
+        _l("Suspend for (days, 0: never)"), render_kw={"inputmode": "numeric", "autocomplete": "off"}
+    )
 
     def values(self) -> dict:
-        return {name: whole_or_text(getattr(self, name).data)
-                for name in ("no_show_limit", "within_days", "suspend_days")}
+        return {
+            name: whole_or_text(getattr(self, name).data) for name in ("no_show_limit", "within_days", "suspend_days")
+        }

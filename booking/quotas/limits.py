@@ -5,6 +5,7 @@
 charge() and refund() run inside the booking (or cancelling) transaction: the counters are
 changed by guarded UPDATEs, so two processes can never both take the last hour of a quota.
 """
+
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
@@ -19,31 +20,41 @@ from .models import EnterpriseWeekUsage, SharingAgreement, WorkerWeekUsage, agre
 
 
 def _in_force(day: date):
-    return and_(SharingAgreement.valid_from <= day,
-                or_(SharingAgreement.valid_until.is_(None), SharingAgreement.valid_until >= day))
+    return and_(
+        SharingAgreement.valid_from <= day,
+        or_(SharingAgreement.valid_until.is_(None), SharingAgreement.valid_until >= day),
+    )
 
 
 def _covers_enterprise(enterprise_id: int):
     """The enterprise itself, or a union above it (evaluated inside the same query)."""
-    return or_(SharingAgreement.enterprise_id == enterprise_id,
-               SharingAgreement.group_id.in_(ancestors_query(enterprise_id)))
+    return or_(
+        SharingAgreement.enterprise_id == enterprise_id, SharingAgreement.group_id.in_(ancestors_query(enterprise_id))
+    )
 
 
-ENTERPRISE_MINUTES = GuardedCounter(EnterpriseWeekUsage.__table__, ("host_id", "enterprise_id", "week_start"),
-                                    "minutes_used")
+ENTERPRISE_MINUTES = GuardedCounter(
+    EnterpriseWeekUsage.__table__, ("host_id", "enterprise_id", "week_start"), "minutes_used"
+)
 WORKER_BOOKINGS = GuardedCounter(WorkerWeekUsage.__table__, ("host_id", "user_id", "week_start"), "bookings")
 _sa, _af = SharingAgreement.__table__, agreement_facilities
 # The agreement in force for (enterprise, host, facility, day): one made with the enterprise
 # itself wins over a union-wide one, then the latest. Prebuilt: the booking path's hot query.
 _AGREEMENT = (
     select(_sa.c.id, _sa.c.minutes_per_week, _sa.c.bookings_per_worker)
-    .where(_sa.c.host_id == bindparam("host_id"),
-           or_(_sa.c.enterprise_id == bindparam("enterprise_id"),
-               _sa.c.group_id.in_(ancestors_query(bindparam("enterprise_id")))),
-           or_(_sa.c.all_facilities.is_(True),
-               _sa.c.id.in_(select(_af.c.agreement_id).where(_af.c.facility_id == bindparam("facility_id")))),
-           _sa.c.valid_from <= bindparam("day"),
-           or_(_sa.c.valid_until.is_(None), _sa.c.valid_until >= bindparam("day")))
+    .where(
+        _sa.c.host_id == bindparam("host_id"),
+        or_(
+            _sa.c.enterprise_id == bindparam("enterprise_id"),
+            _sa.c.group_id.in_(ancestors_query(bindparam("enterprise_id"))),
+        ),
+        or_(
+            _sa.c.all_facilities.is_(True),
+            _sa.c.id.in_(select(_af.c.agreement_id).where(_af.c.facility_id == bindparam("facility_id"))),
+        ),
+        _sa.c.valid_from <= bindparam("day"),
+        or_(_sa.c.valid_until.is_(None), _sa.c.valid_until >= bindparam("day")),
+    )
     .order_by(_sa.c.enterprise_id.is_(None), _sa.c.valid_from.desc(), _sa.c.id.desc())
     .limit(1)
 )
@@ -52,14 +63,16 @@ _AGREEMENT = (
 def agreement_terms(enterprise_id: int, host_id: int, facility_id: int, day: date):
     """(id, minutes_per_week, bookings_per_worker) of the agreement in force, or None (cached
     per settings token: agreements, organizations and facilities change it)."""
-    return cached("agreement", (enterprise_id, host_id, facility_id, day),
-                  lambda: load_agreement_terms(enterprise_id, host_id, facility_id, day))
+    return cached(
+        "agreement",
+        (enterprise_id, host_id, facility_id, day),
+        lambda: load_agreement_terms(enterprise_id, host_id, facility_id, day),
+    )
 
 
 def load_agreement_terms(enterprise_id: int, host_id: int, facility_id: int, day: date):
     """agreement_terms() read from the database now, past the cache."""
-    return fetch(_AGREEMENT, enterprise_id=enterprise_id, host_id=host_id, facility_id=facility_id,
-                 day=day).first()
+    return fetch(_AGREEMENT, enterprise_id=enterprise_id, host_id=host_id, facility_id=facility_id, day=day).first()
 
 
 def agreement_for(enterprise_id: int, host_id: int, facility_id: int, day: date) -> SharingAgreement | None:
@@ -70,18 +83,28 @@ def agreement_for(enterprise_id: int, host_id: int, facility_id: int, day: date)
 
 def shared_facility_ids(enterprise_id: int, day: date) -> tuple[set[int], set[int]]:
     """(hosts shared whole, single facilities shared) with an enterprise on `day`."""
-    rows = db.session.execute(select(SharingAgreement.id, SharingAgreement.host_id,
-                                     SharingAgreement.all_facilities).where(
-        _covers_enterprise(enterprise_id), _in_force(day))).all()
+    rows = db.session.execute(
+        select(SharingAgreement.id, SharingAgreement.host_id, SharingAgreement.all_facilities).where(
+            _covers_enterprise(enterprise_id), _in_force(day)
+        )
+    ).all()
     whole_hosts = {r.host_id for r in rows if r.all_facilities}
     partial = [r.id for r in rows if not r.all_facilities]
-    facilities = set(db.session.scalars(select(agreement_facilities.c.facility_id).where(
-        agreement_facilities.c.agreement_id.in_(partial)))) if partial else set()
+    facilities = (
+        set(
+            db.session.scalars(
+                select(agreement_facilities.c.facility_id).where(agreement_facilities.c.agreement_id.in_(partial))
+            )
+        )
+        if partial
+        else set()
+    )
     return whole_hosts, facilities
 
 
-def charge(agreement: SharingAgreement, host_id: int, enterprise_id: int, user_id: int,
-           week: date, minutes: int) -> None:
+def charge(
+    agreement: SharingAgreement, host_id: int, enterprise_id: int, user_id: int, week: date, minutes: int
+) -> None:
     """Take one of the worker's bookings and `minutes` of the enterprise's week, or refuse
     (charge_worker() then charge_enterprise(); a booking puts its slot counter between them)."""
     charge_worker(agreement, host_id, user_id, week)
@@ -91,48 +114,63 @@ def charge(agreement: SharingAgreement, host_id: int, enterprise_id: int, user_i
 def charge_worker(agreement: SharingAgreement, host_id: int, user_id: int, week: date) -> None:
     """One of the worker's bookings this week, in one guarded UPSERT: the row is created, or
     raised only while it stays within the agreement's cap; no row changed means the cap is reached."""
-    if not WORKER_BOOKINGS.add(1, agreement.bookings_per_worker, host_id=host_id, user_id=user_id,
-                               week_start=week):
+    if not WORKER_BOOKINGS.add(1, agreement.bookings_per_worker, host_id=host_id, user_id=user_id, week_start=week):
         raise worker_limit(agreement)
 
 
-def charge_enterprise(agreement: SharingAgreement, host_id: int, enterprise_id: int, week: date,
-                      minutes: int) -> None:
+def charge_enterprise(agreement: SharingAgreement, host_id: int, enterprise_id: int, week: date, minutes: int) -> None:
     """`minutes` of the enterprise's week, in one guarded UPSERT, or refuse.
 
     Every worker of the enterprise raises this one row: it is the hot row of a rush. The
     UPSERT locks it until commit (PostgreSQL), so the booking takes it last, just before
     its INSERT and the commit, and holds it for as little as it can.
     """
-    if not ENTERPRISE_MINUTES.add(minutes, agreement.minutes_per_week, host_id=host_id,
-                                  enterprise_id=enterprise_id, week_start=week):
+    if not ENTERPRISE_MINUTES.add(
+        minutes, agreement.minutes_per_week, host_id=host_id, enterprise_id=enterprise_id, week_start=week
+    ):
         ent = EnterpriseWeekUsage.__table__
-        used = db.session.scalar(select(ent.c.minutes_used).where(
-            ent.c.host_id == host_id, ent.c.enterprise_id == enterprise_id, ent.c.week_start == week)) or 0
+        used = (
+            db.session.scalar(
+                select(ent.c.minutes_used).where(
+                    ent.c.host_id == host_id, ent.c.enterprise_id == enterprise_id, ent.c.week_start == week
+                )
+            )
+            or 0
+        )
         raise quota_exceeded(agreement, used)
 
 
 def quota_exceeded(agreement, used: int) -> Conflict:
     left = max(agreement.minutes_per_week - used, 0)
-    return Conflict(_l("Your enterprise has used its weekly hours at this host "
-                       "(%(left)s minutes left this week)."), code="quota_exceeded",
-                    left=left, minutes_left=left)
+    return Conflict(
+        _l("Your enterprise has used its weekly hours at this host (%(left)s minutes left this week)."),
+        code="quota_exceeded",
+        left=left,
+        minutes_left=left,
+    )
 
 
 def worker_limit(agreement) -> Conflict:
-    return Conflict(_l("You already have %(cap)s bookings at this host this week, the most "
-                       "your enterprise's agreement allows."), code="worker_limit",
-                    cap=agreement.bookings_per_worker, bookings_left=0)
+    return Conflict(
+        _l("You already have %(cap)s bookings at this host this week, the most your enterprise's agreement allows."),
+        code="worker_limit",
+        cap=agreement.bookings_per_worker,
+        bookings_left=0,
+    )
 
 
 def refund(host_id: int, enterprise_id: int, user_id: int, week: date, minutes: int) -> None:
     """Give back a booking's place in the worker's and the enterprise's week (the enterprise's
     row last, in the order a booking takes them: no two transactions wait on each other)."""
     wk = WorkerWeekUsage.__table__.c
-    db.session.execute(update(WorkerWeekUsage.__table__).where(
-        wk.host_id == host_id, wk.user_id == user_id, wk.week_start == week
-    ).values(bookings=wk.bookings - 1))
+    db.session.execute(
+        update(WorkerWeekUsage.__table__)
+        .where(wk.host_id == host_id, wk.user_id == user_id, wk.week_start == week)
+        .values(bookings=wk.bookings - 1)
+    )
     ent = EnterpriseWeekUsage.__table__.c
-    db.session.execute(update(EnterpriseWeekUsage.__table__).where(
-        ent.host_id == host_id, ent.enterprise_id == enterprise_id, ent.week_start == week
-    ).values(minutes_used=ent.minutes_used - minutes))
+    db.session.execute(
+        update(EnterpriseWeekUsage.__table__)
+        .where(ent.host_id == host_id, ent.enterprise_id == enterprise_id, ent.week_start == week)
+        .values(minutes_used=ent.minutes_used - minutes)
+    )

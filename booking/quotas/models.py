@@ -3,8 +3,8 @@
 The counters are changed by guarded UPDATEs inside the booking transaction, so the database,
 not a count in Python, keeps an enterprise within its weekly hours and a worker within their cap.
 """
-from sqlalchemy import (Boolean, CheckConstraint, Column, Date, ForeignKey, Index, Integer, Table,
-                        UniqueConstraint)
+
+from sqlalchemy import Boolean, CheckConstraint, Column, Date, ForeignKey, Index, Integer, Table, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..dbtypes import UTCDateTime
@@ -12,7 +12,8 @@ from ..extensions import db
 from ..timeutil import utcnow
 
 agreement_facilities = Table(
-    "agreement_facilities", db.metadata,
+    "agreement_facilities",
+    db.metadata,
     Column("agreement_id", ForeignKey("sharing_agreements.id", ondelete="CASCADE"), primary_key=True),
     Column("facility_id", ForeignKey("facilities.id", ondelete="CASCADE"), primary_key=True),
 )
@@ -48,6 +49,7 @@ class SharingAgreement(db.Model):
 
 class EnterpriseWeekUsage(db.Model):
     """Minutes an enterprise's bookings hold at one host in one ISO week (venue-local)."""
+
     __tablename__ = "enterprise_week_usage"
     __table_args__ = (
         UniqueConstraint("host_id", "enterprise_id", "week_start"),
@@ -63,6 +65,7 @@ class EnterpriseWeekUsage(db.Model):
 
 class WorkerWeekUsage(db.Model):
     """Bookings a worker holds at one host in one ISO week."""
+
     __tablename__ = "worker_week_usage"
     __table_args__ = (
         UniqueConstraint("host_id", "user_id", "week_start"),
@@ -78,10 +81,9 @@ class WorkerWeekUsage(db.Model):
 
 class NoShowPolicy(db.Model):
     """Per host: `limit` no-shows within `days` suspends booking there for `suspend_days`."""
+
     __tablename__ = "no_show_policies"
-    __table_args__ = (
-        CheckConstraint("no_show_limit > 0 AND within_days > 0 AND suspend_days >= 0", name="numbers"),
-    )
+    __table_args__ = (CheckConstraint("no_show_limit > 0 AND within_days > 0 AND suspend_days >= 0", name="numbers"),)
 
     host_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), primary_key=True)
     no_show_limit: Mapped[int] = mapped_column(Integer, default=3)
@@ -91,6 +93,7 @@ class NoShowPolicy(db.Model):
 
 class Suspension(db.Model):
     """A worker may not book at a host until `ends_at` (too many no-shows)."""
+
     __tablename__ = "suspensions"
     __cache_scopes__ = ("suspensions",)  # its readers' cached snapshots (booking/cache.py)
     __table_args__ = (

@@ -1,5 +1,6 @@
 """CSV exports of the report tables: UTF-8 with a BOM (so Excel reads the Chinese), safe from
 formula injection, named for download in any language (RFC 5987/6266)."""
+
 import csv
 import io
 import re
@@ -44,30 +45,74 @@ def percent(share: float | None):
 
 # --- the tables (each: header, rows) -------------------------------------------------------
 
+
 def host_enterprises(report: HostReport):
     header = [_("Enterprise"), _("Bookings"), _("Hours"), _("Workers")]
     return header, [[e.name, e.bookings, hours(e.minutes), e.workers] for e in report.enterprises]
 
 
 def host_facilities(report: HostReport):
-    header = [_("Facility"), _("Venue"), _("Bookings"), _("Hours"), _("Utilization (%)"), _("Checked in"),
-              _("No-shows"), _("No-show rate (%)")]
-    rows = [[f.name, f.venue, f.bookings, hours(f.minutes), percent(f.utilization), f.checked_in, f.no_show,
-             percent(f.no_show_rate)] for f in report.facilities]
-    rows.append([_("All facilities"), "", report.bookings, hours(report.minutes), "", report.checked_in,
-                 report.no_show, percent(report.no_show_rate)])
+    header = [
+        _("Facility"),
+        _("Venue"),
+        _("Bookings"),
+        _("Hours"),
+        _("Utilization (%)"),
+        _("Checked in"),
+        _("No-shows"),
+        _("No-show rate (%)"),
+    ]
+    rows = [
+        [
+            f.name,
+            f.venue,
+            f.bookings,
+            hours(f.minutes),
+            percent(f.utilization),
+            f.checked_in,
+            f.no_show,
+            percent(f.no_show_rate),
+        ]
+        for f in report.facilities
+    ]
+    rows.append(
+        [
+            _("All facilities"),
+            "",
+            report.bookings,
+            hours(report.minutes),
+            "",
+            report.checked_in,
+            report.no_show,
+            percent(report.no_show_rate),
+        ]
+    )
     return header, rows
 
 
 def host_heatmap(report: HostReport, weekday_names: list[str]):
-    header = [_("Facility"), _("Weekday"), _("Hour"), _("Place-hours offered"), _("Place-hours booked"),
-              _("Utilization (%)")]
+    header = [
+        _("Facility"),
+        _("Weekday"),
+        _("Hour"),
+        _("Place-hours offered"),
+        _("Place-hours booked"),
+        _("Utilization (%)"),
+    ]
     rows = []
     for f in report.facilities:
         for (weekday, hour), cell in sorted(f.cells.items()):
             if cell.offered:
-                rows.append([f.name, weekday_names[weekday], f"{hour:02d}:00", hours(cell.offered),
-                             hours(cell.booked), percent(cell.share)])
+                rows.append(
+                    [
+                        f.name,
+                        weekday_names[weekday],
+                        f"{hour:02d}:00",
+                        hours(cell.offered),
+                        hours(cell.booked),
+                        percent(cell.share),
+                    ]
+                )
     return header, rows
 
 
@@ -80,6 +125,9 @@ def district_hosts(report: DistrictReport):
 
 def district_weeks(report: DistrictReport, week_label):
     header = [_("Week"), _("Starts"), _("District")] + [h.host.name for h in report.hosts]
-    rows = [[week_label(monday), monday.isoformat(), report.week_total(monday)]
-            + [h.weeks.get(monday, 0) for h in report.hosts] for monday in report.weeks]
+    rows = [
+        [week_label(monday), monday.isoformat(), report.week_total(monday)]
+        + [h.weeks.get(monday, 0) for h in report.hosts]
+        for monday in report.weeks
+    ]
     return header, rows

@@ -5,6 +5,7 @@ so it walks the (host_id, status, start_at) index instead of the whole table, an
 the database: the reports never load reservations one by one. Statements are built once per
 dialect (only the minutes-of-a-booking expression differs) and run with database.fetch().
 """
+
 from functools import lru_cache
 from types import SimpleNamespace
 
@@ -33,8 +34,7 @@ def _minutes(dialect: str):
 
 
 def _booked_between(host_filter):
-    return (host_filter, _r.c.status.in_(BOOKED),
-            _r.c.start_at >= bindparam("start"), _r.c.start_at < bindparam("end"))
+    return (host_filter, _r.c.status.in_(BOOKED), _r.c.start_at >= bindparam("start"), _r.c.start_at < bindparam("end"))
 
 
 @lru_cache(maxsize=4)
@@ -44,37 +44,58 @@ def statements(dialect: str) -> SimpleNamespace:
     some_hosts = _booked_between(_r.c.host_id.in_(bindparam("hosts", expanding=True)))
     return SimpleNamespace(
         # Per facility and slot start: what the heatmap and the no-show rates are made of.
-        host_slots=select(_r.c.facility_id, _r.c.start_at, _r.c.status,
-                          func.count().label("bookings"),
-                          func.sum(_r.c.places * minutes).label("place_minutes"),
-                          func.sum(minutes).label("minutes"))
-        .where(*one_host).group_by(_r.c.facility_id, _r.c.start_at, _r.c.status),
-        host_enterprises=select(_r.c.enterprise_id, _o.c.name, func.count().label("bookings"),
-                                func.sum(minutes).label("minutes"),
-                                func.count(distinct(_r.c.user_id)).label("workers"))
+        host_slots=select(
+            _r.c.facility_id,
+            _r.c.start_at,
+            _r.c.status,
+            func.count().label("bookings"),
+            func.sum(_r.c.places * minutes).label("place_minutes"),
+            func.sum(minutes).label("minutes"),
+        )
+        .where(*one_host)
+        .group_by(_r.c.facility_id, _r.c.start_at, _r.c.status),
+        host_enterprises=select(
+            _r.c.enterprise_id,
+            _o.c.name,
+            func.count().label("bookings"),
+            func.sum(minutes).label("minutes"),
+            func.count(distinct(_r.c.user_id)).label("workers"),
+        )
         .select_from(_r.join(_o, _o.c.id == _r.c.enterprise_id))
-        .where(*one_host).group_by(_r.c.enterprise_id, _o.c.name),
-        host_totals=select(func.count().label("bookings"), func.sum(minutes).label("minutes"),
-                           func.count(distinct(_r.c.enterprise_id)).label("enterprises"),
-                           func.count(distinct(_r.c.user_id)).label("workers"))
-        .where(*one_host),
-        district_hosts=select(_r.c.host_id, func.count().label("bookings"), func.sum(minutes).label("minutes"),
-                              func.count(distinct(_r.c.enterprise_id)).label("enterprises"),
-                              func.count(distinct(_r.c.user_id)).label("workers"))
-        .where(*some_hosts).group_by(_r.c.host_id),
-        district_totals=select(func.count().label("bookings"), func.sum(minutes).label("minutes"),
-                               func.count(distinct(_r.c.enterprise_id)).label("enterprises"),
-                               func.count(distinct(_r.c.user_id)).label("workers"))
-        .where(*some_hosts),
+        .where(*one_host)
+        .group_by(_r.c.enterprise_id, _o.c.name),
+        host_totals=select(
+            func.count().label("bookings"),
+            func.sum(minutes).label("minutes"),
+            func.count(distinct(_r.c.enterprise_id)).label("enterprises"),
+            func.count(distinct(_r.c.user_id)).label("workers"),
+        ).where(*one_host),
+        district_hosts=select(
+            _r.c.host_id,
+            func.count().label("bookings"),
+            func.sum(minutes).label("minutes"),
+            func.count(distinct(_r.c.enterprise_id)).label("enterprises"),
+            func.count(distinct(_r.c.user_id)).label("workers"),
+        )
+        .where(*some_hosts)
+        .group_by(_r.c.host_id),
+        district_totals=select(
+            func.count().label("bookings"),
+            func.sum(minutes).label("minutes"),
+            func.count(distinct(_r.c.enterprise_id)).label("enterprises"),
+            func.count(distinct(_r.c.user_id)).label("workers"),
+        ).where(*some_hosts),
         # Scans made offline and synced later, by result: ok (let in) and no_show_conflict (to review).
         host_offline=select(_e.c.result, func.count().label("scans"))
         .select_from(_e.join(_r, _r.c.id == _e.c.reservation_id))
-        .where(*one_host, _e.c.scanned_offline_at.is_not(None),
-               _e.c.result.in_(("ok", "no_show_conflict"))).group_by(_e.c.result),
+        .where(*one_host, _e.c.scanned_offline_at.is_not(None), _e.c.result.in_(("ok", "no_show_conflict")))
+        .group_by(_e.c.result),
         # week_start is the booking's ISO week in its venue's time, stored with it.
-        district_weeks=select(_r.c.host_id, _r.c.week_start, func.count().label("bookings"),
-                              func.sum(minutes).label("minutes"))
-        .where(*some_hosts).group_by(_r.c.host_id, _r.c.week_start),
+        district_weeks=select(
+            _r.c.host_id, _r.c.week_start, func.count().label("bookings"), func.sum(minutes).label("minutes")
+        )
+        .where(*some_hosts)
+        .group_by(_r.c.host_id, _r.c.week_start),
     )
 
 

@@ -4,6 +4,7 @@ Host admins see their own hosts' reports; district admins see every host's and t
 A period is a run of local calendar days (the federation's time zone, Asia/Shanghai); figures
 count the bookings that start inside it and took a place (queries.BOOKED).
 """
+
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -26,6 +27,7 @@ DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$", re.ASCII)
 
 
 # --- the period ----------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Period:
@@ -62,8 +64,9 @@ def _parse_day(text: str, which) -> date:
             raise ValueError(text)
         day = date.fromisoformat(text)
     except ValueError:
-        raise Invalid(_l("The %(which)s date was not understood: use the form 2026-11-01."), code="bad_date",
-                      which=which) from None
+        raise Invalid(
+            _l("The %(which)s date was not understood: use the form 2026-11-01."), code="bad_date", which=which
+        ) from None
     if not FIRST_DAY <= day <= LAST_DAY:
         raise Invalid(_l("Choose dates between 2000 and 2100."), code="bad_date")
     return day
@@ -84,6 +87,7 @@ def period_from_text(start: str | None, end: str | None, today: date, tz: str) -
 
 # --- who may see what ----------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class HostRef:
     id: int
@@ -102,8 +106,7 @@ def report_hosts(user) -> list[HostRef]:
         where = Organization.id.in_(user.org_ids("host_admin"))
     else:
         raise Forbidden(_l("Reports are for host admins and the district federation."))
-    rows = db.session.execute(select(Organization.id, Organization.name).where(where)
-                              .order_by(Organization.name)).all()
+    rows = db.session.execute(select(Organization.id, Organization.name).where(where).order_by(Organization.name)).all()
     return [HostRef(r.id, r.name) for r in rows]
 
 
@@ -117,6 +120,7 @@ def host_in_scope(user, host_id: int) -> HostRef:
 
 
 # --- the host report -----------------------------------------------------------------------
+
 
 @dataclass
 class Cell:
@@ -215,15 +219,25 @@ def host_report(user, host_id: int, period: Period) -> HostReport:
             booked_starts[fac.id][row.start_at] = row.minutes / row.bookings
     _offered(usage, rules, booked_starts, period, start, end)
     totals = queries.run("host_totals", **params).one()
-    enterprises = [EnterpriseUsage(r.enterprise_id, r.name, r.bookings, r.minutes or 0, r.workers)
-                   for r in queries.run("host_enterprises", **params)]
+    enterprises = [
+        EnterpriseUsage(r.enterprise_id, r.name, r.bookings, r.minutes or 0, r.workers)
+        for r in queries.run("host_enterprises", **params)
+    ]
     enterprises.sort(key=lambda e: (-e.minutes, -e.bookings, e.name))
     facilities = [f for f in usage.values() if f.id in rules and (rules[f.id].active or f.bookings)]
     offline = {row.result: row.scans for row in queries.run("host_offline", **params)}
-    return HostReport(host=host, period=period, bookings=totals.bookings or 0, minutes=totals.minutes or 0,
-                      enterprises_served=totals.enterprises or 0, workers_served=totals.workers or 0,
-                      facilities=facilities, enterprises=enterprises,
-                      offline_checkins=offline.get("ok", 0), offline_conflicts=offline.get("no_show_conflict", 0))
+    return HostReport(
+        host=host,
+        period=period,
+        bookings=totals.bookings or 0,
+        minutes=totals.minutes or 0,
+        enterprises_served=totals.enterprises or 0,
+        workers_served=totals.workers or 0,
+        facilities=facilities,
+        enterprises=enterprises,
+        offline_checkins=offline.get("ok", 0),
+        offline_conflicts=offline.get("no_show_conflict", 0),
+    )
 
 
 @dataclass(frozen=True)
@@ -238,8 +252,12 @@ class _FacilityRules:
 
 
 def _facilities(host_id: int) -> tuple[dict, dict]:
-    rows = db.session.execute(select(Facility, Venue.name, Venue.timezone).join(Venue)
-                              .where(Venue.host_id == host_id).order_by(Venue.name, Facility.name, Facility.id)).all()
+    rows = db.session.execute(
+        select(Facility, Venue.name, Venue.timezone)
+        .join(Venue)
+        .where(Venue.host_id == host_id)
+        .order_by(Venue.name, Facility.name, Facility.id)
+    ).all()
     usage, rules = {}, {}
     for fac, venue_name, tz in rows:
         usage[fac.id] = FacilityUsage(fac.id, fac.name, fac.kind, fac.capacity, venue_name)
@@ -247,9 +265,17 @@ def _facilities(host_id: int) -> tuple[dict, dict]:
         for h in fac.hours:
             hours[h.weekday].append((h.opens_minute, h.closes_minute))
         rules[fac.id] = _FacilityRules(
-            SlotRules(timezone=tz, slot_minutes=fac.slot_minutes, hours=dict(hours), window_days=fac.window_days,
-                      window_opens_minute=fac.window_opens_minute, min_notice_minutes=fac.min_notice_minutes),
-            fac.capacity, fac.active)
+            SlotRules(
+                timezone=tz,
+                slot_minutes=fac.slot_minutes,
+                hours=dict(hours),
+                window_days=fac.window_days,
+                window_opens_minute=fac.window_opens_minute,
+                min_notice_minutes=fac.min_notice_minutes,
+            ),
+            fac.capacity,
+            fac.active,
+        )
     return usage, rules
 
 
@@ -263,8 +289,11 @@ def _offered(usage: dict, rules: dict, booked_starts: dict, period: Period, star
     the period, less blacked-out slots. A slot that was booked counts as offered even if the
     hours or blackouts changed since (today's opening hours stand for the whole period)."""
     blackouts = defaultdict(list)
-    for b in db.session.execute(select(Blackout.facility_id, Blackout.starts_at, Blackout.ends_at).where(
-            Blackout.facility_id.in_(list(usage)), Blackout.starts_at < end, Blackout.ends_at > start)):
+    for b in db.session.execute(
+        select(Blackout.facility_id, Blackout.starts_at, Blackout.ends_at).where(
+            Blackout.facility_id.in_(list(usage)), Blackout.starts_at < end, Blackout.ends_at > start
+        )
+    ):
         blackouts[b.facility_id].append((b.starts_at, b.ends_at))
     days = [period.start + timedelta(days=i) for i in range(period.days)]
     for fac_id, fac in usage.items():
@@ -284,6 +313,7 @@ def _offered(usage: dict, rules: dict, booked_starts: dict, period: Period, star
 
 
 # --- the district report -------------------------------------------------------------------
+
 
 @dataclass
 class HostUsage:
@@ -327,6 +357,12 @@ def district_report(user, period: Period) -> DistrictReport:
         hosts[row.host_id].weeks[row.week_start] = row.bookings
     totals = queries.run("district_totals", **params).one()
     ordered = sorted(hosts.values(), key=lambda h: (-h.bookings, h.host.name))
-    return DistrictReport(period=period, hosts=ordered, weeks=period.weeks(), bookings=totals.bookings or 0,
-                          minutes=totals.minutes or 0, enterprises=totals.enterprises or 0,
-                          workers=totals.workers or 0)
+    return DistrictReport(
+        period=period,
+        hosts=ordered,
+        weeks=period.weeks(),
+        bookings=totals.bookings or 0,
+        minutes=totals.minutes or 0,
+        enterprises=totals.enterprises or 0,
+        workers=totals.workers or 0,
+    )

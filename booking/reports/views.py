@@ -1,10 +1,12 @@
 """Report pages and their CSV exports. The services decide who sees what and compute the
 figures; these views read the query string, draw the charts and render or download."""
+
 from datetime import timedelta
 
 from babel.dates import get_day_names
 from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
-from flask_babel import get_locale, gettext as _
+from flask_babel import get_locale
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from .. import timeutil
@@ -60,8 +62,10 @@ def _weekday_names() -> list[str]:
 def _quick_periods() -> list[dict]:
     this_first, this_last = services.month_of(_today())
     last_first, last_last = services.month_of(this_first - timedelta(days=1))
-    return [{"label": _("This month"), "from": this_first, "to": this_last},
-            {"label": _("Last month"), "from": last_first, "to": last_last}]
+    return [
+        {"label": _("This month"), "from": this_first, "to": this_last},
+        {"label": _("Last month"), "from": last_first, "to": last_last},
+    ]
 
 
 @bp.get("/")
@@ -73,6 +77,7 @@ def index():
 
 
 # --- host report ---------------------------------------------------------------------------
+
 
 def _host_id(hosts: list) -> int:
     """?host_id=, or the first host the user may see."""
@@ -109,17 +114,39 @@ def host():
 
 def _host_page(hosts, report, problem=None, status=200):
     days = _weekday_names()
-    context = {"hosts": hosts, "report": report, "problem": problem, "quick": _quick_periods(),
-               "values": {"from": request.args.get("from", ""), "to": request.args.get("to", ""),
-                          "host_id": request.args.get("host_id", "")}}
+    context = {
+        "hosts": hosts,
+        "report": report,
+        "problem": problem,
+        "quick": _quick_periods(),
+        "values": {
+            "from": request.args.get("from", ""),
+            "to": request.args.get("to", ""),
+            "host_id": request.args.get("host_id", ""),
+        },
+    }
     if report is not None:
-        context["values"] = {"from": report.period.start.isoformat(), "to": report.period.end.isoformat(),
-                             "host_id": str(report.host.id)}
+        context["values"] = {
+            "from": report.period.start.isoformat(),
+            "to": report.period.end.isoformat(),
+            "host_id": str(report.host.id),
+        }
         context["heatmaps"] = {f.id: _heatmap(f, days) for f in report.facilities}
-        context["bars"] = charts.hbars(
-            [(e.name, e.minutes / 60, _("%(hours)s h · %(n)s bookings", hours=hours_text(e.minutes), n=e.bookings))
-             for e in report.enterprises[:TOP_ENTERPRISES]],
-            _("Hours booked per enterprise")) if report.enterprises else None
+        context["bars"] = (
+            charts.hbars(
+                [
+                    (
+                        e.name,
+                        e.minutes / 60,
+                        _("%(hours)s h · %(n)s bookings", hours=hours_text(e.minutes), n=e.bookings),
+                    )
+                    for e in report.enterprises[:TOP_ENTERPRISES]
+                ],
+                _("Hours booked per enterprise"),
+            )
+            if report.enterprises
+            else None
+        )
         context["csv"] = {t: url_for("reports.host_csv", table=t, **context["values"]) for t in HOST_TABLES}
     return render_template("reports/host.html", **context), status
 
@@ -133,14 +160,23 @@ def _heatmap(facility: services.FacilityUsage, days: list[str]):
         for weekday in range(7):
             cell = facility.cells.get((weekday, hour))
             share = cell.share if cell else None
-            tip = (_("%(day)s %(hour)s: closed", day=days[weekday], hour=f"{hour:02d}:00") if share is None else
-                   _("%(day)s %(hour)s: %(percent)s booked (%(booked)s of %(offered)s place-hours)",
-                     day=days[weekday], hour=f"{hour:02d}:00", percent=percent_text(share),
-                     booked=hours_text(cell.booked), offered=hours_text(cell.offered)))
+            tip = (
+                _("%(day)s %(hour)s: closed", day=days[weekday], hour=f"{hour:02d}:00")
+                if share is None
+                else _(
+                    "%(day)s %(hour)s: %(percent)s booked (%(booked)s of %(offered)s place-hours)",
+                    day=days[weekday],
+                    hour=f"{hour:02d}:00",
+                    percent=percent_text(share),
+                    booked=hours_text(cell.booked),
+                    offered=hours_text(cell.offered),
+                )
+            )
             cells.append((share, tip))
         rows.append((f"{hour:02d}:00", cells))
-    return charts.heatmap(rows, days, _("Share of places booked by hour and weekday: %(name)s", name=facility.name),
-                          closed_text="")
+    return charts.heatmap(
+        rows, days, _("Share of places booked by hour and weekday: %(name)s", name=facility.name), closed_text=""
+    )
 
 
 def _csv_error(message: str, status: int = 400) -> Response:
@@ -149,9 +185,14 @@ def _csv_error(message: str, status: int = 400) -> Response:
 
 def _csv(filename: str, fallback: str, table) -> Response:
     header, rows = table
-    return Response(export.csv_bytes(header, rows), mimetype="text/csv",
-                    headers={"Content-Disposition": export.content_disposition(filename, fallback),
-                             "Cache-Control": "private, no-store"})
+    return Response(
+        export.csv_bytes(header, rows),
+        mimetype="text/csv",
+        headers={
+            "Content-Disposition": export.content_disposition(filename, fallback),
+            "Cache-Control": "private, no-store",
+        },
+    )
 
 
 @bp.get("/host.csv")
@@ -168,14 +209,17 @@ def host_csv():
         if err.code != "unknown_host":
             raise
         return _csv_error(err.message)
-    rows = {"enterprises": lambda: export.host_enterprises(report),
-            "facilities": lambda: export.host_facilities(report),
-            "heatmap": lambda: export.host_heatmap(report, _weekday_names())}[table]()
+    rows = {
+        "enterprises": lambda: export.host_enterprises(report),
+        "facilities": lambda: export.host_facilities(report),
+        "heatmap": lambda: export.host_heatmap(report, _weekday_names()),
+    }[table]()
     span = f"{report.period.start.isoformat()}_{report.period.end.isoformat()}"
     return _csv(f"{report.host.name}-{table}-{span}.csv", f"host-{report.host.id}-{table}-{span}.csv", rows)
 
 
 # --- district report -----------------------------------------------------------------------
+
 
 def _short_week(monday) -> str:
     """A chart's week label: the Monday's date (11月30日 / Nov 30), as people name weeks."""
@@ -193,16 +237,25 @@ def district():
 
 
 def _district_page(report, problem=None, status=200):
-    context = {"report": report, "problem": problem, "quick": _quick_periods(),
-               "values": {"from": request.args.get("from", ""), "to": request.args.get("to", "")}}
+    context = {
+        "report": report,
+        "problem": problem,
+        "quick": _quick_periods(),
+        "values": {"from": request.args.get("from", ""), "to": request.args.get("to", "")},
+    }
     if report is not None:
         context["values"] = {"from": report.period.start.isoformat(), "to": report.period.end.isoformat()}
-        series = [(h.host.name, [h.weeks.get(m, 0) for m in report.weeks], charts.colour(i))
-                  for i, h in enumerate(report.hosts)]
+        series = [
+            (h.host.name, [h.weeks.get(m, 0) for m in report.weeks], charts.colour(i))
+            for i, h in enumerate(report.hosts)
+        ]
         context["series"] = series
-        context["trend"] = charts.trend([_short_week(m) for m in report.weeks],
-                                        (_("District"), [report.week_total(m) for m in report.weeks]), series,
-                                        _("Bookings per week"))
+        context["trend"] = charts.trend(
+            [_short_week(m) for m in report.weeks],
+            (_("District"), [report.week_total(m) for m in report.weeks]),
+            series,
+            _("Bookings per week"),
+        )
         context["week_label"] = week_range
         context["csv"] = {t: url_for("reports.district_csv", table=t, **context["values"]) for t in DISTRICT_TABLES}
     return render_template("reports/district.html", **context), status
@@ -219,7 +272,6 @@ def district_csv():
     except Invalid as err:
         return _csv_error(err.message)
     report = services.district_report(current_user, period)
-    rows = (export.district_hosts(report) if table == "hosts"
-            else export.district_weeks(report, timeutil.iso_week_label))
+    rows = export.district_hosts(report) if table == "hosts" else export.district_weeks(report, timeutil.iso_week_label)
     span = f"{period.start.isoformat()}_{period.end.isoformat()}"
     return _csv(f"{_('District')}-{table}-{span}.csv", f"district-{table}-{span}.csv", rows)

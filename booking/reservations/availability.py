@@ -4,6 +4,7 @@ Slot state lives here, with the bookings that hold it (SlotLoad, the per-slot co
 only read: giving places back is release-no-shows' job (and passing them along a waitlist is the
 waitlist's: a caller shows what that will do through `served`).
 """
+
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
 
@@ -21,13 +22,22 @@ from .models import AWAITED, Reservation, SlotLoad
 # The constants are written into the SQL (literal_column), not sent as parameters: fewer to bind
 # on every read.
 DAY_STATE_PARTS = (
-    select(literal_column("'h'").label("kind"), SlotLoad.start_at.label("a"), SlotLoad.start_at.label("b"),
-           SlotLoad.held.label("n"), literal_column("0").label("k")).where(
-        SlotLoad.facility_id == bindparam("facility_id"), SlotLoad.start_at >= bindparam("start"),
-        SlotLoad.start_at < bindparam("end")),
+    select(
+        literal_column("'h'").label("kind"),
+        SlotLoad.start_at.label("a"),
+        SlotLoad.start_at.label("b"),
+        SlotLoad.held.label("n"),
+        literal_column("0").label("k"),
+    ).where(
+        SlotLoad.facility_id == bindparam("facility_id"),
+        SlotLoad.start_at >= bindparam("start"),
+        SlotLoad.start_at < bindparam("end"),
+    ),
     select(literal_column("'b'"), Blackout.starts_at, Blackout.ends_at, literal_column("0"), literal_column("0")).where(
-        Blackout.facility_id == bindparam("facility_id"), Blackout.starts_at < bindparam("end"),
-        Blackout.ends_at > bindparam("start")),
+        Blackout.facility_id == bindparam("facility_id"),
+        Blackout.starts_at < bindparam("end"),
+        Blackout.ends_at > bindparam("start"),
+    ),
 )
 DAY_STATE = union_all(*DAY_STATE_PARTS)
 
@@ -66,8 +76,9 @@ def _day_slots(sr: rules.SlotRules, day: date) -> list[tuple[datetime, datetime]
 Served = Callable[[list[tuple]], Callable[[datetime, int], int]]
 
 
-def day_view(facility: Facility, day: date, now: datetime, can_book: bool,
-             statement=DAY_STATE, served: Served | None = None) -> list[dict]:
+def day_view(
+    facility: Facility, day: date, now: datetime, can_book: bool, statement=DAY_STATE, served: Served | None = None
+) -> list[dict]:
     """The slots of a day with places left and whether each can be booked now.
 
     `statement`: DAY_STATE with a caller's parts; `served(rows of those parts)` returns
@@ -98,15 +109,29 @@ def day_view(facility: Facility, day: date, now: datetime, can_book: bool,
             reason = "slot_full"
         elif not can_book:
             reason = "not_shared"
-        out.append({"start": start, "end": end, "capacity": facility.capacity, "remaining": remaining,
-                    "bookable": reason is None, "reason": reason})
+        out.append(
+            {
+                "start": start,
+                "end": end,
+                "capacity": facility.capacity,
+                "remaining": remaining,
+                "bookable": reason is None,
+                "reason": reason,
+            }
+        )
     return out
 
 
 # Places still held by bookings nobody checked in for, in slots whose check-in window closed.
-_UNCLAIMED = select(Reservation.start_at, func.sum(Reservation.places)).where(
-    Reservation.facility_id == bindparam("facility_id"), Reservation.start_at.in_(bindparam("starts", expanding=True)),
-    Reservation.status.in_(AWAITED)).group_by(Reservation.start_at)
+_UNCLAIMED = (
+    select(Reservation.start_at, func.sum(Reservation.places))
+    .where(
+        Reservation.facility_id == bindparam("facility_id"),
+        Reservation.start_at.in_(bindparam("starts", expanding=True)),
+        Reservation.status.in_(AWAITED),
+    )
+    .group_by(Reservation.start_at)
+)
 
 
 def _unclaimed_places(facility, slots, held: dict, now: datetime) -> dict:
@@ -118,8 +143,9 @@ def _unclaimed_places(facility, slots, held: dict, now: datetime) -> dict:
     return dict(fetch(_UNCLAIMED, facility_id=facility.id, starts=stale).all()) if stale else {}
 
 
-def availability(user, facility_id: int, day: date, now: datetime, statement=DAY_STATE,
-                 served: Served | None = None) -> tuple[Facility, list[dict]]:
+def availability(
+    user, facility_id: int, day: date, now: datetime, statement=DAY_STATE, served: Served | None = None
+) -> tuple[Facility, list[dict]]:
     """The facility (NotFound outside the user's scope) and its slots of `day` for the user
     (`statement`, `served`: as day_view's)."""
     facility, can_book = visible_for_booking(user, facility_id, day)

@@ -3,6 +3,7 @@
 Nested in the staff blueprint (endpoints `staff.blackouts.*`, under /staff), whose guard lets
 only host staff in.
 """
+
 from datetime import datetime
 
 from flask import Blueprint, flash, redirect, render_template, url_for
@@ -25,33 +26,46 @@ def index(facility_id: int):
     if form.validate_on_submit():
         try:
             blackout, hit = blackouts.create_blackout(
-                current_user, facility_id, datetime.combine(form.day.data, form.starts.data),
-                datetime.combine(form.day.data, form.ends.data), form.reason.data,
-                weeks=form.weeks_count())
+                current_user,
+                facility_id,
+                datetime.combine(form.day.data, form.starts.data),
+                datetime.combine(form.day.data, form.ends.data),
+                form.reason.data,
+                weeks=form.weeks_count(),
+            )
         except DomainError as err:
             field = getattr(form, err.details.get("field", ""), None)
             (field.errors if field is not None else form.form_errors).append(err.message)
             status = 422
         else:
             if hit:
-                flash(_("Blackout saved. %(n)s booking(s) fall in it: choose below to cancel or keep "
-                        "them.", n=len(hit)), "info")
+                flash(
+                    _("Blackout saved. %(n)s booking(s) fall in it: choose below to cancel or keep them.", n=len(hit)),
+                    "info",
+                )
                 return redirect(url_for("staff.blackouts.show", blackout_id=blackout.id))
             flash(_("Blackout saved. No bookings fall in it."), "success")
             return redirect(url_for("staff.blackouts.index", facility_id=facility_id))
     elif form.is_submitted():
         status = 400
-    return render_template("staff/blackouts.html", facility=facility, upcoming=upcoming, form=form,
-                           action=ActionForm()), status
+    return render_template(
+        "staff/blackouts.html", facility=facility, upcoming=upcoming, form=form, action=ActionForm()
+    ), status
 
 
 @bp.get("/blackouts/<int:blackout_id>")
 def show(blackout_id: int):
     facility, blackout, bookings = blackouts.affected(current_user, blackout_id)
     form = ReasonForm(reason=blackout.reason)
-    return render_template("staff/blackout.html", facility=facility, blackout=blackout,
-                           bookings=bookings, form=form, action=ActionForm(),
-                           kept=blackouts.kept_ids(r.id for r in bookings))
+    return render_template(
+        "staff/blackout.html",
+        facility=facility,
+        blackout=blackout,
+        bookings=bookings,
+        form=form,
+        action=ActionForm(),
+        kept=blackouts.kept_ids(r.id for r in bookings),
+    )
 
 
 @bp.post("/blackouts/<int:blackout_id>/cancel-bookings")
@@ -74,8 +88,7 @@ def cancel_bookings(blackout_id: int):
     flash(_("Cancelled %(n)s booking(s); the workers have been told why.", n=done), "success")
     failed = len(results) - done
     if failed:
-        flash(_("%(n)s booking(s) could not be cancelled (already checked in or changed).", n=failed),
-              "error")
+        flash(_("%(n)s booking(s) could not be cancelled (already checked in or changed).", n=failed), "error")
     return redirect(url_for("staff.blackouts.show", blackout_id=blackout_id))
 
 
@@ -86,8 +99,10 @@ def keep_bookings(blackout_id: int):
         flash(_("The form expired. Please try again."), "error")
         return redirect(url_for("staff.blackouts.show", blackout_id=blackout_id))
     kept = blackouts.keep_affected(current_user, blackout_id)
-    flash(_("Kept %(n)s booking(s): they stand, and their workers see the closure on their booking.",
-            n=len(kept)), "success")
+    flash(
+        _("Kept %(n)s booking(s): they stand, and their workers see the closure on their booking.", n=len(kept)),
+        "success",
+    )
     return redirect(url_for("staff.blackouts.show", blackout_id=blackout_id))
 
 

@@ -6,6 +6,7 @@ Creating one never cancels bookings by itself: it returns the bookings the perio
 overlaps, and the staff decide: cancel them (each with a notice to the worker) or keep them
 (recorded in the audit log, and shown on the worker's booking page).
 """
+
 import secrets
 from datetime import datetime, timedelta
 
@@ -36,8 +37,9 @@ def managed_facilities(staff) -> list[Facility]:
     hosts = managed_host_ids(staff)
     if not hosts:
         raise Forbidden()
-    return list(db.session.scalars(select(Facility).join(Venue).where(Venue.host_id.in_(hosts))
-                                   .order_by(Venue.id, Facility.id)))
+    return list(
+        db.session.scalars(select(Facility).join(Venue).where(Venue.host_id.in_(hosts)).order_by(Venue.id, Facility.id))
+    )
 
 
 def managed_facility(staff, facility_id: int) -> Facility:
@@ -58,18 +60,30 @@ def upcoming(staff, facility_id: int, now: datetime | None = None) -> tuple[Faci
     """The facility and its blackouts that have not ended yet, soonest first."""
     now = now or timeutil.utcnow()
     facility = managed_facility(staff, facility_id)
-    rows = list(db.session.scalars(select(Blackout).where(
-        Blackout.facility_id == facility.id, Blackout.ends_at > now)
-        .order_by(Blackout.starts_at, Blackout.id)))
+    rows = list(
+        db.session.scalars(
+            select(Blackout)
+            .where(Blackout.facility_id == facility.id, Blackout.ends_at > now)
+            .order_by(Blackout.starts_at, Blackout.id)
+        )
+    )
     return facility, rows
 
 
 def _affected(facility_id: int, starts_at: datetime, ends_at: datetime) -> list:
     # Those a blackout can still take away: holding a place, nobody checked in yet.
-    return list(db.session.scalars(select(Reservation).where(
-        Reservation.facility_id == facility_id, Reservation.status.in_(AWAITED),
-        Reservation.start_at < ends_at, Reservation.end_at > starts_at)
-        .order_by(Reservation.start_at, Reservation.id)))
+    return list(
+        db.session.scalars(
+            select(Reservation)
+            .where(
+                Reservation.facility_id == facility_id,
+                Reservation.status.in_(AWAITED),
+                Reservation.start_at < ends_at,
+                Reservation.end_at > starts_at,
+            )
+            .order_by(Reservation.start_at, Reservation.id)
+        )
+    )
 
 
 def affected(staff, blackout_id: int) -> tuple[Facility, Blackout, list]:
@@ -83,8 +97,9 @@ def series_of(blackout: Blackout) -> list[Blackout]:
     """The blackout and the others made with it as one weekly series."""
     if not blackout.series:
         return [blackout]
-    return list(db.session.scalars(select(Blackout).where(Blackout.series == blackout.series)
-                                   .order_by(Blackout.starts_at)))
+    return list(
+        db.session.scalars(select(Blackout).where(Blackout.series == blackout.series).order_by(Blackout.starts_at))
+    )
 
 
 def _affected_by_all(rows: list[Blackout]) -> list:
@@ -99,17 +114,18 @@ def _affected_by_all(rows: list[Blackout]) -> list:
 
 def _clean_reason(reason) -> str:
     if not isinstance(reason, str) or not reason.strip():
-        raise Invalid(_l("Please give a reason (the workers affected will see it)."),
-                      code="reason_required", field="reason")
+        raise Invalid(
+            _l("Please give a reason (the workers affected will see it)."), code="reason_required", field="reason"
+        )
     reason = reason.strip()
     if len(reason) > MAX_REASON:
-        raise Invalid(_l("The reason is too long (at most 255 characters)."), code="invalid_reason",
-                      field="reason")
+        raise Invalid(_l("The reason is too long (at most 255 characters)."), code="invalid_reason", field="reason")
     return reason
 
 
-def create_blackout(staff, facility_id: int, starts_at: datetime, ends_at: datetime, reason,
-                    now: datetime | None = None, weeks=1) -> tuple[Blackout, list]:
+def create_blackout(
+    staff, facility_id: int, starts_at: datetime, ends_at: datetime, reason, now: datetime | None = None, weeks=1
+) -> tuple[Blackout, list]:
     """Close a facility from starts_at to ends_at (naive values are venue-local), once or every
     week for `weeks` weeks (same local wall time each week: a weekly class, say).
 
@@ -137,14 +153,30 @@ def create_blackout(staff, facility_id: int, starts_at: datetime, ends_at: datet
         # The same wall-clock times each week, whatever the UTC offset does meanwhile.
         for start in timeutil.weekly(starts_at, weeks, tz):
             end = start + (local_end.replace(tzinfo=None) - local_start.replace(tzinfo=None))
-            rows.append(Blackout(facility_id=facility.id, starts_at=start, ends_at=end, series=series,
-                                 reason=reason, created_by_id=staff.id, created_at=now))
+            rows.append(
+                Blackout(
+                    facility_id=facility.id,
+                    starts_at=start,
+                    ends_at=end,
+                    series=series,
+                    reason=reason,
+                    created_by_id=staff.id,
+                    created_at=now,
+                )
+            )
         db.session.add_all(rows)
         db.session.flush()
         blackout = rows[0]
         for b in rows:
-            audit.record(staff, "blackout.create", "blackout", b.id, facility.venue.host_id,
-                         after={"facility_id": facility.id, **audit.snapshot(b, BLACKOUT_FIELDS)}, now=now)
+            audit.record(
+                staff,
+                "blackout.create",
+                "blackout",
+                b.id,
+                facility.venue.host_id,
+                after={"facility_id": facility.id, **audit.snapshot(b, BLACKOUT_FIELDS)},
+                now=now,
+            )
         hit = _affected_by_all(rows)
     return blackout, hit
 
@@ -153,15 +185,20 @@ def delete_blackout(staff, blackout_id: int) -> Facility:
     """Reopen the period; bookings cancelled because of it stay cancelled."""
     with write_transaction():
         facility, blackout = _managed_blackout(staff, blackout_id)
-        audit.record(staff, "blackout.delete", "blackout", blackout.id, facility.venue.host_id,
-                     before={"facility_id": facility.id, **audit.snapshot(blackout, BLACKOUT_FIELDS)})
+        audit.record(
+            staff,
+            "blackout.delete",
+            "blackout",
+            blackout.id,
+            facility.venue.host_id,
+            before={"facility_id": facility.id, **audit.snapshot(blackout, BLACKOUT_FIELDS)},
+        )
         db.session.delete(blackout)
         hooks.slots_reopened(facility.id, timeutil.utcnow())  # their lines are served now (waitlist)
     return facility
 
 
-def cancel_affected(staff, blackout_id: int, reason=None,
-                    now: datetime | None = None) -> dict[int, str | None]:
+def cancel_affected(staff, blackout_id: int, reason=None, now: datetime | None = None) -> dict[int, str | None]:
     """Cancel every booking the blackout overlaps, each with a notice to its worker.
 
     The reason defaults to the blackout's. Each cancellation is its own use case
@@ -190,9 +227,16 @@ def keep_affected(staff, blackout_id: int, now: datetime | None = None) -> list[
     with write_transaction():
         facility, blackout, bookings = affected(staff, blackout_id)
         for r in bookings:
-            audit.record(staff, KEEP_ACTION, "reservation", r.id, r.host_id, r.enterprise_id,
-                         after={"status": r.status, "blackout_id": blackout.id, "reason": blackout.reason},
-                         now=now)
+            audit.record(
+                staff,
+                KEEP_ACTION,
+                "reservation",
+                r.id,
+                r.host_id,
+                r.enterprise_id,
+                after={"status": r.status, "blackout_id": blackout.id, "reason": blackout.reason},
+                now=now,
+            )
     return [r.id for r in bookings]
 
 
@@ -201,8 +245,13 @@ def kept_ids(reservation_ids) -> set[int]:
     ids = list(reservation_ids)
     if not ids:
         return set()
-    return set(db.session.scalars(select(AuditEntry.obj_id).where(
-        AuditEntry.action == KEEP_ACTION, AuditEntry.obj_type == "reservation", AuditEntry.obj_id.in_(ids))))
+    return set(
+        db.session.scalars(
+            select(AuditEntry.obj_id).where(
+                AuditEntry.action == KEEP_ACTION, AuditEntry.obj_type == "reservation", AuditEntry.obj_id.in_(ids)
+            )
+        )
+    )
 
 
 def over_booking(reservation: Reservation) -> tuple[Blackout | None, bool]:
@@ -210,9 +259,16 @@ def over_booking(reservation: Reservation) -> tuple[Blackout | None, bool]:
     kept the booking through it; (None, False) when the slot is not blacked out."""
     if reservation.status not in AWAITED:
         return None, False
-    blackout = db.session.scalars(select(Blackout).where(
-        Blackout.facility_id == reservation.facility_id, Blackout.starts_at < reservation.end_at,
-        Blackout.ends_at > reservation.start_at).order_by(Blackout.starts_at, Blackout.id).limit(1)).first()
+    blackout = db.session.scalars(
+        select(Blackout)
+        .where(
+            Blackout.facility_id == reservation.facility_id,
+            Blackout.starts_at < reservation.end_at,
+            Blackout.ends_at > reservation.start_at,
+        )
+        .order_by(Blackout.starts_at, Blackout.id)
+        .limit(1)
+    ).first()
     if blackout is None:
         return None, False
     return blackout, reservation.id in kept_ids([reservation.id])
@@ -223,10 +279,15 @@ def on_day(facilities, day) -> dict[int, list[Blackout]]:
     if not facilities:
         return {}
     bounds = {f.id: timeutil.local_day_bounds(day, f.venue.timezone) for f in facilities}
-    rows = db.session.scalars(select(Blackout).where(
-        Blackout.facility_id.in_(list(bounds)),
-        Blackout.starts_at < max(b[1] for b in bounds.values()),
-        Blackout.ends_at > min(b[0] for b in bounds.values())).order_by(Blackout.starts_at, Blackout.id))
+    rows = db.session.scalars(
+        select(Blackout)
+        .where(
+            Blackout.facility_id.in_(list(bounds)),
+            Blackout.starts_at < max(b[1] for b in bounds.values()),
+            Blackout.ends_at > min(b[0] for b in bounds.values()),
+        )
+        .order_by(Blackout.starts_at, Blackout.id)
+    )
     out: dict[int, list[Blackout]] = {f.id: [] for f in facilities}
     for b in rows:
         start, end = bounds[b.facility_id]

@@ -5,6 +5,7 @@ with the plan's (facilities.versions), the per-slot counter is raised only by a 
 (never past capacity), the enterprise and worker counters likewise (quotas), and the worker's
 row is locked while their bookings are checked for overlap.
 """
+
 import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -39,13 +40,18 @@ def _party_size(value, facility: Facility) -> int:
         raise Invalid(_l("The party size must be a whole number."), code="invalid_party_size")
     limit = MAX_PARTY if facility.capacity == 1 else facility.capacity
     if not 1 <= value <= limit:
-        raise Invalid(_l("The party size must be between 1 and %(max)s."), code="invalid_party_size",
-                      max=limit)
+        raise Invalid(_l("The party size must be between 1 and %(max)s."), code="invalid_party_size", max=limit)
     return value
 
 
-def book(user: User, facility_id: int, start: datetime, party_size=1, now: datetime | None = None,
-         series_id: int | None = None) -> Reservation:
+def book(
+    user: User,
+    facility_id: int,
+    start: datetime,
+    party_size=1,
+    now: datetime | None = None,
+    series_id: int | None = None,
+) -> Reservation:
     """Book one slot.
 
     The plan (facility, opening hours, blackouts, agreement, window, counters) is read first,
@@ -78,9 +84,11 @@ def _check_slot(facility: Facility, start: datetime, now: datetime) -> tuple[dat
     if rules.window_problem(sr, slot[0], now):
         day = timeutil.local_date(slot[0], sr.timezone)
         if now < rules.window_opens_at(sr, day):
-            raise Conflict(_l("Booking for that day opens at %(when)s."), code="outside_window",
-                           when=timeutil.to_local(rules.window_opens_at(sr, day), sr.timezone)
-                           .strftime("%Y-%m-%d %H:%M"))
+            raise Conflict(
+                _l("Booking for that day opens at %(when)s."),
+                code="outside_window",
+                when=timeutil.to_local(rules.window_opens_at(sr, day), sr.timezone).strftime("%Y-%m-%d %H:%M"),
+            )
         raise Conflict(_l("It is too late to book that slot."), code="outside_window")
     return slot
 
@@ -94,14 +102,22 @@ _RULES_VERSION_PG = _RULES_VERSION.with_for_update(read=True)
 # it must read with a snapshot taken after the worker's lock is granted.)
 _RULES_VERSION_AND_USER_PG = text(
     "SELECT f.rules_version FROM facilities f, users u WHERE f.id = :facility_id AND u.id = :user_id "
-    "FOR SHARE OF f FOR UPDATE OF u")
+    "FOR SHARE OF f FOR UPDATE OF u"
+)
 SLOT_PLACES = GuardedCounter(SlotLoad.__table__, ("facility_id", "start_at"), "held")
 # A booking that overlaps [start, end) starts after start - 1 day (slots are at most a day
 # long): the lower bound keeps the check on the (user_id, start_at) index, flat with history.
-_CLASH = select(Reservation.id).where(
-    Reservation.user_id == bindparam("user_id"), Reservation.status.in_(HOLDING),
-    Reservation.start_at > bindparam("earliest"),
-    Reservation.start_at < bindparam("end"), Reservation.end_at > bindparam("start")).limit(1)
+_CLASH = (
+    select(Reservation.id)
+    .where(
+        Reservation.user_id == bindparam("user_id"),
+        Reservation.status.in_(HOLDING),
+        Reservation.start_at > bindparam("earliest"),
+        Reservation.start_at < bindparam("end"),
+        Reservation.end_at > bindparam("start"),
+    )
+    .limit(1)
+)
 
 
 @dataclass(frozen=True)
@@ -135,10 +151,20 @@ def _plan_booking(user, facility_id, start, party_size, now, fresh: bool = False
         hooks.check_first_come(facility, slot_start, now)  # the draw's: booking.draw.services
     suspension = quotas.active_suspension(user.id, facility.venue.host_id, now)
     if suspension:
-        raise Conflict(_l("After several no-shows you cannot book here until %(until)s."), code="suspended",
-                       until=timeutil.to_local(suspension.ends_at, tz).strftime("%Y-%m-%d %H:%M"))
-    plan = _Plan(facility, agreement, slot_start, slot_end, timeutil.week_start(day), party,
-                 rules.places_needed(facility.capacity, party))
+        raise Conflict(
+            _l("After several no-shows you cannot book here until %(until)s."),
+            code="suspended",
+            until=timeutil.to_local(suspension.ends_at, tz).strftime("%Y-%m-%d %H:%M"),
+        )
+    plan = _Plan(
+        facility,
+        agreement,
+        slot_start,
+        slot_end,
+        timeutil.week_start(day),
+        party,
+        rules.places_needed(facility.capacity, party),
+    )
     _precheck(user, plan)
     return plan
 
@@ -149,27 +175,39 @@ _COUNTERS = union_all(
     select(literal("quota").label("kind"), EnterpriseWeekUsage.minutes_used.label("n")).where(
         EnterpriseWeekUsage.host_id == bindparam("host_id"),
         EnterpriseWeekUsage.enterprise_id == bindparam("enterprise_id"),
-        EnterpriseWeekUsage.week_start == bindparam("week")),
+        EnterpriseWeekUsage.week_start == bindparam("week"),
+    ),
     select(literal("worker"), WorkerWeekUsage.bookings).where(
-        WorkerWeekUsage.host_id == bindparam("host_id"), WorkerWeekUsage.user_id == bindparam("user_id"),
-        WorkerWeekUsage.week_start == bindparam("week")),
+        WorkerWeekUsage.host_id == bindparam("host_id"),
+        WorkerWeekUsage.user_id == bindparam("user_id"),
+        WorkerWeekUsage.week_start == bindparam("week"),
+    ),
     select(literal("slot"), SlotLoad.held).where(
-        SlotLoad.facility_id == bindparam("facility_id"), SlotLoad.start_at == bindparam("start")),
+        SlotLoad.facility_id == bindparam("facility_id"), SlotLoad.start_at == bindparam("start")
+    ),
 )
 
 
 def _precheck(user, plan: _Plan) -> None:
     """Refuse, before any write, what the counters already rule out: in the order _take() checks."""
     f, a = plan.facility, plan.agreement
-    now = dict(fetch(_COUNTERS, host_id=f.venue.host_id, enterprise_id=user.enterprise_id, user_id=user.id,
-                     week=plan.week, facility_id=f.id, start=plan.start).all())
+    now = dict(
+        fetch(
+            _COUNTERS,
+            host_id=f.venue.host_id,
+            enterprise_id=user.enterprise_id,
+            user_id=user.id,
+            week=plan.week,
+            facility_id=f.id,
+            start=plan.start,
+        ).all()
+    )
     if a.minutes_per_week is not None and now.get("quota", 0) + f.slot_minutes > a.minutes_per_week:
         raise quotas.quota_exceeded(a, now.get("quota", 0))
     if a.bookings_per_worker is not None and now.get("worker", 0) + 1 > a.bookings_per_worker:
         raise quotas.worker_limit(a)
     if now.get("slot", 0) + plan.places > f.capacity:
-        raise Conflict(_l("That slot is full."), code="slot_full",
-                       remaining=max(f.capacity - now.get("slot", 0), 0))
+        raise Conflict(_l("That slot is full."), code="slot_full", remaining=max(f.capacity - now.get("slot", 0), 0))
 
 
 def _rules_still_hold(plan: _Plan, lock_user_id: int | None = None) -> bool:
@@ -183,8 +221,10 @@ def _rules_still_hold(plan: _Plan, lock_user_id: int | None = None) -> bool:
         return fetch(_RULES_VERSION, facility_id=plan.facility.id).scalar() == plan.facility.rules_version
     if lock_user_id is None:
         return fetch(_RULES_VERSION_PG, facility_id=plan.facility.id).scalar() == plan.facility.rules_version
-    return fetch(_RULES_VERSION_AND_USER_PG, facility_id=plan.facility.id,
-                 user_id=lock_user_id).scalar() == plan.facility.rules_version
+    return (
+        fetch(_RULES_VERSION_AND_USER_PG, facility_id=plan.facility.id, user_id=lock_user_id).scalar()
+        == plan.facility.rules_version
+    )
 
 
 def _take(user, plan: _Plan, now, series_id: int | None = None, user_locked: bool = False) -> Reservation:
@@ -201,22 +241,31 @@ def _take(user, plan: _Plan, now, series_id: int | None = None, user_locked: boo
     # One person's bookings are serialized, so the overlap check below holds.
     if not user_locked:
         lock_user(user.id)
-    if fetch(_CLASH, user_id=user.id, start=plan.start, end=plan.end,
-             earliest=plan.start - timedelta(days=1)).first():
+    if fetch(_CLASH, user_id=user.id, start=plan.start, end=plan.end, earliest=plan.start - timedelta(days=1)).first():
         raise Conflict(_l("You already have a booking at that time."), code="overlap")
     host_id = facility.venue.host_id
     quotas.charge_worker(plan.agreement, host_id, user.id, plan.week)
     if not SLOT_PLACES.add(plan.places, facility.capacity, facility_id=facility.id, start_at=plan.start):
         c = SlotLoad.__table__.c
         held = db.session.scalar(select(c.held).where(c.facility_id == facility.id, c.start_at == plan.start))
-        raise Conflict(_l("That slot is full."), code="slot_full",
-                       remaining=max(facility.capacity - (held or 0), 0))
+        raise Conflict(_l("That slot is full."), code="slot_full", remaining=max(facility.capacity - (held or 0), 0))
     row = dict(
-        facility_id=facility.id, host_id=host_id, user_id=user.id,
-        enterprise_id=user.enterprise_id, start_at=plan.start, end_at=plan.end, party_size=plan.party,
-        places=plan.places, status="pending" if facility.requires_approval else "confirmed",
-        week_start=plan.week, quota_minutes=facility.slot_minutes, code=new_code(), created_at=now,
-        updated_at=now, series_id=series_id)
+        facility_id=facility.id,
+        host_id=host_id,
+        user_id=user.id,
+        enterprise_id=user.enterprise_id,
+        start_at=plan.start,
+        end_at=plan.end,
+        party_size=plan.party,
+        places=plan.places,
+        status="pending" if facility.requires_approval else "confirmed",
+        week_start=plan.week,
+        quota_minutes=facility.slot_minutes,
+        code=new_code(),
+        created_at=now,
+        updated_at=now,
+        series_id=series_id,
+    )
     reservation = Reservation(**row)
     db.session.add(reservation)
     # An ORM flush, not a bare INSERT: the idempotency claim records the booking it wrote as the
@@ -228,4 +277,3 @@ def _take(user, plan: _Plan, now, series_id: int | None = None, user_locked: boo
     # Last, just before the commit: the enterprise's week, the row all its workers share.
     quotas.charge_enterprise(plan.agreement, host_id, user.enterprise_id, plan.week, facility.slot_minutes)
     return reservation
-

@@ -3,6 +3,7 @@
 Each is one write transaction on the booking's locked row; a booking that stops holding its
 place gives it back (and the quota, except for a no-show) in the same transaction.
 """
+
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
@@ -25,13 +26,20 @@ from .models import AWAITED, HOLDING, Reservation, SlotLoad
 def give_back(reservation: Reservation, refund_quota: bool) -> None:
     """Give back the reservation's places (and quota); its status is changed by the caller."""
     c = SlotLoad.__table__.c
-    db.session.execute(update(SlotLoad.__table__).where(
-        c.facility_id == reservation.facility_id, c.start_at == reservation.start_at
-    ).values(held=c.held - reservation.places))
+    db.session.execute(
+        update(SlotLoad.__table__)
+        .where(c.facility_id == reservation.facility_id, c.start_at == reservation.start_at)
+        .values(held=c.held - reservation.places)
+    )
     # The enterprise's row last, as a booking takes it (quotas.charge_enterprise).
     if refund_quota:
-        quotas.refund(reservation.host_id, reservation.enterprise_id, reservation.user_id,
-                      reservation.week_start, reservation.quota_minutes)
+        quotas.refund(
+            reservation.host_id,
+            reservation.enterprise_id,
+            reservation.user_id,
+            reservation.week_start,
+            reservation.quota_minutes,
+        )
 
 
 def _serve_line(reservation: Reservation, now: datetime) -> None:
@@ -50,8 +58,11 @@ def cancel(user: User, reservation_id: int, now: datetime | None = None) -> Rese
         if r.status not in AWAITED:
             raise Conflict(_l("This booking can no longer be cancelled."), code="not_cancellable")
         if not rules.can_cancel(r.start_at, now, r.facility.cancel_cutoff_minutes):
-            raise Conflict(_l("Bookings can be cancelled up to %(hours)s before they start."),
-                           code="too_late_to_cancel", hours=_duration(r.facility.cancel_cutoff_minutes))
+            raise Conflict(
+                _l("Bookings can be cancelled up to %(hours)s before they start."),
+                code="too_late_to_cancel",
+                hours=_duration(r.facility.cancel_cutoff_minutes),
+            )
         release(r, user.id, now)
     return r
 
@@ -98,8 +109,7 @@ def _clean_reason(reason) -> str:
     return reason
 
 
-def decide(staff: User, reservation_id: int, approve: bool, reason=None,
-           now: datetime | None = None) -> Reservation:
+def decide(staff: User, reservation_id: int, approve: bool, reason=None, now: datetime | None = None) -> Reservation:
     """Host staff approve or reject a pending booking; a rejection gives place and quota back."""
     now = now or timeutil.utcnow()
     reason = _clean_reason(reason)
@@ -114,16 +124,24 @@ def decide(staff: User, reservation_id: int, approve: bool, reason=None,
             r.status, r.reason = "rejected", reason or None
             _serve_line(r, now)
         r.decided_at, r.decided_by_id, r.updated_at = now, staff.id, now
-        notify(r.user_id, "approved" if approve else "rejected", {"reason": r.reason},
-               reservation_id=r.id, now=now)
-        audit.record(staff, "reservation.approve" if approve else "reservation.reject", "reservation", r.id,
-                     r.host_id, r.enterprise_id, {"status": "pending"}, {"status": r.status, "reason": r.reason},
-                     now=now)
+        notify(r.user_id, "approved" if approve else "rejected", {"reason": r.reason}, reservation_id=r.id, now=now)
+        audit.record(
+            staff,
+            "reservation.approve" if approve else "reservation.reject",
+            "reservation",
+            r.id,
+            r.host_id,
+            r.enterprise_id,
+            {"status": "pending"},
+            {"status": r.status, "reason": r.reason},
+            now=now,
+        )
     return r
 
 
-def decide_many(staff: User, reservation_ids: list[int], approve: bool, reason=None,
-                now: datetime | None = None) -> dict[int, str | None]:
+def decide_many(
+    staff: User, reservation_ids: list[int], approve: bool, reason=None, now: datetime | None = None
+) -> dict[int, str | None]:
     """Bulk approve/reject: each on its own; returns {id: None (done) or the error code}."""
     out = {}
     for rid in reservation_ids:
@@ -145,11 +163,19 @@ def host_cancel(staff: User, reservation_id: int, reason, now: datetime | None =
         r = _staff_reservation(staff, reservation_id)
         if r.status not in HOLDING or r.status == "checked_in":
             raise Conflict(_l("This booking can no longer be cancelled."), code="not_cancellable")
-        audit.record(staff, "reservation.host_cancel", "reservation", r.id, r.host_id, r.enterprise_id,
-                     {"status": r.status}, {"status": "cancelled", "reason": reason}, now=now)
+        audit.record(
+            staff,
+            "reservation.host_cancel",
+            "reservation",
+            r.id,
+            r.host_id,
+            r.enterprise_id,
+            {"status": r.status},
+            {"status": "cancelled", "reason": reason},
+            now=now,
+        )
         give_back(r, refund_quota=True)
-        r.status, r.reason, r.cancelled_at, r.cancelled_by_id, r.updated_at = \
-            "cancelled", reason, now, staff.id, now
+        r.status, r.reason, r.cancelled_at, r.cancelled_by_id, r.updated_at = "cancelled", reason, now, staff.id, now
         _serve_line(r, now)
         notify(r.user_id, "cancelled_by_host", {"reason": reason}, reservation_id=r.id, now=now)
     return r

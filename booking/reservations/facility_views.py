@@ -2,10 +2,12 @@
 
 They show what reservations reads (availability, the finder, my bookings of the day), so they
 live here, above the facilities package."""
+
 from datetime import date, timedelta
 
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
-from flask_babel import format_date, gettext as _
+from flask_babel import format_date
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from .. import timeutil
@@ -84,13 +86,22 @@ def index():
     if host_id is not None and host_id not in hosts:
         notes.append(_("Unknown host; showing all hosts."))
         host_id = None
-    facilities = [f for f in everything
-                  if (kind is None or f.kind == kind) and (host_id is None or f.venue.host_id == host_id)]
+    facilities = [
+        f for f in everything if (kind is None or f.kind == kind) and (host_id is None or f.venue.host_id == host_id)
+    ]
     kinds = [k for k in KINDS if any(f.kind == k for f in everything)]
-    return render_template("facilities/index.html", facilities=facilities, notes=notes, day=day,
-                           today=today, kind=kind, host_id=host_id, kinds=kinds,
-                           hosts=sorted(hosts.values(), key=lambda h: h.id),
-                           date_arg=day.isoformat() if day != today else None)
+    return render_template(
+        "facilities/index.html",
+        facilities=facilities,
+        notes=notes,
+        day=day,
+        today=today,
+        kind=kind,
+        host_id=host_id,
+        kinds=kinds,
+        hosts=sorted(hosts.values(), key=lambda h: h.id),
+        date_arg=day.isoformat() if day != today else None,
+    )
 
 
 @bp.get("/<int:facility_id>/about")
@@ -116,11 +127,21 @@ def day(facility_id: int):
     facility, slots = availability.availability(current_user, facility_id, chosen, now)
     strip = services.upcoming_days(tz, now, facility.window_days + 1)
     mine = queries_phone.mine_between(current_user, facility.id, *timeutil.local_day_bounds(chosen, tz))
-    return render_template("facilities/day.html", facility=facility, slots=slots, day=chosen, tz=tz,
-                           strip=strip, notes=notes, now=now, today=today, mine=mine,
-                           hours=opening_hours(facility),
-                           prev_day=chosen - timedelta(days=1) if chosen > today else None,
-                           next_day=chosen + timedelta(days=1) if chosen < strip[-1] else None)
+    return render_template(
+        "facilities/day.html",
+        facility=facility,
+        slots=slots,
+        day=chosen,
+        tz=tz,
+        strip=strip,
+        notes=notes,
+        now=now,
+        today=today,
+        mine=mine,
+        hours=opening_hours(facility),
+        prev_day=chosen - timedelta(days=1) if chosen > today else None,
+        next_day=chosen + timedelta(days=1) if chosen < strip[-1] else None,
+    )
 
 
 @bp.get("/find")
@@ -141,5 +162,6 @@ def find():
     today = timeutil.local_date(now, _default_tz())
     kinds = sorted({f.kind for f in services.visible_facilities(current_user, today)}, key=KINDS.index)
     results = finder.find_slots(current_user, kind, when, now, _default_tz()) if kind else None
-    return render_template("facilities/find.html", kinds=kinds, kind=kind, when=when,
-                           whens=finder.WHENS, results=results, notes=notes)
+    return render_template(
+        "facilities/find.html", kinds=kinds, kind=kind, when=when, whens=finder.WHENS, results=results, notes=notes
+    )

@@ -2,6 +2,7 @@
 
 A few queries per facility and day (scope, places held, blackouts), never one per slot.
 """
+
 from datetime import date, datetime, timedelta
 
 from .. import timeutil
@@ -46,6 +47,12 @@ def find_slots(user, kind: str, when: str, now: datetime, default_tz: str, limit
                 if when == "tonight" and timeutil.minute_of_day(slot["start"], tz) < EVENING:
                     continue
                 found.append({"facility": facility, "day": day, "slot": slot})
-    found.sort(key=lambda item: (item["slot"]["start"], item["facility"].requires_approval,
-                                 item["facility"].name, item["facility"].id))
+    found.sort(
+        key=lambda item: (
+            item["slot"]["start"],
+            item["facility"].requires_approval,
+            item["facility"].name,
+            item["facility"].id,
+        )
+    )
     return found[:limit]

@@ -14,6 +14,7 @@ draw/views.py `register(app)`, called by create_app), and the graph of packages 
 
 Registration is idempotent (create_app may run more than once in a process).
 """
+
 from collections.abc import Callable
 from datetime import datetime
 

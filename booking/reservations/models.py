@@ -1,4 +1,5 @@
 """Reservations and the per-slot load counter that keeps a facility within capacity."""
+
 from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -19,8 +20,9 @@ QUOTA_CONSUMING = ("pending", "confirmed", "checked_in", "no_show")
 class Reservation(db.Model):
     __tablename__ = "reservations"
     __table_args__ = (
-        CheckConstraint("status IN ('pending','confirmed','checked_in','rejected','cancelled','no_show')",
-                        name="status"),
+        CheckConstraint(
+            "status IN ('pending','confirmed','checked_in','rejected','cancelled','no_show')", name="status"
+        ),
         CheckConstraint("end_at > start_at", name="period"),
         CheckConstraint("party_size > 0", name="party_size"),
         CheckConstraint("places > 0 AND places <= party_size", name="places"),
@@ -29,8 +31,18 @@ class Reservation(db.Model):
         Index("ix_reservations_user_start", "user_id", "start_at"),
         # (host_id, status, start_at) first, for the staff lists; the rest makes it covering for
         # the usage reports, which then never read the table (booking.reports.queries).
-        Index("ix_reservations_host_status_start_cover", "host_id", "status", "start_at", "facility_id",
-              "enterprise_id", "user_id", "week_start", "end_at", "places"),
+        Index(
+            "ix_reservations_host_status_start_cover",
+            "host_id",
+            "status",
+            "start_at",
+            "facility_id",
+            "enterprise_id",
+            "user_id",
+            "week_start",
+            "end_at",
+            "places",
+        ),
         Index("ix_reservations_enterprise_start", "enterprise_id", "start_at"),
         # release-no-shows looks for the few bookings still confirmed or pending after their start
         Index("ix_reservations_status_start", "status", "start_at"),
@@ -68,6 +80,7 @@ class Reservation(db.Model):
 class ReservationSeries(db.Model):
     """An enterprise admin's weekly team booking: the same local slot every week for `weeks` weeks.
     Its occurrences are reservations with its id; pauses are the date ranges skipped."""
+
     __tablename__ = "reservation_series"
     __table_args__ = (
         CheckConstraint("status IN ('active','cancelled')", name="status"),
@@ -95,6 +108,7 @@ class ReservationSeries(db.Model):
 
 class SeriesPause(db.Model):
     """A series paused from first_day to last_day (venue-local dates, both included)."""
+
     __tablename__ = "series_pauses"
     __table_args__ = (CheckConstraint("last_day >= first_day", name="days"),)
 
@@ -108,6 +122,7 @@ class SeriesPause(db.Model):
 
 class SlotLoad(db.Model):
     """Places held in one slot of one facility; raised only by a guarded UPDATE."""
+
     __tablename__ = "slot_loads"
     __table_args__ = (
         UniqueConstraint("facility_id", "start_at"),

@@ -1,4 +1,5 @@
 """Reading bookings: one, the caller's lists, the staff's queue and day schedule; notifications."""
+
 from datetime import date, datetime
 
 from sqlalchemy import func, select, update
@@ -24,14 +25,23 @@ def get_for(user: User, reservation_id: int) -> Reservation:
 
 _FOR_DISPLAY = (
     selectinload(Reservation.facility).joinedload(Facility.venue).joinedload(Venue.host),
-    selectinload(Reservation.user), selectinload(Reservation.enterprise),
+    selectinload(Reservation.user),
+    selectinload(Reservation.enterprise),
 )
 
 
-def list_for(user: User, scope: str = "mine", status: str | None = None, upcoming: bool | None = None,
-             now: datetime | None = None, limit: int = 50, before_id: int | None = None,
-             facility_id: int | None = None, day_start: datetime | None = None,
-             day_end: datetime | None = None) -> list[Reservation]:
+def list_for(
+    user: User,
+    scope: str = "mine",
+    status: str | None = None,
+    upcoming: bool | None = None,
+    now: datetime | None = None,
+    limit: int = 50,
+    before_id: int | None = None,
+    facility_id: int | None = None,
+    day_start: datetime | None = None,
+    day_end: datetime | None = None,
+) -> list[Reservation]:
     """The caller's own bookings, or (scope='host') those of the hosts they staff."""
     now = now or timeutil.utcnow()
     stmt = select(Reservation).options(*_FOR_DISPLAY)
@@ -63,9 +73,15 @@ def pending_queue(staff: User, limit: int = 200) -> list[Reservation]:
     hosts = managed_host_ids(staff)
     if not hosts:
         raise Forbidden()
-    return list(db.session.scalars(select(Reservation).options(*_FOR_DISPLAY).where(
-        Reservation.host_id.in_(hosts), Reservation.status == "pending")
-        .order_by(Reservation.created_at, Reservation.id).limit(limit)))
+    return list(
+        db.session.scalars(
+            select(Reservation)
+            .options(*_FOR_DISPLAY)
+            .where(Reservation.host_id.in_(hosts), Reservation.status == "pending")
+            .order_by(Reservation.created_at, Reservation.id)
+            .limit(limit)
+        )
+    )
 
 
 def day_schedule(staff: User, day: date, facility_id: int | None = None) -> list[tuple[Facility, list[Reservation]]]:
@@ -73,8 +89,9 @@ def day_schedule(staff: User, day: date, facility_id: int | None = None) -> list
     hosts = managed_host_ids(staff)
     if not hosts:
         raise Forbidden()
-    facilities = list(db.session.scalars(select(Facility).join(Venue).where(Venue.host_id.in_(hosts))
-                                         .order_by(Venue.id, Facility.id)))
+    facilities = list(
+        db.session.scalars(select(Facility).join(Venue).where(Venue.host_id.in_(hosts)).order_by(Venue.id, Facility.id))
+    )
     if facility_id:
         facilities = [f for f in facilities if f.id == facility_id]
         if not facilities:
@@ -84,12 +101,17 @@ def day_schedule(staff: User, day: date, facility_id: int | None = None) -> list
     # One query for all of them: from the earliest local midnight to the latest (venues may
     # differ in time zone), then each booking is kept only on its own venue's local day.
     bounds = {f.id: timeutil.local_day_bounds(day, f.venue.timezone) for f in facilities}
-    rows = db.session.scalars(select(Reservation).options(*_FOR_DISPLAY).where(
-        Reservation.facility_id.in_(list(bounds)),
-        Reservation.start_at >= min(b[0] for b in bounds.values()),
-        Reservation.start_at < max(b[1] for b in bounds.values()),
-        Reservation.status.in_((*HOLDING, "no_show")))
-        .order_by(Reservation.start_at, Reservation.id))
+    rows = db.session.scalars(
+        select(Reservation)
+        .options(*_FOR_DISPLAY)
+        .where(
+            Reservation.facility_id.in_(list(bounds)),
+            Reservation.start_at >= min(b[0] for b in bounds.values()),
+            Reservation.start_at < max(b[1] for b in bounds.values()),
+            Reservation.status.in_((*HOLDING, "no_show")),
+        )
+        .order_by(Reservation.start_at, Reservation.id)
+    )
     by_facility: dict[int, list[Reservation]] = {f.id: [] for f in facilities}
     for r in rows:
         start, end = bounds[r.facility_id]
@@ -100,18 +122,28 @@ def day_schedule(staff: User, day: date, facility_id: int | None = None) -> list
 
 # --- notifications ------------------------------------------------------------------------
 
+
 def notifications_for(user: User, limit: int = 30) -> list[Notification]:
-    return list(db.session.scalars(select(Notification).where(Notification.user_id == user.id)
-                                   .order_by(Notification.id.desc()).limit(limit)))
+    return list(
+        db.session.scalars(
+            select(Notification).where(Notification.user_id == user.id).order_by(Notification.id.desc()).limit(limit)
+        )
+    )
 
 
 def unread_count(user: User) -> int:
-    return db.session.scalar(select(func.count(Notification.id)).where(
-        Notification.user_id == user.id, Notification.read_at.is_(None))) or 0
+    return (
+        db.session.scalar(
+            select(func.count(Notification.id)).where(Notification.user_id == user.id, Notification.read_at.is_(None))
+        )
+        or 0
+    )
 
 
 def mark_notifications_read(user: User, now: datetime | None = None) -> None:
     with write_transaction():
-        db.session.execute(update(Notification).where(Notification.user_id == user.id,
-                                                      Notification.read_at.is_(None))
-                           .values(read_at=now or timeutil.utcnow()))
+        db.session.execute(
+            update(Notification)
+            .where(Notification.user_id == user.id, Notification.read_at.is_(None))
+            .values(read_at=now or timeutil.utcnow())
+        )

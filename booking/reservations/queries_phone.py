@@ -2,6 +2,7 @@
 
 Read-only; the use cases that change bookings stay in services.py.
 """
+
 from datetime import datetime
 
 from sqlalchemy import func, or_, select
@@ -23,16 +24,17 @@ def _tab_filter(tab: str, now: datetime):
         "pending": (Reservation.status == "pending", future),
         "confirmed": (Reservation.status == "confirmed", future),
         # done: used, missed, or confirmed and over
-        "done": (or_(Reservation.status.in_(("checked_in", "no_show")),
-                     (Reservation.status == "confirmed") & ~future),),
-        "cancelled": (or_(Reservation.status.in_(("cancelled", "rejected")),
-                          (Reservation.status == "pending") & ~future),),
+        "done": (
+            or_(Reservation.status.in_(("checked_in", "no_show")), (Reservation.status == "confirmed") & ~future),
+        ),
+        "cancelled": (
+            or_(Reservation.status.in_(("cancelled", "rejected")), (Reservation.status == "pending") & ~future),
+        ),
     }[tab]
 
 
 def my_bookings(user, tab: str, now: datetime, limit: int = 50) -> list[Reservation]:
-    stmt = select(Reservation).options(*_FOR_DISPLAY).where(Reservation.user_id == user.id,
-                                                           *_tab_filter(tab, now))
+    stmt = select(Reservation).options(*_FOR_DISPLAY).where(Reservation.user_id == user.id, *_tab_filter(tab, now))
     if tab in ("upcoming", "pending", "confirmed"):
         stmt = stmt.order_by(Reservation.start_at, Reservation.id)
     else:
@@ -42,16 +44,26 @@ def my_bookings(user, tab: str, now: datetime, limit: int = 50) -> list[Reservat
 
 def tab_counts(user, now: datetime) -> dict[str, int]:
     """How many bookings wait in the tabs that call for attention (upcoming ones)."""
-    return {tab: db.session.scalar(select(func.count(Reservation.id)).where(
-        Reservation.user_id == user.id, *_tab_filter(tab, now))) or 0
-        for tab in ("pending", "confirmed")}
+    return {
+        tab: db.session.scalar(
+            select(func.count(Reservation.id)).where(Reservation.user_id == user.id, *_tab_filter(tab, now))
+        )
+        or 0
+        for tab in ("pending", "confirmed")
+    }
 
 
 def mine_between(user, facility_id: int, start: datetime, end: datetime) -> dict[datetime, Reservation]:
     """My live bookings of a facility starting in [start, end), by start: marked on the day grid."""
-    rows = db.session.scalars(select(Reservation).where(
-        Reservation.user_id == user.id, Reservation.facility_id == facility_id,
-        Reservation.start_at >= start, Reservation.start_at < end, Reservation.status.in_(HOLDING)))
+    rows = db.session.scalars(
+        select(Reservation).where(
+            Reservation.user_id == user.id,
+            Reservation.facility_id == facility_id,
+            Reservation.start_at >= start,
+            Reservation.start_at < end,
+            Reservation.status.in_(HOLDING),
+        )
+    )
     return {r.start_at: r for r in rows}
 
 
@@ -60,8 +72,12 @@ def pending_count(staff) -> int:
     hosts = managed_host_ids(staff)
     if not hosts:
         return 0
-    return db.session.scalar(select(func.count(Reservation.id)).where(
-        Reservation.host_id.in_(hosts), Reservation.status == "pending")) or 0
+    return (
+        db.session.scalar(
+            select(func.count(Reservation.id)).where(Reservation.host_id.in_(hosts), Reservation.status == "pending")
+        )
+        or 0
+    )
 
 
 def join_request_count(admin) -> int:
@@ -69,5 +85,7 @@ def join_request_count(admin) -> int:
     orgs = admin.org_ids("enterprise_admin")
     if not orgs:
         return 0
-    return db.session.scalar(select(func.count(User.id)).where(
-        User.enterprise_id.in_(orgs), User.status == "pending")) or 0
+    return (
+        db.session.scalar(select(func.count(User.id)).where(User.enterprise_id.in_(orgs), User.status == "pending"))
+        or 0
+    )

@@ -1,4 +1,5 @@
 """How a booking looks in JSON (the API, the web scanner): times with the venue's offset."""
+
 from ..timeutil import isoformat_local
 
 
@@ -14,12 +15,17 @@ def reservation_json(r, facility=None, user=None) -> dict:
     enterprise = user.enterprise if getattr(user, "enterprise_id", None) == r.enterprise_id else r.enterprise
     tz = facility.venue.timezone
     return {
-        "id": r.id, "status": r.status, "facility_id": r.facility_id,
+        "id": r.id,
+        "status": r.status,
+        "facility_id": r.facility_id,
         "facility": {"id": facility.id, "name": facility.name, "kind": facility.kind},
         "venue": {"id": facility.venue.id, "name": facility.venue.name, "timezone": tz},
         "host": ref(facility.venue.host),
-        "start": isoformat_local(r.start_at, tz), "end": isoformat_local(r.end_at, tz),
-        "party_size": r.party_size, "places": r.places, "code": r.code,
+        "start": isoformat_local(r.start_at, tz),
+        "end": isoformat_local(r.end_at, tz),
+        "party_size": r.party_size,
+        "places": r.places,
+        "code": r.code,
         "user": {"id": user.id, "username": user.username, "display_name": user.display_name},
         "enterprise": ref(enterprise),
         "reason": r.reason,
@@ -32,19 +38,31 @@ def reservation_json(r, facility=None, user=None) -> dict:
 def series_json(series) -> dict:
     """A weekly team series with its bookings (each marked `skipped` when a pause covers it)."""
     from .series import skipped
+
     facility = series.facility
     tz = facility.venue.timezone
     return {
-        "id": series.id, "status": series.status, "weeks": series.weeks, "party_size": series.party_size,
+        "id": series.id,
+        "status": series.status,
+        "weeks": series.weeks,
+        "party_size": series.party_size,
         "facility": {"id": facility.id, "name": facility.name, "kind": facility.kind},
         "venue": {"id": facility.venue.id, "name": facility.venue.name, "timezone": tz},
         "first_start": isoformat_local(series.first_start_at, tz),
         "created_at": isoformat_local(series.created_at, tz),
         "cancelled_at": isoformat_local(series.cancelled_at, tz) if series.cancelled_at else None,
         "pauses": [{"from": p.first_day.isoformat(), "until": p.last_day.isoformat()} for p in series.pauses],
-        "occurrences": [{"id": r.id, "code": r.code, "status": r.status, "start": isoformat_local(r.start_at, tz),
-                         "end": isoformat_local(r.end_at, tz), "skipped": skipped(series, r)}
-                        for r in series.occurrences],
+        "occurrences": [
+            {
+                "id": r.id,
+                "code": r.code,
+                "status": r.status,
+                "start": isoformat_local(r.start_at, tz),
+                "end": isoformat_local(r.end_at, tz),
+                "skipped": skipped(series, r),
+            }
+            for r in series.occurrences
+        ],
     }
 
 
@@ -54,6 +72,8 @@ def series_change_json(change) -> dict:
     return {
         "series": series_json(change.series),
         "cancelled": [{"id": r.id, "start": isoformat_local(r.start_at, tz)} for r in change.cancelled],
-        "kept": [{"id": r.id, "start": isoformat_local(r.start_at, tz), "error": {"code": code, "message": message}}
-                 for r, code, message in change.kept],
+        "kept": [
+            {"id": r.id, "start": isoformat_local(r.start_at, tz), "error": {"code": code, "message": message}}
+            for r, code, message in change.kept
+        ],
     }

@@ -7,6 +7,7 @@ range remembered as skipped) or cancelled as a whole (its future bookings). Both
 booking the way a cancel does (decisions.release: places, quota, the waitlist), one write
 transaction for the whole series; a booking past its cancel cutoff stays, and is reported.
 """
+
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -33,6 +34,7 @@ MAX_WEEKS = 26
 class BookedSeries:
     """What book_series did: the series, the venue's zone, and each week's outcome
     ({"start", "ok", "reservation", "code", "message"})."""
+
     series: ReservationSeries
     timezone: str
     results: list[dict] = field(default_factory=list)
@@ -42,6 +44,7 @@ class BookedSeries:
 class SeriesChange:
     """What a pause or cancel did: the bookings cancelled, and those kept (past their cancel
     cutoff) with the reason."""
+
     series: ReservationSeries
     cancelled: list[Reservation] = field(default_factory=list)
     kept: list[tuple[Reservation, str, str]] = field(default_factory=list)  # (booking, code, message)
@@ -53,8 +56,9 @@ def _admin_enterprise(admin: User) -> int:
     return admin.enterprise_id
 
 
-def book_series(admin: User, facility_id: int, first_start: datetime, weeks: int, party_size=1,
-                now: datetime | None = None) -> BookedSeries:
+def book_series(
+    admin: User, facility_id: int, first_start: datetime, weeks: int, party_size=1, now: datetime | None = None
+) -> BookedSeries:
     """An enterprise admin books the same slot every week; each occurrence stands on its own."""
     now = now or timeutil.utcnow()
     enterprise_id = _admin_enterprise(admin)
@@ -65,9 +69,17 @@ def book_series(admin: User, facility_id: int, first_start: datetime, weeks: int
     tz = facility.venue.timezone
     starts = timeutil.weekly(first_start, weeks, tz)
     with write_transaction():
-        series = ReservationSeries(enterprise_id=enterprise_id, host_id=facility.venue.host_id,
-                                   facility_id=facility.id, created_by_id=admin.id, first_start_at=starts[0],
-                                   weeks=weeks, party_size=party, status="active", created_at=now)
+        series = ReservationSeries(
+            enterprise_id=enterprise_id,
+            host_id=facility.venue.host_id,
+            facility_id=facility.id,
+            created_by_id=admin.id,
+            first_start_at=starts[0],
+            weeks=weeks,
+            party_size=party,
+            status="active",
+            created_at=now,
+        )
         db.session.add(series)
     out = BookedSeries(series, tz)
     for start in starts:
@@ -75,20 +87,28 @@ def book_series(admin: User, facility_id: int, first_start: datetime, weeks: int
             r = book(admin, facility.id, start, party, now, series_id=series.id)
             out.results.append({"start": start, "ok": True, "reservation": r, "code": None, "message": None})
         except (Conflict, Invalid, NotFound) as err:
-            out.results.append({"start": start, "ok": False, "reservation": None, "code": err.code,
-                                "message": err.message})
+            out.results.append(
+                {"start": start, "ok": False, "reservation": None, "code": err.code, "message": err.message}
+            )
     return out
 
 
 def list_series(admin: User, limit: int = 100) -> list[ReservationSeries]:
     """The series of the admin's enterprise, newest first, with their bookings and pauses."""
     enterprise_id = _admin_enterprise(admin)
-    return list(db.session.scalars(
-        select(ReservationSeries).options(
-            selectinload(ReservationSeries.facility).joinedload(Facility.venue).joinedload(Venue.host),
-            selectinload(ReservationSeries.occurrences), selectinload(ReservationSeries.pauses))
-        .where(ReservationSeries.enterprise_id == enterprise_id)
-        .order_by(ReservationSeries.id.desc()).limit(limit)))
+    return list(
+        db.session.scalars(
+            select(ReservationSeries)
+            .options(
+                selectinload(ReservationSeries.facility).joinedload(Facility.venue).joinedload(Venue.host),
+                selectinload(ReservationSeries.occurrences),
+                selectinload(ReservationSeries.pauses),
+            )
+            .where(ReservationSeries.enterprise_id == enterprise_id)
+            .order_by(ReservationSeries.id.desc())
+            .limit(limit)
+        )
+    )
 
 
 def get_series(admin: User, series_id: int) -> ReservationSeries:
@@ -105,20 +125,23 @@ def skipped(series: ReservationSeries, occurrence: Reservation) -> bool:
     return any(p.first_day <= day <= p.last_day for p in series.pauses)
 
 
-def pause_series(admin: User, series_id: int, first_day: date, last_day: date,
-                 now: datetime | None = None) -> SeriesChange:
+def pause_series(
+    admin: User, series_id: int, first_day: date, last_day: date, now: datetime | None = None
+) -> SeriesChange:
     """Skip the weeks from first_day to last_day (venue-local dates, both included): their
     bookings are cancelled, place and quota given back; one past its cutoff stays."""
     now = now or timeutil.utcnow()
     if not isinstance(first_day, date) or not isinstance(last_day, date) or last_day < first_day:
-        raise Invalid(_l("The last day must be on or after the first day."), code="invalid_range",
-                      field="until")
+        raise Invalid(_l("The last day must be on or after the first day."), code="invalid_range", field="until")
     with write_transaction():
         series = _locked(admin, series_id)
         tz = series.facility.venue.timezone
         out = _release_all(admin, series, now, lambda r: first_day <= timeutil.local_date(r.start_at, tz) <= last_day)
-        db.session.add(SeriesPause(series_id=series.id, first_day=first_day, last_day=last_day,
-                                   created_by_id=admin.id, created_at=now))
+        db.session.add(
+            SeriesPause(
+                series_id=series.id, first_day=first_day, last_day=last_day, created_by_id=admin.id, created_at=now
+            )
+        )
     db.session.refresh(series)
     return out
 
@@ -149,17 +172,24 @@ def _locked(admin: User, series_id: int) -> ReservationSeries:
 def _release_all(admin: User, series: ReservationSeries, now: datetime, chosen) -> SeriesChange:
     """Cancel the series' future bookings that `chosen` picks, each on its locked row."""
     out = SeriesChange(series)
-    ids = db.session.scalars(select(Reservation.id).where(
-        Reservation.series_id == series.id, Reservation.start_at > now).order_by(Reservation.start_at))
+    ids = db.session.scalars(
+        select(Reservation.id)
+        .where(Reservation.series_id == series.id, Reservation.start_at > now)
+        .order_by(Reservation.start_at)
+    )
     for rid in list(ids):
         r = lock_row(Reservation, rid)
         if r is None or r.status not in AWAITED or not chosen(r):
             continue
         cutoff = r.facility.cancel_cutoff_minutes
         if not rules.can_cancel(r.start_at, now, cutoff):
-            out.kept.append((r, "too_late_to_cancel",
-                             str(_l("Bookings can be cancelled up to %(hours)s before they start.",
-                                    hours=_duration(cutoff)))))
+            out.kept.append(
+                (
+                    r,
+                    "too_late_to_cancel",
+                    str(_l("Bookings can be cancelled up to %(hours)s before they start.", hours=_duration(cutoff))),
+                )
+            )
             continue
         release(r, admin.id, now)
         out.cancelled.append(r)

@@ -1,10 +1,12 @@
 """Enterprise admins book a team slot every week (e.g. Tuesdays 19:00 for 8 weeks), then see
 their enterprise's series, pause one for some weeks or cancel it."""
+
 from datetime import date, datetime, time
 
 from flask import Blueprint, flash, redirect, render_template, url_for
-from flask_babel import gettext as _, ngettext
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 from wtforms import SelectField, StringField
 from wtforms.fields.choices import SelectChoice
@@ -27,6 +29,7 @@ def _whole(low: int, high: int):
         text = (field.data or "").strip()
         if not whole_number(text, 3) or not low <= int(text) <= high:
             raise ValidationError(_l("Enter a number from %(low)d to %(high)d.", low=low, high=high))
+
     return check
 
 
@@ -51,8 +54,9 @@ class SeriesForm(BaseForm):
     first_day = StringField(_l("First date"), validators=[_date], render_kw={"type": "date"})
     at = StringField(_l("Time"), validators=[_time], render_kw={"type": "time", "step": "300"})
     weeks = StringField(_l("Weeks"), default="4", validators=[_whole(1, 26)], render_kw={"inputmode": "numeric"})
-    party_size = StringField(_l("How many people"), default="1", validators=[_whole(1, 50)],
-                             render_kw={"inputmode": "numeric"})
+    party_size = StringField(
+        _l("How many people"), default="1", validators=[_whole(1, 50)], render_kw={"inputmode": "numeric"}
+    )
 
 
 class PauseForm(BaseForm):
@@ -77,17 +81,25 @@ def new():
     if form.validate_on_submit():
         facility = next(f for f in facilities if str(f.id) == form.facility_id.data)
         tz = facility.venue.timezone
-        local = datetime.combine(date.fromisoformat(form.first_day.data.strip()),
-                                 time.fromisoformat(form.at.data.strip()))
+        local = datetime.combine(
+            date.fromisoformat(form.first_day.data.strip()), time.fromisoformat(form.at.data.strip())
+        )
         try:
-            results = services.book_series(current_user, facility.id, timeutil.as_utc(local, tz),
-                                           int(form.weeks.data), int(form.party_size.data), now=now).results
+            results = services.book_series(
+                current_user,
+                facility.id,
+                timeutil.as_utc(local, tz),
+                int(form.weeks.data),
+                int(form.party_size.data),
+                now=now,
+            ).results
         except DomainError as err:
             error, status = err.message, err.status
     elif form.is_submitted():
         status = 400
-    return render_template("reservations/series.html", form=form, results=results, error=error, tz=tz,
-                           has_facilities=bool(facilities)), status
+    return render_template(
+        "reservations/series.html", form=form, results=results, error=error, tz=tz, has_facilities=bool(facilities)
+    ), status
 
 
 def _own_ids(form: PauseForm, series_id: int) -> PauseForm:
@@ -101,8 +113,15 @@ def _list_page(pause_forms: dict | None = None, error: str | None = None, status
     items = services.list_series(current_user)
     pause_forms = pause_forms or {}
     forms = {s.id: _own_ids(pause_forms.get(s.id) or PauseForm(formdata=None), s.id) for s in items}
-    return render_template("reservations/series_list.html", items=items, pause_forms=forms, action=ActionForm(),
-                           skipped=services.series_skipped, error=error, now=timeutil.utcnow()), status
+    return render_template(
+        "reservations/series_list.html",
+        items=items,
+        pause_forms=forms,
+        action=ActionForm(),
+        skipped=services.series_skipped,
+        error=error,
+        now=timeutil.utcnow(),
+    ), status
 
 
 @bp.get("/list")
@@ -114,12 +133,20 @@ def index():
 
 def _said(change, done: str):
     """Flash what a pause or cancel did: how many bookings were cancelled, which stayed and why."""
-    flash(done + " " + ngettext("%(num)s booking cancelled.", "%(num)s bookings cancelled.", len(change.cancelled)),
-          "success")
+    flash(
+        done + " " + ngettext("%(num)s booking cancelled.", "%(num)s bookings cancelled.", len(change.cancelled)),
+        "success",
+    )
     tz = change.series.facility.venue.timezone
     for r, _code, message in change.kept:
-        flash(_("%(when)s stays booked: %(why)s", when=timeutil.to_local(r.start_at, tz).strftime("%Y-%m-%d %H:%M"),
-                why=message), "error")
+        flash(
+            _(
+                "%(when)s stays booked: %(why)s",
+                when=timeutil.to_local(r.start_at, tz).strftime("%Y-%m-%d %H:%M"),
+                why=message,
+            ),
+            "error",
+        )
     return redirect(url_for("series.index"), 303)
 
 
@@ -136,8 +163,14 @@ def pause(series_id: int):
         if err.status == 404:
             raise
         return _list_page({series_id: form}, error=err.message, status=err.status)
-    return _said(change, _("The series is paused from %(first)s to %(last)s.", first=form.first_day.data.isoformat(),
-                           last=form.last_day.data.isoformat()))
+    return _said(
+        change,
+        _(
+            "The series is paused from %(first)s to %(last)s.",
+            first=form.first_day.data.isoformat(),
+            last=form.last_day.data.isoformat(),
+        ),
+    )
 
 
 @bp.post("/<int:series_id>/cancel")

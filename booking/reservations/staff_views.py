@@ -3,21 +3,23 @@
 Every page of this blueprint (and of the blackout pages nested in it) is for host staff only;
 which bookings and facilities they may touch is decided by the services (others' are 404).
 """
+
 from datetime import date, datetime, timedelta
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import format_date, gettext as _, lazy_gettext as _l
+from flask_babel import format_date
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from .. import timeutil
 from ..accounts.views import _safe_next
 from ..errors import DomainError, Forbidden, NotFound
 from ..extensions import login_manager
-from . import blackouts
-from .blackout_views import bp as blackouts_bp
 from ..facilities.services import managed_host_ids
 from ..inputs import FIRST_DAY, LAST_DAY, id_arg
-from . import services
+from . import blackouts, services
+from .blackout_views import bp as blackouts_bp
 from .models import AWAITED
 from .staff_forms import ActionForm, BulkDecisionForm, ReasonForm
 
@@ -59,6 +61,7 @@ def _back(default: str):
 
 # --- approvals ----------------------------------------------------------------------------
 
+
 @bp.get("/pending")
 def pending():
     queue = services.pending_queue(current_user)
@@ -77,8 +80,7 @@ def approve(reservation_id: int):
     except DomainError as err:
         flash(err.message, "error")
     else:
-        flash(_("Approved: %(name)s, %(facility)s.", name=r.user.display_name, facility=r.facility.name),
-              "success")
+        flash(_("Approved: %(name)s, %(facility)s.", name=r.user.display_name, facility=r.facility.name), "success")
     return _back(url_for("staff.pending"))
 
 
@@ -93,8 +95,14 @@ def reject(reservation_id: int):
         except DomainError as err:
             flash(err.message, "error")
         else:
-            flash(_("Rejected: %(name)s, %(facility)s. They have been told why.",
-                    name=r.user.display_name, facility=r.facility.name), "info")
+            flash(
+                _(
+                    "Rejected: %(name)s, %(facility)s. They have been told why.",
+                    name=r.user.display_name,
+                    facility=r.facility.name,
+                ),
+                "info",
+            )
         return _back(url_for("staff.pending"))
     if form.is_submitted():
         status = 400
@@ -119,16 +127,29 @@ def bulk():
     results = services.decide_many(current_user, form.ids.data[:200], approve_all, form.reason.data)
     done = sum(1 for problem in results.values() if problem is None)
     if done:
-        flash((_("Approved %(n)s booking(s).", n=done) if approve_all
-               else _("Rejected %(n)s booking(s); the workers have been told why.", n=done)), "success")
+        flash(
+            (
+                _("Approved %(n)s booking(s).", n=done)
+                if approve_all
+                else _("Rejected %(n)s booking(s); the workers have been told why.", n=done)
+            ),
+            "success",
+        )
     for rid, problem in results.items():
         if problem is not None:
-            flash(_("Booking #%(id)s was not changed: %(problem)s.", id=rid,
-                    problem=BULK_PROBLEMS.get(problem, _l("it could not be changed"))), "error")
+            flash(
+                _(
+                    "Booking #%(id)s was not changed: %(problem)s.",
+                    id=rid,
+                    problem=BULK_PROBLEMS.get(problem, _l("it could not be changed")),
+                ),
+                "error",
+            )
     return redirect(url_for("staff.pending"))
 
 
 # --- the day's schedule and host cancellation ---------------------------------------------
+
 
 def _parse_day(text: str | None, today: date) -> tuple[date, bool]:
     """The requested day, or today and False when the text is not a date we can show."""
@@ -150,12 +171,26 @@ def today():
     facility_id = request.args.get("facility_id", type=id_arg)
     schedule = services.day_schedule(current_user, day, facility_id)
     closed = blackouts.on_day([f for f, _rows in schedule], day)
-    conflicts = {r.id for f, rows in schedule for r in rows if r.status in AWAITED and any(
-        b.starts_at < r.end_at and b.ends_at > r.start_at for b in closed[f.id])}
-    return render_template("staff/today.html", schedule=schedule, facilities=facilities, day=day,
-                           closed=closed, conflicts=conflicts, kept=blackouts.kept_ids(conflicts),
-                           day_ok=day_ok, this_day=this_day, facility_id=facility_id,
-                           prev_day=day - timedelta(days=1), next_day=day + timedelta(days=1))
+    conflicts = {
+        r.id
+        for f, rows in schedule
+        for r in rows
+        if r.status in AWAITED and any(b.starts_at < r.end_at and b.ends_at > r.start_at for b in closed[f.id])
+    }
+    return render_template(
+        "staff/today.html",
+        schedule=schedule,
+        facilities=facilities,
+        day=day,
+        closed=closed,
+        conflicts=conflicts,
+        kept=blackouts.kept_ids(conflicts),
+        day_ok=day_ok,
+        this_day=this_day,
+        facility_id=facility_id,
+        prev_day=day - timedelta(days=1),
+        next_day=day + timedelta(days=1),
+    )
 
 
 @bp.route("/reservations/<int:reservation_id>/cancel", methods=["GET", "POST"])
@@ -172,8 +207,14 @@ def cancel(reservation_id: int):
                 return render_template("staff/reason.html", form=form, r=reservation, action="cancel"), 422
             flash(err.message, "error")
         else:
-            flash(_("Cancelled: %(name)s, %(facility)s. They have been told why.",
-                    name=r.user.display_name, facility=r.facility.name), "info")
+            flash(
+                _(
+                    "Cancelled: %(name)s, %(facility)s. They have been told why.",
+                    name=r.user.display_name,
+                    facility=r.facility.name,
+                ),
+                "info",
+            )
         return _back(url_for("staff.today"))
     if form.is_submitted():
         status = 400

@@ -1,4 +1,5 @@
 """Worker pages: book a slot, my bookings, a booking's page, cancel, notifications."""
+
 from datetime import datetime, timedelta
 
 from flask import Blueprint, flash, g, make_response, redirect, render_template, request, url_for
@@ -7,15 +8,17 @@ from flask_login import current_user, login_required
 
 from .. import timeutil
 from ..errors import DomainError, Invalid
-from ..facilities import rules, services as facilities
+from ..facilities import rules
+from ..facilities import services as facilities
 from ..filters import slot_reason_label
-from ..quotas.services import quota_at_host
-from . import blackouts, queries_phone, services
-from .availability import availability
 from ..forms import posted_slot
 from ..idempotency import web as idempotency_web
 from ..idempotency.services import Outcome
-from .forms import ActionForm, BookingForm, whole_number as _whole_number
+from ..quotas.services import quota_at_host
+from . import blackouts, queries_phone, services
+from .availability import availability
+from .forms import ActionForm, BookingForm
+from .forms import whole_number as _whole_number
 from .models import AWAITED, Reservation
 
 bp = Blueprint("reservations", __name__, url_prefix="/bookings")
@@ -29,8 +32,12 @@ def _idempotent_forms(_state) -> None:
     """A second submit of the booking and cancel forms lands where the first one did, rebuilt
     from the booking the first one committed if it died before storing its answer
     (booking/idempotency/web.py)."""
-    idempotency_web.OUTCOMES.update({"reservations.new": Outcome(Reservation, _show_booking),
-                                     "reservations.cancel": Outcome(Reservation, _show_booking)})
+    idempotency_web.OUTCOMES.update(
+        {
+            "reservations.new": Outcome(Reservation, _show_booking),
+            "reservations.cancel": Outcome(Reservation, _show_booking),
+        }
+    )
 
 
 bp.record_once(_idempotent_forms)
@@ -45,6 +52,7 @@ def unread_notifications() -> int:
         g.unread_notifications = services.unread_count(current_user)
     return g.unread_notifications
 
+
 # Statuses a worker may still cancel (services.cancel holds the same rule and has the last word).
 CANCELLABLE = AWAITED
 # Statuses whose check-in code the booking page shows: it will (or may, once approved) open the
@@ -55,8 +63,11 @@ MAX_AWAY = timedelta(days=400)
 
 def may_cancel(reservation, user, now: datetime) -> bool:
     """Whether the page offers the cancel button: the owner's, still open, before the cutoff."""
-    return (reservation.user_id == user.id and reservation.status in CANCELLABLE
-            and rules.can_cancel(reservation.start_at, now, reservation.facility.cancel_cutoff_minutes))
+    return (
+        reservation.user_id == user.id
+        and reservation.status in CANCELLABLE
+        and rules.can_cancel(reservation.start_at, now, reservation.facility.cancel_cutoff_minutes)
+    )
 
 
 def _bad_link() -> Invalid:
@@ -115,19 +126,16 @@ def _slot(facility_id_text: str, start_text: str, now: datetime):
     facility, slots = availability(current_user, facility.id, timeutil.local_date(start, tz), now)
     slot = next((s for s in slots if s["start"] == start), None)
     if slot is None:
-        raise Invalid(_("There is no slot starting at that time. Please pick one from the day's list."),
-                      code="closed")
+        raise Invalid(_("There is no slot starting at that time. Please pick one from the day's list."), code="closed")
     return facility, slot
 
 
-def _render_new(form: BookingForm, facility_id_text: str, start_text: str, error: str | None = None,
-                status: int = 200):
+def _render_new(form: BookingForm, facility_id_text: str, start_text: str, error: str | None = None, status: int = 200):
     now = timeutil.utcnow()
     try:
         facility, slot = _slot(facility_id_text, start_text, now)
     except Invalid as err:
-        return render_template("reservations/new.html", form=None, facility=None, slot=None,
-                               error=err.message), 422
+        return render_template("reservations/new.html", form=None, facility=None, slot=None, error=err.message), 422
     form.facility_id.data = str(facility.id)
     form.start.data = timeutil.isoformat_local(slot["start"], facility.venue.timezone)
     if error is None and not slot["bookable"] and status == 200:
@@ -135,18 +143,25 @@ def _render_new(form: BookingForm, facility_id_text: str, start_text: str, error
     tz = facility.venue.timezone
     slot_day = timeutil.local_date(slot["start"], tz)
     quota = quota_at_host(current_user, facility.venue.host_id, slot_day, now)
-    return render_template("reservations/new.html", form=form, facility=facility, slot=slot, tz=tz,
-                           error=error, quota=quota,
-                           quota_this_week=timeutil.week_start(slot_day) == timeutil.week_start(
-                               timeutil.local_date(now, tz))), status
+    return render_template(
+        "reservations/new.html",
+        form=form,
+        facility=facility,
+        slot=slot,
+        tz=tz,
+        error=error,
+        quota=quota,
+        quota_this_week=timeutil.week_start(slot_day) == timeutil.week_start(timeutil.local_date(now, tz)),
+    ), status
 
 
 @bp.route("/new", methods=["GET", "POST"])
 @login_required
 def new():
     form = BookingForm()
-    reservation, page = slot_page(form, _render_new,
-                                  lambda facility, start: services.book(current_user, facility.id, start, form.party()))
+    reservation, page = slot_page(
+        form, _render_new, lambda facility, start: services.book(current_user, facility.id, start, form.party())
+    )
     if page is not None:
         return page
     if reservation.status == "pending":
@@ -164,8 +179,13 @@ def mine():
     if tab not in queries_phone.TABS:
         tab = "upcoming"
     now = timeutil.utcnow()
-    return render_template("reservations/mine.html", bookings=queries_phone.my_bookings(current_user, tab, now),
-                           tab=tab, tabs=queries_phone.TABS, counts=queries_phone.tab_counts(current_user, now))
+    return render_template(
+        "reservations/mine.html",
+        bookings=queries_phone.my_bookings(current_user, tab, now),
+        tab=tab,
+        tabs=queries_phone.TABS,
+        counts=queries_phone.tab_counts(current_user, now),
+    )
 
 
 @bp.get("/<int:reservation_id>")
@@ -178,11 +198,22 @@ def show(reservation_id: int):
     tz = r.facility.venue.timezone
     window = rules.checkin_window(r.start_at, r.facility.checkin_before_minutes, r.facility.checkin_after_minutes)
     closure, kept = blackouts.over_booking(r)
-    response = make_response(render_template(
-        "reservations/show.html", r=r, tz=tz, qr=qr, can_cancel=may_cancel(r, current_user, now),
-        cancel_until=cutoff, form=ActionForm(), window=window, closure=closure, kept=kept,
-        code_first=qr and timeutil.local_date(r.start_at, tz) <= timeutil.local_date(now, tz),
-        window_state="before" if now < window[0] else "open" if now <= window[1] else "over"))
+    response = make_response(
+        render_template(
+            "reservations/show.html",
+            r=r,
+            tz=tz,
+            qr=qr,
+            can_cancel=may_cancel(r, current_user, now),
+            cancel_until=cutoff,
+            form=ActionForm(),
+            window=window,
+            closure=closure,
+            kept=kept,
+            code_first=qr and timeutil.local_date(r.start_at, tz) <= timeutil.local_date(now, tz),
+            window_state="before" if now < window[0] else "open" if now <= window[1] else "over",
+        )
+    )
     if qr and r.user_id == current_user.id and r.end_at > now:
         response.headers["X-Offline-Cache"] = "booking"  # the service worker keeps it for the door
     return response
@@ -210,8 +241,12 @@ def cancel(reservation_id: int):
 @login_required
 def notifications():
     items = services.notifications_for(current_user)
-    return render_template("reservations/notifications.html", items=items, form=ActionForm(),
-                           unread=sum(1 for n in items if n.read_at is None))
+    return render_template(
+        "reservations/notifications.html",
+        items=items,
+        form=ActionForm(),
+        unread=sum(1 for n in items if n.read_at is None),
+    )
 
 
 @bp.post("/notifications/read")

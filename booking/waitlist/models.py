@@ -1,4 +1,5 @@
 """Waitlist entries: a worker waiting for a full slot, and each host's offer setting."""
+
 from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -16,8 +17,7 @@ DEFAULT_OFFER_MINUTES = 15
 class WaitlistEntry(db.Model):
     __tablename__ = "waitlist_entries"
     __table_args__ = (
-        CheckConstraint("status IN ('waiting','offered','booked','expired','skipped','cancelled')",
-                        name="status"),
+        CheckConstraint("status IN ('waiting','offered','booked','expired','skipped','cancelled')", name="status"),
         CheckConstraint("party_size > 0 AND places > 0 AND places <= party_size", name="places"),
         CheckConstraint("end_at > start_at", name="period"),
         CheckConstraint("status <> 'offered' OR offer_expires_at IS NOT NULL", name="offer"),
@@ -27,9 +27,15 @@ class WaitlistEntry(db.Model):
         Index("ix_waitlist_entries_status_expires", "status", "offer_expires_at"),
         Index("ix_waitlist_entries_user", "user_id", "id"),
         # One place in a slot's line per worker.
-        Index("ux_waitlist_entries_active", "user_id", "facility_id", "start_at", unique=True,
-              sqlite_where=text("status IN ('waiting','offered')"),
-              postgresql_where=text("status IN ('waiting','offered')")),
+        Index(
+            "ux_waitlist_entries_active",
+            "user_id",
+            "facility_id",
+            "start_at",
+            unique=True,
+            sqlite_where=text("status IN ('waiting','offered')"),
+            postgresql_where=text("status IN ('waiting','offered')"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -61,6 +67,7 @@ Notification.waitlist_entry = relationship(WaitlistEntry)
 
 class WaitlistSettings(db.Model):
     """A host's waitlist setting: how long an offered place is held (default 15 min)."""
+
     __tablename__ = "waitlist_settings"
     __table_args__ = (CheckConstraint("offer_minutes BETWEEN 1 AND 1440", name="offer_minutes"),)
 

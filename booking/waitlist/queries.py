@@ -6,6 +6,7 @@ cancel). Until then a read shows the slot as that serving will leave it: a run-o
 places go back to the slot and pass to the waiting entries that fit, in line order (as
 serving.serve_slot walks the line); a started slot has nobody waiting.
 """
+
 from datetime import datetime
 
 from sqlalchemy import bindparam, literal_column, select
@@ -17,8 +18,11 @@ _E = WaitlistEntry.__table__.c
 # The active entries of a facility's slots starting in [start, end), as rows of the
 # availability read's day state (reservations.availability.DAY_STATE_PARTS): one round trip.
 LINE_ROWS = select(_E.status, _E.start_at, _E.offer_expires_at, _E.places, _E.id).where(
-    _E.facility_id == bindparam("facility_id"), _E.start_at >= bindparam("start"), _E.start_at < bindparam("end"),
-    _E.status.in_([literal_column(f"'{s}'") for s in ACTIVE]))  # written into the SQL: no re-rendering per call
+    _E.facility_id == bindparam("facility_id"),
+    _E.start_at >= bindparam("start"),
+    _E.start_at < bindparam("end"),
+    _E.status.in_([literal_column(f"'{s}'") for s in ACTIVE]),
+)  # written into the SQL: no re-rendering per call
 
 
 def lines(rows) -> dict[datetime, list]:
@@ -34,8 +38,9 @@ def as_served(line: list, start_at: datetime, free: int, now: datetime) -> tuple
     slot's counter leaves (run-out offers still counted as held)."""
     if start_at <= now:  # the line has ended; its offers' holds come back
         return free + sum(places for status, places, _ in line if status == "offered"), 0
-    freed = sum(places for status, places, expires in line
-                if status == "offered" and offer_ran_out(expires, start_at, now))
+    freed = sum(
+        places for status, places, expires in line if status == "offered" and offer_ran_out(expires, start_at, now)
+    )
     waiting = [places for status, places, _ in line if status == "waiting"]
     if not freed:  # nothing due: the line stands as stored
         return free, len(waiting)

@@ -1,4 +1,5 @@
 """Pure waitlist rules: no Flask, no database."""
+
 from datetime import datetime, timedelta
 
 # Refusals that concern the slot, not the worker: nobody can be served now; the line waits.
@@ -12,4 +13,3 @@ def offer_deadline(start_at: datetime, now: datetime, offer_minutes: int, min_no
 
 def offer_ran_out(expires_at: datetime, start_at: datetime, now: datetime) -> bool:
     return expires_at <= now or start_at <= now
-

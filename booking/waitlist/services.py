@@ -6,6 +6,7 @@ reservations.booking) and is decided under the slot counter's lock, so a place t
 someone joins is never missed: either the join sees it (409 not_full) or the serving sees the
 entry. Lock order everywhere: slot counter → entry → worker → weekly counters.
 """
+
 from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
@@ -33,8 +34,9 @@ def _bool(value, field: str) -> bool:
     return value
 
 
-def join(user: User, facility_id: int, start: datetime, party_size=1, auto_book=True,
-         now: datetime | None = None) -> WaitlistEntry:
+def join(
+    user: User, facility_id: int, start: datetime, party_size=1, auto_book=True, now: datetime | None = None
+) -> WaitlistEntry:
     """Wait for a full slot. Refused as a booking would be, except for capacity; 409 not_full
     when the slot has room for the party (book it instead)."""
     now = now or timeutil.utcnow()
@@ -55,8 +57,7 @@ def join(user: User, facility_id: int, start: datetime, party_size=1, auto_book=
     with write_transaction():
         # The facility's rules, locked as a booking locks them, and read fresh: a capacity raised
         # meanwhile is seen here (not_full), or it waits for this entry and serves it.
-        planner._rules_still_hold(planner._Plan(facility, None, slot_start, slot_end,
-                                                None, party, places))  # type: ignore[arg-type]
+        planner._rules_still_hold(planner._Plan(facility, None, slot_start, slot_end, None, party, places))  # type: ignore[arg-type]
         facility = snapshot.load(facility.id)
         if facility is None:
             raise NotFound()
@@ -65,16 +66,30 @@ def join(user: User, facility_id: int, start: datetime, party_size=1, auto_book=
         if serving._slot_counter(facility.id, slot_start) + places <= facility.capacity:
             raise _not_full()
         lock_user(user.id)
-        if db.session.scalar(select(_E.id).where(_E.user_id == user.id, _E.facility_id == facility.id,
-                                                 _E.start_at == slot_start, _E.status.in_(ACTIVE))):
+        if db.session.scalar(
+            select(_E.id).where(
+                _E.user_id == user.id, _E.facility_id == facility.id, _E.start_at == slot_start, _E.status.in_(ACTIVE)
+            )
+        ):
             raise Conflict(_l("You are already waiting for this slot."), code="already_waiting")
-        if fetch(planner._CLASH, user_id=user.id, start=slot_start, end=slot_end,
-                 earliest=slot_start - timedelta(days=1)).first():
+        if fetch(
+            planner._CLASH, user_id=user.id, start=slot_start, end=slot_end, earliest=slot_start - timedelta(days=1)
+        ).first():
             raise Conflict(_l("You already have a booking at that time."), code="overlap")
-        entry = WaitlistEntry(facility_id=facility.id, host_id=facility.venue.host_id, user_id=user.id,
-                              enterprise_id=user.enterprise_id, start_at=slot_start, end_at=slot_end,
-                              party_size=party, places=places, auto_book=auto_book, status="waiting",
-                              created_at=now, updated_at=now)
+        entry = WaitlistEntry(
+            facility_id=facility.id,
+            host_id=facility.venue.host_id,
+            user_id=user.id,
+            enterprise_id=user.enterprise_id,
+            start_at=slot_start,
+            end_at=slot_end,
+            party_size=party,
+            places=places,
+            auto_book=auto_book,
+            status="waiting",
+            created_at=now,
+            updated_at=now,
+        )
         db.session.add(entry)
     return entry
 
@@ -87,17 +102,25 @@ def position(entry: WaitlistEntry) -> int | None:
     """1 = next in line; None when the entry is not waiting."""
     if entry.status != "waiting":
         return None
-    return db.session.scalar(select(func.count(_E.id)).where(
-        _E.facility_id == entry.facility_id, _E.start_at == entry.start_at, _E.status == "waiting",
-        _E.id <= entry.id))
+    return db.session.scalar(
+        select(func.count(_E.id)).where(
+            _E.facility_id == entry.facility_id,
+            _E.start_at == entry.start_at,
+            _E.status == "waiting",
+            _E.id <= entry.id,
+        )
+    )
 
 
 def list_for(user: User, limit: int = 50, now: datetime | None = None) -> list[WaitlistEntry]:
     """The worker's entries, newest first (offers run out first: expired lazily here too)."""
     now = now or timeutil.utcnow()
     expire_due(now, user_id=user.id)
-    return list(db.session.scalars(select(WaitlistEntry).where(WaitlistEntry.user_id == user.id)
-                                   .order_by(WaitlistEntry.id.desc()).limit(limit)))
+    return list(
+        db.session.scalars(
+            select(WaitlistEntry).where(WaitlistEntry.user_id == user.id).order_by(WaitlistEntry.id.desc()).limit(limit)
+        )
+    )
 
 
 def get_for(user: User, entry_id: int) -> WaitlistEntry:
@@ -133,8 +156,7 @@ def accept(user: User, entry_id: int, now: datetime | None = None) -> Reservatio
             serving.release_hold(entry.facility_id, entry.start_at, entry.places)
             plan = planner._plan_booking(user, entry.facility_id, entry.start_at, entry.party_size, now, fresh=True)
             if not planner._rules_still_hold(plan):
-                plan = planner._plan_booking(user, entry.facility_id, entry.start_at, entry.party_size, now,
-                                             fresh=True)
+                plan = planner._plan_booking(user, entry.facility_id, entry.start_at, entry.party_size, now, fresh=True)
             reservation = planner._take(user, plan, now)
             entry.status, entry.reservation_id, entry.updated_at = "booked", reservation.id, now
     if expired:
@@ -164,8 +186,8 @@ def cancel(user: User, entry_id: int, now: datetime | None = None) -> WaitlistEn
 def _due_slots(now: datetime, user_id: int | None = None, facility_id: int | None = None, limit: int = 500):
     """Slots with an offer run out or a line whose slot has started."""
     query = select(_E.facility_id, _E.start_at).where(
-        ((_E.status == "offered") & (_E.offer_expires_at <= now)) |
-        ((_E.status.in_(ACTIVE)) & (_E.start_at <= now)))
+        ((_E.status == "offered") & (_E.offer_expires_at <= now)) | ((_E.status.in_(ACTIVE)) & (_E.start_at <= now))
+    )
     if user_id is not None:
         query = query.where(_E.user_id == user_id)
     if facility_id is not None:
@@ -192,18 +214,28 @@ def expire_offers(now: datetime | None = None) -> int:
 def waiting_counts(facility_id: int, starts: list[datetime]) -> dict[datetime, int]:
     if not starts:
         return {}
-    rows = db.session.execute(select(_E.start_at, func.count(_E.id)).where(
-        _E.facility_id == facility_id, _E.start_at.in_(starts), _E.status == "waiting")
-        .group_by(_E.start_at)).all()
+    rows = db.session.execute(
+        select(_E.start_at, func.count(_E.id))
+        .where(_E.facility_id == facility_id, _E.start_at.in_(starts), _E.status == "waiting")
+        .group_by(_E.start_at)
+    ).all()
     return {start: n for start, n in rows}
 
 
 def lines_for_day(staff: User, facility_ids: list[int], start: datetime, end: datetime) -> dict:
     """Host staff: the lines of their facilities' slots in [start, end), by (facility, start)."""
     hosts = managed_host_ids(staff)
-    rows = db.session.scalars(select(WaitlistEntry).where(
-        _E.facility_id.in_(facility_ids), _E.host_id.in_(hosts), _E.start_at >= start, _E.start_at < end,
-        _E.status.in_(ACTIVE)).order_by(_E.facility_id, _E.start_at, _E.id)).all()
+    rows = db.session.scalars(
+        select(WaitlistEntry)
+        .where(
+            _E.facility_id.in_(facility_ids),
+            _E.host_id.in_(hosts),
+            _E.start_at >= start,
+            _E.start_at < end,
+            _E.status.in_(ACTIVE),
+        )
+        .order_by(_E.facility_id, _E.start_at, _E.id)
+    ).all()
     out: dict = {}
     for entry in rows:
         out.setdefault((entry.facility_id, entry.start_at), []).append(entry)

@@ -14,6 +14,7 @@ A refusal that is the worker's (suspended, quota, cap, overlap, no longer shared
 entry with that code; one that is the slot's (closed, outside the window) stops serving and
 leaves the line as it is.
 """
+
 from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
@@ -42,20 +43,35 @@ def _slot_counter(facility_id: int, start_at: datetime) -> int:
 
 def release_hold(facility_id: int, start_at: datetime, places: int) -> None:
     c = SlotLoad.__table__.c
-    db.session.execute(update(SlotLoad.__table__).where(c.facility_id == facility_id, c.start_at == start_at)
-                       .values(held=c.held - places))
+    db.session.execute(
+        update(SlotLoad.__table__)
+        .where(c.facility_id == facility_id, c.start_at == start_at)
+        .values(held=c.held - places)
+    )
 
 
 def _move(entry_id: int, from_status: str, now: datetime, **values) -> bool:
     """The guard: an entry changes only while its status is still the one read."""
-    return db.session.execute(update(WaitlistEntry.__table__).where(_E.id == entry_id, _E.status == from_status)
-                              .values(updated_at=now, **values)).rowcount == 1
+    return (
+        db.session.execute(
+            update(WaitlistEntry.__table__)
+            .where(_E.id == entry_id, _E.status == from_status)
+            .values(updated_at=now, **values)
+        ).rowcount
+        == 1
+    )
 
 
 def notify(entry_id: int, user_id: int, kind: str, now: datetime, reservation_id=None, reason=None) -> None:
     """In the app and through the outbox (its channels), in this transaction."""
-    outbox.notify(user_id, kind, {"reason": reason} if reason else {}, reservation_id=reservation_id, now=now,
-                  waitlist_entry_id=entry_id)
+    outbox.notify(
+        user_id,
+        kind,
+        {"reason": reason} if reason else {},
+        reservation_id=reservation_id,
+        now=now,
+        waitlist_entry_id=entry_id,
+    )
 
 
 def offer_minutes(host_id: int) -> int:
@@ -67,8 +83,11 @@ def end_due(facility_id: int, start_at: datetime, now: datetime) -> int:
     """Offers that ran out give their hold back ('expired'); when the slot has started, the
     whole line ends ('expired'). Returns how many places came back."""
     freed = 0
-    rows = db.session.execute(select(_E.id, _E.user_id, _E.status, _E.places, _E.offer_expires_at).where(
-        _E.facility_id == facility_id, _E.start_at == start_at, _E.status.in_(ACTIVE)).order_by(_E.id)).all()
+    rows = db.session.execute(
+        select(_E.id, _E.user_id, _E.status, _E.places, _E.offer_expires_at)
+        .where(_E.facility_id == facility_id, _E.start_at == start_at, _E.status.in_(ACTIVE))
+        .order_by(_E.id)
+    ).all()
     started = start_at <= now
     for entry_id, user_id, status, places, expires in rows:
         if status == "offered" and offer_ran_out(expires, start_at, now):
@@ -86,8 +105,9 @@ def serve_slot(facility_id: int, start_at: datetime, now: datetime) -> dict:
     after the freeing change. Returns {"booked": n, "offered": n, "skipped": n}."""
     db.session.flush()  # the freeing change must be visible to the checks below (they read by Core)
     done = {"booked": 0, "offered": 0, "skipped": 0}
-    waiting = db.session.scalar(select(_E.id).where(
-        _E.facility_id == facility_id, _E.start_at == start_at, _E.status.in_(ACTIVE)).limit(1))
+    waiting = db.session.scalar(
+        select(_E.id).where(_E.facility_id == facility_id, _E.start_at == start_at, _E.status.in_(ACTIVE)).limit(1)
+    )
     if waiting is None:
         return done
     held = _slot_counter(facility_id, start_at)  # the lock: one server of this slot at a time
@@ -98,8 +118,11 @@ def serve_slot(facility_id: int, start_at: datetime, now: datetime) -> dict:
     if facility is None:
         return done
     held = _slot_counter(facility_id, start_at)
-    line = db.session.execute(select(WaitlistEntry.id, WaitlistEntry.user_id, WaitlistEntry.places).where(
-        _E.facility_id == facility_id, _E.start_at == start_at, _E.status == "waiting").order_by(_E.id)).all()
+    line = db.session.execute(
+        select(WaitlistEntry.id, WaitlistEntry.user_id, WaitlistEntry.places)
+        .where(_E.facility_id == facility_id, _E.start_at == start_at, _E.status == "waiting")
+        .order_by(_E.id)
+    ).all()
     for entry_id, _user_id, places in line:
         free = facility.capacity - held
         if free <= 0:
@@ -124,8 +147,7 @@ def _serve_one(entry: WaitlistEntry, now: datetime) -> str:
             raise Conflict(code="not_a_worker")
         plan = planner._plan_booking(user, entry.facility_id, entry.start_at, entry.party_size, now, fresh=True)
         if not planner._rules_still_hold(plan):
-            plan = planner._plan_booking(user, entry.facility_id, entry.start_at, entry.party_size, now,
-                                         fresh=True)
+            plan = planner._plan_booking(user, entry.facility_id, entry.start_at, entry.party_size, now, fresh=True)
         if entry.auto_book:
             reservation = planner._take(user, plan, now)
             if not _move(entry.id, "waiting", now, status="booked", reservation_id=reservation.id):
@@ -134,14 +156,16 @@ def _serve_one(entry: WaitlistEntry, now: datetime) -> str:
             notify(entry.id, user.id, "waitlist_booked", now, reservation_id=reservation.id)
             savepoint.commit()
             return "booked"
-        if fetch(planner._CLASH, user_id=user.id, start=plan.start, end=plan.end,
-                 earliest=plan.start - timedelta(days=1)).first():
+        if fetch(
+            planner._CLASH, user_id=user.id, start=plan.start, end=plan.end, earliest=plan.start - timedelta(days=1)
+        ).first():
             raise Conflict(code="overlap")
         expires = offer_deadline(plan.facility, plan.start, now)
         if expires <= now:
             raise Conflict(code="outside_window")
-        if not planner.SLOT_PLACES.add(entry.places, plan.facility.capacity, facility_id=entry.facility_id,
-                                       start_at=entry.start_at):
+        if not planner.SLOT_PLACES.add(
+            entry.places, plan.facility.capacity, facility_id=entry.facility_id, start_at=entry.start_at
+        ):
             raise Conflict(code="slot_full")
         if not _move(entry.id, "waiting", now, status="offered", offer_expires_at=expires):
             savepoint.rollback()
@@ -174,7 +198,8 @@ def offer_deadline(facility, start_at: datetime, now: datetime) -> datetime:
 def serve_facility(facility_id: int, now: datetime) -> None:
     """Every upcoming slot of the facility that has a line (after a capacity raise, a blackout
     lifted, the facility reopened)."""
-    starts = db.session.scalars(select(_E.start_at).where(
-        _E.facility_id == facility_id, _E.status.in_(ACTIVE), _E.start_at > now).distinct()).all()
+    starts = db.session.scalars(
+        select(_E.start_at).where(_E.facility_id == facility_id, _E.status.in_(ACTIVE), _E.start_at > now).distinct()
+    ).all()
     for start_at in sorted(starts):
         serve_slot(facility_id, start_at, now)

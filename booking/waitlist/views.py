@@ -15,12 +15,17 @@ from ..forms import BaseForm
 from ..reservations import hooks as reservation_hooks
 from ..reservations.forms import ActionForm, SlotForm, whole_number
 from ..reservations.views import slot_page, slot_target
-from . import serving, services
+from . import services, serving
 
 bp = Blueprint("waitlist", __name__, url_prefix="/waitlist")
-STATUS_LABELS = {"waiting": _l("Waiting"), "offered": _l("Offered"), "booked": _l("Booked"),
-                 "expired": _l("Ended"), "skipped": _l("Passed over: you can no longer book that slot"),
-                 "cancelled": _l("You left the line")}
+STATUS_LABELS = {
+    "waiting": _l("Waiting"),
+    "offered": _l("Offered"),
+    "booked": _l("Booked"),
+    "expired": _l("Ended"),
+    "skipped": _l("Passed over: you can no longer book that slot"),
+    "cancelled": _l("You left the line"),
+}
 
 
 class JoinForm(SlotForm):
@@ -36,16 +41,28 @@ def _render_join(form: JoinForm, facility_text: str, start_text: str, error=None
     form.facility_id.data = str(facility.id)
     form.start.data = timeutil.isoformat_local(start, tz)
     counts = services.waiting_counts(facility.id, [start])
-    return render_template("waitlist/join.html", form=form, facility=facility, start=start, tz=tz,
-                           waiting=counts.get(start, 0), error=error), status
+    return render_template(
+        "waitlist/join.html",
+        form=form,
+        facility=facility,
+        start=start,
+        tz=tz,
+        waiting=counts.get(start, 0),
+        error=error,
+    ), status
 
 
 @bp.route("/join", methods=["GET", "POST"])
 @login_required
 def join():
     form = JoinForm()
-    _done, page = slot_page(form, _render_join, lambda facility, start: services.join(
-        current_user, facility.id, start, form.party(), bool(form.auto_book.data)))
+    _done, page = slot_page(
+        form,
+        _render_join,
+        lambda facility, start: services.join(
+            current_user, facility.id, start, form.party(), bool(form.auto_book.data)
+        ),
+    )
     if page is not None:
         return page
     flash(_("You are in line. We will tell you when a place frees."), "success")
@@ -56,8 +73,9 @@ def join():
 @login_required
 def mine():
     entries = services.list_for(current_user)
-    return render_template("waitlist/mine.html", entries=entries, form=ActionForm(),
-                           position=services.position, now=timeutil.utcnow())
+    return render_template(
+        "waitlist/mine.html", entries=entries, form=ActionForm(), position=services.position, now=timeutil.utcnow()
+    )
 
 
 @bp.post("/<int:entry_id>/accept")
@@ -95,8 +113,9 @@ def cancel(entry_id: int):
 
 
 class OfferTimeForm(BaseForm):
-    offer_minutes = StringField(_l("Minutes an offered place is held"),
-                                render_kw={"inputmode": "numeric", "autocomplete": "off"})
+    offer_minutes = StringField(
+        _l("Minutes an offered place is held"), render_kw={"inputmode": "numeric", "autocomplete": "off"}
+    )
 
 
 @bp.route("/settings/<int:host_id>", methods=["GET", "POST"])
@@ -104,6 +123,7 @@ class OfferTimeForm(BaseForm):
 def settings(host_id: int):
     """Host admin: how long a freed place is held for a worker who chose to be asked first."""
     from ..organizations.models import Organization
+
     host = db.session.get(Organization, host_id)
     if host is None or not current_user.has_role("host_admin") or host_id not in current_user.org_ids("host_admin"):
         raise NotFound()
@@ -111,8 +131,9 @@ def settings(host_id: int):
     error, status = None, 200
     if request.method == "POST":
         if not form.validate_on_submit():
-            return render_template("errors/error.html", status=400,
-                                   message=_("The form expired. Please try again.")), 400
+            return render_template(
+                "errors/error.html", status=400, message=_("The form expired. Please try again.")
+            ), 400
         text = (form.offer_minutes.data or "").strip()
         try:
             services.set_offer_minutes(current_user, host_id, int(text) if whole_number(text, 5) else text)
@@ -144,8 +165,11 @@ def register(app) -> None:
         lines = services.lines_for_day(current_user, [facility.id], start, end)
         return sorted(((at, entries) for (_fid, at), entries in lines.items()), key=lambda x: x[0])
 
-    app.jinja_env.globals.update(waitlist_counts=waitlist_counts, waitlist_lines=waitlist_lines,
-                                 waitlist_status_label=lambda status: str(STATUS_LABELS.get(status, status)))
+    app.jinja_env.globals.update(
+        waitlist_counts=waitlist_counts,
+        waitlist_lines=waitlist_lines,
+        waitlist_status_label=lambda status: str(STATUS_LABELS.get(status, status)),
+    )
 
     @app.cli.command("expire-offers")
     def expire_offers():

@@ -18,19 +18,32 @@ Its database is BENCH_BASELINE_URL (a file of its own next to the app's, or a da
 its own on the same PostgreSQL server). `python -m tests.bench.baseline_app URL` creates the
 tables. Served by gunicorn exactly like the app: gunicorn tests.bench.baseline_app:app.
 """
+
 import os
 import sys
 from datetime import datetime, timezone
 
 from flask import Flask, jsonify, request
-from sqlalchemy import (Column, DateTime, Integer, MetaData, String, Table, UniqueConstraint,
-                        create_engine, event, insert, update)
+from sqlalchemy import (
+    Column,
+    DateTime,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    UniqueConstraint,
+    create_engine,
+    event,
+    insert,
+    update,
+)
 
 CAPACITY = 1_000_000  # never reached: every request takes the full write path (201)
 
 metadata = MetaData()
 counters = Table(
-    "bench_counters", metadata,
+    "bench_counters",
+    metadata,
     Column("id", Integer, primary_key=True),
     Column("facility_id", Integer, nullable=False),
     Column("start_at", DateTime, nullable=False),
@@ -39,7 +52,8 @@ counters = Table(
     UniqueConstraint("facility_id", "start_at"),
 )
 bookings = Table(
-    "bench_bookings", metadata,
+    "bench_bookings",
+    metadata,
     Column("id", Integer, primary_key=True),
     Column("facility_id", Integer, nullable=False),
     Column("user_id", Integer, nullable=False),
@@ -53,18 +67,19 @@ def make_engine(url: str):
     # Configured like the app: a connection check on checkout only where a server can restart.
     engine = create_engine(url, pool_pre_ping=not url.startswith("sqlite"))
     if engine.dialect.name == "sqlite":
+
         @event.listens_for(engine, "connect")
         def _connect(dbapi_conn, _record):
             dbapi_conn.isolation_level = None
             cur = dbapi_conn.cursor()
-            for pragma in ("foreign_keys=ON", "busy_timeout=30000", "journal_mode=WAL",
-                           "synchronous=NORMAL"):
+            for pragma in ("foreign_keys=ON", "busy_timeout=30000", "journal_mode=WAL", "synchronous=NORMAL"):
                 cur.execute("PRAGMA " + pragma)
             cur.close()
 
         @event.listens_for(engine, "begin")
         def _begin(conn):
             conn.exec_driver_sql("BEGIN IMMEDIATE")
+
     return engine
 
 
@@ -98,16 +113,23 @@ def create_app(url: str) -> Flask:
         now = datetime.now(timezone.utc).replace(tzinfo=None)
         c = counters.c
         with engine.begin() as conn:
-            conn.execute(insert_ignore(counters).values(
-                facility_id=facility_id, start_at=start, held=0, capacity=CAPACITY).on_conflict_do_nothing())
-            raised = conn.execute(update(counters).where(
-                c.facility_id == facility_id, c.start_at == start, c.held + 1 <= c.capacity
-            ).values(held=c.held + 1)).rowcount
+            conn.execute(
+                insert_ignore(counters)
+                .values(facility_id=facility_id, start_at=start, held=0, capacity=CAPACITY)
+                .on_conflict_do_nothing()
+            )
+            raised = conn.execute(
+                update(counters)
+                .where(c.facility_id == facility_id, c.start_at == start, c.held + 1 <= c.capacity)
+                .values(held=c.held + 1)
+            ).rowcount
             if raised != 1:
                 return jsonify({"error": {"code": "slot_full", "message": "full"}}), 409
-            booking_id = conn.execute(insert(bookings).values(
-                facility_id=facility_id, user_id=user_id, start_at=start, status="confirmed",
-                created_at=now)).inserted_primary_key[0]
+            booking_id = conn.execute(
+                insert(bookings).values(
+                    facility_id=facility_id, user_id=user_id, start_at=start, status="confirmed", created_at=now
+                )
+            ).inserted_primary_key[0]
         return jsonify({"id": booking_id, "facility_id": facility_id, "start": data["start"]}), 201
 
     return app

@@ -10,6 +10,7 @@ tests/bench/baseline_app.py, the app's /healthz, availability read and success r
 CPU ms per request (time.process_time) and the ratios the bench's goals use (req/s ratios are
 the inverse ratios of CPU per request when both runs are CPU-bound).
 """
+
 import cProfile
 import os
 import pstats
@@ -22,7 +23,6 @@ import time
 from pathlib import Path
 
 from tests.bench import run as bench
-
 
 STATEMENTS = [0]  # SQL statements run by the app (not the bare app): robust to others' load
 
@@ -76,16 +76,21 @@ def main() -> int:
         success = bench.add_rush_host(app, workers, p)
         subprocess.run([sys.executable, "-m", "tests.bench.baseline_app", base_url], cwd=bench.ROOT, check=True)
         from tests.bench.baseline_app import create_app as baseline_app
+
         base = baseline_app(base_url).test_client()
         client = app.test_client()
         from sqlalchemy import event
+
         from booking.extensions import db
+
         with app.app_context():
-            event.listen(db.engine, "before_cursor_execute", lambda *_args: STATEMENTS.__setitem__(0, STATEMENTS[0] + 1))
+            event.listen(
+                db.engine, "before_cursor_execute", lambda *_args: STATEMENTS.__setitem__(0, STATEMENTS[0] + 1)
+            )
         reads = bench.availability_requests(workers, p)
-        reads = (reads * (1 + (n + 200) // len(reads)))[:n + 200]
+        reads = (reads * (1 + (n + 200) // len(reads)))[: n + 200]
         kinds = {
-            "hello": (base, bench.hello_requests(workers, p)[:n + 200]),
+            "hello": (base, bench.hello_requests(workers, p)[: n + 200]),
             "healthz": (client, [("GET", "/healthz", None, None)] * (n + 200)),
             "availability": (client, reads),
             "baseline": (base, bench.baseline_requests(workers, success)),
@@ -96,18 +101,22 @@ def main() -> int:
         for r in range(rounds):
             for name, (c, rows) in kinds.items():
                 if name in ("baseline", "success"):  # each booking needs a free slot of its own
-                    rows = rows[r * (n + 200):]
+                    rows = rows[r * (n + 200) :]
                 profile_rows = None
                 if name == profiled and r == rounds - 1:
-                    profile_rows = rows[n + 200:2 * n + 200] if name in ("baseline", "success") else rows[200:n + 200]
-                ms, statuses = measure(c, rows[:n + 200], profile_rows=profile_rows)
+                    profile_rows = (
+                        rows[n + 200 : 2 * n + 200] if name in ("baseline", "success") else rows[200 : n + 200]
+                    )
+                ms, statuses = measure(c, rows[: n + 200], profile_rows=profile_rows)
                 if name not in results or ms < results[name][0]:
                     results[name] = (ms, statuses)
         for name, (ms, statuses) in results.items():
             print(f"{name:>13}: {ms:.3f} CPU ms/request  {statuses}")
         h, a = results["hello"][0], results["availability"][0]
-        print(f"healthz / hello: {h / results['healthz'][0]:.2f}; availability / hello: {h / a:.2f} (goal >= 0.40); "
-              f"success / bare insert: {results['baseline'][0] / results['success'][0]:.2f} (goal >= 0.50)")
+        print(
+            f"healthz / hello: {h / results['healthz'][0]:.2f}; availability / hello: {h / a:.2f} (goal >= 0.40); "
+            f"success / bare insert: {results['baseline'][0] / results['success'][0]:.2f} (goal >= 0.50)"
+        )
         return 0
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

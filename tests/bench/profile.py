@@ -7,6 +7,7 @@ then N availability reads and N rush bookings through Flask's test client (no HT
 no gunicorn), each under cProfile; prints the top functions by own time and by cumulative
 time, and the mean time per request with and without the profiler.
 """
+
 import cProfile
 import io
 import os
@@ -35,7 +36,9 @@ def main() -> int:
         p = bench.plan(app, workers)
         client = app.test_client()
         from sqlalchemy import event
+
         from booking.extensions import db
+
         with app.app_context():
             engine = db.engine
         statements = [0]
@@ -60,8 +63,10 @@ def main() -> int:
             resp = client.open(target, method=method, headers=headers, json=body)
             return resp.status_code
 
-        scenarios = [("availability read", bench.availability_requests(workers, p)),
-                     ("booking rush", bench.rush_requests(workers, p))]
+        scenarios = [
+            ("availability read", bench.availability_requests(workers, p)),
+            ("booking rush", bench.rush_requests(workers, p)),
+        ]
         for name, rows in scenarios:
             rows = rows[:n]
             half = len(rows) // 2
@@ -74,8 +79,11 @@ def main() -> int:
                 statuses[s] = statuses.get(s, 0) + 1
             plain_ms = (time.perf_counter() - t0) * 1000 / max(half, 1)
             held = sorted(lock["held"])
-            lock_ms = (f", write lock held {1000 * sum(held) / len(held):.2f} ms/request "
-                       f"(max {1000 * held[-1]:.1f})" if held else "")
+            lock_ms = (
+                f", write lock held {1000 * sum(held) / len(held):.2f} ms/request (max {1000 * held[-1]:.1f})"
+                if held
+                else ""
+            )
             statements[0] = 0
             prof = cProfile.Profile()
             prof.enable()
@@ -87,9 +95,11 @@ def main() -> int:
             stats = pstats.Stats(prof, stream=out)
             stats.sort_stats("tottime").print_stats(25)
             stats.sort_stats("cumulative").print_stats(45)
-            print(f"\n===== {name}: {len(rows)} requests, statuses {statuses}, "
-                  f"{plain_ms:.2f} ms/request without profiler{lock_ms}, "
-                  f"{statements[0] / max(len(rows) - half, 1):.1f} SQL statements/request =====")
+            print(
+                f"\n===== {name}: {len(rows)} requests, statuses {statuses}, "
+                f"{plain_ms:.2f} ms/request without profiler{lock_ms}, "
+                f"{statements[0] / max(len(rows) - half, 1):.1f} SQL statements/request ====="
+            )
             print(out.getvalue())
         return 0
     finally:

@@ -22,6 +22,7 @@ Steps:
 
 No ANALYZE is run: the plans are what a fresh production database gets.
 """
+
 import os
 import platform
 import random
@@ -31,7 +32,8 @@ import statistics
 import sys
 import tempfile
 import time
-from datetime import date, datetime, time as dtime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
+from datetime import time as dtime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -41,8 +43,13 @@ RUNS = int(os.environ.get("REPORTS_RUNS", "5"))
 KEEP = os.environ.get("REPORTS_KEEP") == "1"
 HOSTS, ENTERPRISES, WORKERS = 4, 300, 5000
 # (name, kind, capacity) of each host's five facilities
-FACILITIES = [("羽毛球场 1 号", "badminton", 1), ("篮球场", "basketball", 1), ("健身房", "gym", 30),
-              ("阅览室", "reading_room", 40), ("台球室", "billiards", 1)]
+FACILITIES = [
+    ("羽毛球场 1 号", "badminton", 1),
+    ("篮球场", "basketball", 1),
+    ("健身房", "gym", 30),
+    ("阅览室", "reading_room", 40),
+    ("台球室", "billiards", 1),
+]
 STATUSES = [("checked_in", 62), ("no_show", 8), ("cancelled", 12), ("rejected", 3), ("confirmed", 9), ("pending", 6)]
 PASSWORD = "bench-password"
 
@@ -54,6 +61,7 @@ def log(msg: str) -> None:
 def make_app(url: str):
     from booking import create_app
     from tests.conftest import make_config
+
     return create_app(make_config(url, WTF_CSRF_ENABLED=False))
 
 
@@ -65,10 +73,12 @@ def sqlite_text(instant: datetime) -> str:
 def build(path: Path, today: date) -> dict:
     import flask_migrate
     from werkzeug.security import generate_password_hash
+
     app = make_app(f"sqlite:///{path}")
     with app.app_context():
         flask_migrate.upgrade(directory=str(ROOT / "migrations"))
         from booking.extensions import db
+
         db.engine.dispose()
     rnd = random.Random(7)
     con = sqlite3.connect(path)
@@ -79,29 +89,46 @@ def build(path: Path, today: date) -> dict:
     orgs = [org(1, "北仑区总工会 (bench)", "federation", None)]
     orgs += [org(10 + h, f"共享场馆 {h + 1} 号 (bench)", "community_centre", 1) for h in range(HOSTS)]
     orgs += [org(100 + e, f"宁波小微企业 {e + 1:03d} 有限公司 (bench)", "enterprise", 1) for e in range(ENTERPRISES)]
-    con.executemany("INSERT INTO organizations (id, name, kind, parent_id, headcount, invite_code, "
-                    "calendar_privacy, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", orgs)
+    con.executemany(
+        "INSERT INTO organizations (id, name, kind, parent_id, headcount, invite_code, "
+        "calendar_privacy, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        orgs,
+    )
     hashed = generate_password_hash(PASSWORD, method="pbkdf2:sha256:1000")
     users = [(1, "district", "区总工会", None, hashed, "active", now)]
     users += [(10 + h, f"host{h + 1}", f"场馆管理员 {h + 1}", None, hashed, "active", now) for h in range(HOSTS)]
-    users += [(1000 + w, f"bench{w}", f"职工 {w}", 100 + w % ENTERPRISES, hashed, "active", now) for w in range(WORKERS)]
-    con.executemany("INSERT INTO users (id, username, display_name, enterprise_id, password_hash, status, created_at) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?)", users)
-    con.executemany("INSERT INTO role_grants (user_id, role, organization_id) VALUES (?, ?, ?)",
-                    [(1, "district_admin", 1)] + [(10 + h, "host_admin", 10 + h) for h in range(HOSTS)])
+    users += [
+        (1000 + w, f"bench{w}", f"职工 {w}", 100 + w % ENTERPRISES, hashed, "active", now) for w in range(WORKERS)
+    ]
+    con.executemany(
+        "INSERT INTO users (id, username, display_name, enterprise_id, password_hash, status, created_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?)",
+        users,
+    )
+    con.executemany(
+        "INSERT INTO role_grants (user_id, role, organization_id) VALUES (?, ?, ?)",
+        [(1, "district_admin", 1)] + [(10 + h, "host_admin", 10 + h) for h in range(HOSTS)],
+    )
     facilities = []  # (id, host_id, capacity)
     for h in range(HOSTS):
-        con.execute("INSERT INTO venues (id, host_id, name, address, timezone, created_at) VALUES (?, ?, ?, '-', ?, ?)",
-                    (h + 1, 10 + h, f"场馆 {h + 1}", TZ, now))
+        con.execute(
+            "INSERT INTO venues (id, host_id, name, address, timezone, created_at) VALUES (?, ?, ?, '-', ?, ?)",
+            (h + 1, 10 + h, f"场馆 {h + 1}", TZ, now),
+        )
         for k, (name, kind, capacity) in enumerate(FACILITIES):
             fid = h * 10 + k + 1
-            con.execute("INSERT INTO facilities (id, venue_id, name, kind, capacity, slot_minutes, requires_approval, "
-                        "window_days, window_opens_minute, min_notice_minutes, cancel_cutoff_minutes, "
-                        "checkin_before_minutes, checkin_after_minutes, description, active, created_at) "
-                        "VALUES (?, ?, ?, ?, ?, 60, 0, 7, 480, 30, 120, 15, 15, '', 1, ?)",
-                        (fid, h + 1, name, kind, capacity, now))
-            con.executemany("INSERT INTO opening_hours (facility_id, weekday, opens_minute, closes_minute) "
-                            "VALUES (?, ?, 480, 1320)", [(fid, d) for d in range(7)])
+            con.execute(
+                "INSERT INTO facilities (id, venue_id, name, kind, capacity, slot_minutes, requires_approval, "
+                "window_days, window_opens_minute, min_notice_minutes, cancel_cutoff_minutes, "
+                "checkin_before_minutes, checkin_after_minutes, description, active, created_at) "
+                "VALUES (?, ?, ?, ?, ?, 60, 0, 7, 480, 30, 120, 15, 15, '', 1, ?)",
+                (fid, h + 1, name, kind, capacity, now),
+            )
+            con.executemany(
+                "INSERT INTO opening_hours (facility_id, weekday, opens_minute, closes_minute) "
+                "VALUES (?, ?, 480, 1320)",
+                [(fid, d) for d in range(7)],
+            )
             # Busier hosts first: host 1 draws most.
             facilities.append((fid, 10 + h, capacity * (HOSTS - h + 2)))
     con.commit()
@@ -125,19 +152,40 @@ def build(path: Path, today: date) -> dict:
             start = datetime.combine(day, dtime(rnd.randrange(8, 22))) - offset
             worker = rnd.randrange(WORKERS)
             text_start = start.strftime("%Y-%m-%d %H:%M:%S.%f")
-            rows.append((fid, host_id, 1000 + worker, 100 + worker % ENTERPRISES, text_start,
-                         (start + timedelta(hours=1)).strftime("%Y-%m-%d %H:%M:%S.%f"), 1, 1, sts[i],
-                         (day - timedelta(days=day.weekday())).isoformat(), 60, f"B{chunk + i:010d}",
-                         text_start, text_start))
-        con.executemany("INSERT INTO reservations (facility_id, host_id, user_id, enterprise_id, start_at, end_at, "
-                        "party_size, places, status, week_start, quota_minutes, code, created_at, updated_at) "
-                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+            rows.append(
+                (
+                    fid,
+                    host_id,
+                    1000 + worker,
+                    100 + worker % ENTERPRISES,
+                    text_start,
+                    (start + timedelta(hours=1)).strftime("%Y-%m-%d %H:%M:%S.%f"),
+                    1,
+                    1,
+                    sts[i],
+                    (day - timedelta(days=day.weekday())).isoformat(),
+                    60,
+                    f"B{chunk + i:010d}",
+                    text_start,
+                    text_start,
+                )
+            )
+        con.executemany(
+            "INSERT INTO reservations (facility_id, host_id, user_id, enterprise_id, start_at, end_at, "
+            "party_size, places, status, week_start, quota_minutes, code, created_at, updated_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            rows,
+        )
         con.commit()
     con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     total = con.execute("SELECT COUNT(*) FROM reservations").fetchone()[0]
     con.close()
-    return {"rows": total, "seconds": round(time.time() - t0, 1), "first_day": first.isoformat(),
-            "size_mib": round(path.stat().st_size / 2 ** 20)}
+    return {
+        "rows": total,
+        "seconds": round(time.time() - t0, 1),
+        "first_day": first.isoformat(),
+        "size_mib": round(path.stat().st_size / 2**20),
+    }
 
 
 def timed(fn, runs: int) -> dict:
@@ -149,19 +197,26 @@ def timed(fn, runs: int) -> dict:
         t = time.perf_counter()
         fn()
         times.append(time.perf_counter() - t)
-    return {"cold_ms": round(cold * 1000), "median_ms": round(statistics.median(times) * 1000),
-            "max_ms": round(max(times) * 1000)}
+    return {
+        "cold_ms": round(cold * 1000),
+        "median_ms": round(statistics.median(times) * 1000),
+        "max_ms": round(max(times) * 1000),
+    }
 
 
 def plans(app, path: Path, run_reports) -> dict:
     """EXPLAIN QUERY PLAN of every reservations query the reports run (captured as they run)."""
     from sqlalchemy import event
+
     from booking.extensions import db
+
     seen = []
     with app.app_context():
+
         def capture(conn, cursor, statement, parameters, context, executemany):
             if "FROM reservations" in statement:
                 seen.append((statement, parameters))
+
         event.listen(db.engine, "before_cursor_execute", capture)
         try:
             run_reports()
@@ -179,13 +234,19 @@ def plans(app, path: Path, run_reports) -> dict:
 def machine() -> dict:
     cpuinfo = Path("/proc/cpuinfo").read_text()
     model = next((line.split(":", 1)[1].strip() for line in cpuinfo.splitlines() if line.startswith("model name")), "?")
-    return {"nproc": os.cpu_count(), "cpu": model, "python": platform.python_version(),
-            "sqlite": sqlite3.sqlite_version, "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")}
+    return {
+        "nproc": os.cpu_count(),
+        "cpu": model,
+        "python": platform.python_version(),
+        "sqlite": sqlite3.sqlite_version,
+        "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+    }
 
 
 def main() -> int:
     from booking import timeutil
     from booking.reports import services
+
     tmp = Path(tempfile.mkdtemp(prefix="reports-bench-", dir="/tmp"))
     path = tmp / "reports.sqlite3"
     today = timeutil.local_date(timeutil.utcnow(), TZ)
@@ -201,11 +262,14 @@ def main() -> int:
         with app.app_context():
             from booking.accounts.models import User
             from booking.extensions import db
+
             district = db.session.get(User, 1)
             report = services.district_report(district, period)
             busiest = report.hosts[0].host.id
-            log(f"last month: {report.bookings:,} bookings counted, {len(report.hosts)} hosts, "
-                f"{report.enterprises} enterprises, {report.workers:,} workers")
+            log(
+                f"last month: {report.bookings:,} bookings counted, {len(report.hosts)} hosts, "
+                f"{report.enterprises} enterprises, {report.workers:,} workers"
+            )
 
             def district_service():
                 services.district_report(district, period)
@@ -232,13 +296,16 @@ def main() -> int:
             def get():
                 response = client.get(path, query_string={**query, **extra})
                 assert response.status_code == 200, response.status_code
+
             return get
 
         results["district_page"] = timed(page("/reports/district"), RUNS)
         results["host_page"] = timed(page("/reports/host", host_id=busiest), RUNS)
+
         def both_reports():
             from booking.accounts.models import User
             from booking.extensions import db
+
             district = db.session.get(User, 1)
             services.district_report(district, period)
             services.host_report(district, busiest, period)
@@ -247,16 +314,23 @@ def main() -> int:
         plan = plans(app, path, both_reports)
         with app.app_context():
             from booking.extensions import db
+
             db.engine.dispose()
         print()
         print(f"machine: {machine()}")
-        print(f"data: {built['rows']:,} reservations from {built['first_day']} (12 months), "
-              f"{HOSTS} hosts, {HOSTS * len(FACILITIES)} facilities, {ENTERPRISES} enterprises, {WORKERS:,} workers; "
-              f"file {built['size_mib']} MiB; period {period.start} to {period.end}")
+        print(
+            f"data: {built['rows']:,} reservations from {built['first_day']} (12 months), "
+            f"{HOSTS} hosts, {HOSTS * len(FACILITIES)} facilities, {ENTERPRISES} enterprises, {WORKERS:,} workers; "
+            f"file {built['size_mib']} MiB; period {period.start} to {period.end}"
+        )
         print(f"{'what':<42} {'cold ms':>8} {'median ms':>10} {'max ms':>8}")
-        labels = {"district_service": "district report (service)", "district_page": "GET /reports/district (page)",
-                  "host_service": "host report, busiest host (service)", "host_page": "GET /reports/host (page)",
-                  "district_year": "district report, 365 days (service)"}
+        labels = {
+            "district_service": "district report (service)",
+            "district_page": "GET /reports/district (page)",
+            "host_service": "host report, busiest host (service)",
+            "host_page": "GET /reports/host (page)",
+            "district_year": "district report, 365 days (service)",
+        }
         for key in ("district_service", "district_page", "host_service", "host_page", "district_year"):
             r = results[key]
             print(f"{labels[key]:<42} {r['cold_ms']:>8} {r['median_ms']:>10} {r['max_ms']:>8}")

@@ -37,6 +37,7 @@ BENCH_SCALE_ROWS=1000000 (0 skips step 4), BENCH_SEED_WORKERS=2000, BENCH_OUT=be
 BENCH_KEEP=1 keeps the temp dir (database, logs), BENCH_WAIT_QUIET=120 waits (up to that many
 seconds) before each measured run until other processes leave the CPU alone.
 """
+
 import hashlib
 import json
 import os
@@ -88,6 +89,7 @@ def log(msg: str) -> None:
 
 # --- tools and servers --------------------------------------------------------------------
 
+
 def ensure_wrk() -> str:
     found = shutil.which("wrk")
     if found:
@@ -96,11 +98,9 @@ def ensure_wrk() -> str:
         sys.exit("wrk is not installed: apt-get install wrk (as root), then run make bench again")
     log("installing wrk (apt-get install wrk)")
     env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
-    if subprocess.run(["apt-get", "install", "-y", "-qq", "wrk"], env=env,
-                      stdout=subprocess.DEVNULL).returncode != 0:
+    if subprocess.run(["apt-get", "install", "-y", "-qq", "wrk"], env=env, stdout=subprocess.DEVNULL).returncode != 0:
         subprocess.run(["apt-get", "update", "-qq"], env=env, check=True)
-        subprocess.run(["apt-get", "install", "-y", "-qq", "wrk"], env=env, check=True,
-                       stdout=subprocess.DEVNULL)
+        subprocess.run(["apt-get", "install", "-y", "-qq", "wrk"], env=env, check=True, stdout=subprocess.DEVNULL)
     return shutil.which("wrk") or sys.exit("wrk still missing after apt-get install")
 
 
@@ -131,11 +131,31 @@ class Gunicorn:
         self.log_path = logdir / f"{name}-gunicorn.log"
         self.log = open(self.log_path, "w")
         self.proc = subprocess.Popen(
-            [str(BIN / "gunicorn"), "--bind", f"127.0.0.1:{self.port}", "--workers", str(GUNICORN_WORKERS),
-             "--worker-class", "sync", "--backlog", "2048", "--timeout", "60",
-             *access_log_flags(logdir / f"{name}-access.log"),
-             "--error-logfile", "-", "--log-level", "warning", app],
-            cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
+            [
+                str(BIN / "gunicorn"),
+                "--bind",
+                f"127.0.0.1:{self.port}",
+                "--workers",
+                str(GUNICORN_WORKERS),
+                "--worker-class",
+                "sync",
+                "--backlog",
+                "2048",
+                "--timeout",
+                "60",
+                *access_log_flags(logdir / f"{name}-access.log"),
+                "--error-logfile",
+                "-",
+                "--log-level",
+                "warning",
+                app,
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         self._wait_ready()
 
     def _wait_ready(self) -> None:
@@ -200,6 +220,7 @@ class WaitSampler:
 
     def __init__(self, url: str):
         from sqlalchemy import create_engine
+
         self.engine = create_engine(url, isolation_level="AUTOCOMMIT")
         self.waits: dict[str, int] = {}
         self.locks: dict[str, int] = {}
@@ -208,6 +229,7 @@ class WaitSampler:
 
     def __enter__(self):
         import threading
+
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
@@ -220,9 +242,12 @@ class WaitSampler:
 
     def _run(self) -> None:
         from sqlalchemy import text
-        activity = text("SELECT state, wait_event_type, wait_event FROM pg_stat_activity "
-                        "WHERE datname = current_database() AND backend_type = 'client backend' "
-                        "AND pid <> pg_backend_pid()")
+
+        activity = text(
+            "SELECT state, wait_event_type, wait_event FROM pg_stat_activity "
+            "WHERE datname = current_database() AND backend_type = 'client backend' "
+            "AND pid <> pg_backend_pid()"
+        )
         locks = text("SELECT locktype, mode FROM pg_locks WHERE NOT granted")
         with self.engine.connect() as conn:
             while not self._stop.wait(0.02):
@@ -241,11 +266,14 @@ class WaitSampler:
 
     def summary(self) -> dict:
         busy = sum(self.waits.values())
-        return {"samples": self.samples,
-                "busy_connections_avg": round(busy / max(self.samples, 1), 2),
-                "share": {k: round(v / max(busy, 1), 3) for k, v in sorted(self.waits.items(), key=lambda kv: -kv[1])},
-                "ungranted_locks_avg": {k: round(v / max(self.samples, 1), 2)
-                                        for k, v in sorted(self.locks.items(), key=lambda kv: -kv[1])}}
+        return {
+            "samples": self.samples,
+            "busy_connections_avg": round(busy / max(self.samples, 1), 2),
+            "share": {k: round(v / max(busy, 1), 3) for k, v in sorted(self.waits.items(), key=lambda kv: -kv[1])},
+            "ungranted_locks_avg": {
+                k: round(v / max(self.samples, 1), 2) for k, v in sorted(self.locks.items(), key=lambda kv: -kv[1])
+            },
+        }
 
 
 SAMPLE_URL: list[str] = []  # PostgreSQL: the app's database, whose connections are sampled
@@ -255,8 +283,7 @@ class RunRefused(Exception):
     """A run whose figures cannot be used (errors, timeouts, too few answers)."""
 
 
-def wrk(server: "Gunicorn", requests_file: Path, duration: int, connections: int = None,
-        sample: bool = False) -> dict:
+def wrk(server: "Gunicorn", requests_file: Path, duration: int, connections: int = None, sample: bool = False) -> dict:
     """One wrk run; returns throughput, latency (ms), counts by status and error code, and
     where the CPU went: the server's (per request and as a share of the machine), the
     database's, wrk's, and other processes' (noise)."""
@@ -272,9 +299,26 @@ def wrk(server: "Gunicorn", requests_file: Path, duration: int, connections: int
     if sampler:
         sampler.__enter__()
     try:
-        proc = subprocess.run(["wrk", "-t", str(WRK_THREADS), "-c", str(connections), "-d", f"{duration}s",
-                               "--timeout", "10s", "-s", str(LUA), url],
-                              env=env, capture_output=True, text=True, timeout=duration + 60)
+        proc = subprocess.run(
+            [
+                "wrk",
+                "-t",
+                str(WRK_THREADS),
+                "-c",
+                str(connections),
+                "-d",
+                f"{duration}s",
+                "--timeout",
+                "10s",
+                "-s",
+                str(LUA),
+                url,
+            ],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=duration + 60,
+        )
     finally:
         if sampler:
             sampler.__exit__(None, None, None)
@@ -286,15 +330,20 @@ def wrk(server: "Gunicorn", requests_file: Path, duration: int, connections: int
     line = next((l for l in proc.stdout.splitlines() if l.startswith("BENCH_RESULT ")), None)
     if proc.returncode != 0 or line is None:
         raise RunRefused(f"wrk failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
-    r = json.loads(line[len("BENCH_RESULT "):])
+    r = json.loads(line[len("BENCH_RESULT ") :])
     secs = r["duration_us"] / 1e6
     wrk_cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     machine_cpu = (busy1 - busy0) / CLK
     wall = time.time() - t0
     return {
-        "requests": r["requests"], "seconds": round(secs, 2), "rps": r["requests"] / secs,
-        "p50_ms": r["p50_us"] / 1000, "p95_ms": r["p95_us"] / 1000, "p99_ms": r["p99_us"] / 1000,
-        "max_ms": r["max_us"] / 1000, "statuses": dict(sorted(r["statuses"].items())),
+        "requests": r["requests"],
+        "seconds": round(secs, 2),
+        "rps": r["requests"] / secs,
+        "p50_ms": r["p50_us"] / 1000,
+        "p95_ms": r["p95_us"] / 1000,
+        "p99_ms": r["p99_us"] / 1000,
+        "max_ms": r["max_us"] / 1000,
+        "statuses": dict(sorted(r["statuses"].items())),
         "codes": dict(sorted(r["codes"].items(), key=lambda kv: -kv[1])),
         "socket_errors": {k: v for k, v in r["errors"].items() if v and k != "status"},
         "connections": connections,
@@ -351,9 +400,11 @@ def write_requests(path: Path, rows) -> Path:
 
 # --- the database, through the app --------------------------------------------------------
 
+
 def flask_cli(env: dict, *args: str) -> None:
-    proc = subprocess.run([str(BIN / "flask"), "--app", "wsgi", *args], cwd=ROOT, env=env,
-                          capture_output=True, text=True)
+    proc = subprocess.run(
+        [str(BIN / "flask"), "--app", "wsgi", *args], cwd=ROOT, env=env, capture_output=True, text=True
+    )
     if proc.returncode != 0:
         raise RuntimeError(f"flask {' '.join(args)} failed:\n{proc.stdout}\n{proc.stderr}")
 
@@ -361,26 +412,37 @@ def flask_cli(env: dict, *args: str) -> None:
 def make_app(url: str):
     os.environ["DATABASE_URL"] = url
     from booking import create_app
+
     return create_app()
 
 
 def create_tokens(app) -> list[dict]:
     """One bearer token per seeded worker, stored as accounts.services.issue_token stores it."""
     from sqlalchemy import select
+
     from booking.accounts.models import ApiToken, User
     from booking.extensions import db
+
     now = datetime.now(timezone.utc)
     with app.app_context():
-        users = db.session.execute(select(User.id, User.username, User.enterprise_id)
-                                   .where(User.username.like("worker%"), User.status == "active")
-                                   .order_by(User.id)).all()
+        users = db.session.execute(
+            select(User.id, User.username, User.enterprise_id)
+            .where(User.username.like("worker%"), User.status == "active")
+            .order_by(User.id)
+        ).all()
         out, rows = [], []
         for u in users:
             token = secrets.token_urlsafe(32)
-            out.append({"user_id": u.id, "username": u.username, "enterprise_id": u.enterprise_id,
-                        "token": token})
-            rows.append({"user_id": u.id, "token_hash": hashlib.sha256(token.encode()).hexdigest(),
-                         "label": "bench", "created_at": now, "expires_at": now + timedelta(days=1)})
+            out.append({"user_id": u.id, "username": u.username, "enterprise_id": u.enterprise_id, "token": token})
+            rows.append(
+                {
+                    "user_id": u.id,
+                    "token_hash": hashlib.sha256(token.encode()).hexdigest(),
+                    "label": "bench",
+                    "created_at": now,
+                    "expires_at": now + timedelta(days=1),
+                }
+            )
         db.session.execute(ApiToken.__table__.insert(), rows)
         db.session.commit()
         db.session.remove()
@@ -396,6 +458,7 @@ def plan(app, workers: list[dict]) -> dict:
     from booking.extensions import db
     from booking.facilities import rules
     from booking.facilities.services import slot_rules, visible_facilities
+
     now = timeutil.utcnow()
     today = timeutil.local_date(now, TZ)
     with app.app_context():
@@ -422,13 +485,26 @@ def plan(app, workers: list[dict]) -> dict:
                 break
         else:
             raise RuntimeError("no day in the booking window has bookable evening slots")
-        info = {f.id: {"name": f.name, "capacity": f.capacity, "host_id": f.venue.host_id,
-                       "requires_approval": f.requires_approval} for f in facilities.values()}
+        info = {
+            f.id: {
+                "name": f.name,
+                "capacity": f.capacity,
+                "host_id": f.venue.host_id,
+                "requires_approval": f.requires_approval,
+            }
+            for f in facilities.values()
+        }
         db.session.remove()
         db.engine.dispose()
     starts = [timeutil.isoformat_local(timeutil.local_to_utc(day, m, TZ), TZ) for m in EVENING]
-    return {"today": today, "day": day, "starts": starts, "allowed": allowed, "facilities": info,
-            "week_start": timeutil.week_start(day)}
+    return {
+        "today": today,
+        "day": day,
+        "starts": starts,
+        "allowed": allowed,
+        "facilities": info,
+        "week_start": timeutil.week_start(day),
+    }
 
 
 def rush_requests(workers, p) -> list:
@@ -449,16 +525,27 @@ def availability_requests(workers, p) -> list:
     for k, w in enumerate(workers):
         allowed = p["allowed"][w["enterprise_id"]]
         day = p["today"] + timedelta(days=1 + k % 6)
-        rows.append(("GET", f"/api/v1/facilities/{allowed[k % len(allowed)]}/availability?date={day}",
-                     w["token"], None))
+        rows.append(
+            ("GET", f"/api/v1/facilities/{allowed[k % len(allowed)]}/availability?date={day}", w["token"], None)
+        )
     return rows
 
 
 def baseline_requests(workers, rows) -> list:
     """The same (facility, slot, worker) mix as a rush's requests, for the bare guarded insert."""
-    return [("POST", "/book", None, {"facility_id": body["facility_id"], "start": body["start"],
-                                     "user_id": workers[i % len(workers)]["user_id"]})
-            for i, (_, _, _, body) in enumerate(rows)]
+    return [
+        (
+            "POST",
+            "/book",
+            None,
+            {
+                "facility_id": body["facility_id"],
+                "start": body["start"],
+                "user_id": workers[i % len(workers)]["user_id"],
+            },
+        )
+        for i, (_, _, _, body) in enumerate(rows)
+    ]
 
 
 def hello_requests(workers, p) -> list:
@@ -473,6 +560,7 @@ def add_rush_host(app, workers, p) -> list:
     worker's next request is 2,000 / RUSH_FACILITIES slots later (never an overlap). Every
     answer is a 201 until the list runs out."""
     from sqlalchemy import select
+
     from booking import timeutil
     from booking.database import begin_write
     from booking.extensions import db
@@ -481,6 +569,7 @@ def add_rush_host(app, workers, p) -> list:
     from booking.facilities.services import slot_rules
     from booking.organizations.models import Organization
     from booking.quotas.models import SharingAgreement
+
     now = timeutil.utcnow()
     with app.app_context():
         begin_write()
@@ -491,12 +580,18 @@ def add_rush_host(app, workers, p) -> list:
         venue = Venue(host_id=host.id, name="抢订测试场馆 (bench)", address="-", timezone=TZ)
         db.session.add(venue)
         db.session.flush()
-        facs = [Facility(venue_id=venue.id, name=f"抢订场地 {i + 1}", kind="badminton", capacity=1,
-                         hours=[OpeningHours(weekday=d, opens_minute=8 * 60, closes_minute=22 * 60)
-                                for d in range(7)]) for i in range(RUSH_FACILITIES)]
+        facs = [
+            Facility(
+                venue_id=venue.id,
+                name=f"抢订场地 {i + 1}",
+                kind="badminton",
+                capacity=1,
+                hours=[OpeningHours(weekday=d, opens_minute=8 * 60, closes_minute=22 * 60) for d in range(7)],
+            )
+            for i in range(RUSH_FACILITIES)
+        ]
         db.session.add_all(facs)
-        db.session.add(SharingAgreement(host_id=host.id, group_id=fed.id, all_facilities=True,
-                                        valid_from=p["today"]))
+        db.session.add(SharingAgreement(host_id=host.id, group_id=fed.id, all_facilities=True, valid_from=p["today"]))
         db.session.commit()
         ids = [f.id for f in facs]
         sr = slot_rules(facs[0])
@@ -525,24 +620,35 @@ CONSUMING = "('pending','confirmed','checked_in','no_show')"
 def integrity(app) -> tuple[bool, list[str], dict]:
     """Capacity, counters and quotas, checked in SQL over every reservation in the database."""
     from sqlalchemy import text
+
     from booking.extensions import db
     from booking.quotas.services import agreement_for
+
     problems = []
     stats = {}
-    held = (f"SELECT facility_id, start_at, SUM(places) AS p FROM reservations "
-            f"WHERE status IN {HOLDING} GROUP BY facility_id, start_at")
+    held = (
+        f"SELECT facility_id, start_at, SUM(places) AS p FROM reservations "
+        f"WHERE status IN {HOLDING} GROUP BY facility_id, start_at"
+    )
     with app.app_context():
         q = lambda sql, **kw: db.session.execute(text(sql), kw).all()  # noqa: E731
-        over = q(f"SELECT a.facility_id, a.start_at, a.p, f.capacity FROM ({held}) a "
-                 f"JOIN facilities f ON f.id = a.facility_id WHERE a.p > f.capacity")
+        over = q(
+            f"SELECT a.facility_id, a.start_at, a.p, f.capacity FROM ({held}) a "
+            f"JOIN facilities f ON f.id = a.facility_id WHERE a.p > f.capacity"
+        )
         problems += [f"over capacity: facility {r[0]} slot {r[1]}: {r[2]} held > capacity {r[3]}" for r in over]
-        mism = q(f"SELECT s.facility_id, s.start_at, s.held, COALESCE(a.p, 0) FROM slot_loads s "
-                 f"LEFT JOIN ({held}) a ON a.facility_id = s.facility_id AND a.start_at = s.start_at "
-                 f"WHERE s.held <> COALESCE(a.p, 0)")
-        mism += q(f"SELECT a.facility_id, a.start_at, 0, a.p FROM ({held}) a LEFT JOIN slot_loads s "
-                  f"ON a.facility_id = s.facility_id AND a.start_at = s.start_at WHERE s.id IS NULL")
-        problems += [f"slot_loads mismatch: facility {r[0]} slot {r[1]}: counter {r[2]}, bookings hold {r[3]}"
-                     for r in mism]
+        mism = q(
+            f"SELECT s.facility_id, s.start_at, s.held, COALESCE(a.p, 0) FROM slot_loads s "
+            f"LEFT JOIN ({held}) a ON a.facility_id = s.facility_id AND a.start_at = s.start_at "
+            f"WHERE s.held <> COALESCE(a.p, 0)"
+        )
+        mism += q(
+            f"SELECT a.facility_id, a.start_at, 0, a.p FROM ({held}) a LEFT JOIN slot_loads s "
+            f"ON a.facility_id = s.facility_id AND a.start_at = s.start_at WHERE s.id IS NULL"
+        )
+        problems += [
+            f"slot_loads mismatch: facility {r[0]} slot {r[1]}: counter {r[2]}, bookings hold {r[3]}" for r in mism
+        ]
         stats["slots_checked"] = q(f"SELECT COUNT(*) FROM ({held}) a")[0][0]
 
         # Quotas: minutes per enterprise+host+week and bookings per worker+host+week, against
@@ -556,20 +662,23 @@ def integrity(app) -> tuple[bool, list[str], dict]:
                 limits[key] = None if a is None else (a.minutes_per_week, a.bookings_per_worker)
             return limits[key]
 
-        ent_rows = q(f"SELECT enterprise_id, host_id, week_start, SUM(quota_minutes), MIN(facility_id) "
-                     f"FROM reservations WHERE status IN {CONSUMING} GROUP BY enterprise_id, host_id, week_start")
+        ent_rows = q(
+            f"SELECT enterprise_id, host_id, week_start, SUM(quota_minutes), MIN(facility_id) "
+            f"FROM reservations WHERE status IN {CONSUMING} GROUP BY enterprise_id, host_id, week_start"
+        )
         for ent, host, week, minutes, fac in ent_rows:
             week = week if not isinstance(week, str) else datetime.strptime(week, "%Y-%m-%d").date()
             a = agreement(ent, host, fac, week)
             if a is None:
                 problems.append(f"no agreement in force: enterprise {ent} host {host} week {week}")
             elif a[0] is not None and minutes > a[0]:
-                problems.append(f"quota exceeded: enterprise {ent} host {host} week {week}: "
-                                f"{minutes} min > {a[0]} min")
+                problems.append(f"quota exceeded: enterprise {ent} host {host} week {week}: {minutes} min > {a[0]} min")
         stats["quota_weeks_checked"] = len(ent_rows)
-        worker_rows = q(f"SELECT r.user_id, r.enterprise_id, r.host_id, r.week_start, COUNT(*), MIN(r.facility_id) "
-                        f"FROM reservations r WHERE r.status IN {CONSUMING} "
-                        f"GROUP BY r.user_id, r.enterprise_id, r.host_id, r.week_start")
+        worker_rows = q(
+            f"SELECT r.user_id, r.enterprise_id, r.host_id, r.week_start, COUNT(*), MIN(r.facility_id) "
+            f"FROM reservations r WHERE r.status IN {CONSUMING} "
+            f"GROUP BY r.user_id, r.enterprise_id, r.host_id, r.week_start"
+        )
         for user, ent, host, week, n, fac in worker_rows:
             week = week if not isinstance(week, str) else datetime.strptime(week, "%Y-%m-%d").date()
             a = agreement(ent, host, fac, week)
@@ -578,18 +687,26 @@ def integrity(app) -> tuple[bool, list[str], dict]:
         stats["worker_weeks_checked"] = len(worker_rows)
         # Counters equal what they count (enterprise minutes, worker bookings).
         for table, key, value, agg in (
-                ("enterprise_week_usage", "enterprise_id", "minutes_used", "SUM(quota_minutes)"),
-                ("worker_week_usage", "user_id", "bookings", "COUNT(*)")):
-            sums = (f"SELECT host_id, {key} AS k, week_start, {agg} AS v FROM reservations "
-                    f"WHERE status IN {CONSUMING} GROUP BY host_id, {key}, week_start")
-            bad = q(f"SELECT u.host_id, u.{key}, u.week_start, u.{value}, COALESCE(a.v, 0) FROM {table} u "
-                    f"LEFT JOIN ({sums}) a ON a.host_id = u.host_id AND a.k = u.{key} "
-                    f"AND a.week_start = u.week_start WHERE u.{value} <> COALESCE(a.v, 0)")
-            bad += q(f"SELECT a.host_id, a.k, a.week_start, 0, a.v FROM ({sums}) a LEFT JOIN {table} u "
-                     f"ON a.host_id = u.host_id AND a.k = u.{key} AND a.week_start = u.week_start "
-                     f"WHERE u.id IS NULL")
-            problems += [f"{table} mismatch: host {r[0]} {key} {r[1]} week {r[2]}: counter {r[3]}, "
-                         f"bookings {r[4]}" for r in bad]
+            ("enterprise_week_usage", "enterprise_id", "minutes_used", "SUM(quota_minutes)"),
+            ("worker_week_usage", "user_id", "bookings", "COUNT(*)"),
+        ):
+            sums = (
+                f"SELECT host_id, {key} AS k, week_start, {agg} AS v FROM reservations "
+                f"WHERE status IN {CONSUMING} GROUP BY host_id, {key}, week_start"
+            )
+            bad = q(
+                f"SELECT u.host_id, u.{key}, u.week_start, u.{value}, COALESCE(a.v, 0) FROM {table} u "
+                f"LEFT JOIN ({sums}) a ON a.host_id = u.host_id AND a.k = u.{key} "
+                f"AND a.week_start = u.week_start WHERE u.{value} <> COALESCE(a.v, 0)"
+            )
+            bad += q(
+                f"SELECT a.host_id, a.k, a.week_start, 0, a.v FROM ({sums}) a LEFT JOIN {table} u "
+                f"ON a.host_id = u.host_id AND a.k = u.{key} AND a.week_start = u.week_start "
+                f"WHERE u.id IS NULL"
+            )
+            problems += [
+                f"{table} mismatch: host {r[0]} {key} {r[1]} week {r[2]}: counter {r[3]}, bookings {r[4]}" for r in bad
+            ]
         stats["reservations"] = q("SELECT COUNT(*) FROM reservations")[0][0]
         db.session.remove()
         db.engine.dispose()
@@ -598,20 +715,24 @@ def integrity(app) -> tuple[bool, list[str], dict]:
 
 def rush_outcome(app, p) -> dict:
     from sqlalchemy import text
+
     from booking import timeutil
     from booking.extensions import db
+
     start, end = timeutil.local_day_bounds(p["day"], TZ)
     fac_ids = ",".join(str(i) for i in p["facilities"])
     with app.app_context():
-        rows = db.session.execute(text(
-            f"SELECT status, COUNT(*), SUM(places) FROM reservations WHERE facility_id IN ({fac_ids}) "
-            f"AND start_at >= :s AND start_at < :e GROUP BY status"),
-            {"s": _db_time(db, start), "e": _db_time(db, end)}).all()
+        rows = db.session.execute(
+            text(
+                f"SELECT status, COUNT(*), SUM(places) FROM reservations WHERE facility_id IN ({fac_ids}) "
+                f"AND start_at >= :s AND start_at < :e GROUP BY status"
+            ),
+            {"s": _db_time(db, start), "e": _db_time(db, end)},
+        ).all()
         db.session.remove()
         db.engine.dispose()
     offered = sum(f["capacity"] for f in p["facilities"].values()) * len(EVENING)
-    return {"by_status": {r[0]: r[1] for r in rows}, "places_taken": sum(r[2] for r in rows),
-            "places_offered": offered}
+    return {"by_status": {r[0]: r[1] for r in rows}, "places_taken": sum(r[2] for r in rows), "places_offered": offered}
 
 
 def _db_time(db, instant):
@@ -624,24 +745,33 @@ def _db_time(db, instant):
 def reset_rush(app, p) -> None:
     """Delete the rush's bookings and counters, so a second rush races for the same empty slots."""
     from sqlalchemy import delete
+
     from booking import timeutil
     from booking.database import begin_write
     from booking.extensions import db
     from booking.quotas.models import EnterpriseWeekUsage, WorkerWeekUsage
     from booking.reservations.models import Notification, Reservation, SlotLoad
+
     start, end = timeutil.local_day_bounds(p["day"], TZ)
     facs = list(p["facilities"])
     hosts = {f["host_id"] for f in p["facilities"].values()}
     with app.app_context():
         begin_write()
         rush = Reservation.__table__.c
-        ids = [r[0] for r in db.session.execute(Reservation.__table__.select().with_only_columns(rush.id).where(
-            rush.facility_id.in_(facs), rush.start_at >= start, rush.start_at < end))]
+        ids = [
+            r[0]
+            for r in db.session.execute(
+                Reservation.__table__.select()
+                .with_only_columns(rush.id)
+                .where(rush.facility_id.in_(facs), rush.start_at >= start, rush.start_at < end)
+            )
+        ]
         for i in range(0, len(ids), 500):
-            db.session.execute(delete(Notification).where(Notification.reservation_id.in_(ids[i:i + 500])))
-            db.session.execute(delete(Reservation).where(Reservation.id.in_(ids[i:i + 500])))
-        db.session.execute(delete(SlotLoad).where(SlotLoad.facility_id.in_(facs), SlotLoad.start_at >= start,
-                                                  SlotLoad.start_at < end))
+            db.session.execute(delete(Notification).where(Notification.reservation_id.in_(ids[i : i + 500])))
+            db.session.execute(delete(Reservation).where(Reservation.id.in_(ids[i : i + 500])))
+        db.session.execute(
+            delete(SlotLoad).where(SlotLoad.facility_id.in_(facs), SlotLoad.start_at >= start, SlotLoad.start_at < end)
+        )
         for model in (EnterpriseWeekUsage, WorkerWeekUsage):
             db.session.execute(delete(model).where(model.host_id.in_(hosts), model.week_start == p["week_start"]))
         db.session.commit()
@@ -651,17 +781,20 @@ def reset_rush(app, p) -> None:
 
 # --- scale: ~1 M historical reservations --------------------------------------------------
 
+
 def add_history(app, workers, p, rows: int) -> dict:
     """A host with 100 facilities (open 08:00-22:00, capacity 1) shared with every enterprise
     of the district, and `rows` past reservations there, one per slot going back day by day
     (~2 years for 1 M), spread over the 2,000 workers (~500 each): 80% checked in, 10%
     no-show, 10% cancelled. Counters (slot_loads, weekly usage) are built from them in SQL."""
     from sqlalchemy import select, text
+
     from booking.database import begin_write
     from booking.extensions import db
     from booking.facilities.models import Facility, OpeningHours, Venue
     from booking.organizations.models import Organization
     from booking.quotas.models import SharingAgreement
+
     days = rows // (SCALE_FACILITIES * 14) + 2
     t0 = time.time()
     with app.app_context():
@@ -673,26 +806,43 @@ def add_history(app, workers, p, rows: int) -> dict:
         venue = Venue(host_id=host.id, name="规模测试场馆 (bench)", address="-", timezone=TZ)
         db.session.add(venue)
         db.session.flush()
-        facs = [Facility(venue_id=venue.id, name=f"场地 {i + 1}", kind="badminton", capacity=1,
-                         hours=[OpeningHours(weekday=d, opens_minute=8 * 60, closes_minute=22 * 60)
-                                for d in range(7)]) for i in range(SCALE_FACILITIES)]
+        facs = [
+            Facility(
+                venue_id=venue.id,
+                name=f"场地 {i + 1}",
+                kind="badminton",
+                capacity=1,
+                hours=[OpeningHours(weekday=d, opens_minute=8 * 60, closes_minute=22 * 60) for d in range(7)],
+            )
+            for i in range(SCALE_FACILITIES)
+        ]
         db.session.add_all(facs)
-        db.session.add(SharingAgreement(host_id=host.id, group_id=fed.id, all_facilities=True,
-                                        valid_from=p["today"] - timedelta(days=days + 14)))
+        db.session.add(
+            SharingAgreement(
+                host_id=host.id, group_id=fed.id, all_facilities=True, valid_from=p["today"] - timedelta(days=days + 14)
+            )
+        )
         db.session.flush()
         conn = db.session.connection()
         conn.execute(text("CREATE TABLE bench_w (rn INTEGER PRIMARY KEY, user_id INTEGER, enterprise_id INTEGER)"))
         conn.execute(text("CREATE TABLE bench_f (rn INTEGER PRIMARY KEY, facility_id INTEGER)"))
-        conn.execute(text("INSERT INTO bench_w VALUES (:rn, :u, :e)"),
-                     [{"rn": i, "u": w["user_id"], "e": w["enterprise_id"]} for i, w in enumerate(workers)])
-        conn.execute(text("INSERT INTO bench_f VALUES (:rn, :f)"),
-                     [{"rn": i, "f": f.id} for i, f in enumerate(facs)])
-        params = {"rows": rows, "nf": SCALE_FACILITIES, "nw": len(workers), "host": host.id,
-                  "today": p["today"].isoformat()}
-        cols = ("facility_id, host_id, user_id, enterprise_id, start_at, end_at, party_size, places, "
-                "status, week_start, quota_minutes, code, created_at, updated_at")
-        status = ("CASE WHEN g.i % 10 = 0 THEN 'cancelled' WHEN g.i % 10 = 1 THEN 'no_show' "
-                  "ELSE 'checked_in' END")
+        conn.execute(
+            text("INSERT INTO bench_w VALUES (:rn, :u, :e)"),
+            [{"rn": i, "u": w["user_id"], "e": w["enterprise_id"]} for i, w in enumerate(workers)],
+        )
+        conn.execute(text("INSERT INTO bench_f VALUES (:rn, :f)"), [{"rn": i, "f": f.id} for i, f in enumerate(facs)])
+        params = {
+            "rows": rows,
+            "nf": SCALE_FACILITIES,
+            "nw": len(workers),
+            "host": host.id,
+            "today": p["today"].isoformat(),
+        }
+        cols = (
+            "facility_id, host_id, user_id, enterprise_id, start_at, end_at, party_size, places, "
+            "status, week_start, quota_minutes, code, created_at, updated_at"
+        )
+        status = "CASE WHEN g.i % 10 = 0 THEN 'cancelled' WHEN g.i % 10 = 1 THEN 'no_show' ELSE 'checked_in' END"
         # Slot (i / nf) % 14 of local day today - (1 + i / (nf*14)); a worker appears at most once
         # per slot (7919 is prime to 2,000), so nobody holds two places at the same time.
         if db.engine.dialect.name == "sqlite":
@@ -705,7 +855,7 @@ def add_history(app, workers, p, rows: int) -> dict:
                              (i * 7919) % :nw AS wr FROM n),
                 d AS (SELECT g.*, date(:today, '-' || back || ' days') AS lday FROM g)
                 SELECT f.facility_id, :host, w.user_id, w.enterprise_id, {ts}, {te}, 1, 1,
-                       {status.replace('g.i', 'd.i')}, date(d.lday, '-6 days', 'weekday 1'), 60,
+                       {status.replace("g.i", "d.i")}, date(d.lday, '-6 days', 'weekday 1'), 60,
                        'H' || printf('%09d', d.i), {ts}, {ts}
                 FROM d JOIN bench_f f ON f.rn = d.fr JOIN bench_w w ON w.rn = d.wr"""
         else:
@@ -723,28 +873,41 @@ def add_history(app, workers, p, rows: int) -> dict:
                 CROSS JOIN LATERAL (SELECT g.slot, CAST(:today AS date) - g.back AS lday) d
                 JOIN bench_f f ON f.rn = g.fr JOIN bench_w w ON w.rn = g.wr"""
         conn.execute(text(sql), params)
-        conn.execute(text(f"INSERT INTO slot_loads (facility_id, start_at, held) SELECT facility_id, start_at, "
-                          f"SUM(places) FROM reservations WHERE host_id = :host AND status IN {HOLDING} "
-                          f"GROUP BY facility_id, start_at"), {"host": host.id})
-        conn.execute(text(f"INSERT INTO enterprise_week_usage (host_id, enterprise_id, week_start, minutes_used) "
-                          f"SELECT host_id, enterprise_id, week_start, SUM(quota_minutes) FROM reservations "
-                          f"WHERE host_id = :host AND status IN {CONSUMING} GROUP BY host_id, enterprise_id, week_start"),
-                     {"host": host.id})
-        conn.execute(text(f"INSERT INTO worker_week_usage (host_id, user_id, week_start, bookings) "
-                          f"SELECT host_id, user_id, week_start, COUNT(*) FROM reservations "
-                          f"WHERE host_id = :host AND status IN {CONSUMING} GROUP BY host_id, user_id, week_start"),
-                     {"host": host.id})
+        conn.execute(
+            text(
+                f"INSERT INTO slot_loads (facility_id, start_at, held) SELECT facility_id, start_at, "
+                f"SUM(places) FROM reservations WHERE host_id = :host AND status IN {HOLDING} "
+                f"GROUP BY facility_id, start_at"
+            ),
+            {"host": host.id},
+        )
+        conn.execute(
+            text(
+                f"INSERT INTO enterprise_week_usage (host_id, enterprise_id, week_start, minutes_used) "
+                f"SELECT host_id, enterprise_id, week_start, SUM(quota_minutes) FROM reservations "
+                f"WHERE host_id = :host AND status IN {CONSUMING} GROUP BY host_id, enterprise_id, week_start"
+            ),
+            {"host": host.id},
+        )
+        conn.execute(
+            text(
+                f"INSERT INTO worker_week_usage (host_id, user_id, week_start, bookings) "
+                f"SELECT host_id, user_id, week_start, COUNT(*) FROM reservations "
+                f"WHERE host_id = :host AND status IN {CONSUMING} GROUP BY host_id, user_id, week_start"
+            ),
+            {"host": host.id},
+        )
         conn.execute(text("DROP TABLE bench_w"))
         conn.execute(text("DROP TABLE bench_f"))
         db.session.commit()
         total = db.session.scalar(text("SELECT COUNT(*) FROM reservations"))
         db.session.remove()
         db.engine.dispose()
-    return {"inserted": rows, "reservations_total": total, "seconds": round(time.time() - t0, 1),
-            "days_back": days}
+    return {"inserted": rows, "reservations_total": total, "seconds": round(time.time() - t0, 1), "days_back": days}
 
 
 # --- report -------------------------------------------------------------------------------
+
 
 def machine(db_kind: str, pg_version: str | None) -> dict:
     cpuinfo = Path("/proc/cpuinfo").read_text()
@@ -753,19 +916,27 @@ def machine(db_kind: str, pg_version: str | None) -> dict:
     gunicorn_v = subprocess.run([str(BIN / "gunicorn"), "--version"], capture_output=True, text=True).stdout.strip()
     wrk_v = subprocess.run(["wrk", "-v"], capture_output=True, text=True)
     head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True)
-    dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT,
-                           capture_output=True, text=True).stdout.strip()
+    dirty = subprocess.run(
+        ["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT, capture_output=True, text=True
+    ).stdout.strip()
     return {
         "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         "commit": os.environ.get("BENCH_CODE_LABEL")
         or (head.stdout.strip() or "?") + (" + uncommitted changes" if dirty else ""),
-        "nproc": os.cpu_count(), "cpu": model,
+        "nproc": os.cpu_count(),
+        "cpu": model,
         "ram_gib": round(int(mem.split()[1]) / 1024 / 1024, 1),
-        "python": platform.python_version(), "sqlite": sqlite3.sqlite_version,
-        "postgresql": pg_version, "database": db_kind,
-        "gunicorn": gunicorn_v, "gunicorn_workers": GUNICORN_WORKERS, "access_log": ACCESS_LOG,
+        "python": platform.python_version(),
+        "sqlite": sqlite3.sqlite_version,
+        "postgresql": pg_version,
+        "database": db_kind,
+        "gunicorn": gunicorn_v,
+        "gunicorn_workers": GUNICORN_WORKERS,
+        "access_log": ACCESS_LOG,
         "wrk": (wrk_v.stdout + wrk_v.stderr).splitlines()[0].split(" [")[0],
-        "wrk_threads": WRK_THREADS, "connections": CONNECTIONS, "duration_s": DURATION,
+        "wrk_threads": WRK_THREADS,
+        "connections": CONNECTIONS,
+        "duration_s": DURATION,
     }
 
 
@@ -779,26 +950,37 @@ def fmt_counts(r: dict) -> str:
 def report(results: dict) -> str:
     m = results["machine"]
     runs = results["runs"]
-    ratio_of = {"hello": None, "healthz": "hello", "availability": "hello", "baseline": None,
-                "success": "baseline", "booking": "baseline",
-                "availability_1m": "availability", "booking_1m": "booking"}
-    titles = {"hello": "(h) bare Flask hello-world, availability's shape",
-              "healthz": "(a) GET /healthz — the app's hooks only",
-              "availability": "(c) availability read",
-              "baseline": "(b) bare guarded insert (baseline app)",
-              "success": "(e) success rush: every request a new free slot",
-              "booking": "(d) booking rush, 2,000 workers (mostly refusals)",
-              "availability_1m": f"(c') availability read, after +{SCALE_ROWS:,} rows",
-              "booking_1m": f"(d') booking rush, after +{SCALE_ROWS:,} rows"}
+    ratio_of = {
+        "hello": None,
+        "healthz": "hello",
+        "availability": "hello",
+        "baseline": None,
+        "success": "baseline",
+        "booking": "baseline",
+        "availability_1m": "availability",
+        "booking_1m": "booking",
+    }
+    titles = {
+        "hello": "(h) bare Flask hello-world, availability's shape",
+        "healthz": "(a) GET /healthz — the app's hooks only",
+        "availability": "(c) availability read",
+        "baseline": "(b) bare guarded insert (baseline app)",
+        "success": "(e) success rush: every request a new free slot",
+        "booking": "(d) booking rush, 2,000 workers (mostly refusals)",
+        "availability_1m": f"(c') availability read, after +{SCALE_ROWS:,} rows",
+        "booking_1m": f"(d') booking rush, after +{SCALE_ROWS:,} rows",
+    }
     lines = [
         f"Machine: {m['nproc']} cores ({m['cpu']}), {m['ram_gib']} GiB RAM; Python {m['python']}, "
-        f"SQLite {m['sqlite']}" + (f", PostgreSQL {m['postgresql']}" if m["postgresql"] else "")
+        f"SQLite {m['sqlite']}"
+        + (f", PostgreSQL {m['postgresql']}" if m["postgresql"] else "")
         + f"; {m['gunicorn']}, {m['gunicorn_workers']} sync workers, access log: {m['access_log']}; "
         f"{m['wrk']}, {m['wrk_threads']} thread, "
         f"{m['connections']} connections, {m['duration_s']} s per run. Database: {m['database']}. "
         f"Code: {m['commit']}. {m['date']}.",
         "",
-        "| run | req/s | ratio | p50 ms | p99 ms | responses | server CPU ms/req | CPU busy: server / db / wrk / others |",
+        "| run | req/s | ratio | p50 ms | p99 ms | responses | server CPU ms/req "
+        "| CPU busy: server / db / wrk / others |",
         "|---|---:|---|---:|---:|---|---:|---|",
     ]
     for key, title in titles.items():
@@ -806,51 +988,70 @@ def report(results: dict) -> str:
         if not r:
             continue
         base = ratio_of[key]
-        value = (rate(r) / rate(runs[base]) if key == "success" else r["rps"] / runs[base]["rps"]) \
-            if base and base in runs else None
+        value = (
+            (rate(r) / rate(runs[base]) if key == "success" else r["rps"] / runs[base]["rps"])
+            if base and base in runs
+            else None
+        )
         ratio = f"{value:.2f} of {base}" if value is not None else "—"
         wrk_pct = r["wrk_cpu_pct"] / m["nproc"]
         other_pct = 100 * r["other_cpu_cores"] / m["nproc"]
-        lines.append(f"| {title} | {r['rps']:.0f} | {ratio} | {r['p50_ms']:.1f} | "
-                     f"{r['p99_ms']:.1f} | {fmt_counts(r)} | {r['server_cpu_ms_per_req']:.2f}"
-                     + (f" + db {r['db_cpu_ms_per_req']:.2f}" if DB_PIDS else "") + " | "
-                     f"{r['server_cpu_pct']:.0f}% / {r['db_cpu_pct']:.0f}% / {wrk_pct:.0f}% / {other_pct:.0f}% |")
+        lines.append(
+            f"| {title} | {r['rps']:.0f} | {ratio} | {r['p50_ms']:.1f} | "
+            f"{r['p99_ms']:.1f} | {fmt_counts(r)} | {r['server_cpu_ms_per_req']:.2f}"
+            + (f" + db {r['db_cpu_ms_per_req']:.2f}" if DB_PIDS else "")
+            + " | "
+            f"{r['server_cpu_pct']:.0f}% / {r['db_cpu_pct']:.0f}% / {wrk_pct:.0f}% / {other_pct:.0f}% |"
+        )
     noisy = [k for k, r in runs.items() if r["other_cpu_cores"] > 0.15]
     lines.append("")
-    lines.append("ratio: answers per second against the run named (for the rushes against the bare insert: "
-                 "201s per second). server CPU ms/req: CPU time of gunicorn's processes (+ PostgreSQL's) per "
-                 f"answer. CPU busy: share of the machine's {m['nproc']} cores used during the run by the "
-                 "server, the database, wrk, and other processes (noise when above a few %).")
+    lines.append(
+        "ratio: answers per second against the run named (for the rushes against the bare insert: "
+        "201s per second). server CPU ms/req: CPU time of gunicorn's processes (+ PostgreSQL's) per "
+        f"answer. CPU busy: share of the machine's {m['nproc']} cores used during the run by the "
+        "server, the database, wrk, and other processes (noise when above a few %)."
+    )
     if noisy:
-        lines.append(f"WARNING: other processes used CPU during {', '.join(noisy)}: those figures are "
-                     f"disturbed; run again on a quiet machine.")
+        lines.append(
+            f"WARNING: other processes used CPU during {', '.join(noisy)}: those figures are "
+            f"disturbed; run again on a quiet machine."
+        )
     lines.append("")
     for key in ("availability", "success", "booking", "booking_1m"):
         w = runs.get(key, {}).get("pg_waits")
         if w:
             share = ", ".join(f"{k} {v:.0%}" for k, v in list(w["share"].items())[:6])
             locks = ", ".join(f"{k} {v}" for k, v in list(w["ungranted_locks_avg"].items())[:4]) or "none"
-            lines.append(f"{titles[key]}: PostgreSQL connections busy on average {w['busy_connections_avg']} "
-                         f"({w['samples']} samples): {share}; ungranted locks on average: {locks}.")
+            lines.append(
+                f"{titles[key]}: PostgreSQL connections busy on average {w['busy_connections_avg']} "
+                f"({w['samples']} samples): {share}; ungranted locks on average: {locks}."
+            )
     lines.append("")
     for key in ("booking", "booking_1m"):
         if key in runs:
             codes = ", ".join(f"{k} {v}" for k, v in runs[key]["codes"].items())
             o = results.get("rush_" + key, {})
-            lines.append(f"{titles[key]}: error codes {codes or '-'}; in the database: "
-                         f"{o.get('by_status')}, {o.get('places_taken')} of {o.get('places_offered')} "
-                         f"places taken.")
+            lines.append(
+                f"{titles[key]}: error codes {codes or '-'}; in the database: "
+                f"{o.get('by_status')}, {o.get('places_taken')} of {o.get('places_offered')} "
+                f"places taken."
+            )
     lines.append("")
     for goal in results["goals"]:
-        lines.append(f"- goal {goal['name']}: {goal['value']} vs {goal['target']} → "
-                     f"{'MET' if goal['met'] else 'MISSED'}")
+        lines.append(
+            f"- goal {goal['name']}: {goal['value']} vs {goal['target']} → {'MET' if goal['met'] else 'MISSED'}"
+        )
     for name, check in results["integrity"].items():
-        lines.append(f"- integrity {name}: {'PASS' if check['ok'] else 'FAIL'} ({check['stats']})"
-                     + ("".join(f"\n    {p}" for p in check["problems"][:20])))
+        lines.append(
+            f"- integrity {name}: {'PASS' if check['ok'] else 'FAIL'} ({check['stats']})"
+            + ("".join(f"\n    {p}" for p in check["problems"][:20]))
+        )
     if "scale" in results:
         s = results["scale"]
-        lines.append(f"- scale: {s['inserted']:,} historical reservations inserted in {s['seconds']} s "
-                     f"({s['reservations_total']:,} in the table)")
+        lines.append(
+            f"- scale: {s['inserted']:,} historical reservations inserted in {s['seconds']} s "
+            f"({s['reservations_total']:,} in the table)"
+        )
     lines.append(f"- setup: {results['setup']}")
     return "\n".join(lines)
 
@@ -864,20 +1065,39 @@ def goals(runs: dict) -> list[dict]:
     out = []
     if "success" in runs and "baseline" in runs:
         v = rate(runs["success"]) / rate(runs["baseline"])
-        out.append({"name": "successful bookings ≥ 50% of bare insert", "value": f"{v:.0%}",
-                    "target": f"{GOAL_BOOKING_RATIO:.0%}", "met": v >= GOAL_BOOKING_RATIO})
+        out.append(
+            {
+                "name": "successful bookings ≥ 50% of bare insert",
+                "value": f"{v:.0%}",
+                "target": f"{GOAL_BOOKING_RATIO:.0%}",
+                "met": v >= GOAL_BOOKING_RATIO,
+            }
+        )
     if "booking" in runs:
         p99 = max(runs[k]["p99_ms"] for k in ("booking", "success") if k in runs)
-        out.append({"name": "booking p99 < 250 ms (both rushes)", "value": f"{p99:.0f} ms", "target": "250 ms",
-                    "met": p99 < GOAL_BOOKING_P99_MS})
+        out.append(
+            {
+                "name": "booking p99 < 250 ms (both rushes)",
+                "value": f"{p99:.0f} ms",
+                "target": "250 ms",
+                "met": p99 < GOAL_BOOKING_P99_MS,
+            }
+        )
     if "availability" in runs and "hello" in runs:
         v = runs["availability"]["rps"] / runs["hello"]["rps"]
-        out.append({"name": "availability ≥ 40% of bare Flask hello-world", "value": f"{v:.0%}",
-                    "target": f"{GOAL_AVAILABILITY_RATIO:.0%}", "met": v >= GOAL_AVAILABILITY_RATIO})
+        out.append(
+            {
+                "name": "availability ≥ 40% of bare Flask hello-world",
+                "value": f"{v:.0%}",
+                "target": f"{GOAL_AVAILABILITY_RATIO:.0%}",
+                "met": v >= GOAL_AVAILABILITY_RATIO,
+            }
+        )
     return out
 
 
 # --- main ---------------------------------------------------------------------------------
+
 
 def main() -> int:
     if DB_KIND not in ("sqlite", "postgresql"):
@@ -893,11 +1113,13 @@ def main() -> int:
         pg_version = None
         if DB_KIND == "postgresql":
             from tests.tools.pgserver import PostgresServer
+
             log("starting a throwaway PostgreSQL server")
             pg = PostgresServer().start()
             url, base_url = pg.create_database("bench_app"), pg.create_database("bench_baseline")
-            pg_version = subprocess.run([os.path.join(pg.bindir, "postgres"), "--version"],
-                                        capture_output=True, text=True).stdout.split()[2]
+            pg_version = subprocess.run(
+                [os.path.join(pg.bindir, "postgres"), "--version"], capture_output=True, text=True
+            ).stdout.split()[2]
             DB_PIDS.append(int(Path(pg.dir, "data", "postmaster.pid").read_text().split()[0]))
         else:
             url, base_url = f"sqlite:///{tmp}/booking.sqlite3", f"sqlite:///{tmp}/baseline.sqlite3"
@@ -913,9 +1135,11 @@ def main() -> int:
         app = make_app(url)
         workers = create_tokens(app)
         p = plan(app, workers)
-        results["setup"] = (f"{len(workers)} workers with tokens; rush day {p['day']} "
-                            f"(today {p['today']}, {TZ}), slots {', '.join(s[11:16] for s in p['starts'])}; "
-                            f"{len(p['facilities'])} facilities; {time.time() - t0:.1f} s")
+        results["setup"] = (
+            f"{len(workers)} workers with tokens; rush day {p['day']} "
+            f"(today {p['today']}, {TZ}), slots {', '.join(s[11:16] for s in p['starts'])}; "
+            f"{len(p['facilities'])} facilities; {time.time() - t0:.1f} s"
+        )
         log(results["setup"])
 
         success_rows = add_rush_host(app, workers, p)
@@ -931,12 +1155,16 @@ def main() -> int:
 
         def run(name: str, server: Gunicorn, file_key: str, ceiling: bool = False) -> None:
             busy = wait_quiet(WAIT_QUIET) if WAIT_QUIET else None
-            log(f"wrk {name}: {DURATION} s, {CONNECTIONS} connections"
-                + (f" (others' CPU before: {busy} cores)" if busy is not None else ""))
+            log(
+                f"wrk {name}: {DURATION} s, {CONNECTIONS} connections"
+                + (f" (others' CPU before: {busy} cores)" if busy is not None else "")
+            )
             r = wrk(server, files[file_key], DURATION, sample=server is app_server)
             results["runs"][name] = r
-            log(f"  {r['rps']:.0f} req/s, p50 {r['p50_ms']:.1f} ms, p99 {r['p99_ms']:.1f} ms, {fmt_counts(r)}; "
-                f"CPU: server {r['server_cpu_pct']}%, db {r['db_cpu_pct']}%, machine {r['machine_cpu_pct']}%")
+            log(
+                f"  {r['rps']:.0f} req/s, p50 {r['p50_ms']:.1f} ms, p99 {r['p99_ms']:.1f} ms, {fmt_counts(r)}; "
+                f"CPU: server {r['server_cpu_pct']}%, db {r['db_cpu_pct']}%, machine {r['machine_cpu_pct']}%"
+            )
             if "pg_waits" in r:
                 log(f"  PostgreSQL: {r['pg_waits']}")
             refuse_unusable(name, r, ceiling)
@@ -973,8 +1201,10 @@ def main() -> int:
         baseline.stop()
         for ceiling in ("hello", "healthz"):  # a ceiling below what it bounds is a broken run
             if results["runs"][ceiling]["rps"] < results["runs"]["availability"]["rps"]:
-                raise RunRefused(f"run {ceiling} ({results['runs'][ceiling]['rps']:.0f}/s) is slower than the "
-                                 f"availability read it bounds ({results['runs']['availability']['rps']:.0f}/s)")
+                raise RunRefused(
+                    f"run {ceiling} ({results['runs'][ceiling]['rps']:.0f}/s) is slower than the "
+                    f"availability read it bounds ({results['runs']['availability']['rps']:.0f}/s)"
+                )
         results["rush_booking"] = rush_outcome(app, p)
         check("after rush")
 
@@ -989,8 +1219,9 @@ def main() -> int:
             check(f"after rush on {results['scale']['reservations_total']:,} reservations")
         server.stop()
 
-        fivexx = {name: sum(v for k, v in r["statuses"].items() if k.startswith("5"))
-                  for name, r in results["runs"].items()}
+        fivexx = {
+            name: sum(v for k, v in r["statuses"].items() if k.startswith("5")) for name, r in results["runs"].items()
+        }
         results["five_xx"] = fivexx
         if any(fivexx.values()):
             failed = True

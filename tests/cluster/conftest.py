@@ -4,6 +4,7 @@ One cluster per test session: the session's PostgreSQL server (tests/conftest.py
 database, Redis, two gunicorn app servers (each with its own instance/ folder), nginx in front,
 and a job runner. Tests build their data from this process (factories on the same database).
 """
+
 import secrets
 
 import pytest
@@ -30,8 +31,14 @@ def cluster(pg_server, tmp_path_factory):
         redis = Redis(folder / "redis", free_port())
         started.append(redis)
         redis.start()
-        env = app_environment(url, redis.url, secrets.token_hex(32), secrets.token_urlsafe(32),
-                              LOGIN_LIMIT_PER_ADDRESS="5/minute", LOGIN_LIMIT_PER_USERNAME="1000/minute")
+        env = app_environment(
+            url,
+            redis.url,
+            secrets.token_hex(32),
+            secrets.token_urlsafe(32),
+            LOGIN_LIMIT_PER_ADDRESS="5/minute",
+            LOGIN_LIMIT_PER_USERNAME="1000/minute",
+        )
         apps = [AppServer(f"app{i}", folder / f"app{i}", free_port(), env) for i in (1, 2)]
         runner = Runner("runner", folder / "runner", env)
         started += [*apps, runner]
@@ -63,6 +70,7 @@ def fresh(cluster, cdb):
     """Each test starts from an empty cluster database, with every app server up (a test may
     have killed one: it is started again here, when the next test needs it)."""
     from tests.conftest import _truncate_pg
+
     for server in cluster.apps:
         if server.proc is None or server.proc.poll() is not None:
             server.stop(server.fast_stop)

@@ -5,6 +5,7 @@ session and form token made on one server are accepted by the other, both server
 booking's QR code with the same key, and the door scan on one server accepts the code the
 other drew. Neither folder holds a secret.
 """
+
 import io
 import re
 
@@ -31,8 +32,9 @@ def sign_in_on_the_web(first: str, then: str) -> str:
     assert status == 200
     cookie, token = cookies_of(headers), CSRF.search(page.decode()).group(1)
     form = f"csrf_token={token}&identifier=walker&password={f.PASSWORD}"
-    status, headers, _ = request(then, "POST", "/login", form,
-                                 {"Content-Type": "application/x-www-form-urlencoded", "Cookie": cookie})
+    status, headers, _ = request(
+        then, "POST", "/login", form, {"Content-Type": "application/x-www-form-urlencoded", "Cookie": cookie}
+    )
     assert status == 302, f"{then} refused the form token {first} made"
     return cookies_of(headers)
 
@@ -51,8 +53,13 @@ def test_session_and_csrf_made_on_one_server_work_on_the_other(cluster, fresh):
 def test_qr_code_drawn_on_one_server_scans_on_the_other(cluster, fresh):
     a = world.arena(1)
     one, two = (s.url for s in cluster.apps)
-    status, booking = api(one, "POST", "/api/v1/reservations", a["tokens"][0],
-                          {"facility_id": a["court"], "start": world.tomorrow_at(19 * 60)})
+    status, booking = api(
+        one,
+        "POST",
+        "/api/v1/reservations",
+        a["tokens"][0],
+        {"facility_id": a["court"], "start": world.tomorrow_at(19 * 60)},
+    )
     assert status == 201, booking
     path = f"/api/v1/reservations/{booking['id']}/qr.png"
     auth = {"Authorization": f"Bearer {a['tokens'][0]}"}

@@ -2,6 +2,7 @@
 the integrity check, on SQLite (online backup API) and PostgreSQL (pg_dump/pg_restore), and
 brings the instance/ secrets back with it. The commands are the real CLI commands.
 """
+
 import multiprocessing as mp
 from datetime import timedelta
 
@@ -22,6 +23,7 @@ def _writer(url, user_id, facility_id, started):
     """One worker books the facility's slots of tomorrow one after another: a transaction each."""
     from booking.accounts.models import User
     from booking.reservations import services
+
     app = create_app(make_config(url))
     day = timeutil.local_date(timeutil.utcnow(), "Asia/Shanghai") + timedelta(days=1)
     with app.app_context():

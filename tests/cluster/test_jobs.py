@@ -6,6 +6,7 @@ minute): one run claims the period, the other finds it taken. Each runner's sche
 enqueues the job for the current minute when it starts. Whatever runs, each booking past its
 check-in window becomes a no-show exactly once and the counters stay exact.
 """
+
 import re
 import subprocess
 from datetime import timedelta
@@ -54,10 +55,17 @@ def test_two_runners_at_once_each_item_once(cluster, past_due):
         return "".join(r.log() for r in runners) + cluster.runner.log()[seen:]
 
     # Two messages for one period in the shared queue, as two schedulers would put them.
-    subprocess.run([str(VENV_BIN / "python"), "-c",
-                    "from booking.jobs.tasks import release_no_shows as job\n"
-                    "job(period='2000-01-01T00:00'); job(period='2000-01-01T00:00')"],
-                   env=cluster.env, cwd=ROOT, check=True)
+    subprocess.run(
+        [
+            str(VENV_BIN / "python"),
+            "-c",
+            "from booking.jobs.tasks import release_no_shows as job\n"
+            "job(period='2000-01-01T00:00'); job(period='2000-01-01T00:00')",
+        ],
+        env=cluster.env,
+        cwd=ROOT,
+        check=True,
+    )
     runners = [Runner(f"runner{i}", cluster.folder / f"runner{i}", cluster.env).launch() for i in (1, 2)]
     try:
         for r in runners:
@@ -81,6 +89,7 @@ def test_claim_on_sqlite_storage_once_per_period(tmp_path, monkeypatch):
     """The `make run` shape: the same claim on Huey's SQLite storage; old claims are dropped."""
     monkeypatch.setenv("JOBS_URL", f"sqlite:///{tmp_path / 'default.sqlite3'}")  # never instance/
     from booking.jobs import runner
+
     monkeypatch.setattr(runner, "huey", runner.make_huey(f"sqlite:///{tmp_path / 'jobs.sqlite3'}"))
     assert runner.claim("job", "2026-01-01T00:00", "a") is True
     assert runner.claim("job", "2026-01-01T00:00", "b") is False

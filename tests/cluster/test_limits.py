@@ -4,6 +4,7 @@ The cluster allows 5 sign-ins a minute per address. Requests go through nginx, w
 them over two servers with two workers each: with per-process memory counters each of the four
 would allow 5. "Phones" are distinct loopback source addresses.
 """
+
 import json
 
 import pytest
@@ -23,15 +24,20 @@ def people(fresh):
 
 
 def sign_in(cluster, username, phone, headers=None):
-    status, _, _ = request(cluster.nginx.url, "POST", "/api/v1/auth/token",
-                           json.dumps({"username": username, "password": f.PASSWORD}),
-                           {"Content-Type": "application/json", **(headers or {})}, phone=phone)
+    status, _, _ = request(
+        cluster.nginx.url,
+        "POST",
+        "/api/v1/auth/token",
+        json.dumps({"username": username, "password": f.PASSWORD}),
+        {"Content-Type": "application/json", **(headers or {})},
+        phone=phone,
+    )
     return status
 
 
 def test_per_address_limit_is_exact_across_servers_and_sees_the_phone(cluster, people):
     phone, other = "127.0.0.21", "127.0.0.22"
-    statuses = [sign_in(cluster, name, phone) for name in people[:LIMIT + 3]]
+    statuses = [sign_in(cluster, name, phone) for name in people[: LIMIT + 3]]
     assert statuses == [200] * LIMIT + [429] * 3, statuses
     # Another phone behind the same nginx is its own address, not nginx's.
     assert sign_in(cluster, people[-1], other) == 200

@@ -4,6 +4,7 @@ Two gunicorn servers (2 workers each) on one PostgreSQL: capacity, the enterpris
 quota and the per-worker cap stay exact. The control runs the same race against two servers
 whose guard is switched off from the test side (tests/cluster/unguarded.py): they overbook.
 """
+
 from collections import Counter
 
 import pytest
@@ -22,14 +23,19 @@ RACERS = 24
 
 def rush(urls, calls):
     """calls: [(token, body)], spread over `urls` in turn, all released at once."""
-    jobs = [lambda u=urls[i % len(urls)], t=t, b=b: api(u, "POST", "/api/v1/reservations", t, b)  # noqa: B008
-            for i, (t, b) in enumerate(calls)]
+    jobs = [
+        lambda u=urls[i % len(urls)], t=t, b=b: api(u, "POST", "/api/v1/reservations", t, b)  # noqa: B008
+        for i, (t, b) in enumerate(calls)
+    ]
     return Counter((status, (payload.get("error") or {}).get("code")) for status, payload in at_once(jobs))
 
 
 def holding(facility_id) -> int:
-    return db.session.scalar(select(func.count(Reservation.id)).where(
-        Reservation.facility_id == facility_id, Reservation.status.in_(("pending", "confirmed"))))
+    return db.session.scalar(
+        select(func.count(Reservation.id)).where(
+            Reservation.facility_id == facility_id, Reservation.status.in_(("pending", "confirmed"))
+        )
+    )
 
 
 @pytest.fixture(params=["nginx", "direct"])
@@ -49,8 +55,10 @@ def test_capacity_exact_across_servers(fresh, urls, facility, capacity):
 
 def test_enterprise_quota_exact_across_servers(fresh, urls):
     a = world.arena(RACERS, hours=8)
-    calls = [(t, {"facility_id": a["courts"][i % 3], "start": world.tomorrow_at((8 + i // 3) * 60)})
-             for i, t in enumerate(a["tokens"])]
+    calls = [
+        (t, {"facility_id": a["courts"][i % 3], "start": world.tomorrow_at((8 + i // 3) * 60)})
+        for i, t in enumerate(a["tokens"])
+    ]
     outcome = rush(urls, calls)
     assert outcome == {(201, None): 8, (409, "quota_exceeded"): RACERS - 8}, outcome
     assert integrity.check() == []
@@ -67,8 +75,17 @@ def test_worker_cap_exact_across_servers(fresh, urls):
 
 @pytest.fixture(scope="module")
 def unguarded(cluster):
-    servers = [AppServer(f"unguarded{i}", cluster.folder / f"unguarded{i}", free_port(), cluster.env,
-                         workers=1, wsgi="tests.cluster.unguarded:app").launch() for i in (1, 2)]
+    servers = [
+        AppServer(
+            f"unguarded{i}",
+            cluster.folder / f"unguarded{i}",
+            free_port(),
+            cluster.env,
+            workers=1,
+            wsgi="tests.cluster.unguarded:app",
+        ).launch()
+        for i in (1, 2)
+    ]
     for s in servers:
         s.ready()
     yield [s.url for s in servers]

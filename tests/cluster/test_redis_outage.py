@@ -4,6 +4,7 @@ Flask-Limiter falls back to each process's memory while Redis is away (logged on
 process) and returns to Redis when it is back. Every sign-in comes from its own phone
 (loopback address), so none is refused by the per-address limit and each must succeed.
 """
+
 import json
 import signal
 
@@ -18,11 +19,17 @@ ROUND = 8
 
 
 def sign_ins(cluster, names, first_phone):
-    calls = [lambda n=n, i=i: request(cluster.nginx.url, "POST", "/api/v1/auth/token",
-                                      json.dumps({"username": n, "password": f.PASSWORD}),
-                                      {"Content-Type": "application/json"},
-                                      phone=f"127.0.{first_phone + i // 200}.{1 + i % 200}")[0]
-             for i, n in enumerate(names)]
+    calls = [
+        lambda n=n, i=i: request(
+            cluster.nginx.url,
+            "POST",
+            "/api/v1/auth/token",
+            json.dumps({"username": n, "password": f.PASSWORD}),
+            {"Content-Type": "application/json"},
+            phone=f"127.0.{first_phone + i // 200}.{1 + i % 200}",
+        )[0]
+        for i, n in enumerate(names)
+    ]
     return at_once(calls)
 
 
@@ -50,14 +57,23 @@ def test_redis_unreachable_from_the_start_sign_in_works(db_url, tmp_path):
     from booking.extensions import db
     from tests.conftest import make_config
     from tests.tools.cluster import free_port
-    app = create_app(make_config(db_url, RATELIMIT_ENABLED=True, LOGIN_LIMIT_PER_ADDRESS="3/minute",
-                                 RATELIMIT_STORAGE_URI=f"redis://127.0.0.1:{free_port()}/0",
-                                 RATELIMIT_STORAGE_OPTIONS={"socket_connect_timeout": 0.5}))  # fallback: DEFAULTS
+
+    app = create_app(
+        make_config(
+            db_url,
+            RATELIMIT_ENABLED=True,
+            LOGIN_LIMIT_PER_ADDRESS="3/minute",
+            RATELIMIT_STORAGE_URI=f"redis://127.0.0.1:{free_port()}/0",
+            RATELIMIT_STORAGE_OPTIONS={"socket_connect_timeout": 0.5},
+        )
+    )  # fallback: DEFAULTS
     with app.app_context():
         f.user("alone", f.org("Ent"))
     client = app.test_client()
-    statuses = [client.post("/api/v1/auth/token", json={"username": "alone", "password": f.PASSWORD}).status_code
-                for _ in range(4)]
+    statuses = [
+        client.post("/api/v1/auth/token", json={"username": "alone", "password": f.PASSWORD}).status_code
+        for _ in range(4)
+    ]
     assert statuses == [200, 200, 200, 429], statuses
     with app.app_context():
         db.engine.dispose()

@@ -6,6 +6,7 @@ never resends a POST that reached a server; requests not yet sent go to the othe
 answer at all (status 0) when the server died while nginx was passing its answer on.
 The next cluster test that needs the server starts it again (tests/cluster/conftest.py).
 """
+
 import signal
 import threading
 from collections import Counter

@@ -3,6 +3,7 @@
 Two apps with different key folders and the same secret sign a booking's code identically,
 write nothing to their folders, and a key a single server made before (a file) keeps signing.
 """
+
 import pytest
 
 from booking import create_app
@@ -18,6 +19,7 @@ def code_of(url, reservation_id, **config):
     with app.app_context():
         try:
             from booking.reservations.models import Reservation
+
             return services.token_for(db.session.get(Reservation, reservation_id))
         finally:
             db.session.remove()

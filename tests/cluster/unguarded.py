@@ -4,6 +4,7 @@ The same app with the guard switched off from the test side: every GuardedCounte
 its limit (the naive "checked before, then add"), after a pause that widens the window between
 the read-only precheck and the write as a busy server would. Production code has no switch.
 """
+
 import time
 
 from booking.database import GuardedCounter

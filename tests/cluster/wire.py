@@ -3,14 +3,22 @@
 A "phone" is a source address in 127.0.0.0/8 (Linux routes all of it to lo), so nginx and the
 app see different clients on one machine.
 """
+
 import http.client
 import json
 import threading
 from urllib.parse import urlsplit
 
 
-def request(url: str, method: str = "GET", path: str = "/", body=None, headers=None,
-            phone: str = "127.0.0.1", timeout: float = 60) -> tuple[int, dict, bytes]:
+def request(
+    url: str,
+    method: str = "GET",
+    path: str = "/",
+    body=None,
+    headers=None,
+    phone: str = "127.0.0.1",
+    timeout: float = 60,
+) -> tuple[int, dict, bytes]:
     """(status, headers, body); status 0 when the connection failed (e.g. a killed server)."""
     parts = urlsplit(url)
     conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=timeout, source_address=(phone, 0))
@@ -45,6 +53,7 @@ def at_once(calls: list) -> list:
     def run(i, call):
         barrier.wait(30)
         out[i] = call()
+
     threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
     for t in threads:
         t.start()

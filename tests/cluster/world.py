@@ -1,4 +1,5 @@
 """Small worlds for the cluster tier, built on the cluster's database from the test process."""
+
 from datetime import timedelta
 
 from booking import timeutil
@@ -27,7 +28,13 @@ def arena(workers: int, hours=None, per_worker=None) -> dict:
     for i in range(workers):
         f.user(f"worker{i}", ent)
         tokens.append(issue_token(f"worker{i}", f.PASSWORD))
-    ids = {"court": court.id, "gym": gym.id, "courts": [c.id for c in courts], "tokens": tokens,
-           "staff": issue_token(staff.username, f.PASSWORD), "host": host.id}
+    ids = {
+        "court": court.id,
+        "gym": gym.id,
+        "courts": [c.id for c in courts],
+        "tokens": tokens,
+        "staff": issue_token(staff.username, f.PASSWORD),
+        "host": host.id,
+    }
     db.session.remove()
     return ids

@@ -4,6 +4,7 @@ signing in in a language, and bookings made through the API.
 The live server is shared by the e2e session. These tests use worker6-worker19 (no other e2e
 test does), each test its own pair, so their bookings never meet another test's.
 """
+
 import json
 import urllib.error
 import urllib.request
@@ -18,13 +19,21 @@ from booking.extensions import db
 from booking.reservations.models import Reservation
 
 NINGBO = timezone(timedelta(hours=8))
-PHONES = [pytest.param(({"width": 360, "height": 780}, "zh"), id="360x780-zh"),
-          pytest.param(({"width": 390, "height": 844}, "en"), id="390x844-en")]
+PHONES = [
+    pytest.param(({"width": 360, "height": 780}, "zh"), id="360x780-zh"),
+    pytest.param(({"width": 390, "height": 844}, "en"), id="390x844-en"),
+]
 
 
 def new_phone(browser, size, lang, **extra):
-    context = browser.new_context(viewport=size, device_scale_factor=2, is_mobile=True, has_touch=True,
-                                  locale="zh-CN" if lang == "zh" else "en-US", **extra)
+    context = browser.new_context(
+        viewport=size,
+        device_scale_factor=2,
+        is_mobile=True,
+        has_touch=True,
+        locale="zh-CN" if lang == "zh" else "en-US",
+        **extra,
+    )
     page = context.new_page()
     page.set_default_timeout(10000)
     return context, page
@@ -85,9 +94,13 @@ def book_confirmed(base, username, days=1, hours=(10, 11, 12, 13, 14, 15, 16), a
     answers = []
     for facility in [f for f in facilities if f["requires_approval"] == approval]:
         for hour in hours:
-            status, body = call(base, "POST", "/api/v1/reservations",
-                                {"facility_id": facility["id"], "start": f"{day}T{hour:02d}:00:00+08:00"},
-                                token=token)
+            status, body = call(
+                base,
+                "POST",
+                "/api/v1/reservations",
+                {"facility_id": facility["id"], "start": f"{day}T{hour:02d}:00:00+08:00"},
+                token=token,
+            )
             if status == 201:
                 assert body["status"] == ("pending" if approval else "confirmed"), body
                 return body

@@ -5,14 +5,14 @@
 Starts the demo world on a throw-away SQLite file, drives Debian's Chromium with Playwright on a
 360×780 phone in Chinese and a 390×844 phone in English, and writes one JPEG per page and phone.
 """
+
+import logging
 import shutil
 import sys
 import tempfile
 import threading
 from datetime import timedelta
 from pathlib import Path
-
-import logging
 
 from werkzeug.serving import make_server
 
@@ -31,6 +31,7 @@ def serve(folder: Path) -> str:
     with app.app_context():
         demo.seed(40)
         from booking.accounts import services as accounts
+
         accounts.register("xiaowang", "王小明", "demo12345", "BL01DEMO", None)  # a join request to show
         db.session.remove()
     server = make_server("127.0.0.1", 0, app, threaded=True)
@@ -60,13 +61,12 @@ def book_today_or_tomorrow(page, base) -> str | None:
                 page.click("[data-testid=confirm-booking]")
                 page.wait_for_load_state()
                 if "/bookings/" in page.url and "/new" not in page.url:
-                    return page.url[len(base):]
+                    return page.url[len(base) :]
     return None
 
 
 def shoot(browser, base, out: Path, name, size, locale, user, paths, full_page=False):
-    context = browser.new_context(viewport=size, device_scale_factor=1, is_mobile=True, has_touch=True,
-                                  locale=locale)
+    context = browser.new_context(viewport=size, device_scale_factor=1, is_mobile=True, has_touch=True, locale=locale)
     page = context.new_page()
     page.set_default_timeout(15000)
     written = []
@@ -97,6 +97,7 @@ def shoot(browser, base, out: Path, name, size, locale, user, paths, full_page=F
 def main(out: Path) -> list[Path]:
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     from playwright.sync_api import sync_playwright
+
     out.mkdir(parents=True, exist_ok=True)
     folder = Path(tempfile.mkdtemp(prefix="screens-"))
     try:
@@ -104,22 +105,46 @@ def main(out: Path) -> list[Path]:
         tomorrow = timeutil.local_date(timeutil.utcnow(), "Asia/Shanghai") + timedelta(days=1)
         written = []
         with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=shutil.which("chromium") or "/usr/bin/chromium",
-                                        args=CHROMIUM_ARGS)
+            browser = p.chromium.launch(
+                executable_path=shutil.which("chromium") or "/usr/bin/chromium", args=CHROMIUM_ARGS
+            )
             for name, size, locale in PHONES:
-                written += shoot(browser, base, out, name, size, locale, None, [("sign-in", "/login"), ("join", "/register")])
+                written += shoot(
+                    browser, base, out, name, size, locale, None, [("sign-in", "/login"), ("join", "/register")]
+                )
                 worker = "worker3" if name == "360-zh" else "worker4"
-                written += shoot(browser, base, out, name, size, locale, worker, [
-                    ("facilities", "/facilities/"),
-                    ("finder-tonight", "/facilities/find?kind=basketball&when=tonight"),
-                    ("day", lambda page: _lingfeng_gym(page, base, tomorrow)),
-                    ("booking", lambda page: book_today_or_tomorrow(page, base)),
-                    ("my-bookings", "/bookings/"),
-                    ("me", "/"),
-                ])
-                written += shoot(browser, base, out, name, size, locale, "lingfeng", [
-                    ("staff-pending", "/staff/pending"), ("staff-today", "/staff/today"),
-                    ("report", "/reports/host"), ("audit", lambda page: _blackout_then_audit(page, base))])
+                written += shoot(
+                    browser,
+                    base,
+                    out,
+                    name,
+                    size,
+                    locale,
+                    worker,
+                    [
+                        ("facilities", "/facilities/"),
+                        ("finder-tonight", "/facilities/find?kind=basketball&when=tonight"),
+                        ("day", lambda page: _lingfeng_gym(page, base, tomorrow)),
+                        ("booking", lambda page: book_today_or_tomorrow(page, base)),
+                        ("my-bookings", "/bookings/"),
+                        ("me", "/"),
+                    ],
+                )
+                written += shoot(
+                    browser,
+                    base,
+                    out,
+                    name,
+                    size,
+                    locale,
+                    "lingfeng",
+                    [
+                        ("staff-pending", "/staff/pending"),
+                        ("staff-today", "/staff/today"),
+                        ("report", "/reports/host"),
+                        ("audit", lambda page: _blackout_then_audit(page, base)),
+                    ],
+                )
                 written += shoot(browser, base, out, name, size, locale, "entadmin", [("members", "/members/requests")])
             browser.close()
         return written

@@ -1,22 +1,35 @@
 """axe-core (vendored by axe-playwright-python) in Chromium on every worker and staff page, in
 both languages: no serious or critical violation; and the keyboard reaches what the finger does,
 with a visible focus."""
+
 import pytest
 
 from tests.e2e.phones import PHONES, book_confirmed, new_phone, sign_in_as
 
 pytestmark = pytest.mark.e2e
 
-WORKER_PAGES = ["/facilities/", "/facilities/find?kind=badminton&when=tomorrow", "/bookings/",
-                "/bookings/?tab=cancelled", "/", "/quotas/me", "/bookings/notifications", "/feeds/"]
+WORKER_PAGES = [
+    "/facilities/",
+    "/facilities/find?kind=badminton&when=tomorrow",
+    "/bookings/",
+    "/bookings/?tab=cancelled",
+    "/",
+    "/quotas/me",
+    "/bookings/notifications",
+    "/feeds/",
+]
 STAFF_PAGES = ["/staff/pending", "/staff/today", "/scan", "/", "/admin/", "/reports/host", "/admin/audit"]
 
 
 def serious(page) -> list[str]:
     from axe_playwright_python.sync_playwright import Axe
+
     results = Axe().run(page)
-    return [f"{page.url}: {v['id']} ({v['impact']}): {[n['target'] for n in v['nodes']][:3]}"
-            for v in results.response["violations"] if v["impact"] in ("serious", "critical")]
+    return [
+        f"{page.url}: {v['id']} ({v['impact']}): {[n['target'] for n in v['nodes']][:3]}"
+        for v in results.response["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
 
 
 @pytest.mark.parametrize("phone_param", PHONES)
@@ -32,8 +45,11 @@ def test_worker_and_staff_pages_pass_axe(browser, live_server, phone_param):
         user = "worker7" if lang == "zh" else "worker8"
         booking = book_confirmed(live_server, user, days=5)
         sign_in_as(page, live_server, user, lang)
-        for path in WORKER_PAGES + [f"/bookings/{booking['id']}", f"/facilities/{booking['facility_id']}",
-                                    f"/bookings/new?facility_id={booking['facility_id']}&start=x"]:
+        for path in WORKER_PAGES + [
+            f"/bookings/{booking['id']}",
+            f"/facilities/{booking['facility_id']}",
+            f"/bookings/new?facility_id={booking['facility_id']}&start=x",
+        ]:
             page.goto(live_server + path)
             found += serious(page)
     finally:

@@ -1,4 +1,5 @@
 """A host admin sets up a new facility on a phone; a worker books it the same minute."""
+
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -51,8 +52,13 @@ def test_lingfeng_sets_up_table_tennis_on_a_phone_and_a_worker_books_it(phone, l
         assert status == 200, facilities
         table = next((f for f in facilities if f["name"] == NAME), None)
         assert table is not None and table["capacity"] == 4 and table["kind"] == "table_tennis"
-        status, body = call(live_server, "POST", "/api/v1/reservations",
-                            {"facility_id": table["id"], "start": start, "party_size": 2}, token=token)
+        status, body = call(
+            live_server,
+            "POST",
+            "/api/v1/reservations",
+            {"facility_id": table["id"], "start": start, "party_size": 2},
+            token=token,
+        )
         if status == 409 and body["error"]["code"] in ("worker_limit", "overlap"):
             continue  # this worker's week is used up by another test of the session
         assert status == 201, body
@@ -61,8 +67,9 @@ def test_lingfeng_sets_up_table_tennis_on_a_phone_and_a_worker_books_it(phone, l
     else:
         pytest.fail("no Lingfeng worker could book")
 
-    status, slots = call(live_server, "GET", f"/api/v1/facilities/{table['id']}/availability?date={tomorrow}",
-                         token=token)
+    status, slots = call(
+        live_server, "GET", f"/api/v1/facilities/{table['id']}/availability?date={tomorrow}", token=token
+    )
     slot = next(s for s in slots["slots"] if s["start"] == start)
     assert slot["remaining"] == 2
 

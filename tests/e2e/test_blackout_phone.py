@@ -2,6 +2,7 @@
 see the conflict on the day's schedule, choose to cancel the booking, and the worker sees it
 cancelled with the reason (and was told in-app). The blackout is removed at the end, as the live
 server is shared by the e2e session."""
+
 from datetime import datetime, timedelta
 
 import pytest
@@ -23,8 +24,13 @@ def book_geely_reading_room(base, days=5):
     assert rooms, facilities
     day = (datetime.now(NINGBO) + timedelta(days=days)).date()
     for hour in range(9, 21):
-        status, body = call(base, "POST", "/api/v1/reservations",
-                            {"facility_id": rooms[0]["id"], "start": f"{day}T{hour:02d}:00:00+08:00"}, token=token)
+        status, body = call(
+            base,
+            "POST",
+            "/api/v1/reservations",
+            {"facility_id": rooms[0]["id"], "start": f"{day}T{hour:02d}:00:00+08:00"},
+            token=token,
+        )
         if status == 201:
             assert body["status"] == "confirmed", body
             return rooms[0]["id"], day, hour, body["id"]

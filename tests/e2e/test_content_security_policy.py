@@ -1,9 +1,9 @@
 """The Content-Security-Policy in real Chromium: the scanner works under it, with no violation
 reported, and codes verify offline through the module fallback when WebCrypto lacks Ed25519."""
+
 import pytest
 
 from tests.e2e.conftest import eventually
-
 from tests.e2e.test_scanner import answer, book_lingfeng, live_app, new_phone, open_now, open_scanner, type_code  # noqa: F401
 
 pytestmark = pytest.mark.e2e

@@ -1,6 +1,7 @@
 """On a phone: a worker applies for a draw court slot from the grid (申请摇号), sees the
 application; the draw runs (the job); the worker sees the result (won: the booking; or on the
 waitlist) and a notice."""
+
 from datetime import timedelta
 
 import pytest
@@ -28,6 +29,7 @@ def server(sqlite_template, tmp_path):
         db.session.commit()
         draws.apply(world.worker2, world.court.id, start)  # a rival application
         return {"court": world.court.id, "day": day}
+
     with own_site(sqlite_template, tmp_path, build) as site:
         yield site
 
@@ -52,6 +54,7 @@ def test_apply_then_the_draw_tells_the_result(phone, server):
         db.session.commit()
         assert draws.run_due() == 1
         from booking.accounts.models import User
+
         worker = db.session.scalar(select(User.id).where(User.username == "worker"))
         status = db.session.scalar(select(Application.status).where(Application.user_id == worker))
         db.session.remove()

@@ -3,6 +3,7 @@
 Measured the way a phone pays for it: each response the page loads (HTML, CSS, JS, images,
 fonts) gzipped at level 6, added up. LibreBooking's phone schedule pulls 374 KB; MRBS ~150 KB.
 """
+
 import gzip
 import re
 from datetime import timedelta
@@ -22,6 +23,7 @@ def weight(page, url: str) -> tuple[int, list[str]]:
 
     def collect(response):
         loaded.append(response)
+
     page.on("response", collect)
     page.goto(url)
     page.wait_for_load_state("networkidle")
@@ -40,8 +42,11 @@ def weight(page, url: str) -> tuple[int, list[str]]:
 def bookable_slot(page, base, days=range(1, 7)) -> tuple[str, str]:
     """(facility day path, slot link) of a slot confirmed at once, on the first day with one."""
     page.goto(base + "/facilities/")
-    facilities = [a.get_attribute("href") for a in page.locator("[data-testid=facility]").all()
-                  if a.locator("[data-testid=needs-approval]").count() == 0]
+    facilities = [
+        a.get_attribute("href")
+        for a in page.locator("[data-testid=facility]").all()
+        if a.locator("[data-testid=needs-approval]").count() == 0
+    ]
     for offset in days:
         day = timeutil.local_date(timeutil.utcnow(), "Asia/Shanghai") + timedelta(days=offset)
         for path in facilities:
@@ -57,13 +62,20 @@ def test_booking_pages_stay_under_50_kb(phone, live_server):
     cdp.send("Network.setCacheDisabled", {"cacheDisabled": True})  # every page pays in full
     sign_in(phone, live_server, "worker5")
     day_path, slot_path = bookable_slot(phone, live_server)
-    pages = ["/", "/facilities/", day_path, "/facilities/find?kind=badminton&when=tomorrow",
-             "/bookings/", "/quotas/me", slot_path]
+    pages = [
+        "/",
+        "/facilities/",
+        day_path,
+        "/facilities/find?kind=badminton&when=tomorrow",
+        "/bookings/",
+        "/quotas/me",
+        slot_path,
+    ]
     phone.goto(live_server + slot_path)
     phone.click("[data-testid=confirm-booking]")  # then the booking page, with its QR code
     phone.wait_for_load_state()
     assert re.search(r"/bookings/\d+$", phone.url), phone.url
-    pages.append(phone.url[len(live_server):])
+    pages.append(phone.url[len(live_server) :])
     measured = {}
     for path in pages:
         size, names = weight(phone, live_server + path)
@@ -84,6 +96,7 @@ def wire_bytes(context) -> list:
     def finished(request):
         sizes = request.sizes()
         seen.append((request.url, sizes["responseHeadersSize"] + sizes["responseBodySize"]))
+
     context.on("requestfinished", finished)
     return seen
 
@@ -92,6 +105,7 @@ def test_worker_path_from_sign_in_to_a_confirmed_code_stays_under_50_kb(browser,
     """A cold phone (nothing cached, no service worker yet): sign in, open a facility, pick a
     slot, confirm, and hold the code. Then the same again on the now warm phone."""
     from tests.e2e.conftest import PHONE
+
     phone = {**PHONE, "viewport": {"width": 360, "height": 780}}
     probe = browser.new_context(**phone)  # finds a free slot; the phone under test never sees it
     try:

@@ -1,6 +1,7 @@
 """Issue 15, the worker's phone at the moments that matter, in real Chromium on two phones
 (360×780 in Chinese, 390×844 in English). Each test failed on the code before the fix.
 """
+
 import io
 import re
 from datetime import datetime, timedelta
@@ -12,8 +13,7 @@ from booking import create_app
 from booking.extensions import db
 from tests.conftest import make_config
 from tests.e2e.conftest import eventually, until_controlled
-from tests.e2e.phones import (NINGBO, PHONES, book_confirmed, move_to, new_phone, no_horizontal_scroll,
-                              sign_in_as)
+from tests.e2e.phones import NINGBO, PHONES, book_confirmed, move_to, new_phone, no_horizontal_scroll, sign_in_as
 
 pytestmark = pytest.mark.e2e
 
@@ -42,6 +42,7 @@ def pick(lang, zh_user, en_user):
 
 # --- 1. "tonight" is the evening, soonest first, confirmed-at-once first ----------------------
 
+
 def test_tonight_lists_evening_slots_soonest_first(device, live_server):
     page, lang = device
     sign_in_as(page, live_server, pick(lang, "worker6", "worker7"), lang)
@@ -62,8 +63,10 @@ def test_tonight_lists_evening_slots_soonest_first(device, live_server):
 
 # --- 3. the check-in code first, whole, on a small screen, with a countdown and full screen ---
 
+
 def test_todays_code_is_first_and_decodable_on_a_small_screen(browser, live_server, live_app, request):
     from pyzbar.pyzbar import decode
+
     for (size, lang), user in zip([p.values[0] for p in PHONES], ("worker8", "worker9")):
         booking = book_confirmed(live_server, user)
         token = move_to(live_app, booking["id"], 60 if datetime.now(NINGBO).hour < 22 else 5)
@@ -93,6 +96,7 @@ def test_todays_code_is_first_and_decodable_on_a_small_screen(browser, live_serv
 
 # --- 5. my own bookings on the grid ----------------------------------------------------------
 
+
 def test_my_booking_is_marked_on_the_day_grid(device, live_server):
     page, lang = device
     user = pick(lang, "worker10", "worker11")
@@ -110,6 +114,7 @@ def test_my_booking_is_marked_on_the_day_grid(device, live_server):
 
 
 # --- 6. destructive actions ask first; sign-out away from the language switch ---------------
+
 
 def test_cancel_asks_before_it_cancels_and_status_tabs_follow(device, live_server):
     page, lang = device
@@ -150,13 +155,16 @@ def test_sign_out_asks_first_and_is_away_from_the_language_switch(device, live_s
 
 # --- 7. each role lands where its work is, with counts on the badges --------------------------
 
-@pytest.mark.parametrize("username, landing", [("worker16", "/facilities/"), ("district", "/reports/district"),
-                                               ("lingfeng", ("/staff/pending", "/staff/today"))])
+
+@pytest.mark.parametrize(
+    "username, landing",
+    [("worker16", "/facilities/"), ("district", "/reports/district"), ("lingfeng", ("/staff/pending", "/staff/today"))],
+)
 def test_each_role_lands_on_its_work(browser, live_server, username, landing):
     context, page = new_phone(browser, {"width": 360, "height": 780}, "zh")
     try:
         landed = sign_in_as(page, live_server, username, "zh")
-        path = landed[len(live_server):]
+        path = landed[len(live_server) :]
         assert path in (landing if isinstance(landing, tuple) else (landing,))
     finally:
         context.close()
@@ -166,12 +174,14 @@ def test_approvals_badge_counts_pending_bookings(device, live_server, live_app):
     from sqlalchemy import func, select
 
     from booking.reservations.models import Reservation
+
     page, lang = device
     booking = book_confirmed(live_server, pick(lang, "worker16", "worker17"), days=4, hours=range(8, 22), approval=True)
     with live_app.app_context():
         host_id = db.session.get(Reservation, booking["id"]).host_id
-        pending = db.session.scalar(select(func.count(Reservation.id)).where(
-            Reservation.host_id == host_id, Reservation.status == "pending"))
+        pending = db.session.scalar(
+            select(func.count(Reservation.id)).where(Reservation.host_id == host_id, Reservation.status == "pending")
+        )
         db.session.remove()
     staff = {"吉利": "geely", "灵峰": "lingfeng", "大港": "dagang"}
     username = next(u for prefix, u in staff.items() if prefix in booking["venue"]["name"])
@@ -183,12 +193,15 @@ def test_approvals_badge_counts_pending_bookings(device, live_server, live_app):
 
 # --- 8. Chinese as people write it: dates, weeks, no time-zone names --------------------------
 
+
 def test_chinese_dates_and_weeks_read_naturally(browser, live_server):
     context, page = new_phone(browser, {"width": 360, "height": 780}, "zh")
     try:
         sign_in_as(page, live_server, "lingfeng", "zh")
         page.goto(live_server + "/staff/today")
-        assert re.fullmatch(r"\d{1,2}月\d{1,2}日（周[一二三四五六日]）", page.locator("[data-testid=day] strong").inner_text())
+        assert re.fullmatch(
+            r"\d{1,2}月\d{1,2}日（周[一二三四五六日]）", page.locator("[data-testid=day] strong").inner_text()
+        )
         page.goto(live_server + "/admin/")
         assert "Asia/Shanghai" not in page.content()
         page.goto(live_server + "/quotas/host?week=2026-W53")
@@ -199,6 +212,7 @@ def test_chinese_dates_and_weeks_read_naturally(browser, live_server):
 
 
 # --- 9 and 10. the audit log in words and local time; full-width typing accepted --------------
+
 
 def test_audit_log_speaks_local_time_and_words(device, live_server):
     page, lang = device
@@ -233,6 +247,7 @@ def test_audit_log_speaks_local_time_and_words(device, live_server):
 
 # --- 12. a shared facility link shows the facility -------------------------------------------
 
+
 def test_shared_facility_link_has_a_title_and_og_tags(browser, live_server):
     context, page = new_phone(browser, {"width": 360, "height": 780}, "zh")
     try:
@@ -250,6 +265,7 @@ def test_shared_facility_link_has_a_title_and_og_tags(browser, live_server):
 
 
 # --- 13. targets a thumb can hit; report tables that fit ------------------------------------
+
 
 def test_small_targets_grow_and_report_tables_fit(device, live_server):
     page, lang = device
@@ -282,6 +298,7 @@ def test_organization_tree_links_are_thumb_sized(device, live_server):
 
 # --- beyond the list: large text, offline pages, venue context --------------------------------
 
+
 def test_large_text_is_one_tap_and_stays(device, live_server):
     page, lang = device
     sign_in_as(page, live_server, pick(lang, "worker17", "worker18"), lang)
@@ -293,8 +310,12 @@ def test_large_text_is_one_tap_and_stays(device, live_server):
     large = page.evaluate("parseFloat(getComputedStyle(document.body).fontSize)")
     assert large >= normal * 1.2
     assert no_horizontal_scroll(page)
-    for path in (page.locator("[data-testid=facility]").first.get_attribute("href"), "/bookings/", "/",
-                 "/facilities/find?kind=gym&when=tomorrow"):
+    for path in (
+        page.locator("[data-testid=facility]").first.get_attribute("href"),
+        "/bookings/",
+        "/",
+        "/facilities/find?kind=gym&when=tomorrow",
+    ):
         page.goto(live_server + path)
         assert "large-text" in page.locator("html").get_attribute("class")
         assert no_horizontal_scroll(page), path

@@ -1,4 +1,5 @@
 """A worker signs in on a phone, in Chinese, and switches to English."""
+
 import pytest
 
 from tests.e2e.conftest import sign_in

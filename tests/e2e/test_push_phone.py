@@ -7,15 +7,16 @@ receiver (tests/notify_peers.py): it checks the VAPID JWT and decrypts the paylo
 subscription's keys, as a push service and the browser would, and delivers the decrypted
 message to the service worker over the DevTools protocol (ServiceWorker.deliverPushMessage).
 """
+
 import json
 from datetime import timedelta
 
 import pytest
 
 from booking import timeutil
+from booking.delivery.send import deliver_due
 from booking.extensions import db
 from booking.notifications import services as notices
-from booking.delivery.send import deliver_due
 from booking.reservations import services
 from tests import world as w
 from tests.e2e.conftest import own_site, sign_in
@@ -32,15 +33,16 @@ def site(sqlite_template, tmp_path):
 
 def test_worker_phone_shows_the_approval_push(site, push, browser):
     app, base, world = site
-    worker = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True,
-                                 locale="zh-CN")
+    worker = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True, locale="zh-CN")
     worker.grant_permissions(["notifications"], origin=base)
     phone = worker.new_page()
     phone.set_default_timeout(15000)
     cdp = worker.new_cdp_session(phone)
     registrations = []
-    cdp.on("ServiceWorker.workerRegistrationUpdated",
-           lambda event: registrations.extend(r for r in event["registrations"] if not r["isDeleted"]))
+    cdp.on(
+        "ServiceWorker.workerRegistrationUpdated",
+        lambda event: registrations.extend(r for r in event["registrations"] if not r["isDeleted"]),
+    )
     cdp.send("ServiceWorker.enable")
     sign_in(phone, base, "worker", PASSWORD)
     phone.goto(base + "/notifications/settings")
@@ -74,8 +76,14 @@ def test_worker_phone_shows_the_approval_push(site, push, browser):
     assert payload["url"] == f"{base}/bookings/{r.id}"
 
     (registration,) = {reg["registrationId"]: reg for reg in registrations if reg["scopeURL"] == base + "/"}.values()
-    cdp.send("ServiceWorker.deliverPushMessage", {"origin": base, "registrationId": registration["registrationId"],
-                                                   "data": json.dumps(payload, ensure_ascii=False)})
+    cdp.send(
+        "ServiceWorker.deliverPushMessage",
+        {
+            "origin": base,
+            "registrationId": registration["registrationId"],
+            "data": json.dumps(payload, ensure_ascii=False),
+        },
+    )
     shown = None
     for _ in range(50):  # the push event is handled by the worker on its own time
         shown = phone.evaluate("""() => navigator.serviceWorker.ready

@@ -1,4 +1,5 @@
 """Quota screens on a phone: Geely's admin raises an enterprise's weekly hours; its admin sees its use."""
+
 import re
 
 import pytest

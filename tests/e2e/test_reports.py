@@ -3,6 +3,7 @@
 Last month's history is written into the live server's database first (past bookings of
 worker34-worker40, who no other e2e test uses), so the figures are known.
 """
+
 from datetime import timedelta
 
 import pytest
@@ -35,14 +36,23 @@ def last_month(live_server, tmp_path_factory):
         lingfeng = [fac for fac, host in facilities if fac.venue.name == demo.LINGFENG_CENTRE]
         for i, user in enumerate(users):
             day = first + timedelta(days=i)
-            book(geely[i % len(geely)], user, timeutil.local_to_utc(day, 19 * 60, TZ),
-                 status="no_show" if i == 0 else "checked_in")
+            book(
+                geely[i % len(geely)],
+                user,
+                timeutil.local_to_utc(day, 19 * 60, TZ),
+                status="no_show" if i == 0 else "checked_in",
+            )
             book(lingfeng[i % len(lingfeng)], user, timeutil.local_to_utc(day, 10 * 60, TZ))
         enterprises = len({u.enterprise_id for u in users})
         db.session.remove()
         db.engine.dispose()
-    return {"from": first.isoformat(), "to": last.isoformat(), "workers": len(users), "enterprises": enterprises,
-            "geely_facilities": len(geely)}
+    return {
+        "from": first.isoformat(),
+        "to": last.isoformat(),
+        "workers": len(users),
+        "enterprises": enterprises,
+        "geely_facilities": len(geely),
+    }
 
 
 def figure(page, testid: str) -> str:

@@ -5,6 +5,7 @@ opening with no network (service worker).
 The live server is shared by the e2e session: these tests book the Lingfeng centre as
 worker20-worker33 (other tests book Geely and Dagang as worker1-worker4).
 """
+
 import io
 import shutil
 import time
@@ -15,7 +16,8 @@ import pytest
 from PIL import Image
 
 from booking import create_app, timeutil
-from booking.checkin import images, services as checkin
+from booking.checkin import images
+from booking.checkin import services as checkin
 from booking.extensions import db
 from booking.reservations.models import Reservation
 from tests.conftest import make_config
@@ -27,6 +29,7 @@ NINGBO = timezone(timedelta(hours=8))
 
 
 # --- helpers --------------------------------------------------------------------------------
+
 
 def write_y4m(png: bytes, path: Path, frames: int = 6, size=(640, 480)) -> Path:
     """A short raw video (YUV4MPEG2, 4:2:0) of the image centred on white: Chromium's fake camera loops it."""
@@ -62,8 +65,13 @@ def book_lingfeng(base, username, kind, hour=10):
     assert status == 200, facilities
     (facility,) = [f for f in facilities if f["kind"] == kind and f["host"]["name"].startswith("灵峰")]
     tomorrow = (datetime.now(NINGBO) + timedelta(days=1)).date()
-    status, body = call(base, "POST", "/api/v1/reservations",
-                        {"facility_id": facility["id"], "start": f"{tomorrow}T{hour:02d}:00:00+08:00"}, token=token)
+    status, body = call(
+        base,
+        "POST",
+        "/api/v1/reservations",
+        {"facility_id": facility["id"], "start": f"{tomorrow}T{hour:02d}:00:00+08:00"},
+        token=token,
+    )
     assert status == 201 and body["status"] == "confirmed", body
     return body
 
@@ -96,7 +104,7 @@ def wait_for_status(app, rid, wanted, seconds=15) -> str:
 
 def tamper(token: str) -> str:
     i = 40
-    return token[:i] + ("B" if token[i] != "B" else "C") + token[i + 1:]
+    return token[:i] + ("B" if token[i] != "B" else "C") + token[i + 1 :]
 
 
 def open_scanner(page, base):
@@ -119,8 +127,6 @@ def answer(page, result):
     return box
 
 
-
-
 def cached(path) -> str:
     return f"caches.match('{path}').then(hit => !!hit)"
 
@@ -134,14 +140,20 @@ def new_phone(browser):
 
 # --- (a) the camera -------------------------------------------------------------------------
 
+
 def test_fake_camera_shows_the_code_and_staff_see_a_big_green_ok(browser, live_server, live_app, tmp_path):
     booking = book_lingfeng(live_server, "worker20", "gym")
     token = open_now(live_app, booking["id"])
     video = write_y4m(images.png(token), tmp_path / "code.y4m")
     camera = browser.browser_type.launch(
         executable_path=shutil.which("chromium") or "/usr/bin/chromium",
-        args=CHROMIUM_ARGS + ["--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
-                              f"--use-file-for-fake-video-capture={video}"])
+        args=CHROMIUM_ARGS
+        + [
+            "--use-fake-ui-for-media-stream",
+            "--use-fake-device-for-media-stream",
+            f"--use-file-for-fake-video-capture={video}",
+        ],
+    )
     try:
         context = camera.new_context(**PHONE)
         context.grant_permissions(["camera"], origin=live_server)
@@ -165,6 +177,7 @@ def test_fake_camera_shows_the_code_and_staff_see_a_big_green_ok(browser, live_s
 
 
 # --- (b) offline, then sync -----------------------------------------------------------------
+
 
 def test_offline_scans_are_checked_on_the_phone_and_synced_later(browser, live_server, live_app):
     booking = book_lingfeng(live_server, "worker21", "reading_room")
@@ -198,6 +211,7 @@ def test_offline_scans_are_checked_on_the_phone_and_synced_later(browser, live_s
 
 # --- (d) one code, two offline phones -------------------------------------------------------
 
+
 def test_same_code_let_in_on_two_offline_phones_is_flagged_not_lost(browser, live_server, live_app):
     booking = book_lingfeng(live_server, "worker22", "gym", hour=11)
     token = open_now(live_app, booking["id"])
@@ -228,6 +242,7 @@ def test_same_code_let_in_on_two_offline_phones_is_flagged_not_lost(browser, liv
 
 
 # --- (c) the worker's code with no network --------------------------------------------------
+
 
 def test_booking_page_opens_offline_after_one_visit(browser, live_server):
     booking = book_lingfeng(live_server, "worker31", "badminton", hour=12)

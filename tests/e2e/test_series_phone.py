@@ -1,4 +1,5 @@
 """An enterprise admin books the team's weekly slot on a phone and sees each week's answer."""
+
 from datetime import timedelta
 
 import pytest
@@ -26,6 +27,6 @@ def test_enterprise_admin_books_a_weekly_team_slot(phone, live_server):
     results = phone.locator("[data-testid=series-results]")
     results.wait_for()
     text = results.inner_text()
-    assert "已预约 1 / 2 周" in text            # the first week is inside the booking window
-    assert "的预约将于" in text                   # the second is not open yet, and it says when
+    assert "已预约 1 / 2 周" in text  # the first week is inside the booking window
+    assert "的预约将于" in text  # the second is not open yet, and it says when
     assert phone.evaluate("document.documentElement.scrollWidth <= window.innerWidth")

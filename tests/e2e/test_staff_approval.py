@@ -1,4 +1,5 @@
 """Host staff on a phone: a worker's court booking waits in Geely's Approvals; staff approve it."""
+
 import json
 import urllib.error
 import urllib.request
@@ -44,14 +45,18 @@ def book_geely_court_tomorrow_evening(base):
         token = token_for(base, username)
         status, facilities = call(base, "GET", "/api/v1/facilities", token=token)
         assert status == 200, facilities
-        courts = [f for f in facilities if f["kind"] == "badminton" and f["requires_approval"]
-                  and f["host"]["name"].startswith("吉利")]
+        courts = [
+            f
+            for f in facilities
+            if f["kind"] == "badminton" and f["requires_approval"] and f["host"]["name"].startswith("吉利")
+        ]
         assert courts, facilities
         for hour in (19, 20):
             for court in courts:
                 start = f"{tomorrow.isoformat()}T{hour:02d}:00:00+08:00"
-                status, body = call(base, "POST", "/api/v1/reservations",
-                                    {"facility_id": court["id"], "start": start}, token=token)
+                status, body = call(
+                    base, "POST", "/api/v1/reservations", {"facility_id": court["id"], "start": start}, token=token
+                )
                 if status == 201:
                     assert body["status"] == "pending"
                     return token, body
@@ -98,6 +103,7 @@ def test_geely_staff_approves_a_court_booking_on_a_phone(phone, browser, live_se
 
     # The worker, on their own phone, sees it confirmed and is told so.
     from tests.e2e.conftest import PHONE
+
     context = browser.new_context(**PHONE)
     worker = context.new_page()
     sign_in(worker, live_server, booking["user"]["username"])
@@ -110,8 +116,9 @@ def test_geely_staff_approves_a_court_booking_on_a_phone(phone, browser, live_se
 
 
 def test_staff_pages_fit_a_narrow_phone(browser, live_server):
-    context = browser.new_context(viewport={"width": 360, "height": 740}, is_mobile=True, has_touch=True,
-                                  locale="zh-CN")
+    context = browser.new_context(
+        viewport={"width": 360, "height": 740}, is_mobile=True, has_touch=True, locale="zh-CN"
+    )
     page = context.new_page()
     page.set_default_timeout(10000)
     try:

@@ -1,5 +1,6 @@
 """On a phone: a worker joins the waitlist of a full court slot from the grid (候补), sees their
 place in line; another worker cancels; the freed place is booked for them at once."""
+
 import re
 from datetime import timedelta
 
@@ -24,6 +25,7 @@ def server(sqlite_template, tmp_path):
         world = w.build(court_approval=False)
         first = reservations.book(world.worker2, world.court.id, start)
         return {"court": world.court.id, "first": first.id, "worker2": world.worker2.id, "day": day}
+
     with own_site(sqlite_template, tmp_path, build) as site:
         yield site
 
@@ -47,6 +49,7 @@ def test_join_the_line_then_a_freed_place_is_booked(phone, server):
 
     with app.app_context():  # the other worker cancels: the place is freed
         from booking.accounts.models import User
+
         reservations.cancel(db.session.get(User, ids["worker2"]), ids["first"])
         db.session.remove()
 
@@ -63,6 +66,7 @@ def test_an_offer_counts_down_and_is_accepted(phone, server):
     with app.app_context():  # worker waits with "ask me first"; the place frees
         from booking.accounts.models import User
         from booking.waitlist import services as waitlist
+
         worker = db.session.scalar(db.select(User).where(User.username == "worker"))
         start = timeutil.local_to_utc(ids["day"], 19 * 60, TZ)
         waitlist.join(worker, ids["court"], start, auto_book=False)

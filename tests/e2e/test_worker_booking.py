@@ -1,4 +1,5 @@
 """A worker books a Dagang plaza court on a phone for tomorrow evening, sees it, and cancels it."""
+
 from datetime import timedelta
 
 import pytest

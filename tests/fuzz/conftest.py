@@ -3,6 +3,7 @@
 Every request goes through `Tally.send`, which counts it per database and records every 5xx;
 the totals are printed at the end of the run (and the tests fail on any 5xx).
 """
+
 from collections import defaultdict
 from datetime import timedelta
 
@@ -13,8 +14,8 @@ from tests import factories as f
 from tests import world as w
 
 # Bounds: the whole tier (both databases) stays within a few minutes on 2 cores.
-API_EXAMPLES = 8     # per operation, role and generation mode
-FORM_EXAMPLES = 12    # per form
+API_EXAMPLES = 8  # per operation, role and generation mode
+FORM_EXAMPLES = 12  # per form
 
 
 class Tally:
@@ -35,6 +36,7 @@ TALLY = Tally()
 def tally(backend):
     def count(label: str, status: int) -> None:
         TALLY.count(backend, label, status)
+
     return count
 
 
@@ -44,8 +46,7 @@ def pytest_terminal_summary(terminalreporter):
     terminalreporter.write_sep("-", "fuzz tier")
     for backend in sorted(TALLY.requests):
         errors = TALLY.errors[backend]
-        terminalreporter.write_line(
-            f"fuzz {backend}: {TALLY.requests[backend]} requests, {len(errors)} answered 5xx")
+        terminalreporter.write_line(f"fuzz {backend}: {TALLY.requests[backend]} requests, {len(errors)} answered 5xx")
         for line in sorted(set(errors))[:20]:
             terminalreporter.write_line(f"    {line}")
 
@@ -56,6 +57,7 @@ def fuzz_world(ctx):
     world = w.build()
     f.user("hostadmin", roles=[("host_admin", world.host), ("host_staff", world.host)])
     from booking.reservations import services
+
     day = timeutil.local_date(timeutil.utcnow(), w.TZ) + timedelta(days=1)
     for hour, who in ((19, world.worker), (20, world.worker2)):
         services.book(who, world.gym.id, timeutil.local_to_utc(day, hour * 60, w.TZ), 1)

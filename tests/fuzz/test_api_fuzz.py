@@ -4,34 +4,45 @@ Each operation gets schema-valid and schema-violating requests; every answer mus
 status the document lists for that operation, the documented content type, and (for documented
 bodies) match the documented schema.
 """
+
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
 from schemathesis.checks import not_a_server_error
-from schemathesis.specs.openapi.checks import (content_type_conformance, response_schema_conformance,
-                                               status_code_conformance)
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
 
 from booking.accounts import services as accounts
 from tests.fuzz.conftest import API_EXAMPLES
 from tests.helpers import isolated
 
-CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
-          response_schema_conformance]
+CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 MODES = [schemathesis.GenerationMode.POSITIVE, schemathesis.GenerationMode.NEGATIVE]
 
 
 @pytest.fixture
 def app_config():
     # The sign-in limiter runs (its key function reads the body), at limits the fuzzer never reaches.
-    return {"RATELIMIT_ENABLED": True, "LOGIN_LIMIT_PER_USERNAME": "100000/minute",
-            "LOGIN_LIMIT_PER_ADDRESS": "100000/minute"}
+    return {
+        "RATELIMIT_ENABLED": True,
+        "LOGIN_LIMIT_PER_USERNAME": "100000/minute",
+        "LOGIN_LIMIT_PER_ADDRESS": "100000/minute",
+    }
 
 
 def _fuzz(operation, mode, headers, fresh_headers, tally) -> list[str]:
     failures = []
 
-    @settings(max_examples=API_EXAMPLES, deadline=None, database=None, phases=[Phase.generate],
-              suppress_health_check=list(HealthCheck))
+    @settings(
+        max_examples=API_EXAMPLES,
+        deadline=None,
+        database=None,
+        phases=[Phase.generate],
+        suppress_health_check=list(HealthCheck),
+    )
     @given(case=operation.as_strategy(generation_mode=mode))
     def run(case):
         sent = fresh_headers() if operation.label == "DELETE /auth/token" else headers
@@ -63,8 +74,10 @@ def test_every_operation_answers_as_documented(app, fuzz_world, tally, username)
         with app.app_context():
             # identity: schemathesis's in-process client would ask for a compressed body and not
             # decode it (a real client decodes; compression is tested in the browser tests)
-            return {"Authorization": "Bearer " + accounts.issue_token(username, "secret123"),
-                    "Accept-Encoding": "identity"}
+            return {
+                "Authorization": "Bearer " + accounts.issue_token(username, "secret123"),
+                "Accept-Encoding": "identity",
+            }
 
     headers = fresh_headers()
     failures = []

@@ -1,5 +1,6 @@
 """Controls for the race tests: each switches a real guard off from the test side, before the
 fork, so the same race shows that it breaks without it. Production code has no switch."""
+
 import time
 from contextlib import contextmanager
 
@@ -9,7 +10,6 @@ import sqlalchemy
 from booking.database import GuardedCounter
 from booking.extensions import db
 from booking.reservations import booking as booking_module
-
 
 #: How long a racer of a control waits between its early read of the counters and its write:
 #: longer than the spread of the racers' arrival on a loaded 2-core machine, so the racers that
@@ -73,6 +73,7 @@ def without_status_guard(monkeypatch, module, pause: float = 0.0) -> None:
     changes a row only if its status is still the one read becomes a blind one. `pause`: wait
     that long between the read and the write, so racers that read together write together (the
     race is then shown every run, not by the luck of the scheduler)."""
+
     class Blind:
         def __init__(self, stmt):
             self.stmt = stmt

@@ -3,6 +3,7 @@ middle of the first booking: CRASH_WHEN=after_commit (the booking is in the data
 was sent: kill -9 at the worst moment) or before_commit (the booking is written but never
 committed). Served by tests/races/test_idempotency_crash.py; never part of the application.
 """
+
 import os
 import signal
 
@@ -12,12 +13,19 @@ from sqlalchemy.orm import Session
 from booking import create_app
 from booking.reservations.models import Reservation
 
-app = create_app({
-    "TESTING": False, "SECRET_KEY": "test-secret-key", "SQLALCHEMY_DATABASE_URI": os.environ["CRASH_DB_URL"],
-    "RATELIMIT_ENABLED": False, "RATELIMIT_STORAGE_URI": "memory://", "QR_KEY_DIR": os.environ["CRASH_QR_DIR"],
-    "BABEL_DEFAULT_LOCALE": "zh_CN", "DEFAULT_TIMEZONE": "Asia/Shanghai",
-    "IDEMPOTENCY_LEASE_SECONDS": float(os.environ["CRASH_LEASE_SECONDS"]),
-})
+app = create_app(
+    {
+        "TESTING": False,
+        "SECRET_KEY": "test-secret-key",
+        "SQLALCHEMY_DATABASE_URI": os.environ["CRASH_DB_URL"],
+        "RATELIMIT_ENABLED": False,
+        "RATELIMIT_STORAGE_URI": "memory://",
+        "QR_KEY_DIR": os.environ["CRASH_QR_DIR"],
+        "BABEL_DEFAULT_LOCALE": "zh_CN",
+        "DEFAULT_TIMEZONE": "Asia/Shanghai",
+        "IDEMPOTENCY_LEASE_SECONDS": float(os.environ["CRASH_LEASE_SECONDS"]),
+    }
+)
 KILLED = os.environ["CRASH_MARKER"]  # written just before the kill: only the first booking dies
 WHEN = os.environ["CRASH_WHEN"]
 

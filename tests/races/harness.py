@@ -8,6 +8,7 @@ call through Flask's test client (the full path: bearer auth, scoping, rules, th
 transaction). Each finishes with os._exit (multiprocessing does that), so the parent's database
 connections are never touched by a child.
 """
+
 import multiprocessing as mp
 
 from booking import create_app
@@ -17,6 +18,7 @@ from booking.extensions import db
 def racers_app(url: str, config: dict | None = None):
     """The app every racer forks from: a fresh app of the test's database, no connection open."""
     from tests.conftest import make_config
+
     app = create_app(make_config(url, **(config or {})))
     with app.app_context():
         db.engine.dispose()
@@ -43,8 +45,9 @@ def _child(app, barrier, results, token, method, path, body):
         results.put((0, repr(exc), None))
 
 
-def race(url: str, calls: list[tuple[str, str, str, dict | None]], config: dict | None = None,
-         timeout: float = 120) -> list[tuple[int, str | None, str | None]]:
+def race(
+    url: str, calls: list[tuple[str, str, str, dict | None]], config: dict | None = None, timeout: float = 120
+) -> list[tuple[int, str | None, str | None]]:
     """Run `calls` [(token, method, path, body)] at once; returns [(status, error code, result)]."""
     ctx = mp.get_context("fork")
     app = racers_app(url, config)
@@ -80,8 +83,7 @@ def together(url: str, jobs: list, config: dict | None = None, timeout: float = 
     app = racers_app(url, config)
     barrier = ctx.Barrier(len(jobs))
     results = ctx.Queue()
-    procs = [ctx.Process(target=_job_child, args=(app, barrier, results, i, job))
-             for i, job in enumerate(jobs)]
+    procs = [ctx.Process(target=_job_child, args=(app, barrier, results, i, job)) for i, job in enumerate(jobs)]
     for p in procs:
         p.start()
     out = dict(results.get(timeout=timeout) for _ in procs)

@@ -4,6 +4,7 @@ Each race has a control: the same race with the guard switched off from the test
 slot counter ignores its limit, tests/races/conftest.py) must overbook, which shows the race
 is real and the test catches it.
 """
+
 from collections import Counter
 from datetime import timedelta
 
@@ -51,8 +52,11 @@ def rush(db_url, arena, facility, config=None):
 
 
 def holding(facility_id) -> int:
-    return db.session.scalar(select(func.count(Reservation.id)).where(
-        Reservation.facility_id == facility_id, Reservation.status.in_(("pending", "confirmed"))))
+    return db.session.scalar(
+        select(func.count(Reservation.id)).where(
+            Reservation.facility_id == facility_id, Reservation.status.in_(("pending", "confirmed"))
+        )
+    )
 
 
 @pytest.mark.parametrize("facility, capacity", [("court", 1), ("gym", 7)])

@@ -4,6 +4,7 @@ The control switches the guard off from the test side: the scan's write transact
 lock up front (SQLite) and its UPDATE no longer requires the booking to be still `confirmed`;
 then several scans each answer `ok` for the one booking.
 """
+
 from collections import Counter
 from datetime import timedelta
 
@@ -12,8 +13,8 @@ from sqlalchemy import func, select
 
 from booking import timeutil
 from booking.accounts.services import issue_token
-from booking.checkin.models import CheckinEvent
 from booking.checkin import services as checkin
+from booking.checkin.models import CheckinEvent
 from booking.checkin.services import token_for
 from booking.extensions import db
 from booking.reservations import services as bookings

@@ -7,6 +7,7 @@ quota charged once, the rest waitlisted once, the published result intact.
 Control: the claim's status guard off (from the test side): every runner claims the draw and
 runs it again, overwriting the published result.
 """
+
 from datetime import timedelta
 from functools import partial
 
@@ -39,8 +40,7 @@ def draw(ctx):
     f.agreement(host, ent2)
     day = timeutil.local_date(timeutil.utcnow(), TZ) + timedelta(days=4)
     start = timeutil.local_to_utc(day, 19 * 60, TZ)
-    apps = [services.apply(f.user(f"applicant{i}", ent if i % 2 else ent2), gym.id, start)
-            for i in range(APPLICANTS)]
+    apps = [services.apply(f.user(f"applicant{i}", ent if i % 2 else ent2), gym.id, start) for i in range(APPLICANTS)]
     d = db.session.get(Draw, apps[0].draw_id)
     after = d.draw_at + timedelta(minutes=1)
     out = {"draw": d.id, "gym": gym.id, "after": after, "minutes": gym.slot_minutes}
@@ -64,9 +64,14 @@ def _draw_reader(username, draw_id, at):
 
 def _calls(draw):
     at = draw["after"]
-    return [partial(_job, at), partial(_job, at), partial(_slot_reader, draw["gym"], at),
-            partial(_slot_reader, draw["gym"], at), partial(_draw_reader, "applicant0", draw["draw"], at),
-            partial(_draw_reader, "applicant1", draw["draw"], at)]
+    return [
+        partial(_job, at),
+        partial(_job, at),
+        partial(_slot_reader, draw["gym"], at),
+        partial(_slot_reader, draw["gym"], at),
+        partial(_draw_reader, "applicant0", draw["draw"], at),
+        partial(_draw_reader, "applicant1", draw["draw"], at),
+    ]
 
 
 def test_runners_and_readers_at_once_draw_once(db_url, draw):
@@ -77,10 +82,14 @@ def test_runners_and_readers_at_once_draw_once(db_url, draw):
     db.session.expire_all()
     d = db.session.get(Draw, draw["draw"])
     assert d.status == "done" and sorted(d.result["order"]) == sorted(
-        db.session.scalars(select(Application.id).where(Application.draw_id == d.id)).all())
+        db.session.scalars(select(Application.id).where(Application.draw_id == d.id)).all()
+    )
     assert len(d.result["winners"]) == CAPACITY
-    statuses = dict(db.session.execute(select(Application.status, func.count(Application.id))
-                                       .group_by(Application.status)).tuples().all())
+    statuses = dict(
+        db.session.execute(select(Application.status, func.count(Application.id)).group_by(Application.status))
+        .tuples()
+        .all()
+    )
     assert statuses == {"won": CAPACITY, "waitlisted": APPLICANTS - CAPACITY}
     assert db.session.scalar(select(func.count(Reservation.id))) == CAPACITY
     assert db.session.scalar(select(func.count(WaitlistEntry.id))) == APPLICANTS - CAPACITY

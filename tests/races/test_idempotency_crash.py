@@ -7,6 +7,7 @@ which a worker reads as a failed booking. And a worker killed before its booking
 a claim with no outcome: once the claim's lease is over (0 s on this server) the retry books.
 SQLite and PostgreSQL.
 """
+
 import http.client
 import json
 import os
@@ -45,13 +46,34 @@ class Server:
     def __init__(self, db_url: str, tmp: Path, when: str = "after_commit", lease: float = 60):
         self.port = free_port()
         self.marker = tmp / "killed"
-        env = {**os.environ, "CRASH_DB_URL": db_url, "CRASH_MARKER": str(self.marker),
-               "CRASH_QR_DIR": str(tmp / "qr"), "CRASH_WHEN": when, "CRASH_LEASE_SECONDS": str(lease)}
+        env = {
+            **os.environ,
+            "CRASH_DB_URL": db_url,
+            "CRASH_MARKER": str(self.marker),
+            "CRASH_QR_DIR": str(tmp / "qr"),
+            "CRASH_WHEN": when,
+            "CRASH_LEASE_SECONDS": str(lease),
+        }
         self.log = open(tmp / "gunicorn.log", "w")
         self.proc = subprocess.Popen(
-            [str(Path(sys.executable).parent / "gunicorn"), "--bind", f"127.0.0.1:{self.port}", "--workers", "1",
-             "--timeout", "60", "--error-logfile", "-", "tests.races.crash_app:app"],
-            cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
+            [
+                str(Path(sys.executable).parent / "gunicorn"),
+                "--bind",
+                f"127.0.0.1:{self.port}",
+                "--workers",
+                "1",
+                "--timeout",
+                "60",
+                "--error-logfile",
+                "-",
+                "tests.races.crash_app:app",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         deadline = time.monotonic() + 60
         while self.request("GET", "/healthz", None, {})[0] != 200:
             assert self.proc.poll() is None and time.monotonic() < deadline, (tmp / "gunicorn.log").read_text()
@@ -59,8 +81,12 @@ class Server:
 
     def request(self, method, path, body, headers):
         data = json.dumps(body).encode() if body is not None else None
-        req = urllib.request.Request(f"http://127.0.0.1:{self.port}{path}", data=data, method=method,
-                                     headers={"Content-Type": "application/json", **headers})
+        req = urllib.request.Request(
+            f"http://127.0.0.1:{self.port}{path}",
+            data=data,
+            method=method,
+            headers={"Content-Type": "application/json", **headers},
+        )
         try:
             with urllib.request.urlopen(req, timeout=60) as resp:
                 return resp.status, resp.read()

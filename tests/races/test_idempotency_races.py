@@ -4,6 +4,7 @@ and every process answers exactly what the first one answered (SQLite and Postgr
 The control sends the same race without the key (the guard off, from the test side): then only
 one request books and the others are told `overlap`, so the test does see the duplicates race.
 """
+
 import multiprocessing as mp
 from collections import Counter
 from datetime import timedelta
@@ -29,8 +30,9 @@ def _child(app, barrier, results, token, body, headers):
     client.get("/healthz")  # warm up: first connection
     try:
         barrier.wait(timeout=60)
-        response = client.post("/api/v1/reservations", json=body,
-                               headers={"Authorization": f"Bearer {token}", **headers})
+        response = client.post(
+            "/api/v1/reservations", json=body, headers={"Authorization": f"Bearer {token}", **headers}
+        )
         results.put((response.status_code, response.get_data()))
     except Exception as exc:  # reported, never swallowed: the test asserts on every result
         results.put((0, repr(exc).encode()))
@@ -86,6 +88,7 @@ def test_control_without_the_key_the_duplicates_are_refused(db_url, gym):
 
 # --- the web form: two taps reach two processes at once -------------------------------------
 
+
 def _form_child(app, barrier, results, cookie, form):
     own_connections(app)
     client = app.test_client()
@@ -104,6 +107,7 @@ def test_a_double_tap_reaching_two_processes_books_once(app, db_url, gym, with_k
     import re
 
     from tests.helpers import WebClient
+
     _token, body = gym
     web = WebClient(app)
     assert web.login("player").status_code == 302

@@ -2,6 +2,7 @@
 on one database, hit at once on both sign-in endpoints with different spellings of one phone.
 
 The limit is per day here so that no window boundary falls inside the run (windows are fixed)."""
+
 import http.cookiejar
 import json
 import os
@@ -39,13 +40,31 @@ class Server:
 
     def __init__(self, db_url: str, log: Path):
         self.url = f"http://127.0.0.1:{_free_port()}"
-        env = {**os.environ, "DATABASE_URL": db_url, "SECRET_KEY": "s" * 64,
-               "LOGIN_LIMIT_PER_USERNAME": f"{LIMIT}/day", "LOGIN_LIMIT_PER_ADDRESS": "1000/minute"}
+        env = {
+            **os.environ,
+            "DATABASE_URL": db_url,
+            "SECRET_KEY": "s" * 64,
+            "LOGIN_LIMIT_PER_USERNAME": f"{LIMIT}/day",
+            "LOGIN_LIMIT_PER_ADDRESS": "1000/minute",
+        }
         self.log = open(log, "w")
         self.proc = subprocess.Popen(
-            [str(GUNICORN), "--bind", self.url.removeprefix("http://"), "--workers", "2",
-             "--log-level", "warning", "wsgi:app"],
-            cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
+            [
+                str(GUNICORN),
+                "--bind",
+                self.url.removeprefix("http://"),
+                "--workers",
+                "2",
+                "--log-level",
+                "warning",
+                "wsgi:app",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         deadline = time.monotonic() + 60
         while True:
             assert self.proc.poll() is None, log.read_text()[-3000:]
@@ -67,8 +86,7 @@ class Server:
 
 def _api_attempt(server: str, username: str) -> int:
     body = json.dumps({"username": username, "password": "wrong-password"}).encode()
-    req = urllib.request.Request(server + "/api/v1/auth/token", data=body,
-                                 headers={"Content-Type": "application/json"})
+    req = urllib.request.Request(server + "/api/v1/auth/token", data=body, headers={"Content-Type": "application/json"})
     try:
         with urllib.request.urlopen(req, timeout=60) as resp:
             return resp.status
@@ -80,8 +98,9 @@ def _web_attempt(server: str, identifier: str) -> int:
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
     page = opener.open(server + "/login", timeout=60).read().decode()
     token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
-    data = urllib.parse.urlencode({"identifier": identifier, "password": "wrong-password",
-                                   "csrf_token": token}).encode()
+    data = urllib.parse.urlencode(
+        {"identifier": identifier, "password": "wrong-password", "csrf_token": token}
+    ).encode()
     try:
         with opener.open(server + "/login", data=data, timeout=60) as resp:
             return resp.status

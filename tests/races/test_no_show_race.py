@@ -5,6 +5,7 @@ The control switches the guard off from the test side: the job's write transacti
 lock up front (SQLite) and its UPDATE no longer requires the status it read; both jobs then
 release the same bookings, and the slot counter gives their places back twice.
 """
+
 import multiprocessing as mp
 from collections import Counter
 from datetime import timedelta
@@ -37,11 +38,13 @@ def missed(ctx):
     came = [bookings.book(f.user(f"keen{i}", ent), gym.id, start, now=now).id for i in range(CAME)]
     for i in range(MISSED):
         bookings.book(f.user(f"sleepy{i}", ent), gym.id, start, now=now)
-    db.session.execute(Reservation.__table__.update().where(Reservation.id.in_(came)).values(
-        status="checked_in", checked_in_at=now))
+    db.session.execute(
+        Reservation.__table__.update().where(Reservation.id.in_(came)).values(status="checked_in", checked_in_at=now)
+    )
     # Time passes: they all started two hours ago.
-    db.session.execute(Reservation.__table__.update().values(start_at=now - timedelta(hours=2),
-                                                             end_at=now - timedelta(hours=1)))
+    db.session.execute(
+        Reservation.__table__.update().values(start_at=now - timedelta(hours=2), end_at=now - timedelta(hours=1))
+    )
     db.session.execute(SlotLoad.__table__.update().values(start_at=now - timedelta(hours=2)))
     db.session.commit()
     db.session.remove()

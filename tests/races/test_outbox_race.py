@@ -6,6 +6,7 @@ The control switches the claim's guards off from the test side: no write lock up
 `status = 'pending'`, and each runner held between reading the due rows and claiming them
 until the other has read them too. Both runners then send the same messages.
 """
+
 import functools
 import multiprocessing as mp
 import threading
@@ -16,8 +17,8 @@ import sqlalchemy
 
 from booking import timeutil
 from booking.database import write_transaction
-from booking.extensions import db
 from booking.delivery import send as delivery
+from booking.extensions import db
 from booking.notifications.models import NotificationSettings
 from booking.notifications.services import notify
 from tests import factories as f
@@ -40,9 +41,19 @@ def queued(ctx):
     now = timeutil.utcnow()
     people = [f.user(f"worker{i}", ent) for i in range(MESSAGES)]
     for p in people:
-        db.session.add(NotificationSettings(user_id=p.id, email=f"{p.username}@demo.invalid", email_verified_at=now,
-                                            email_on=True, push_on=True, wecom_on=True, reminder_minutes=60,
-                                            quiet_start=0, quiet_end=0))
+        db.session.add(
+            NotificationSettings(
+                user_id=p.id,
+                email=f"{p.username}@demo.invalid",
+                email_verified_at=now,
+                email_on=True,
+                push_on=True,
+                wecom_on=True,
+                reminder_minutes=60,
+                quiet_start=0,
+                quiet_end=0,
+            )
+        )
     db.session.commit()
     with write_transaction():
         for p in people:

@@ -1,4 +1,5 @@
 """Quotas under real concurrency: 30 processes, SQLite and PostgreSQL, each with a control."""
+
 from collections import Counter
 from datetime import timedelta
 
@@ -47,16 +48,21 @@ def worker_rush(ctx):
     f.agreement(host, ent, per_worker=2)
     f.user("eager", ent)
     token = issue_token("eager", f.PASSWORD)
-    calls = [(token, "POST", "/api/v1/reservations",
-              {"facility_id": court.id, "start": tomorrow_at(7 * 60 + 30 * i)}) for i in range(RACERS)]
+    calls = [
+        (token, "POST", "/api/v1/reservations", {"facility_id": court.id, "start": tomorrow_at(7 * 60 + 30 * i)})
+        for i in range(RACERS)
+    ]
     db.session.remove()
     db.engine.dispose()
     return calls
 
 
 def booked_minutes() -> int:
-    return db.session.scalar(select(func.coalesce(func.sum(Reservation.quota_minutes), 0)).where(
-        Reservation.status.in_(("pending", "confirmed"))))
+    return db.session.scalar(
+        select(func.coalesce(func.sum(Reservation.quota_minutes), 0)).where(
+            Reservation.status.in_(("pending", "confirmed"))
+        )
+    )
 
 
 def test_enterprise_quota_exactly_8_hours(db_url, enterprise_rush):

@@ -9,25 +9,25 @@ version, compared under its lock inside the booking transaction) must make every
 re-plan under the new rules. Each test has a control that switches the guard off from the
 test side, and shows that the same schedule then lands bookings the new rules forbid.
 """
-from collections import Counter
-from datetime import timedelta
+
 import multiprocessing as mp
 import os
+from collections import Counter
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
 
 from booking import integrity, timeutil
 from booking.accounts.models import User
-from booking.admin import impact
+from booking.admin import agreements, impact
 from booking.admin import services as admin
-from booking.errors import DomainError
 from booking.database import lock_user
+from booking.errors import DomainError
 from booking.extensions import db
-from booking.reservations import blackouts
 from booking.facilities.models import Facility
 from booking.facilities.services import slot_rules
-from booking.admin import agreements
+from booking.reservations import blackouts
 from booking.reservations import booking as booking_flow
 from booking.reservations import services as bookings
 from booking.reservations.models import HOLDING, Reservation
@@ -54,12 +54,14 @@ def person(username: str) -> User:
 
 def booker(username, facility_id, minute):
     """A job: the worker books the slot starting at `minute` tomorrow; (201, id) or (status, code)."""
+
     def job():
         try:
             r = bookings.book(person(username), facility_id, at(minute))
             return 201, r.id
         except DomainError as err:
             return err.status, err.code
+
     return job
 
 
@@ -105,6 +107,7 @@ def schedule(monkeypatch):
                 return change()
             finally:
                 changed.set()
+
         return job
 
     return admin_job
@@ -125,8 +128,11 @@ def guard_off(monkeypatch):
 
 
 def holding(facility_id):
-    return list(db.session.scalars(select(Reservation).where(
-        Reservation.facility_id == facility_id, Reservation.status.in_(HOLDING))))
+    return list(
+        db.session.scalars(
+            select(Reservation).where(Reservation.facility_id == facility_id, Reservation.status.in_(HOLDING))
+        )
+    )
 
 
 # --- opening hours: 06:00-08:00 becomes 06:30-07:30 while workers book 06:00 ----------------
@@ -173,6 +179,7 @@ def test_control_hours_change_without_the_guard_overbooks(db_url, world, schedul
 
 # --- a blackout over 19:00-20:00 while workers book 19:00 -----------------------------------
 
+
 def blackout_race(db_url, world, admin_job):
 
     def close():
@@ -200,6 +207,7 @@ def test_control_blackout_without_the_guard_lets_bookings_in(db_url, world, sche
 
 
 # --- the agreement ends today while workers book tomorrow -----------------------------------
+
 
 def agreement_race(db_url, world, admin_job):
 
@@ -231,6 +239,7 @@ def test_control_agreement_end_without_the_guard_lets_bookings_in(db_url, world,
 # admin committed (or for 2 s: with the guard, the admin waits for the booker's lock instead).
 # The admin's change must then see the booking and ask about it, never narrow the hours under it.
 
+
 @pytest.fixture
 def booker_first(monkeypatch):
     fork = mp.get_context("fork")
@@ -250,6 +259,7 @@ def booker_first(monkeypatch):
                 return change()
             finally:
                 changed.set()
+
         return job
 
     return hold, admin_job
@@ -281,12 +291,12 @@ def test_hours_change_waits_for_a_booking_under_way(db_url, world, booker_first,
 
 def test_control_hours_change_without_the_lock_goes_under_a_booking(db_url, world, booker_first, monkeypatch):
     hold, admin_job = booker_first
-    monkeypatch.setattr(booking_flow, "_rules_still_hold",
-                        lambda plan, **kw: hold(rules_unguarded(plan, **kw)))  # no lock, no compare
+    monkeypatch.setattr(
+        booking_flow, "_rules_still_hold", lambda plan, **kw: hold(rules_unguarded(plan, **kw))
+    )  # no lock, no compare
     unserialize(monkeypatch, booking_flow)  # nor SQLite's write lock taken up front
     status, rid, told, late = hours_race_booker_first(db_url, world, admin_job)
     assert status == 201
     assert told == (True, []), "the hours changed under a booking, and the admin was not told"
     assert late == "confirmed"
     assert any("overlap" in p for p in integrity.check()), integrity.check()
-

@@ -13,6 +13,7 @@
    place (409 not_full) or the freeing serves the entry; never a free place with someone
    waiting. Control: the join reads the counter without its lock: the place is lost.
 """
+
 import multiprocessing as mp
 from collections import Counter
 from datetime import timedelta
@@ -28,8 +29,8 @@ from booking.extensions import db
 from booking.reservations import decisions
 from booking.reservations import services as reservations
 from booking.reservations.models import Reservation, SlotLoad
-from booking.waitlist import serving
 from booking.waitlist import services as waitlist
+from booking.waitlist import serving
 from booking.waitlist.models import WaitlistEntry
 from tests import factories as f
 from tests.races.conftest import _unserialized_transaction, unserialize, without_status_guard
@@ -65,8 +66,7 @@ def line(ctx):
     gym = f.facility(f.venue(host), "Gym", kind="gym", capacity=CAPACITY)
     f.agreement(host, ent)
     start = tomorrow()
-    booked = [(f"booker{i}", reservations.book(f.user(f"booker{i}", ent), gym.id, start).id)
-              for i in range(CAPACITY)]
+    booked = [(f"booker{i}", reservations.book(f.user(f"booker{i}", ent), gym.id, start).id) for i in range(CAPACITY)]
     for i in range(WAITING):
         waitlist.join(f.user(f"waiter{i}", ent), gym.id, start)
     db.session.remove()
@@ -75,8 +75,11 @@ def line(ctx):
 
 
 def holding(facility_id) -> int:
-    return db.session.scalar(select(func.count(Reservation.id)).where(
-        Reservation.facility_id == facility_id, Reservation.status.in_(("pending", "confirmed"))))
+    return db.session.scalar(
+        select(func.count(Reservation.id)).where(
+            Reservation.facility_id == facility_id, Reservation.status.in_(("pending", "confirmed"))
+        )
+    )
 
 
 def test_m_cancels_at_once_serve_exactly_m_of_the_line(db_url, line):
@@ -87,8 +90,9 @@ def test_m_cancels_at_once_serve_exactly_m_of_the_line(db_url, line):
     # The first FREED in line, in order, each with exactly one booking.
     served = db.session.scalars(select(WaitlistEntry).order_by(WaitlistEntry.id)).all()[:FREED]
     assert all(e.status == "booked" for e in served)
-    per_user = Counter(db.session.scalars(select(Reservation.user_id).where(
-        Reservation.status.in_(("pending", "confirmed")))))
+    per_user = Counter(
+        db.session.scalars(select(Reservation.user_id).where(Reservation.status.in_(("pending", "confirmed"))))
+    )
     assert max(per_user.values()) == 1
     assert holding(line["gym"]) == CAPACITY
     assert db.session.scalar(select(SlotLoad.held)) == CAPACITY
@@ -103,8 +107,13 @@ def naive_serving(monkeypatch, counters_unguarded):
     unserialize(monkeypatch, decisions)
     without_status_guard(monkeypatch, serving)
     c = SlotLoad.__table__.c
-    monkeypatch.setattr(serving, "_slot_counter", lambda facility_id, start_at: db.session.scalar(
-        select(c.held).where(c.facility_id == facility_id, c.start_at == start_at)) or 0)
+    monkeypatch.setattr(
+        serving,
+        "_slot_counter",
+        lambda facility_id, start_at: (
+            db.session.scalar(select(c.held).where(c.facility_id == facility_id, c.start_at == start_at)) or 0
+        ),
+    )
     monkeypatch.setattr(decisions, "_serve_line", lambda r, now: None)
     all_read = mp.get_context("fork").Barrier(FREED)
     serve_one = serving._serve_one
@@ -132,11 +141,13 @@ def test_control_naive_serving_serves_the_line_wrongly(db_url, line, naive_servi
     assert results == ["ok"] * FREED
     booked = db.session.scalar(select(func.count(WaitlistEntry.id)).where(WaitlistEntry.status == "booked"))
     problems = integrity.check()
-    assert booked != FREED or holding(line["gym"]) != CAPACITY or problems, \
+    assert booked != FREED or holding(line["gym"]) != CAPACITY or problems, (
         "the race did not break without the guard: the test would not catch it"
+    )
 
 
 # --- 2. offers accepted as they run out, while the expiry job runs ---------------------------------
+
 
 def _accept(username, entry_id, now):
     try:
@@ -184,12 +195,13 @@ def test_offers_accepted_as_they_run_out_each_place_once(db_url, offers):
     assert set(results[:SLOTS]) <= {"booked", "offer_expired"}, results
     assert all(isinstance(n, int) for n in results[SLOTS:]), results
     # Each slot: exactly one booking, by the offered worker or by the next in line.
-    per_slot = Counter(db.session.scalars(select(Reservation.start_at).where(
-        Reservation.status.in_(("pending", "confirmed")))))
+    per_slot = Counter(
+        db.session.scalars(select(Reservation.start_at).where(Reservation.status.in_(("pending", "confirmed"))))
+    )
     assert sorted(per_slot.values()) == [1] * SLOTS
     assert sum(1 for r in results[:SLOTS] if r == "booked") == db.session.scalar(
-        select(func.count(WaitlistEntry.id)).where(WaitlistEntry.status == "booked",
-                                                   WaitlistEntry.auto_book.is_(False)))
+        select(func.count(WaitlistEntry.id)).where(WaitlistEntry.status == "booked", WaitlistEntry.auto_book.is_(False))
+    )
     assert db.session.scalar(select(func.count(WaitlistEntry.id)).where(WaitlistEntry.status == "offered")) == 0
     assert db.session.scalar(select(func.sum(SlotLoad.held))) == SLOTS
     assert integrity.check() == []
@@ -202,8 +214,13 @@ def blind_expiry(monkeypatch):
     unserialize(monkeypatch, waitlist)
     without_status_guard(monkeypatch, serving)
     c = SlotLoad.__table__.c
-    monkeypatch.setattr(serving, "_slot_counter", lambda facility_id, start_at: db.session.scalar(
-        select(c.held).where(c.facility_id == facility_id, c.start_at == start_at)) or 0)
+    monkeypatch.setattr(
+        serving,
+        "_slot_counter",
+        lambda facility_id, start_at: (
+            db.session.scalar(select(c.held).where(c.facility_id == facility_id, c.start_at == start_at)) or 0
+        ),
+    )
     both_read = mp.get_context("fork").Barrier(2)
     locked_entry, move = waitlist._locked_entry, serving._move
 
@@ -230,11 +247,11 @@ def test_control_blind_expiry_gives_an_accepted_place_back(db_url, offers, blind
     # own CHECK (held >= 0) stops one of them with an error (a job that dies leaves the other
     # offers held past their time), or the counter disagrees with the bookings.
     broke = "ck_slot_loads_held" in str(results) or integrity.check() != []
-    assert broke, \
-        f"the race did not break without the guard: the test would not catch it ({results})"
+    assert broke, f"the race did not break without the guard: the test would not catch it ({results})"
 
 
 # --- 3. joining the line at the moment a place frees --------------------------------------------
+
 
 def _join(username, facility_id, start):
     try:
@@ -265,10 +282,12 @@ def full_courts(ctx):
 def lost_places(facility_id) -> list:
     """Slots with a place free while someone waits in line for it."""
     c = SlotLoad.__table__.c
-    free = {row.start_at for row in db.session.execute(select(c.start_at).where(
-        c.facility_id == facility_id, c.held < 1))}
-    return sorted({e.start_at for e in db.session.scalars(select(WaitlistEntry).where(
-        WaitlistEntry.status == "waiting"))} & free)
+    free = {
+        row.start_at for row in db.session.execute(select(c.start_at).where(c.facility_id == facility_id, c.held < 1))
+    }
+    return sorted(
+        {e.start_at for e in db.session.scalars(select(WaitlistEntry).where(WaitlistEntry.status == "waiting"))} & free
+    )
 
 
 def test_a_join_as_a_place_frees_is_never_left_waiting(db_url, full_courts):
@@ -292,8 +311,13 @@ def join_without_the_lock(monkeypatch):
     unserialize(monkeypatch, waitlist)
     unserialize(monkeypatch, decisions)
     c = SlotLoad.__table__.c
-    monkeypatch.setattr(serving, "_slot_counter", lambda facility_id, start_at: db.session.scalar(
-        select(c.held).where(c.facility_id == facility_id, c.start_at == start_at)) or 0)
+    monkeypatch.setattr(
+        serving,
+        "_slot_counter",
+        lambda facility_id, start_at: (
+            db.session.scalar(select(c.held).where(c.facility_id == facility_id, c.start_at == start_at)) or 0
+        ),
+    )
     read_full, line_read = (mp.get_context("fork").Barrier(2) for _ in range(2))
     lock_user, give_back, serve_line = waitlist.lock_user, decisions.give_back, decisions._serve_line
     unserialized = waitlist.write_transaction
@@ -324,10 +348,12 @@ def join_without_the_lock(monkeypatch):
     monkeypatch.setattr(waitlist, "write_transaction", commit_after_line_read)
 
 
-def test_control_a_join_without_the_lock_leaves_a_place_free_and_a_worker_waiting(db_url, full_courts,
-                                                                                  join_without_the_lock):
+def test_control_a_join_without_the_lock_leaves_a_place_free_and_a_worker_waiting(
+    db_url, full_courts, join_without_the_lock
+):
     holder, rid, joiner, start = full_courts["pairs"][0]
     results = together(db_url, [partial(_cancel, holder, rid), partial(_join, joiner, full_courts["court"], start)])
     assert results == ["ok", "waiting"], results
-    assert lost_places(full_courts["court"]) == [start], \
+    assert lost_places(full_courts["court"]) == [start], (
         "the race did not break without the guard: the test would not catch it"
+    )

@@ -1,4 +1,5 @@
 """Account use cases against a real database (SQLite file and PostgreSQL)."""
+
 import pytest
 from sqlalchemy import func, select
 
@@ -20,8 +21,12 @@ def ent(ctx):
 
 def test_register_with_invite_code_is_pending_until_approved(ent):
     user = services.register("Xiao.Wang", "小王", "longenough", "hsmj2345", phone="138 0000 1234")
-    assert (user.username, user.status, user.enterprise_id, user.phone) == \
-        ("xiao.wang", "pending", ent.id, "13800001234")
+    assert (user.username, user.status, user.enterprise_id, user.phone) == (
+        "xiao.wang",
+        "pending",
+        ent.id,
+        "13800001234",
+    )
     with pytest.raises(Forbidden) as err:
         services.authenticate("xiao.wang", "longenough")
     assert err.value.code == "pending_approval"
@@ -33,18 +38,21 @@ def test_register_with_invite_code_is_pending_until_approved(ent):
         services.decide_join(admin, user.id, approve=False)
 
 
-@pytest.mark.parametrize("kwargs, code", [
-    (dict(invite_code="NOPE9999"), "bad_invite_code"),
-    (dict(invite_code=""), "bad_invite_code"),
-    (dict(password="short"), "weak_password"),
-    (dict(password="x" * 129), "weak_password"),
-    (dict(username="ab"), "bad_username"),
-    (dict(username="has space"), "bad_username"),
-    (dict(username="<script>"), "bad_username"),
-    (dict(display_name="   "), "bad_name"),
-    (dict(display_name="名" * 61), "bad_name"),
-    (dict(phone="12345"), "bad_phone"),
-])
+@pytest.mark.parametrize(
+    "kwargs, code",
+    [
+        (dict(invite_code="NOPE9999"), "bad_invite_code"),
+        (dict(invite_code=""), "bad_invite_code"),
+        (dict(password="short"), "weak_password"),
+        (dict(password="x" * 129), "weak_password"),
+        (dict(username="ab"), "bad_username"),
+        (dict(username="has space"), "bad_username"),
+        (dict(username="<script>"), "bad_username"),
+        (dict(display_name="   "), "bad_name"),
+        (dict(display_name="名" * 61), "bad_name"),
+        (dict(phone="12345"), "bad_phone"),
+    ],
+)
 def test_bad_registration_changes_nothing(ent, kwargs, code):
     before = user_count()
     args = dict(username="newbie", display_name="新人", password="longenough", invite_code="HSMJ2345")
@@ -123,8 +131,12 @@ def test_registration_problems_lists_every_field_at_once(ent):
     assert services.registration_problems("newbie", "新人", "longenough", "hsmj2345") == []
     problems = services.registration_problems("x y", "", "short", "NOPE9999", "999")
     assert sorted((p.details["field"], p.code) for p in problems) == [
-        ("display_name", "bad_name"), ("invite_code", "bad_invite_code"), ("password", "weak_password"),
-        ("phone", "bad_phone"), ("username", "bad_username")]
+        ("display_name", "bad_name"),
+        ("invite_code", "bad_invite_code"),
+        ("password", "weak_password"),
+        ("phone", "bad_phone"),
+        ("username", "bad_username"),
+    ]
     f.user("taken", ent, phone="13800001234")
     problems = services.registration_problems("Taken", "新人", "longenough", "hsmj2345", "138 0000 1234")
     assert sorted(p.code for p in problems) == ["phone_taken", "username_taken"]

@@ -1,4 +1,5 @@
 """Host and district administration use cases, without HTTP, on SQLite and PostgreSQL."""
+
 from datetime import timedelta
 
 import pytest
@@ -30,8 +31,12 @@ def world(ctx):
 
 
 def new_facility(world, **values):
-    return services.create_facility(world.host_admin, world.court.venue_id, {
-        "name": "乒乓球室", "kind": "table_tennis", "capacity": 4, "hours": ALL_WEEK, **values}, now=w.NOW)
+    return services.create_facility(
+        world.host_admin,
+        world.court.venue_id,
+        {"name": "乒乓球室", "kind": "table_tennis", "capacity": 4, "hours": ALL_WEEK, **values},
+        now=w.NOW,
+    )
 
 
 def count(model) -> int:
@@ -46,6 +51,7 @@ def status(rid) -> str:
 
 # --- a new facility takes bookings the same minute ---------------------------------------------
 
+
 def test_a_new_facility_is_bookable_at_once(world):
     table = new_facility(world)
     assert table.active and table.slot_minutes == 60 and len(table.hours) == 7
@@ -57,14 +63,25 @@ def test_a_new_facility_is_bookable_at_once(world):
     assert integrity.check() == []
 
 
-@pytest.mark.parametrize("values, field", [
-    ({"capacity": 0}, "capacity"), ({"capacity": -1}, "capacity"), ({"capacity": "4"}, "capacity"),
-    ({"capacity": True}, "capacity"), ({"slot_minutes": 0}, "slot_minutes"), ({"slot_minutes": 7}, "slot_minutes"),
-    ({"window_opens_minute": 1440}, "window_opens_minute"), ({"name": "  "}, "name"), ({"kind": "pool"}, "kind"),
-    ({"hours": {0: [(600, 540)]}}, "hours"), ({"hours": {0: [(480, 720), (700, 800)]}}, "hours"),
-    ({"hours": {0: [(480, 1500)]}}, "hours"), ({"hours": {7: [(480, 720)]}}, "hours"),
-    ({"requires_approval": "yes"}, "requires_approval"),
-])
+@pytest.mark.parametrize(
+    "values, field",
+    [
+        ({"capacity": 0}, "capacity"),
+        ({"capacity": -1}, "capacity"),
+        ({"capacity": "4"}, "capacity"),
+        ({"capacity": True}, "capacity"),
+        ({"slot_minutes": 0}, "slot_minutes"),
+        ({"slot_minutes": 7}, "slot_minutes"),
+        ({"window_opens_minute": 1440}, "window_opens_minute"),
+        ({"name": "  "}, "name"),
+        ({"kind": "pool"}, "kind"),
+        ({"hours": {0: [(600, 540)]}}, "hours"),
+        ({"hours": {0: [(480, 720), (700, 800)]}}, "hours"),
+        ({"hours": {0: [(480, 1500)]}}, "hours"),
+        ({"hours": {7: [(480, 720)]}}, "hours"),
+        ({"requires_approval": "yes"}, "requires_approval"),
+    ],
+)
 def test_bad_facility_input_changes_nothing(world, values, field):
     before = count(Facility), count(AuditEntry)
     with pytest.raises(Invalid) as err:
@@ -80,6 +97,7 @@ def test_hours_may_close_at_midnight_and_split(world):
 
 # --- changes that hit bookings ------------------------------------------------------------------
 
+
 def test_lowering_capacity_below_a_slot_must_cancel_first(world):
     r = reservations.book(world.worker, world.gym.id, w.SLOT, party_size=3, now=w.NOW)
     other = reservations.book(world.worker2, world.gym.id, w.SLOT + timedelta(hours=1), party_size=1, now=w.NOW)
@@ -93,8 +111,7 @@ def test_lowering_capacity_below_a_slot_must_cancel_first(world):
 
     with pytest.raises(Invalid):  # cancelling needs a notice for the workers
         services.change_facility(world.host_admin, world.gym.id, {"capacity": 2}, "cancel", "", now=w.NOW)
-    done = services.change_facility(world.host_admin, world.gym.id, {"capacity": 2}, "cancel", "器材检修",
-                                    now=w.NOW)
+    done = services.change_facility(world.host_admin, world.gym.id, {"capacity": 2}, "cancel", "器材检修", now=w.NOW)
     assert done.applied and done.cancelled == {r.id: None}
     assert status(r.id) == "cancelled" and status(other.id) == "confirmed"
     assert db.session.get(Facility, world.gym.id).capacity == 2
@@ -107,10 +124,12 @@ def test_changing_slot_length_keeps_counters_right(world):
     asked = services.change_facility(world.host_admin, world.court.id, {"slot_minutes": 30}, now=w.NOW)
     assert [h.why for h in asked.hits] == [impact.OFF_GRID] and not asked.applied
     # Kept, a 19:30 booking on the new grid would share the court: it may not stay.
-    assert not services.change_facility(world.host_admin, world.court.id, {"slot_minutes": 30}, "keep",
-                                        now=w.NOW).applied
-    done = services.change_facility(world.host_admin, world.court.id, {"slot_minutes": 30}, "cancel", "改为半小时",
-                                    now=w.NOW)
+    assert not services.change_facility(
+        world.host_admin, world.court.id, {"slot_minutes": 30}, "keep", now=w.NOW
+    ).applied
+    done = services.change_facility(
+        world.host_admin, world.court.id, {"slot_minutes": 30}, "cancel", "改为半小时", now=w.NOW
+    )
     assert done.applied and status(r.id) == "cancelled"
     half = reservations.book(world.worker2, world.court.id, w.SLOT + timedelta(minutes=30), now=w.NOW)
     assert (half.end_at - half.start_at) == timedelta(minutes=30)
@@ -120,8 +139,9 @@ def test_changing_slot_length_keeps_counters_right(world):
 def test_slot_length_change_with_matching_bookings_applies(world):
     # 19:00-20:00 is still a slot when the grid stays 60 min but hours shift by whole hours.
     r = reservations.book(world.worker, world.court.id, w.SLOT, now=w.NOW)
-    done = services.change_facility(world.host_admin, world.court.id,
-                                    {"hours": {d: [(9 * 60, 21 * 60)] for d in range(7)}}, now=w.NOW)
+    done = services.change_facility(
+        world.host_admin, world.court.id, {"hours": {d: [(9 * 60, 21 * 60)] for d in range(7)}}, now=w.NOW
+    )
     assert done.applied and done.hits == [] and status(r.id) == "confirmed"
     assert integrity.check() == []
 
@@ -162,11 +182,14 @@ def test_retire_cancelling_bookings(world):
 
 # --- venues -------------------------------------------------------------------------------------
 
+
 def test_venue_create_and_change(world):
-    venue = services.create_venue(world.host_admin, world.host.id, {"name": "新馆", "address": "春晓",
-                                                                    "timezone": "Asia/Shanghai"})
-    out = services.change_venue(world.host_admin, venue.id, {"name": "新馆二", "address": "",
-                                                             "timezone": "Asia/Urumqi"})
+    venue = services.create_venue(
+        world.host_admin, world.host.id, {"name": "新馆", "address": "春晓", "timezone": "Asia/Shanghai"}
+    )
+    out = services.change_venue(
+        world.host_admin, venue.id, {"name": "新馆二", "address": "", "timezone": "Asia/Urumqi"}
+    )
     assert out.applied and db.session.get(Venue, venue.id).timezone == "Asia/Urumqi"
 
 
@@ -181,12 +204,14 @@ def test_bad_time_zone_is_refused(world, tz):
 
 def test_time_zone_change_moves_the_grid(world):
     r = reservations.book(world.worker, world.court.id, w.SLOT, now=w.NOW)
-    out = services.change_venue(world.host_admin, world.court.venue_id,
-                                {"name": "春晓基地", "timezone": "Asia/Kathmandu"}, now=w.NOW)
+    out = services.change_venue(
+        world.host_admin, world.court.venue_id, {"name": "春晓基地", "timezone": "Asia/Kathmandu"}, now=w.NOW
+    )
     assert not out.applied and r.id in [h.reservation.id for h in out.blocking]
 
 
 # --- scope ---------------------------------------------------------------------------------------
+
 
 def test_other_roles_and_hosts(world):
     for user in (world.staff, world.worker, world.admin):
@@ -207,6 +232,7 @@ def test_other_roles_and_hosts(world):
 
 
 # --- staff accounts ------------------------------------------------------------------------------
+
 
 def test_staff_accounts(world):
     user = people.create_staff(world.host_admin, world.host.id, "Desk1", "前台小王", "longenough", "host_staff")
@@ -241,13 +267,17 @@ def test_staff_accounts(world):
 
 # --- district ------------------------------------------------------------------------------------
 
+
 def test_district_creates_a_host_with_its_venue(world):
     org, venue = district.create_organization(
-        world.district, {"name": "大港青年广场", "kind": "community_centre", "parent_id": None, "headcount": 0},
-        venue={"name": "青年广场", "address": "大港", "timezone": "Asia/Shanghai"})
+        world.district,
+        {"name": "大港青年广场", "kind": "community_centre", "parent_id": None, "headcount": 0},
+        venue={"name": "青年广场", "address": "大港", "timezone": "Asia/Shanghai"},
+    )
     assert venue.host_id == org.id and org.invite_code is None
     ent, _ = district.create_organization(
-        world.district, {"name": "新企业", "kind": "enterprise", "parent_id": org.id, "headcount": 30})
+        world.district, {"name": "新企业", "kind": "enterprise", "parent_id": org.id, "headcount": 30}
+    )
     assert ent.invite_code and ent.parent_id == org.id
     assert "host_admin" in people.admin_roles_for(org)
     admin = people.create_org_admin(world.district, org.id, "plaza", "广场管理员", "longenough", "host_admin")
@@ -256,16 +286,24 @@ def test_district_creates_a_host_with_its_venue(world):
         people.create_org_admin(world.district, org.id, "plaza2", "x", "longenough", "enterprise_admin")
 
 
-@pytest.mark.parametrize("values, field", [
-    ({"name": ""}, "name"), ({"kind": "club"}, "kind"), ({"headcount": -1}, "headcount"),
-    ({"headcount": "many"}, "headcount"), ({"parent_id": 999999}, "parent_id"), ({"parent_id": "x"}, "parent_id"),
-    ({"name": "灵峰中心"}, "name"),
-])
+@pytest.mark.parametrize(
+    "values, field",
+    [
+        ({"name": ""}, "name"),
+        ({"kind": "club"}, "kind"),
+        ({"headcount": -1}, "headcount"),
+        ({"headcount": "many"}, "headcount"),
+        ({"parent_id": 999999}, "parent_id"),
+        ({"parent_id": "x"}, "parent_id"),
+        ({"name": "灵峰中心"}, "name"),
+    ],
+)
 def test_bad_organization_input_changes_nothing(world, values, field):
     before = count(Organization), count(AuditEntry)
     with pytest.raises((Invalid, Conflict)) as err:
-        district.create_organization(world.district, {"name": "新组织", "kind": "enterprise", "parent_id": None,
-                                                      "headcount": 5, **values})
+        district.create_organization(
+            world.district, {"name": "新组织", "kind": "enterprise", "parent_id": None, "headcount": 5, **values}
+        )
     assert err.value.details["field"] == field
     assert (count(Organization), count(AuditEntry)) == before
 
@@ -273,12 +311,18 @@ def test_bad_organization_input_changes_nothing(world, values, field):
 def test_organization_cannot_be_its_own_ancestor(world):
     union = world.ent.parent_id
     with pytest.raises(Invalid) as err:
-        district.change_organization(world.district, world.ent.id, {
-            "name": world.ent.name, "kind": "enterprise", "parent_id": world.ent.id, "headcount": 5})
+        district.change_organization(
+            world.district,
+            world.ent.id,
+            {"name": world.ent.name, "kind": "enterprise", "parent_id": world.ent.id, "headcount": 5},
+        )
     assert err.value.code == "own_parent"
     with pytest.raises(Invalid) as err:
-        district.change_organization(world.district, union, {
-            "name": "联合工会", "kind": "joint_union", "parent_id": world.ent.id, "headcount": 5})
+        district.change_organization(
+            world.district,
+            union,
+            {"name": "联合工会", "kind": "joint_union", "parent_id": world.ent.id, "headcount": 5},
+        )
     assert err.value.code == "parent_cycle"
     db.session.rollback()
     assert db.session.get(Organization, union).parent_id is None

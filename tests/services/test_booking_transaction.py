@@ -5,6 +5,7 @@ counter is one row for all the workers of an enterprise: the hot row of a rush. 
 last lock taken, followed only by the commit; and the worker's
 lock comes with the facility's rules lock, in one statement (booking.py, _take()).
 """
+
 import re
 
 import pytest
@@ -60,6 +61,6 @@ def test_the_enterprise_counter_is_taken_last_just_before_the_commit(world):
     # enterprise counter: reads of the worker's settings and INSERTs, none of them a lock.
     first = ["overlap", "worker counter", "slot counter", "reservation"]
     head = ["rules+worker lock"] if engine.dialect.name == "postgresql" else ["begin", "rules"]
-    assert write[:len(head) + len(first)] == head + first
+    assert write[: len(head) + len(first)] == head + first
     assert write[-2:] == ["enterprise counter", "commit"]
     assert "enterprise counter" not in write[:-2]

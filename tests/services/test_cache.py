@@ -1,5 +1,6 @@
 """The per-process settings cache (booking/cache.py): exact across processes, reloaded only for
 the scope a change touches, and never written by sign-ins or language switches."""
+
 import multiprocessing as mp
 from contextlib import contextmanager
 
@@ -32,6 +33,7 @@ def fresh_read(fn, *args):
     db.session.rollback()
     db.session.remove()
     from flask import g
+
     for name in ("_db_connection", "_cache_tokens"):
         g.pop(name, None)
     return fn(*args)
@@ -43,6 +45,7 @@ def counting_statements():
 
     def count(_conn, _cursor, statement, *_):
         seen.append(statement)
+
     event.listen(db.engine, "before_cursor_execute", count)
     try:
         yield seen
@@ -57,6 +60,7 @@ def scope_tokens() -> dict:
 
 def _in_other_process(url, change):
     """Run change() in a forked process with its own app and connections; wait for its commit."""
+
     def child(out):
         try:
             app = create_app(make_config(url))
@@ -66,6 +70,7 @@ def _in_other_process(url, change):
             out.put("ok")
         except Exception as exc:  # reported, never swallowed: the test asserts on it
             out.put(repr(exc))
+
     ctx = mp.get_context("fork")
     out = ctx.Queue()
     proc = ctx.Process(target=child, args=(out,))
@@ -79,6 +84,7 @@ def _set_capacity(facility_id, capacity):
     def change():
         begin_write()
         db.session.get(Facility, facility_id).capacity = capacity
+
     return change
 
 
@@ -108,6 +114,7 @@ def test_control_without_the_token_bump_the_other_process_change_is_missed(app, 
     def change_without_bump():
         monkeypatch.setattr(cache, "bump", lambda *scopes, conn=None: None)
         _set_capacity(world.gym.id, 9)()
+
     _in_other_process(db_url, change_without_bump)
     assert fresh_read(load_facility, world.gym.id).capacity == 5
 
@@ -126,6 +133,7 @@ def test_sign_in_and_language_switch_keep_every_cached_entry(app, world):
 
 def test_a_change_reloads_only_its_own_scope(app, world):
     from booking.quotas.services import agreement_terms
+
     day = w.SLOT.date()
     terms = fresh_read(agreement_terms, world.ent.id, world.host.id, world.gym.id, day)
     before = scope_tokens()
@@ -181,8 +189,9 @@ def test_writers_of_different_scopes_do_not_queue_on_one_row(app, world, db_url)
     db.session.flush()  # this transaction now holds the facilities token row
     try:
         with second_writer(db_url):
-            db.session.add(SharingAgreement(host_id=world.host.id, enterprise_id=world.other_ent.id,
-                                            valid_from=utcnow().date()))
+            db.session.add(
+                SharingAgreement(host_id=world.host.id, enterprise_id=world.other_ent.id, valid_from=utcnow().date())
+            )
             user = db.session.get(User, world.worker2.id)
             user.locale = "en"
             db.session.commit()  # agreements token, a language switch: no wait
@@ -196,6 +205,7 @@ def test_writers_of_different_scopes_do_not_queue_on_one_row(app, world, db_url)
 def test_control_writers_of_one_scope_do_queue(app, world, db_url):
     """The lock_timeout above would catch a wait: two facility edits do wait for each other."""
     from sqlalchemy.exc import OperationalError
+
     begin_write()
     db.session.get(Facility, world.gym.id).capacity = 7
     db.session.flush()

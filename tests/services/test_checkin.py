@@ -1,4 +1,5 @@
 """Signed QR codes and the door scan: every result of the contract, on both databases."""
+
 import io
 from datetime import timedelta
 
@@ -68,10 +69,15 @@ def test_first_scan_ok_then_already_checked_in(booking, world):
     assert events() == 2
 
 
-@pytest.mark.parametrize("offset, expected", [
-    (timedelta(minutes=-16), "too_early"), (timedelta(minutes=-15), "ok"),
-    (timedelta(minutes=15), "ok"), (timedelta(minutes=15, seconds=1), "too_late"),
-])
+@pytest.mark.parametrize(
+    "offset, expected",
+    [
+        (timedelta(minutes=-16), "too_early"),
+        (timedelta(minutes=-15), "ok"),
+        (timedelta(minutes=15), "ok"),
+        (timedelta(minutes=15, seconds=1), "too_late"),
+    ],
+)
 def test_check_in_window_edges(booking, world, offset, expected):
     assert services.scan(world.staff, services.token_for(booking), now=w.SLOT + offset)[0] == expected
 
@@ -94,20 +100,34 @@ def test_other_hosts_staff_get_wrong_host(booking, world):
 
 def flip(token: str, index: int) -> str:
     c = token[index]
-    return token[:index] + ("B" if c != "B" else "C") + token[index + 1:]
+    return token[:index] + ("B" if c != "B" else "C") + token[index + 1 :]
 
 
 def test_tampered_forged_and_garbage_codes_are_invalid(booking, world):
     token = services.token_for(booking)
     claims = tokens.peek(token)
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
     forged = tokens.sign(Ed25519PrivateKey.generate(), claims.kid, booking.id, claims.valid_from, claims.valid_until)
     other = bookings.book(world.worker2, world.court.id, w.SLOT + timedelta(hours=1), now=w.NOW)
     # a real signature, with another reservation's id swapped into the body
-    raw_claims_changed = tokens.sign(Ed25519PrivateKey.generate(), claims.kid, other.id, claims.valid_from,
-                                     claims.valid_until)
-    for code in [flip(token, 10), flip(token, 25), flip(token, 100), token[:-1], token + "A", forged,
-                 raw_claims_changed, "SV1" + "A" * 127, "hello", "", "SV2" + token[3:], "ZZZZZZZZ"]:
+    raw_claims_changed = tokens.sign(
+        Ed25519PrivateKey.generate(), claims.kid, other.id, claims.valid_from, claims.valid_until
+    )
+    for code in [
+        flip(token, 10),
+        flip(token, 25),
+        flip(token, 100),
+        token[:-1],
+        token + "A",
+        forged,
+        raw_claims_changed,
+        "SV1" + "A" * 127,
+        "hello",
+        "",
+        "SV2" + token[3:],
+        "ZZZZZZZZ",
+    ]:
         assert services.scan(world.staff, code, now=AT_START)[0] == "invalid", code
     assert db.session.get(Reservation, booking.id).status == "confirmed"
     assert services.scan(world.staff, token, now=AT_START)[0] == "ok"
@@ -171,6 +191,7 @@ def test_the_rotate_qr_key_command_refuses_an_unknown_host(booking, world):
 
 def world_app():
     from flask import current_app
+
     return current_app._get_current_object()
 
 

@@ -1,4 +1,5 @@
 """The demo world of product.md, and that seeding it twice changes nothing."""
+
 from sqlalchemy import func, select
 
 from booking import demo
@@ -11,8 +12,10 @@ from booking.quotas.models import SharingAgreement
 
 
 def counts():
-    return tuple(db.session.scalar(select(func.count()).select_from(m))
-                 for m in (Organization, User, Venue, Facility, SharingAgreement))
+    return tuple(
+        db.session.scalar(select(func.count()).select_from(m))
+        for m in (Organization, User, Venue, Facility, SharingAgreement)
+    )
 
 
 def test_seed_builds_the_world_and_is_idempotent(ctx):
@@ -33,8 +36,9 @@ def test_demo_accounts_and_roles(ctx):
     assert {users[f"worker{i}"].enterprise_id for i in range(1, 9)} == ent
     assert all(users[f"worker{i}"].enterprise_id not in ent for i in range(9, 41))
     geely = db.session.scalar(select(Organization).where(Organization.name == demo.GEELY))
-    deal = db.session.scalar(select(SharingAgreement).where(
-        SharingAgreement.host_id == geely.id, SharingAgreement.enterprise_id.in_(ent)))
+    deal = db.session.scalar(
+        select(SharingAgreement).where(SharingAgreement.host_id == geely.id, SharingAgreement.enterprise_id.in_(ent))
+    )
     assert (deal.minutes_per_week, deal.bookings_per_worker) == (8 * 60, 2)
 
 
@@ -47,11 +51,16 @@ def test_demo_facilities_match_the_brief(ctx):
     assert facs[(demo.GEELY, "阅览室")].capacity == 20
     lingfeng = [f for (h, _), f in facs.items() if h == demo.LINGFENG_CENTRE]
     assert sorted((f.kind, f.capacity) for f in lingfeng) == [
-        ("badminton", 1), ("basketball", 1), ("gym", 30), ("reading_room", 40)]
+        ("badminton", 1),
+        ("basketball", 1),
+        ("gym", 30),
+        ("reading_room", 40),
+    ]
     for f in lingfeng:
         assert not f.requires_approval
-        assert sorted((h.weekday, h.opens_minute, h.closes_minute) for h in f.hours) == \
-            [(d, 480, 1320) for d in range(7)]
+        assert sorted((h.weekday, h.opens_minute, h.closes_minute) for h in f.hours) == [
+            (d, 480, 1320) for d in range(7)
+        ]
 
 
 def test_more_workers_spread_over_other_enterprises(ctx):
@@ -65,6 +74,7 @@ def test_more_workers_spread_over_other_enterprises(ctx):
 
 def test_demo_users_have_verified_addresses_on_a_reserved_domain(ctx):
     from booking.notifications.models import NotificationSettings
+
     demo.seed(40)
     demo.seed(40)
     rows = {s.user.username: s for s in db.session.scalars(select(NotificationSettings))}
@@ -75,6 +85,5 @@ def test_demo_users_have_verified_addresses_on_a_reserved_domain(ctx):
 
 def test_the_plazas_football_field_is_drawn_and_the_rest_first_come(ctx):
     demo.seed(0)
-    drawn = {(f.venue.host.name, f.name) for f in db.session.scalars(select(Facility))
-             if f.allocation == "draw"}
+    drawn = {(f.venue.host.name, f.name) for f in db.session.scalars(select(Facility)) if f.allocation == "draw"}
     assert drawn == {(demo.DAGANG, "五人制足球场")}

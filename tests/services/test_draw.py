@@ -1,4 +1,5 @@
 """The fair draw's use cases on a real database (SQLite and PostgreSQL): apply, run once, re-run."""
+
 from datetime import timedelta
 
 import pytest
@@ -85,6 +86,7 @@ def test_apply_and_the_draw_books_winners_and_waitlists_the_rest_in_draw_order(w
 
 def _user(application):
     from booking.accounts.models import User
+
     return db.session.get(User, application.user_id)
 
 
@@ -94,8 +96,9 @@ def test_apply_refusals(world):
     assert refused(services.apply, world.outsider, world.gym.id, SLOT, now=w.NOW) == "not_found"
     assert refused(services.apply, world.staff, world.gym.id, SLOT, now=w.NOW) == "not_a_worker"
     assert refused(services.apply, world.worker2, world.gym.id, SLOT, now=AFTER) == "draw_closed"
-    assert refused(services.apply, world.worker2, world.gym.id, SLOT + timedelta(days=30), now=w.NOW) \
-        == "outside_window"
+    assert (
+        refused(services.apply, world.worker2, world.gym.id, SLOT + timedelta(days=30), now=w.NOW) == "outside_window"
+    )
     reservations.book(world.worker2, world.court.id, SLOT, now=w.NOW)
     assert refused(services.apply, world.worker2, world.gym.id, SLOT, now=w.NOW) == "overlap"
 

@@ -1,4 +1,5 @@
 """The hot reads' statements and the connection they run on, on both databases."""
+
 from datetime import timedelta
 
 import pytest
@@ -18,8 +19,9 @@ def world(ctx):
 
 def test_the_availability_read_statement_runs_on_both_databases(world):
     services.book(world.worker, world.court.id, w.SLOT, now=w.NOW)
-    rows = fetch(_DAY_WITH_LINES, facility_id=world.court.id, start=w.SLOT - timedelta(hours=1),
-                 end=w.SLOT + timedelta(hours=1)).all()
+    rows = fetch(
+        _DAY_WITH_LINES, facility_id=world.court.id, start=w.SLOT - timedelta(hours=1), end=w.SLOT + timedelta(hours=1)
+    ).all()
     assert [(r.kind, r.a, r.n) for r in rows] == [("h", w.SLOT, 1)]
 
 
@@ -43,6 +45,7 @@ def test_the_day_read_follows_a_change_of_slot_length_at_once(world):
     change of the facility's settings gives new rules, so the next read lays the new grid."""
     from booking.admin import services as admin
     from booking.reservations.availability import availability
+
     host_admin = f.user("hostadmin", roles=[("host_admin", world.host)])
     day = w.SLOT.date()
     _, before = availability(world.worker, world.court.id, day, w.NOW)

@@ -1,4 +1,5 @@
 """`flask check-integrity`: overlapping bookings whatever their grid, and one snapshot under load."""
+
 import threading
 from datetime import timedelta
 
@@ -68,6 +69,7 @@ def booking_between_reads(world, db_url):
     def book_elsewhere():
         with other.app_context():
             from booking.accounts.models import User
+
             services.book(db.session.get(User, worker_id), gym_id, w.SLOT, now=w.NOW)
             db.engine.dispose()
         done.append(True)
@@ -92,8 +94,11 @@ def test_a_booking_committed_while_it_runs_is_no_problem(booking_between_reads):
 def test_control_without_the_snapshot_it_cries_wolf(booking_between_reads, monkeypatch):
     # PostgreSQL's default READ COMMITTED (what check() ran in before: each statement sees what
     # was committed when it began); on SQLite, each statement on its own.
-    monkeypatch.setattr(integrity, "_SNAPSHOT", {"postgresql": {"isolation_level": "READ COMMITTED"},
-                                                 "sqlite": {"sqlite_begin": "NONE"}})
+    monkeypatch.setattr(
+        integrity,
+        "_SNAPSHOT",
+        {"postgresql": {"isolation_level": "READ COMMITTED"}, "sqlite": {"sqlite_begin": "NONE"}},
+    )
     problems = integrity.check(now=w.NOW)
     assert booking_between_reads == [True]
     assert len(problems) == 1 and "counter says 1 held, bookings hold 0" in problems[0], problems

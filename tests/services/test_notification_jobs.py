@@ -1,4 +1,5 @@
 """The job runner's outbox task, run as Huey's scheduler enqueues it (with the period stamped)."""
+
 from datetime import datetime, timedelta
 
 import pytest
@@ -18,9 +19,19 @@ def app_config(smtp, tmp_path):
 
 def test_the_scheduled_delivery_task_sends_what_is_due(ctx, smtp, monkeypatch):
     world = w.build()
-    db.session.add(NotificationSettings(user_id=world.worker.id, email="worker@demo.invalid", email_verified_at=w.NOW,
-                                        email_on=True, push_on=True, wecom_on=True, reminder_minutes=60,
-                                        quiet_start=0, quiet_end=0))
+    db.session.add(
+        NotificationSettings(
+            user_id=world.worker.id,
+            email="worker@demo.invalid",
+            email_verified_at=w.NOW,
+            email_on=True,
+            push_on=True,
+            wecom_on=True,
+            reminder_minutes=60,
+            quiet_start=0,
+            quiet_end=0,
+        )
+    )
     db.session.commit()
     now = timeutil.utcnow()
     start = timeutil.local_to_utc(timeutil.local_date(now, w.TZ) + timedelta(days=1), 19 * 60, w.TZ)

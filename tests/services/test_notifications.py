@@ -1,5 +1,6 @@
 """Notifications through the outbox, against real peers on loopback (SQLite and PostgreSQL):
 an SMTP server, a Web Push receiver that checks VAPID and decrypts, a WeCom API server."""
+
 import json
 import re
 from datetime import timedelta
@@ -10,12 +11,12 @@ from sqlalchemy import func, select
 
 from booking import timeutil
 from booking.database import write_transaction
-from booking.errors import Conflict
-from booking.extensions import db
 from booking.delivery import events
 from booking.delivery import services as dead_letters
-from booking.notifications import services as notices
 from booking.delivery.send import deliver_due
+from booking.errors import Conflict
+from booking.extensions import db
+from booking.notifications import services as notices
 from booking.notifications.models import NotificationSettings, OutboxMessage, PushSubscription
 from booking.reservations import services
 from booking.reservations.models import Notification
@@ -35,9 +36,19 @@ def world(ctx):
 
 
 def verified(user, email=None, locale=None):
-    db.session.add(NotificationSettings(user_id=user.id, email=email or f"{user.username}@demo.invalid",
-                                        email_verified_at=w.NOW, email_on=True, push_on=True, wecom_on=True,
-                                        reminder_minutes=60, quiet_start=22 * 60, quiet_end=7 * 60))
+    db.session.add(
+        NotificationSettings(
+            user_id=user.id,
+            email=email or f"{user.username}@demo.invalid",
+            email_verified_at=w.NOW,
+            email_on=True,
+            push_on=True,
+            wecom_on=True,
+            reminder_minutes=60,
+            quiet_start=22 * 60,
+            quiet_end=7 * 60,
+        )
+    )
     if locale:
         user.locale = locale
     db.session.commit()
@@ -57,7 +68,7 @@ def test_confirmation_reaches_email_push_and_wecom(world, smtp, push, wecom):
     assert (done["sent"], done["pending"], done["dead"]) == (3, 0, 0)
     assert {m.status for m in outbox()} == {"sent"}
 
-    (rcpts, mail), = smtp.messages
+    ((rcpts, mail),) = smtp.messages
     assert rcpts == ["worker@demo.invalid"]
     assert mail["Subject"] == "Booking confirmed: 健身房"
     assert mail["From"] == "Shared Venues <noreply@venues.test>"
@@ -94,7 +105,7 @@ def test_email_in_chinese_by_default(world, smtp):
     r = services.book(world.worker, world.court.id, w.SLOT, now=w.NOW)
     services.decide(world.staff, r.id, approve=False, reason="场地维修", now=w.NOW)
     deliver_due(w.NOW)
-    (_, mail), = smtp.messages
+    ((_, mail),) = smtp.messages
     assert mail["Subject"] == "预约未通过：羽毛球场 1 号"
     assert "场地维修" in mail.get_body(("plain",)).get_content()
     assert not list(mail.iter_attachments())  # a rejection carries no calendar entry
@@ -122,7 +133,7 @@ def test_an_address_is_verified_by_link_before_anything_else(world, smtp, app):
     services.book(world.worker, world.gym.id, w.SLOT, now=w.NOW)
     assert [m.event for m in outbox()] == ["verify_email"]  # the confirmation has no channel yet
     deliver_due(w.NOW)
-    (rcpts, mail), = smtp.messages
+    ((rcpts, mail),) = smtp.messages
     assert rcpts == ["w1@example.test"]
     link = re.search(r"https://venues\.test/notifications/verify/(\S+)", mail.get_body(("plain",)).get_content())
     notices.verify_email(link[1], now=w.NOW)
@@ -238,6 +249,7 @@ def test_host_cancel_no_show_suspension_and_join_each_notify(world, app):
     from booking.accounts.services import decide_join
     from booking.quotas.models import NoShowPolicy
     from booking.reservations.no_shows import release_no_shows
+
     app.config.pop("MAIL_URL")
     r = services.book(world.worker, world.gym.id, w.SLOT, now=w.NOW)
     services.host_cancel(world.staff, r.id, "漏水维修", now=w.NOW)
@@ -256,7 +268,9 @@ def test_host_cancel_no_show_suspension_and_join_each_notify(world, app):
         (world.worker2.id, "suspended", None, {"n": 1, "host": "吉利春晓", "until": "2026-12-02"}),
         (newcomer.id, "join_approved", None, {"enterprise": "海顺模具"}),
     ]
-    assert db.session.scalar(select(Notification.kind).where(Notification.reservation_id == r.id)) == "cancelled_by_host"
+    assert (
+        db.session.scalar(select(Notification.kind).where(Notification.reservation_id == r.id)) == "cancelled_by_host"
+    )
     rendered = deliver_due(timeutil.utcnow() + timedelta(days=1))  # the join was approved "now"
     assert [m.last_error for m in outbox(channel="wecom")] == [None] * 6
     assert rendered["sent"] == 6 and rendered["dead"] == 0
@@ -264,6 +278,7 @@ def test_host_cancel_no_show_suspension_and_join_each_notify(world, app):
 
 def test_email_off_without_mail_url_said_once_in_the_log(world, app, caplog, monkeypatch):
     from booking.notifications import channels
+
     monkeypatch.setattr(channels.log, "disabled", False)  # alembic's fileConfig (migrations) disabled it
     app.config.pop("MAIL_URL")
     channels._said.discard("email")
@@ -277,6 +292,7 @@ def test_email_off_without_mail_url_said_once_in_the_log(world, app, caplog, mon
 
 def test_a_claim_whose_runner_died_goes_to_the_dead_letters_not_out_twice(world, smtp, app):
     from booking.delivery.send import claim
+
     app.config.pop("WECOM_CORP_ID")
     verified(world.worker)
     services.book(world.worker, world.gym.id, w.SLOT, now=w.NOW)
@@ -291,6 +307,7 @@ def test_a_claim_whose_runner_died_goes_to_the_dead_letters_not_out_twice(world,
 
 def test_wecom_token_refused_as_expired_is_fetched_again(world, wecom, app):
     from booking.notifications.channels import wecom as wecom_channel
+
     app.config.pop("MAIL_URL")
     wecom_channel._tokens.clear()
     services.book(world.worker, world.gym.id, w.SLOT, now=w.NOW)
@@ -308,6 +325,7 @@ def test_email_over_starttls_with_login(world, app, tmp_path, monkeypatch):
     import ssl
 
     from tests.notify_peers import self_signed
+
     cert, key = self_signed(str(tmp_path))
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     context.load_cert_chain(cert, key)
@@ -332,9 +350,17 @@ def test_email_over_starttls_with_login(world, app, tmp_path, monkeypatch):
 
 def test_an_ended_suspension_is_told_once(world, app):
     from booking.quotas.models import Suspension
+
     app.config.pop("MAIL_URL")
-    db.session.add(Suspension(user_id=world.worker.id, host_id=world.host.id, starts_at=w.NOW - timedelta(days=7),
-                              ends_at=w.NOW, no_shows=3))
+    db.session.add(
+        Suspension(
+            user_id=world.worker.id,
+            host_id=world.host.id,
+            starts_at=w.NOW - timedelta(days=7),
+            ends_at=w.NOW,
+            no_shows=3,
+        )
+    )
     db.session.commit()
     assert events.queue_suspension_ends(w.NOW - timedelta(minutes=1)) == 0  # not over yet
     assert events.queue_suspension_ends(w.NOW + timedelta(minutes=1)) == 1

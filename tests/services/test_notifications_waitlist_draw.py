@@ -1,6 +1,7 @@
 """Waitlist and draw events reach the worker through the outbox, like every other event: the
 in-app row as before, and one message per channel the person has on, in the same transaction
 (SQLite and PostgreSQL; email read back from a real SMTP server on loopback)."""
+
 import json
 from datetime import timedelta
 
@@ -8,13 +9,13 @@ import pytest
 import vobject
 from sqlalchemy import func, select
 
+from booking.delivery import events
+from booking.delivery.send import deliver_due
 from booking.draw import services as draws
 from booking.draw.models import Application
 from booking.extensions import db
-from booking.delivery import events
 from booking.notifications import rules
 from booking.notifications import services as notices
-from booking.delivery.send import deliver_due
 from booking.notifications.models import NotificationSettings, OutboxMessage
 from booking.reservations import services as reservations
 from booking.reservations.models import Notification
@@ -41,9 +42,19 @@ def world(ctx):
 
 
 def settings(user, email=True, push=True, wecom=True, locale=None, quiet=(22 * 60, 7 * 60)):
-    db.session.add(NotificationSettings(user_id=user.id, email=f"{user.username}@demo.invalid",
-                                        email_verified_at=w.NOW, email_on=email, push_on=push, wecom_on=wecom,
-                                        reminder_minutes=60, quiet_start=quiet[0], quiet_end=quiet[1]))
+    db.session.add(
+        NotificationSettings(
+            user_id=user.id,
+            email=f"{user.username}@demo.invalid",
+            email_verified_at=w.NOW,
+            email_on=email,
+            push_on=push,
+            wecom_on=wecom,
+            reminder_minutes=60,
+            quiet_start=quiet[0],
+            quiet_end=quiet[1],
+        )
+    )
     if locale:
         user.locale = locale
     db.session.commit()
@@ -55,8 +66,12 @@ def outbox(**where):
 
 
 def in_app(user):
-    return [n.kind for n in db.session.scalars(select(Notification).where(Notification.user_id == user.id)
-                                               .order_by(Notification.id))]
+    return [
+        n.kind
+        for n in db.session.scalars(
+            select(Notification).where(Notification.user_id == user.id).order_by(Notification.id)
+        )
+    ]
 
 
 def mails_to(smtp, user):
@@ -67,8 +82,17 @@ def test_every_waitlist_and_draw_event_is_an_outbox_event_with_words_in_both_lan
     from flask_babel import force_locale
 
     from booking.delivery.render import BODIES, SUBJECTS
-    events_here = ("waitlist_booked", "waitlist_offered", "waitlist_expiring", "waitlist_expired",
-                   "waitlist_skipped", "draw_won", "draw_waitlisted", "draw_refused")
+
+    events_here = (
+        "waitlist_booked",
+        "waitlist_offered",
+        "waitlist_expiring",
+        "waitlist_expired",
+        "waitlist_skipped",
+        "draw_won",
+        "draw_waitlisted",
+        "draw_refused",
+    )
     assert set(events_here) <= set(rules.EVENTS)
     with app.test_request_context("/"):
         for event in events_here:
@@ -89,7 +113,10 @@ def test_freed_place_booked_from_the_line_is_told_once_per_channel_with_its_cale
     mine = outbox(user_id=world.worker.id)
     # One message per channel, as the waitlist's news: the booking's own "confirmed" gave way.
     assert sorted((m.event, m.channel) for m in mine) == [
-        ("waitlist_booked", "email"), ("waitlist_booked", "push"), ("waitlist_booked", "wecom")]
+        ("waitlist_booked", "email"),
+        ("waitlist_booked", "push"),
+        ("waitlist_booked", "wecom"),
+    ]
     assert {m.reservation_id for m in mine} == {booked.reservation_id}
     assert in_app(world.worker) == ["waitlist_booked"]
     deliver_due(w.NOW)
@@ -140,8 +167,10 @@ def test_offer_expiring_reminder_once_per_entry_shortly_before_and_not_after_acc
     assert json.loads(reminder.context) == {"waitlist_entry_id": e.id}
     deliver_due(w.NOW + timedelta(minutes=10))
     subjects = [m["Subject"] for m in mails_to(smtp, world.worker)]
-    assert subjects == ["A place is yours if you accept by 10:15: 羽毛球场 1 号",
-                        "Your offer runs out at 10:15: 羽毛球场 1 号"]
+    assert subjects == [
+        "A place is yours if you accept by 10:15: 羽毛球场 1 号",
+        "Your offer runs out at 10:15: 羽毛球场 1 号",
+    ]
     assert in_app(world.worker) == ["waitlist_offered"]  # the reminder is not a second in-app row
 
     # The next offer is accepted before its reminder is delivered: the reminder is not sent.
@@ -154,10 +183,16 @@ def test_offer_expiring_reminder_once_per_entry_shortly_before_and_not_after_acc
     # Accepted before delivery: only the booking's confirmation goes out.
     assert [m["Subject"] for m in mails_to(smtp, world.worker2)] == ["Booking confirmed: 羽毛球场 1 号"]
     (offer, expiring) = outbox(user_id=world.worker2.id, channel="email")[:2]
-    assert (offer.event, offer.status, offer.last_error) == ("waitlist_offered", "sent",
-                                                             "skipped: the offer is no longer open")
-    assert (expiring.event, expiring.status, expiring.last_error) == ("waitlist_expiring", "sent",
-                                                                      "skipped: the offer is no longer open")
+    assert (offer.event, offer.status, offer.last_error) == (
+        "waitlist_offered",
+        "sent",
+        "skipped: the offer is no longer open",
+    )
+    assert (expiring.event, expiring.status, expiring.last_error) == (
+        "waitlist_expiring",
+        "sent",
+        "skipped: the offer is no longer open",
+    )
 
 
 def test_offer_ran_out_and_skipped_entries_are_told_with_the_reason_in_words(ctx, smtp, app):
@@ -197,8 +232,9 @@ def test_draw_results_won_waitlisted_and_refused_each_reach_the_worker(world, sm
     reservations.book(world.worker2, world.court.id, DRAW_SLOT, now=w.NOW)  # worker2 now overlaps
     world.court.allocation = "draw"  # one place, two applicants: one won, one waitlisted
     db.session.commit()
-    court = [draws.apply(u, world.court.id, DRAW_SLOT + timedelta(hours=1), now=w.NOW)
-             for u in (world.worker, world.worker3)]
+    court = [
+        draws.apply(u, world.court.id, DRAW_SLOT + timedelta(hours=1), now=w.NOW) for u in (world.worker, world.worker3)
+    ]
     assert draws.run_due(AFTER_DRAW) == 2
     db.session.expire_all()
     status = {a.id: db.session.get(Application, a.id).status for a in gym + court}
@@ -267,6 +303,7 @@ def test_quiet_hours_hold_booked_news_but_not_an_offer(world, app):
 def test_a_rolled_back_freeing_writes_no_waitlist_message(world, app, monkeypatch):
     from booking.reservations import hooks
     from booking.waitlist import serving
+
     settings(world.worker)
     first = reservations.book(world.admin, world.court.id, w.SLOT, now=w.NOW)
     e = waitlist.join(world.worker, world.court.id, w.SLOT, auto_book=False, now=w.NOW)
@@ -278,6 +315,7 @@ def test_a_rolled_back_freeing_writes_no_waitlist_message(world, app, monkeypatc
         written.append(serve(*args)["offered"])
         written.append(db.session.scalar(select(func.count(OutboxMessage.id))) - before)
         raise RuntimeError("the cancellation fails after the line was served")
+
     monkeypatch.setattr(hooks, "_place_freed", [serve_then_fail])  # the waitlist's listener, then a failure
     with pytest.raises(RuntimeError):
         reservations.cancel(world.admin, first.id, now=w.NOW)
@@ -302,6 +340,7 @@ def test_a_rolled_back_draw_writes_no_result_message(world, app, monkeypatch):
         waitlist_one(*args)
         written.append(sorted(m.event for m in db.session.scalars(select(OutboxMessage))))
         raise RuntimeError("the draw fails after its winner was booked and both were told")
+
     monkeypatch.setattr(draws, "_waitlist", waitlist_then_fail)
     with pytest.raises(RuntimeError):
         draws.run_draw(apps[0].draw_id, AFTER_DRAW)

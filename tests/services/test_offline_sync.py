@@ -1,5 +1,6 @@
 """Offline scans synced later: recorded as offline with both times, refused when older than the
 host allows or than the scanner's last online contact, a conflict (not a flip) on a no-show."""
+
 from datetime import date, timedelta
 
 import pytest
@@ -49,8 +50,12 @@ def test_an_offline_scan_is_recorded_as_such_with_both_times(world, booking):
     assert result == "ok" and status(booking) == "checked_in"
     assert db.session.get(Reservation, booking.id).checked_in_at == LET_IN
     [event] = events()
-    assert (event.result, event.scanned_at, event.scanned_offline_at, event.received_at) == \
-        ("ok", LET_IN, LET_IN, received)
+    assert (event.result, event.scanned_at, event.scanned_offline_at, event.received_at) == (
+        "ok",
+        LET_IN,
+        LET_IN,
+        received,
+    )
 
 
 def test_an_online_scan_has_no_offline_times(world, booking):
@@ -114,8 +119,7 @@ def test_a_claim_on_a_booking_marked_no_show_is_a_conflict_not_a_flip(world, boo
     [event] = events()
     assert (event.result, event.scanned_offline_at) == ("no_show_conflict", LET_IN)
     # Outside the window it is just too late, as online.
-    too_late = sync(world, booking, w.SLOT + timedelta(minutes=30), w.SLOT + timedelta(minutes=40),
-                    device="phone-2")
+    too_late = sync(world, booking, w.SLOT + timedelta(minutes=30), w.SLOT + timedelta(minutes=40), device="phone-2")
     assert too_late[0] == "too_late"
 
 
@@ -132,8 +136,16 @@ def test_the_host_report_counts_offline_check_ins_and_conflicts(world, booking):
     assert sync(world, booking, LET_IN, LET_IN + timedelta(minutes=30))[0] == "ok"
     services.scan(world.staff, other.code, now=w.SLOT + timedelta(hours=1, minutes=1))  # online
     bookings.release_no_shows(now=w.SLOT + timedelta(hours=2, minutes=20))
-    assert sync(world, third, w.SLOT + timedelta(hours=2, minutes=1),
-                w.SLOT + timedelta(hours=2, minutes=30), device="phone-2")[0] == "no_show_conflict"
+    assert (
+        sync(
+            world,
+            third,
+            w.SLOT + timedelta(hours=2, minutes=1),
+            w.SLOT + timedelta(hours=2, minutes=30),
+            device="phone-2",
+        )[0]
+        == "no_show_conflict"
+    )
     admin = f.user("hostadmin", roles=[("host_admin", world.host)])
     day = date(2026, 11, 25)
     report = reports.host_report(admin, world.host.id, reports.Period(day, day, w.TZ))

@@ -1,5 +1,6 @@
 """Weak passwords are refused when a person chooses one; demo seeding still works; the SQLite
 file (and its -wal/-shm, and a folder made for it) are readable by the owner only."""
+
 import os
 import stat
 
@@ -14,34 +15,57 @@ from tests import factories as f
 from tests.conftest import make_config
 
 
-@pytest.mark.parametrize("password", ["12345678", "password", "Password", "PASSWORD1", "qwertyuiop",
-                                      "abcd1234", "88888888", "12121212"])
+@pytest.mark.parametrize(
+    "password", ["12345678", "password", "Password", "PASSWORD1", "qwertyuiop", "abcd1234", "88888888", "12121212"]
+)
 def test_common_passwords_are_refused(ctx, password):
     with pytest.raises(Invalid) as err:
         accounts.validate_password(password)
     assert err.value.code == "weak_password" and err.value.details["field"] == "password"
 
 
-@pytest.mark.parametrize("password", [
-    "woaini1314", "5201314520", "qq5201314", "wodemima", "zhang123456", "li123456", "aini1314",
-    "19901212", "20000101", "123123123", "12341234", "asdasdasd", "87654321", "w123456789", "admin888",
-])
+@pytest.mark.parametrize(
+    "password",
+    [
+        "woaini1314",
+        "5201314520",
+        "qq5201314",
+        "wodemima",
+        "zhang123456",
+        "li123456",
+        "aini1314",
+        "19901212",
+        "20000101",
+        "123123123",
+        "12341234",
+        "asdasdasd",
+        "87654321",
+        "w123456789",
+        "admin888",
+    ],
+)
 def test_common_chinese_passwords_are_refused(ctx, password):
     with pytest.raises(Invalid) as err:
         accounts.validate_password(password)
     assert err.value.code == "weak_password" and err.value.details["field"] == "password"
 
 
-@pytest.mark.parametrize("password", ["xiaoming88", "lanqiu88", "chunxiao2026", "haishun@2026", "bl2026ningbo",
-                                      "lihua1990", "long enough 1"])
+@pytest.mark.parametrize(
+    "password", ["xiaoming88", "lanqiu88", "chunxiao2026", "haishun@2026", "bl2026ningbo", "lihua1990", "long enough 1"]
+)
 def test_passwords_a_worker_might_choose_that_are_not_common_pass(ctx, password):
     accounts.validate_password(password)
 
 
-@pytest.mark.parametrize("password, username, phone", [
-    ("zhangwei2024", "zhangwei", None), ("ZhangWei-2024", "zhangwei", None),
-    ("x13812345678", "li", "13812345678"), ("p138-1234-5678", "li", "138 1234 5678"),
-])
+@pytest.mark.parametrize(
+    "password, username, phone",
+    [
+        ("zhangwei2024", "zhangwei", None),
+        ("ZhangWei-2024", "zhangwei", None),
+        ("x13812345678", "li", "13812345678"),
+        ("p138-1234-5678", "li", "138 1234 5678"),
+    ],
+)
 def test_passwords_containing_the_username_or_phone_are_refused(ctx, password, username, phone):
     with pytest.raises(Invalid) as err:
         accounts.validate_password(password, username, phone)
@@ -76,6 +100,7 @@ def test_a_new_sqlite_database_is_owner_only(tmp_path):
     app = create_app(make_config(f"sqlite:///{path}"))
     with app.app_context():
         import flask_migrate
+
         flask_migrate.upgrade()
         f.org("海顺模具")  # a write: the -wal and -shm files exist now
         assert (folder / "booking.sqlite3-wal").exists() and (folder / "booking.sqlite3-shm").exists()

@@ -1,14 +1,15 @@
 """The service functions behind the quota screens: scoping, states, suspensions, the no-show policy."""
+
 from datetime import date, timedelta
 
 import pytest
 
+from booking.admin import agreements
 from booking.errors import Forbidden, Invalid, NotFound
 from booking.extensions import db
-from booking.admin import agreements
 from booking.quotas import services as quotas
-from booking.reports.quota_usage import enterprise_report
 from booking.quotas.models import NoShowPolicy, Suspension
+from booking.reports.quota_usage import enterprise_report
 from booking.reservations import services
 from tests import factories as f
 from tests import world as w
@@ -71,14 +72,31 @@ def test_quota_at_host_before_booking(world):
 
 def test_suspensions_of_an_enterprise(world):
     ends = w.NOW + timedelta(days=10)
-    db.session.add_all([
-        Suspension(user_id=world.worker.id, host_id=world.host.id, starts_at=w.NOW - timedelta(days=1),
-                   ends_at=ends, no_shows=3),
-        Suspension(user_id=world.worker2.id, host_id=world.host.id, starts_at=w.NOW - timedelta(days=20),
-                   ends_at=w.NOW - timedelta(days=6), no_shows=3),  # over
-        Suspension(user_id=world.outsider.id, host_id=world.other_host.id, starts_at=w.NOW - timedelta(days=1),
-                   ends_at=ends, no_shows=3),  # another enterprise's
-    ])
+    db.session.add_all(
+        [
+            Suspension(
+                user_id=world.worker.id,
+                host_id=world.host.id,
+                starts_at=w.NOW - timedelta(days=1),
+                ends_at=ends,
+                no_shows=3,
+            ),
+            Suspension(
+                user_id=world.worker2.id,
+                host_id=world.host.id,
+                starts_at=w.NOW - timedelta(days=20),
+                ends_at=w.NOW - timedelta(days=6),
+                no_shows=3,
+            ),  # over
+            Suspension(
+                user_id=world.outsider.id,
+                host_id=world.other_host.id,
+                starts_at=w.NOW - timedelta(days=1),
+                ends_at=ends,
+                no_shows=3,
+            ),  # another enterprise's
+        ]
+    )
     db.session.commit()
     (s,) = quotas.enterprise_suspensions(world.admin, w.NOW)
     assert (s["user"].id, s["host"].id, s["ends_at"], s["no_shows"]) == (world.worker.id, world.host.id, ends, 3)
@@ -94,7 +112,11 @@ def test_enterprise_report_names_the_enterprise(world):
 
 def test_no_show_policy_defaults_then_set(world):
     assert quotas.no_show_policy(world.hostadmin, world.host.id) == {
-        "no_show_limit": 3, "within_days": 30, "suspend_days": 14, "exists": False}
+        "no_show_limit": 3,
+        "within_days": 30,
+        "suspend_days": 14,
+        "exists": False,
+    }
     quotas.set_no_show_policy(world.hostadmin, world.host.id, 2, 60, 0)
     db.session.expire_all()
     policy = db.session.get(NoShowPolicy, world.host.id)
@@ -103,12 +125,21 @@ def test_no_show_policy_defaults_then_set(world):
     assert quotas.no_show_policy(world.hostadmin, world.host.id)["suspend_days"] == 365
 
 
-@pytest.mark.parametrize("values, field", [
-    ((0, 30, 14), "no_show_limit"), ((21, 30, 14), "no_show_limit"), ((2.5, 30, 14), "no_show_limit"),
-    ((True, 30, 14), "no_show_limit"), ((3, 0, 14), "within_days"), ((3, 366, 14), "within_days"),
-    ((3, "30", 14), "within_days"), ((3, 30, -1), "suspend_days"), ((3, 30, 366), "suspend_days"),
-    ((3, 30, None), "suspend_days"),
-])
+@pytest.mark.parametrize(
+    "values, field",
+    [
+        ((0, 30, 14), "no_show_limit"),
+        ((21, 30, 14), "no_show_limit"),
+        ((2.5, 30, 14), "no_show_limit"),
+        ((True, 30, 14), "no_show_limit"),
+        ((3, 0, 14), "within_days"),
+        ((3, 366, 14), "within_days"),
+        ((3, "30", 14), "within_days"),
+        ((3, 30, -1), "suspend_days"),
+        ((3, 30, 366), "suspend_days"),
+        ((3, 30, None), "suspend_days"),
+    ],
+)
 def test_bad_no_show_policy_is_refused_and_changes_nothing(world, values, field):
     quotas.set_no_show_policy(world.hostadmin, world.host.id, 4, 20, 7)
     with pytest.raises(Invalid) as err:

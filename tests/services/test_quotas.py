@@ -1,4 +1,5 @@
 """Enterprise weekly hours, the per-worker cap, week boundaries, no-shows and suspensions."""
+
 from datetime import date, timedelta
 
 import pytest
@@ -8,8 +9,8 @@ from booking import integrity
 from booking.errors import Conflict, Forbidden
 from booking.extensions import db
 from booking.quotas import services as quotas
-from booking.reports.quota_usage import enterprise_report
 from booking.quotas.models import EnterpriseWeekUsage
+from booking.reports.quota_usage import enterprise_report
 from booking.reservations import services
 from booking.reservations.models import Reservation
 from tests import factories as f
@@ -22,8 +23,14 @@ def world(ctx):
 
 
 def used(world, week=date(2026, 11, 23)):
-    return db.session.scalar(select(EnterpriseWeekUsage.minutes_used).where(
-        EnterpriseWeekUsage.enterprise_id == world.ent.id, EnterpriseWeekUsage.week_start == week)) or 0
+    return (
+        db.session.scalar(
+            select(EnterpriseWeekUsage.minutes_used).where(
+                EnterpriseWeekUsage.enterprise_id == world.ent.id, EnterpriseWeekUsage.week_start == week
+            )
+        )
+        or 0
+    )
 
 
 def test_enterprise_hours_are_a_hard_limit(world):
@@ -98,6 +105,7 @@ def test_ended_agreement_closes_booking(world):
     world.agreement.valid_until = date(2026, 11, 24)
     db.session.commit()
     from booking.errors import NotFound
+
     with pytest.raises(NotFound):
         services.book(world.worker, world.gym.id, w.SLOT, now=w.NOW)  # Wednesday: no longer shared
 
@@ -113,6 +121,7 @@ def test_group_agreement_covers_every_enterprise_of_the_union(ctx):
     for ent, name in ((a, "wa"), (b, "wb")):
         assert services.book(f.user(name + "xx", ent), gym.id, w.SLOT, now=w.NOW)
     from booking.errors import NotFound
+
     with pytest.raises(NotFound):
         services.book(f.user("wcxx", outsider), gym.id, w.SLOT, now=w.NOW)
 
@@ -120,6 +129,7 @@ def test_group_agreement_covers_every_enterprise_of_the_union(ctx):
 def test_no_shows_suspend_then_booking_is_refused(ctx):
     world = w.build(court_approval=False)
     from booking.quotas.models import NoShowPolicy
+
     db.session.add(NoShowPolicy(host_id=world.host.id, no_show_limit=3, within_days=30, suspend_days=14))
     db.session.commit()
     for i in range(3):
@@ -165,8 +175,12 @@ def test_my_quota(world):
     q = quotas.my_quota(world.worker, date(2026, 11, 25), w.NOW)
     assert q["week"] == "2026-W48"
     (host,) = [h for h in q["hosts"] if h["host"].id == world.host.id]
-    assert (host["minutes_limit"], host["minutes_used"], host["bookings_per_worker"], host["my_bookings"]) == \
-        (180, 60, 2, 1)
+    assert (host["minutes_limit"], host["minutes_used"], host["bookings_per_worker"], host["my_bookings"]) == (
+        180,
+        60,
+        2,
+        1,
+    )
     with pytest.raises(Forbidden):
         quotas.my_quota(world.staff, date(2026, 11, 25), w.NOW)
 
@@ -186,6 +200,7 @@ def test_reports_are_scoped(world):
 
 def test_reading_availability_shows_a_no_show_place_free_without_cron(world):
     from booking.reservations.availability import availability
+
     services.book(world.worker, world.court.id, w.SLOT, now=w.NOW)
     during = w.SLOT + timedelta(minutes=20)  # check-in closed at +15 min; the slot runs to +60
     _, slots = availability(world.worker2, world.court.id, w.SLOT.date(), during)
@@ -201,6 +216,7 @@ def test_reading_availability_shows_a_no_show_place_free_without_cron(world):
 
 def test_reading_availability_inside_the_check_in_window_changes_nothing(world):
     from booking.reservations.availability import availability
+
     services.book(world.worker, world.court.id, w.SLOT, now=w.NOW)
     _, slots = availability(world.worker2, world.court.id, w.SLOT.date(), w.SLOT + timedelta(minutes=10))
     assert next(s for s in slots if s["start"] == w.SLOT)["remaining"] == 0

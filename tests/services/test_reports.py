@@ -1,4 +1,5 @@
 """Report figures against bookings made here, on SQLite and PostgreSQL; who may see which report."""
+
 from datetime import date
 
 import pytest
@@ -41,8 +42,11 @@ def test_bookings_of_two_enterprises_count_enterprises_workers_and_hours(world):
     assert report.minutes == pytest.approx(180)
     by_name = {e.name: e for e in report.enterprises}
     assert set(by_name) == {world.ent.name, world.other_ent.name}
-    assert (by_name[world.ent.name].bookings, by_name[world.ent.name].minutes, by_name[world.ent.name].workers) \
-        == (2, pytest.approx(120), 2)
+    assert (by_name[world.ent.name].bookings, by_name[world.ent.name].minutes, by_name[world.ent.name].workers) == (
+        2,
+        pytest.approx(120),
+        2,
+    )
     assert report.enterprises[0].name == world.ent.name  # most hours first
 
 
@@ -87,13 +91,15 @@ def test_heatmap_is_share_of_offered_places_by_weekday_and_hour(world):
 
 def test_heatmap_over_two_weeks_and_a_blackout(world):
     book(world.court, world.worker, local(2026, 11, 18, 19))
-    db.session.add(Blackout(facility_id=world.court.id, starts_at=local(2026, 11, 25, 18),
-                            ends_at=local(2026, 11, 25, 20)))
+    db.session.add(
+        Blackout(facility_id=world.court.id, starts_at=local(2026, 11, 25, 18), ends_at=local(2026, 11, 25, 20))
+    )
     db.session.commit()
     period = reports.Period(date(2026, 11, 16), date(2026, 11, 29), TZ)
 
     court = {fac.id: fac for fac in reports.host_report(world.hostadmin, world.host.id, period).facilities}[
-        world.court.id]
+        world.court.id
+    ]
 
     assert court.cells[(2, 19)].share == 1.0  # the other Wednesday 19:00 was blacked out: not offered
     assert court.cells[(2, 20)].share == 0.0
@@ -163,10 +169,17 @@ def test_period_from_text():
     assert reports.period_from_text(None, None, today, TZ) == reports.Period(date(2026, 11, 1), date(2026, 11, 30), TZ)
     assert reports.period_from_text(None, None, date(2026, 12, 31), TZ).end == date(2026, 12, 31)
     assert reports.period_from_text("2026-01-01", "2027-02-04", today, TZ).days == 400
-    cases = {("", ""): "missing_date", ("2026-11-01", ""): "missing_date", ("2026-11-01", None): "missing_date",
-             ("2026-13-01", "2026-12-01"): "bad_date", ("20261101", "2026-11-30"): "bad_date",
-             ("yesterday", "2026-11-30"): "bad_date", ("1999-12-31", "2000-01-02"): "bad_date",
-             ("2026-11-30", "2026-11-01"): "inverted", ("2026-01-01", "2027-02-05"): "too_long"}
+    cases = {
+        ("", ""): "missing_date",
+        ("2026-11-01", ""): "missing_date",
+        ("2026-11-01", None): "missing_date",
+        ("2026-13-01", "2026-12-01"): "bad_date",
+        ("20261101", "2026-11-30"): "bad_date",
+        ("yesterday", "2026-11-30"): "bad_date",
+        ("1999-12-31", "2000-01-02"): "bad_date",
+        ("2026-11-30", "2026-11-01"): "inverted",
+        ("2026-01-01", "2027-02-05"): "too_long",
+    }
     for (start, end), code in cases.items():
         with pytest.raises(Invalid) as err:
             reports.period_from_text(start, end, today, TZ)

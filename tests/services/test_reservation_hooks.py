@@ -2,6 +2,7 @@
 init (booking/reservations/hooks.py). The behaviour is proven by the waitlist and draw tests
 (a freed place serves the line, a pending draw refuses a first-come booking); this checks the
 wiring itself."""
+
 from booking.draw import services as draw_services
 from booking.reservations import hooks
 from booking.waitlist import serving

@@ -1,4 +1,5 @@
 """Booking, cancelling, approving: the use cases on a real database (SQLite and PostgreSQL)."""
+
 from datetime import timedelta
 
 import pytest
@@ -18,8 +19,10 @@ def world(ctx):
 
 
 def held(facility, start=w.SLOT):
-    return db.session.scalar(select(SlotLoad.held).where(SlotLoad.facility_id == facility.id,
-                                                         SlotLoad.start_at == start)) or 0
+    return (
+        db.session.scalar(select(SlotLoad.held).where(SlotLoad.facility_id == facility.id, SlotLoad.start_at == start))
+        or 0
+    )
 
 
 def test_court_booking_waits_for_approval_then_confirms(world):
@@ -63,7 +66,18 @@ def test_window_edges(world):
     # Slots of Tue 2026-12-01 open at 08:00 on Tue 2026-11-24 (7 days ahead).
     far = w.local(2026, 12, 1, 19)
     with pytest.raises(Conflict) as err:
-        services.book(world.worker, world.gym.id, far, now=w.local(2026, 11, 24, 7, 59, ))
+        services.book(
+            world.worker,
+            world.gym.id,
+            far,
+            now=w.local(
+                2026,
+                11,
+                24,
+                7,
+                59,
+            ),
+        )
     assert err.value.code == "outside_window"
     assert services.book(world.worker, world.gym.id, far, now=w.local(2026, 11, 24, 8, 0)).status == "confirmed"
     # minimum notice: 30 minutes
@@ -72,11 +86,14 @@ def test_window_edges(world):
     assert services.book(world.worker2, world.gym.id, w.SLOT, now=w.SLOT - timedelta(minutes=30))
 
 
-@pytest.mark.parametrize("start, code", [
-    (w.local(2026, 11, 25, 7), "closed"),         # before opening
-    (w.local(2026, 11, 25, 22), "closed"),        # closing time is no slot
-    (w.local(2026, 11, 25, 19, 30), "closed"),    # not on the slot grid
-])
+@pytest.mark.parametrize(
+    "start, code",
+    [
+        (w.local(2026, 11, 25, 7), "closed"),  # before opening
+        (w.local(2026, 11, 25, 22), "closed"),  # closing time is no slot
+        (w.local(2026, 11, 25, 19, 30), "closed"),  # not on the slot grid
+    ],
+)
 def test_no_slot_there(world, start, code):
     with pytest.raises(Conflict) as err:
         services.book(world.worker, world.court.id, start, now=w.NOW)
@@ -88,8 +105,9 @@ def test_last_slot_before_closing_is_bookable(world):
 
 
 def test_blackout_closes_slots_it_touches_only(world):
-    db.session.add(Blackout(facility_id=world.court.id, starts_at=w.SLOT,
-                            ends_at=w.SLOT + timedelta(minutes=30), reason="维修"))
+    db.session.add(
+        Blackout(facility_id=world.court.id, starts_at=w.SLOT, ends_at=w.SLOT + timedelta(minutes=30), reason="维修")
+    )
     db.session.commit()
     with pytest.raises(Conflict) as err:
         services.book(world.worker, world.court.id, w.SLOT, now=w.NOW)
@@ -158,9 +176,11 @@ def test_reject_frees_the_slot_and_tells_the_worker(world):
 
 def test_other_hosts_staff_cannot_see_or_decide(world):
     r = services.book(world.worker, world.court.id, w.SLOT, now=w.NOW)
-    for call in (lambda: services.decide(world.other_staff, r.id, True, now=w.NOW),
-                 lambda: services.get_for(world.other_staff, r.id),
-                 lambda: services.host_cancel(world.other_staff, r.id, "x", now=w.NOW)):
+    for call in (
+        lambda: services.decide(world.other_staff, r.id, True, now=w.NOW),
+        lambda: services.get_for(world.other_staff, r.id),
+        lambda: services.host_cancel(world.other_staff, r.id, "x", now=w.NOW),
+    ):
         with pytest.raises(NotFound):
             call()
     assert services.list_for(world.other_staff, scope="host") == []

@@ -1,4 +1,5 @@
 """The schema: migrations match the models, and the database itself guards its invariants."""
+
 from datetime import datetime, timezone
 
 import pytest
@@ -19,10 +20,18 @@ def test_migrations_and_models_agree(ctx):
     assert diff == []
 
 
-@pytest.mark.parametrize("field, value", [
-    ("capacity", 0), ("capacity", -3), ("slot_minutes", 0), ("window_days", -1),
-    ("min_notice_minutes", -5), ("kind", None), ("name", None),
-])
+@pytest.mark.parametrize(
+    "field, value",
+    [
+        ("capacity", 0),
+        ("capacity", -3),
+        ("slot_minutes", 0),
+        ("window_days", -1),
+        ("min_notice_minutes", -5),
+        ("kind", None),
+        ("name", None),
+    ],
+)
 def test_facility_checks_are_in_the_database(ctx, field, value):
     host = f.org("Host")
     venue = f.venue(host)

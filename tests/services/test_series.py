@@ -1,6 +1,7 @@
 """A weekly team series as one thing: linked bookings, listed, paused for some weeks, cancelled
 (SQLite and PostgreSQL). Pause and cancel give back place and quota the way a cancel does; a
 booking past its cancel cutoff stays, and is reported."""
+
 from datetime import date, timedelta
 
 import pytest
@@ -19,21 +20,31 @@ from tests import world as w
 def world(ctx):
     world = w.build()
     # A hall bookable 60 days ahead, cancellable up to 2 hours before: a series books all its weeks.
-    world.hall = f.facility(world.court.venue, "多功能厅", kind="gym", capacity=3, window_days=60,
-                            cancel_cutoff_minutes=120)
+    world.hall = f.facility(
+        world.court.venue, "多功能厅", kind="gym", capacity=3, window_days=60, cancel_cutoff_minutes=120
+    )
     return world
 
 
 def held(facility, start) -> int:
-    return db.session.scalar(select(SlotLoad.held).where(SlotLoad.facility_id == facility.id,
-                                                         SlotLoad.start_at == start)) or 0
+    return (
+        db.session.scalar(select(SlotLoad.held).where(SlotLoad.facility_id == facility.id, SlotLoad.start_at == start))
+        or 0
+    )
 
 
 def used(world, start) -> int:
     from booking import timeutil
+
     week = timeutil.week_start(timeutil.local_date(start, w.TZ))
-    return db.session.scalar(select(EnterpriseWeekUsage.minutes_used).where(
-        EnterpriseWeekUsage.enterprise_id == world.ent.id, EnterpriseWeekUsage.week_start == week)) or 0
+    return (
+        db.session.scalar(
+            select(EnterpriseWeekUsage.minutes_used).where(
+                EnterpriseWeekUsage.enterprise_id == world.ent.id, EnterpriseWeekUsage.week_start == week
+            )
+        )
+        or 0
+    )
 
 
 def weeks(n):
@@ -47,7 +58,8 @@ def test_a_series_is_one_row_with_its_bookings(world):
     assert [(r.series_id, r.start_at, r.party_size) for r in rows] == [(booked.series.id, s, 2) for s in weeks(4)]
     listed = services.list_series(world.admin)
     assert [(s.id, s.weeks, s.status, s.enterprise_id) for s in listed] == [
-        (booked.series.id, 4, "active", world.ent.id)]
+        (booked.series.id, 4, "active", world.ent.id)
+    ]
     assert [r.id for r in listed[0].occurrences] == [r.id for r in rows]
 
 
@@ -65,8 +77,11 @@ def test_only_the_enterprises_admins_see_and_change_it(world):
     other_admin = f.user("otheradmin", world.other_ent, roles=[("enterprise_admin", world.other_ent)])
     series = services.book_series(world.admin, world.hall.id, w.SLOT, weeks=2, now=w.NOW).series
     assert services.list_series(other_admin) == []
-    for call in (lambda u: services.get_series(u, series.id), lambda u: services.cancel_series(u, series.id, now=w.NOW),
-                 lambda u: services.pause_series(u, series.id, date(2026, 12, 1), date(2026, 12, 5), now=w.NOW)):
+    for call in (
+        lambda u: services.get_series(u, series.id),
+        lambda u: services.cancel_series(u, series.id, now=w.NOW),
+        lambda u: services.pause_series(u, series.id, date(2026, 12, 1), date(2026, 12, 5), now=w.NOW),
+    ):
         with pytest.raises(NotFound):
             call(other_admin)
         with pytest.raises(Forbidden):
@@ -89,7 +104,11 @@ def test_pause_cancels_the_weeks_in_range_gives_back_and_skips_them(world):
     assert [used(world, s) for s in starts] == [60, 0, 0, 60]
     again = services.get_series(world.admin, series.id)
     assert [(r.status, services.series_skipped(again, r)) for r in again.occurrences] == [
-        ("confirmed", False), ("cancelled", True), ("cancelled", True), ("confirmed", False)]
+        ("confirmed", False),
+        ("cancelled", True),
+        ("cancelled", True),
+        ("confirmed", False),
+    ]
     assert [(p.first_day, p.last_day) for p in again.pauses] == [(date(2026, 12, 2), date(2026, 12, 9))]
     assert again.status == "active"
     # The freed places can be booked again by anyone.
@@ -122,9 +141,10 @@ def test_cancel_cancels_the_future_weeks_and_leaves_the_past(world):
     assert again.status == "cancelled" and again.cancelled_by_id == world.admin.id
     assert [r.status for r in again.occurrences] == ["confirmed", "cancelled", "cancelled"]
     assert [held(world.hall, s) for s in weeks(3)] == [1, 0, 0]
-    for call in (lambda: services.cancel_series(world.admin, series.id, now=after_first),
-                 lambda: services.pause_series(world.admin, series.id, date(2026, 12, 1), date(2026, 12, 30),
-                                               now=after_first)):
+    for call in (
+        lambda: services.cancel_series(world.admin, series.id, now=after_first),
+        lambda: services.pause_series(world.admin, series.id, date(2026, 12, 1), date(2026, 12, 30), now=after_first),
+    ):
         with pytest.raises(Conflict) as err:
             call()
         assert err.value.code == "series_cancelled"

@@ -1,4 +1,5 @@
 """write_transaction(): the one unit of work of a write use case (SQLite and PostgreSQL)."""
+
 import pytest
 from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.exc import OperationalError
@@ -50,7 +51,11 @@ def test_it_begins_the_right_way_per_database(ctx, db_url, backend):
             # A plain transaction: another writer goes on (row locks and guarded statements do the work).
             engine = create_engine(db_url, connect_args={"options": "-c lock_timeout=1000"})
             with engine.begin() as other:
-                other.execute(text("INSERT INTO organizations (name, kind, headcount, created_at) "
-                                   "VALUES ('B', 'enterprise', 1, now())"))
+                other.execute(
+                    text(
+                        "INSERT INTO organizations (name, kind, headcount, created_at) "
+                        "VALUES ('B', 'enterprise', 1, now())"
+                    )
+                )
         engine.dispose()
     assert count_elsewhere(db_url) == (2 if backend == "postgresql" else 1)

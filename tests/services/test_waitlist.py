@@ -1,4 +1,5 @@
 """The waitlist use cases on a real database (SQLite and PostgreSQL): join, serve, offer, accept."""
+
 from datetime import timedelta
 
 import pytest
@@ -22,8 +23,10 @@ def world(ctx):
 
 def held(facility, start=w.SLOT):
     db.session.expire_all()
-    return db.session.scalar(select(SlotLoad.held).where(SlotLoad.facility_id == facility.id,
-                                                         SlotLoad.start_at == start)) or 0
+    return (
+        db.session.scalar(select(SlotLoad.held).where(SlotLoad.facility_id == facility.id, SlotLoad.start_at == start))
+        or 0
+    )
 
 
 def entry(entry_id) -> WaitlistEntry:
@@ -63,10 +66,13 @@ def test_join_refusals(world):
     assert refused(services.join, world.admin, world.court.id, w.SLOT, now=w.NOW) == "overlap"
     assert refused(services.join, world.outsider, world.court.id, w.SLOT, now=w.NOW) == "not_found"
     assert refused(services.join, world.staff, world.court.id, w.SLOT, now=w.NOW) == "not_a_worker"
-    assert refused(services.join, world.worker2, world.court.id, w.SLOT + timedelta(days=30),
-                   now=w.NOW) == "outside_window"
-    assert refused(services.join, world.worker2, world.court.id, w.SLOT.replace(hour=20, minute=30),
-                   now=w.NOW) == "closed"
+    assert (
+        refused(services.join, world.worker2, world.court.id, w.SLOT + timedelta(days=30), now=w.NOW)
+        == "outside_window"
+    )
+    assert (
+        refused(services.join, world.worker2, world.court.id, w.SLOT.replace(hour=20, minute=30), now=w.NOW) == "closed"
+    )
     assert db.session.scalar(select(WaitlistEntry.id).where(WaitlistEntry.user_id == world.worker2.id)) is None
 
 
@@ -175,6 +181,7 @@ def test_staff_reject_and_host_cancel_serve_the_line(ctx):
 
 def test_capacity_raised_serves_the_lines(world):
     from booking.admin import services as admin
+
     host_admin = f.user("hostadmin", roles=[("host_admin", world.host)])
     gym_slot = w.SLOT
     for i in range(5):

@@ -1,5 +1,6 @@
 """SQLite's writer lock (booking/database.py): forked processes exclude each other, and a
 writer that cannot get the lock gives up with a clear `busy` error instead of freezing."""
+
 import fcntl
 import multiprocessing as mp
 import os
@@ -68,6 +69,7 @@ def test_control_an_inherited_descriptor_excludes_nobody(lock_path):
             return "acquired"
         except BlockingIOError:
             return "busy"
+
     try:
         assert _in_child(lock_inherited) == "acquired"
     finally:
@@ -95,6 +97,7 @@ def test_the_api_answers_busy_in_the_callers_language(app, lock_path, short_time
 
     from booking import timeutil
     from tests.helpers import ApiClient
+
     world = w.build()
     db.session.commit()
     api = ApiClient(app).login("worker")
@@ -104,8 +107,11 @@ def test_the_api_answers_busy_in_the_callers_language(app, lock_path, short_time
     fcntl.flock(holder, fcntl.LOCK_EX)
     try:
         zh = api.post("/api/v1/reservations", json={"facility_id": world.gym.id, "start": start})
-        en = api.post("/api/v1/reservations", json={"facility_id": world.gym.id, "start": start},
-                      headers={"Accept-Language": "en"})
+        en = api.post(
+            "/api/v1/reservations",
+            json={"facility_id": world.gym.id, "start": start},
+            headers={"Accept-Language": "en"},
+        )
     finally:
         os.close(holder)
     assert (zh.status_code, zh.get_json()["error"]["code"]) == (503, "busy")

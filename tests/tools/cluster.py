@@ -8,6 +8,7 @@ Used two ways:
   temp folder and stops them at the end.
 The production shape of the same (nginx site, systemd units) is in deploy/; docs/deploy.md.
 """
+
 import os
 import secrets
 import shutil
@@ -52,6 +53,7 @@ def port_open(port: int) -> bool:
 
 class Process:
     """A child process with its own log file and process group (killed as a whole)."""
+
     fast_stop = signal.SIGINT  # the signal that ends it quickly when nothing needs to be kept
 
     def __init__(self, name: str, folder: Path):
@@ -62,8 +64,15 @@ class Process:
     def spawn(self, cmd: list[str], env: dict, cwd: Path = ROOT) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
         log = open(self.folder / f"{self.name}.log", "ab")
-        self.proc = subprocess.Popen(cmd, env=env, cwd=cwd, stdout=log, stderr=subprocess.STDOUT,
-                                     stdin=subprocess.DEVNULL, start_new_session=True)
+        self.proc = subprocess.Popen(
+            cmd,
+            env=env,
+            cwd=cwd,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
         self.pid = self.proc.pid
         (self.folder / f"{self.name}.pid").write_text(str(self.pid))
         log.close()
@@ -125,18 +134,34 @@ class Redis(Process):
         return f"redis://127.0.0.1:{self.port}/0"
 
     def start(self) -> "Redis":
-        self.spawn(["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--dir", str(self.folder),
-                    "--save", "", "--appendonly", "no", "--protected-mode", "yes"], dict(os.environ))
+        self.spawn(
+            [
+                "redis-server",
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--dir",
+                str(self.folder),
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--protected-mode",
+                "yes",
+            ],
+            dict(os.environ),
+        )
         wait_until(lambda: port_open(self.port), "redis")
         return self
 
 
 class AppServer(Process):
     """gunicorn with the app, its own instance/ folder (so nothing per-folder may matter)."""
+
     fast_stop = signal.SIGKILL  # gunicorn's quick stop (INT) still takes seconds; tests are done
 
-    def __init__(self, name: str, folder: Path, port: int, env: dict, workers: int = 2,
-                 wsgi: str = "wsgi:app"):
+    def __init__(self, name: str, folder: Path, port: int, env: dict, workers: int = 2, wsgi: str = "wsgi:app"):
         super().__init__(name, folder)
         self.port, self.env, self.workers, self.wsgi = port, env, workers, wsgi
 
@@ -146,8 +171,19 @@ class AppServer(Process):
 
     def launch(self) -> "AppServer":
         env = dict(self.env, INSTANCE_PATH=str(self.folder / "instance"))
-        self.spawn([str(VENV_BIN / "gunicorn"), "--bind", f"127.0.0.1:{self.port}", "--workers",
-                    str(self.workers), "--access-logfile", "-", self.wsgi], env)
+        self.spawn(
+            [
+                str(VENV_BIN / "gunicorn"),
+                "--bind",
+                f"127.0.0.1:{self.port}",
+                "--workers",
+                str(self.workers),
+                "--access-logfile",
+                "-",
+                self.wsgi,
+            ],
+            env,
+        )
         return self
 
     def ready(self) -> "AppServer":
@@ -165,6 +201,7 @@ def _healthy(url: str) -> bool:
 
 class Runner(Process):
     """The Huey consumer (the job runner): its scheduler enqueues the periodic jobs."""
+
     fast_stop = signal.SIGTERM  # huey: TERM stops at once, INT waits for the workers' polls
 
     def __init__(self, name: str, folder: Path, env: dict):
@@ -173,8 +210,19 @@ class Runner(Process):
 
     def launch(self) -> "Runner":
         env = dict(self.env, INSTANCE_PATH=str(self.folder / "instance"))
-        self.spawn([str(VENV_BIN / "huey_consumer"), "booking.jobs.tasks.huey", "--workers", "2", "-k", "thread",
-                    "--max-delay", "2"], env)
+        self.spawn(
+            [
+                str(VENV_BIN / "huey_consumer"),
+                "booking.jobs.tasks.huey",
+                "--workers",
+                "2",
+                "-k",
+                "thread",
+                "--max-delay",
+                "2",
+            ],
+            env,
+        )
         return self
 
     def ready(self) -> "Runner":
@@ -227,11 +275,18 @@ class Nginx(Process):
     def start(self) -> "Nginx":
         (self.folder / "tmp").mkdir(parents=True, exist_ok=True)
         servers = "\n".join(f"        server 127.0.0.1:{p} max_fails=1 fail_timeout=2s;" for p in self.upstreams)
-        conf = NGINX_CONF.format(user="user root;\n" if os.geteuid() == 0 else "", folder=self.folder,
-                                 servers=servers, port=self.port, site=nginx_site(ROOT / "static"))
+        conf = NGINX_CONF.format(
+            user="user root;\n" if os.geteuid() == 0 else "",
+            folder=self.folder,
+            servers=servers,
+            port=self.port,
+            site=nginx_site(ROOT / "static"),
+        )
         (self.folder / "nginx.conf").write_text(conf)
-        self.spawn(["nginx", "-c", str(self.folder / "nginx.conf"), "-p", str(self.folder), "-g", "daemon off;"],
-                   dict(os.environ))
+        self.spawn(
+            ["nginx", "-c", str(self.folder / "nginx.conf"), "-p", str(self.folder), "-g", "daemon off;"],
+            dict(os.environ),
+        )
         wait_until(lambda: port_open(self.port), "nginx")
         return self
 
@@ -273,22 +328,31 @@ class Postgres(PostgresServer):
 def app_environment(database_url: str, redis_url: str, secret_key: str, qr_secret: str, **extra) -> dict:
     """What every server of the cluster must share (docs/deploy.md)."""
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "INSTANCE_PATH")}
-    env.update({
-        "DATABASE_URL": database_url,
-        "SECRET_KEY": secret_key,
-        "QR_KEY_SECRET": qr_secret,
-        "RATELIMIT_STORAGE_URI": redis_url,
-        "JOBS_URL": redis_url,
-        "TRUSTED_PROXY_HOPS": "1",
-        "REQUIRE_SHARED_SECRETS": "1",
-    })
+    env.update(
+        {
+            "DATABASE_URL": database_url,
+            "SECRET_KEY": secret_key,
+            "QR_KEY_SECRET": qr_secret,
+            "RATELIMIT_STORAGE_URI": redis_url,
+            "JOBS_URL": redis_url,
+            "TRUSTED_PROXY_HOPS": "1",
+            "REQUIRE_SHARED_SECRETS": "1",
+        }
+    )
     env.update(extra)
     return env
 
 
 def flask(env: dict, *args: str) -> str:
-    out = subprocess.run([str(VENV_BIN / "flask"), "--app", "wsgi", *args], env=env, cwd=ROOT, check=True,
-                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    out = subprocess.run(
+        [str(VENV_BIN / "flask"), "--app", "wsgi", *args],
+        env=env,
+        cwd=ROOT,
+        check=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     return out.stdout
 
 
@@ -301,11 +365,17 @@ ENV_FILE = FOLDER / "cluster.env"
 def _settings(port: int, servers: int) -> dict:
     """Ports and secrets, made once on the first start and kept in .cluster/cluster.env."""
     if ENV_FILE.exists():
-        return dict(line.split("=", 1) for line in ENV_FILE.read_text().splitlines() if "=" in line
-                    and not line.startswith("#"))
-    settings = {"PORT": str(port), "PG_PORT": str(free_port()), "REDIS_PORT": str(free_port()),
-                "APP_PORTS": ",".join(str(free_port()) for _ in range(servers)),
-                "SECRET_KEY": secrets.token_hex(32), "QR_KEY_SECRET": secrets.token_urlsafe(32)}
+        return dict(
+            line.split("=", 1) for line in ENV_FILE.read_text().splitlines() if "=" in line and not line.startswith("#")
+        )
+    settings = {
+        "PORT": str(port),
+        "PG_PORT": str(free_port()),
+        "REDIS_PORT": str(free_port()),
+        "APP_PORTS": ",".join(str(free_port()) for _ in range(servers)),
+        "SECRET_KEY": secrets.token_hex(32),
+        "QR_KEY_SECRET": secrets.token_urlsafe(32),
+    }
     FOLDER.mkdir(exist_ok=True)
     fd = os.open(ENV_FILE, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w") as f:
@@ -334,12 +404,15 @@ def start(port: int, servers: int, workers: int) -> None:
     for part in parts:
         part.ready()
     Nginx(FOLDER / "nginx", int(s["PORT"]), ports).start()
-    print(f"cluster up: http://127.0.0.1:{s['PORT']}  ({len(ports)} app servers, PostgreSQL :{s['PG_PORT']}, "
-          f"Redis :{s['REDIS_PORT']}, a job runner; logs and data in .cluster/; `make cluster-stop` ends it)")
+    print(
+        f"cluster up: http://127.0.0.1:{s['PORT']}  ({len(ports)} app servers, PostgreSQL :{s['PG_PORT']}, "
+        f"Redis :{s['REDIS_PORT']}, a job runner; logs and data in .cluster/; `make cluster-stop` ends it)"
+    )
 
 
 def _database_exists(pg: Postgres) -> bool:
     import psycopg
+
     with psycopg.connect(f"postgresql://postgres@127.0.0.1:{pg.port}/postgres") as conn:
         return conn.execute("SELECT 1 FROM pg_database WHERE datname = 'booking'").fetchone() is not None
 
@@ -363,8 +436,11 @@ def main(argv: list[str]) -> int:
         stop()
         return 0
     if argv[:1] == ["start"]:
-        start(int(os.environ.get("PORT", "8080")), int(os.environ.get("SERVERS", "2")),
-              int(os.environ.get("WORKERS", "2")))
+        start(
+            int(os.environ.get("PORT", "8080")),
+            int(os.environ.get("SERVERS", "2")),
+            int(os.environ.get("WORKERS", "2")),
+        )
         return 0
     print("usage: python -m tests.tools.cluster start|stop", file=sys.stderr)
     return 2

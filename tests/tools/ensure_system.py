@@ -5,6 +5,7 @@ database tests, Chromium for the browser tests, zbar for decoding QR codes, Redi
 the cluster tier. `python -m tests.tools.ensure_system cluster` (make cluster) installs only
 what the cluster needs.
 """
+
 import glob
 import os
 import shutil
@@ -33,8 +34,12 @@ def main(argv: list[str]) -> int:
     sudo = [] if os.geteuid() == 0 else ["sudo", "-n"]
     env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
     subprocess.run(sudo + ["apt-get", "update", "-qq"], check=True, env=env)
-    subprocess.run(sudo + ["apt-get", "install", "-y", "-qq", "--no-install-recommends", *missing],
-                   check=True, env=env, stdout=subprocess.DEVNULL)
+    subprocess.run(
+        sudo + ["apt-get", "install", "-y", "-qq", "--no-install-recommends", *missing],
+        check=True,
+        env=env,
+        stdout=subprocess.DEVNULL,
+    )
     still = [pkg for pkg, present in needed.items() if not present()]
     if still:
         print("still missing after install:", " ".join(still), file=sys.stderr)

@@ -8,6 +8,7 @@ out unless `--modules` is given. Exit status 1 when there is a cycle. The enforc
 `.importlinter` ("acyclic packages", with its named exceptions); this script is the readable
 picture of the same graph, for before/after notes.
 """
+
 import os
 import sys
 from collections import defaultdict
@@ -65,6 +66,7 @@ def strongly_connected(nodes, succ) -> list[list[str]]:
                     break
             if len(group) > 1:
                 out.append(sorted(group))
+
     for v in sorted(nodes):
         if v not in index:
             visit(v)

@@ -6,6 +6,7 @@
 
 A package is booking's first-level name (booking/facilities/... -> facilities; booking/cli.py -> cli).
 """
+
 import ast
 import sys
 from pathlib import Path
@@ -21,8 +22,7 @@ def _package(module: str) -> str | None:
 def _is_edge_module(path: Path) -> bool:
     """Views, forms and the API: the layer above the services, allowed to import across packages."""
     name = path.stem
-    return (name in ("views", "forms") or name.endswith(("_views", "_forms"))
-            or path.relative_to(ROOT).parts[0] == "api")
+    return name in ("views", "forms") or name.endswith(("_views", "_forms")) or path.relative_to(ROOT).parts[0] == "api"
 
 
 def graph(root: Path = ROOT, services_only: bool = False) -> dict[str, set[str]]:
@@ -46,7 +46,7 @@ def graph(root: Path = ROOT, services_only: bool = False) -> dict[str, set[str]]
             elif isinstance(node, ast.ImportFrom):
                 if node.level:
                     base = here.split(".")
-                    base = base[:len(base) - node.level + (1 if is_init else 0)]
+                    base = base[: len(base) - node.level + (1 if is_init else 0)]
                     prefix = ".".join(base + ([node.module] if node.module else []))
                 else:
                     prefix = node.module or ""
@@ -60,6 +60,7 @@ def graph(root: Path = ROOT, services_only: bool = False) -> dict[str, set[str]]
 
 def cycles(edges: dict[str, set[str]]) -> list[tuple[str, str]]:
     """Pairs of packages that reach each other (one line per strongly connected pair)."""
+
     def reach(start):
         seen, todo = set(), [start]
         while todo:
@@ -68,6 +69,7 @@ def cycles(edges: dict[str, set[str]]) -> list[tuple[str, str]]:
                     seen.add(nxt)
                     todo.append(nxt)
         return seen
+
     reached = {p: reach(p) for p in edges}
     return sorted((a, b) for a in reached for b in reached[a] if a < b and a in reached.get(b, ()))
 
@@ -78,6 +80,7 @@ def direct_cycles(edges) -> list[tuple[str, str]]:
 
 if __name__ == "__main__":
     import argparse
+
     parser = argparse.ArgumentParser()
     parser.add_argument("--services", action="store_true")
     parser.add_argument("--root", type=Path, default=ROOT)

@@ -1,4 +1,5 @@
 """A throwaway PostgreSQL server from the installed Debian binaries, in a temp directory."""
+
 import glob
 import os
 import pwd
@@ -16,8 +17,9 @@ def _bindir() -> str:
     found = shutil.which("initdb")
     if found:
         return os.path.dirname(os.path.realpath(found))
-    raise RuntimeError("PostgreSQL binaries not found: run `make test` (it installs them) "
-                       "or apt-get install postgresql")
+    raise RuntimeError(
+        "PostgreSQL binaries not found: run `make test` (it installs them) or apt-get install postgresql"
+    )
 
 
 def _free_port() -> int:
@@ -44,13 +46,13 @@ class PostgresServer:
 
     def start(self) -> "PostgresServer":
         data = os.path.join(self.dir, "data")
-        self._run("initdb", "-D", data, "-U", "postgres", "--auth=trust", "-E", "UTF8",
-                  "--locale=C", "--no-sync")
-        opts = (f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=off "
-                f"-c synchronous_commit=off -c full_page_writes=off -c max_connections=300 "
-                f"-c shared_buffers=128MB")
-        self._run("pg_ctl", "-D", data, "-o", opts, "-l", os.path.join(self.dir, "log"), "-w",
-                  "-t", "60", "start")
+        self._run("initdb", "-D", data, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--locale=C", "--no-sync")
+        opts = (
+            f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=off "
+            f"-c synchronous_commit=off -c full_page_writes=off -c max_connections=300 "
+            f"-c shared_buffers=128MB"
+        )
+        self._run("pg_ctl", "-D", data, "-o", opts, "-l", os.path.join(self.dir, "log"), "-w", "-t", "60", "start")
         return self
 
     def url(self, database: str = "postgres") -> str:
@@ -58,8 +60,8 @@ class PostgresServer:
 
     def create_database(self, name: str) -> str:
         import psycopg
-        with psycopg.connect(f"postgresql://postgres@127.0.0.1:{self.port}/postgres",
-                             autocommit=True) as conn:
+
+        with psycopg.connect(f"postgresql://postgres@127.0.0.1:{self.port}/postgres", autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
             conn.execute(f'CREATE DATABASE "{name}"')
         return self.url(name)

@@ -3,6 +3,7 @@
 import-linter sees packages, not names inside `flask`, so this reads every import statement
 (deferred ones inside functions too) of the modules below the web layer.
 """
+
 import ast
 from pathlib import Path
 
@@ -17,16 +18,23 @@ REQUEST_STATE = {("flask", "request"), ("flask", "session"), ("flask", "g"), ("f
 def service_layer_modules() -> list[Path]:
     # The API is the web layer; idempotency/ is request middleware around every write (it keeps the
     # request's claim in flask.g, as database.py keeps the request's connection).
-    return sorted(p for p in BOOKING.glob("*/*.py") if p.parent.name not in ("api", "idempotency")
-                  if p.name not in WEB and not p.name.endswith(("_views.py", "_forms.py")))
+    return sorted(
+        p
+        for p in BOOKING.glob("*/*.py")
+        if p.parent.name not in ("api", "idempotency")
+        if p.name not in WEB and not p.name.endswith(("_views.py", "_forms.py"))
+    )
 
 
 def request_state_uses(path: Path) -> list[str]:
     found = []
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
         if isinstance(node, ast.ImportFrom) and node.module in ("flask", "flask_login"):
-            found += [f"line {node.lineno}: from {node.module} import {a.name}" for a in node.names
-                      if (node.module, a.name) in REQUEST_STATE]
+            found += [
+                f"line {node.lineno}: from {node.module} import {a.name}"
+                for a in node.names
+                if (node.module, a.name) in REQUEST_STATE
+            ]
         elif isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
             if (node.value.id, node.attr) in REQUEST_STATE:
                 found.append(f"line {node.lineno}: {node.value.id}.{node.attr}")
@@ -54,6 +62,7 @@ def test_the_package_graph_is_a_tree_but_for_the_outbox_writer():
     cycles left run through the notifications outbox, which accounts and reservations write
     (named in .importlinter; issue 11). Without those two edges the graph has no cycle."""
     from tests.tools.package_cycles import cycles, direct_cycles, graph
+
     edges = graph()
     assert set(direct_cycles(edges)) <= {("accounts", "notifications"), ("notifications", "reservations")}
     edges["accounts"].discard("notifications")
@@ -83,13 +92,20 @@ def own_transactions(path: Path) -> list[tuple[str, str, int]]:
             if isinstance(child, ast.Call):
                 f = child.func
                 if (isinstance(f, ast.Name) and f.id == "begin_write") or (
-                        isinstance(f, ast.Attribute) and f.attr == "begin_write"):
+                    isinstance(f, ast.Attribute) and f.attr == "begin_write"
+                ):
                     found.append((function, "begin_write()", child.lineno))
-                elif (isinstance(f, ast.Attribute) and f.attr == "commit" and isinstance(f.value, ast.Attribute)
-                      and f.value.attr == "session" and isinstance(f.value.value, ast.Name)
-                      and f.value.value.id == "db"):
+                elif (
+                    isinstance(f, ast.Attribute)
+                    and f.attr == "commit"
+                    and isinstance(f.value, ast.Attribute)
+                    and f.value.attr == "session"
+                    and isinstance(f.value.value, ast.Name)
+                    and f.value.value.id == "db"
+                ):
                     found.append((function, "db.session.commit()", child.lineno))
             visit(child, name)
+
     visit(ast.parse(path.read_text(encoding="utf-8")), "<module>")
     return found
 
@@ -97,23 +113,34 @@ def own_transactions(path: Path) -> list[tuple[str, str, int]]:
 @pytest.mark.parametrize("path", sorted(BOOKING.rglob("*.py")), ids=lambda p: p.relative_to(BOOKING).as_posix())
 def test_write_use_cases_go_through_write_transaction(path):
     module = path.relative_to(BOOKING).as_posix()
-    by_hand = [f"{module}:{line} {call} in {function}()" for function, call, line in own_transactions(path)
-               if (module, function) not in OWN_TRANSACTIONS]
+    by_hand = [
+        f"{module}:{line} {call} in {function}()"
+        for function, call, line in own_transactions(path)
+        if (module, function) not in OWN_TRANSACTIONS
+    ]
     assert by_hand == [], "use `with write_transaction():` (booking/database.py)"
 
 
 def test_every_allowed_transaction_is_still_there():
     """An entry whose call is gone is removed, so the list stays the list of real exceptions."""
-    seen = {(p.relative_to(BOOKING).as_posix(), function)
-            for p in BOOKING.rglob("*.py") for function, _, _ in own_transactions(p)}
+    seen = {
+        (p.relative_to(BOOKING).as_posix(), function)
+        for p in BOOKING.rglob("*.py")
+        for function, _, _ in own_transactions(p)
+    }
     assert set(OWN_TRANSACTIONS) <= seen
 
 
 def test_the_check_sees_a_transaction_by_hand(tmp_path):
     sample = tmp_path / "sample.py"
-    sample.write_text("from booking import database\nfrom booking.database import begin_write\n\n"
-                      "def use_case():\n    begin_write()\n    db.session.commit()\n\n"
-                      "class Jobs:\n    def run(self):\n        database.begin_write()\n\n"
-                      "def fine():\n    with write_transaction():\n        session.commit()\n")
-    assert own_transactions(sample) == [("use_case", "begin_write()", 5), ("use_case", "db.session.commit()", 6),
-                                        ("run", "begin_write()", 10)]
+    sample.write_text(
+        "from booking import database\nfrom booking.database import begin_write\n\n"
+        "def use_case():\n    begin_write()\n    db.session.commit()\n\n"
+        "class Jobs:\n    def run(self):\n        database.begin_write()\n\n"
+        "def fine():\n    with write_transaction():\n        session.commit()\n"
+    )
+    assert own_transactions(sample) == [
+        ("use_case", "begin_write()", 5),
+        ("use_case", "db.session.commit()", 6),
+        ("run", "begin_write()", 10),
+    ]

@@ -1,12 +1,18 @@
 """`make bench` refuses a run that measured a failure instead of printing a ratio from it."""
+
 import pytest
 
 from tests.bench.run import RunRefused, refuse_unusable
 
 
 def run(requests=40000, seconds=10.0, statuses=None, socket_errors=None):
-    return {"requests": requests, "seconds": seconds, "rps": requests / seconds,
-            "statuses": statuses or {"200": requests}, "socket_errors": socket_errors or {}}
+    return {
+        "requests": requests,
+        "seconds": seconds,
+        "rps": requests / seconds,
+        "statuses": statuses or {"200": requests},
+        "socket_errors": socket_errors or {},
+    }
 
 
 def test_a_sound_ceiling_run_passes():

@@ -2,6 +2,7 @@
 rule (facilities.rules.checkin_window) and the scan's answer (checkin.services._result_for).
 The scanner's offline rule (static/js/scan.js) runs the same table in Chromium:
 tests/e2e/test_checkin_window_table.py."""
+
 import json
 from datetime import datetime
 from pathlib import Path
@@ -16,8 +17,14 @@ CASES = json.loads((Path(__file__).parents[1] / "checkin_window_cases.json").rea
 
 
 def test_the_table_covers_every_answer_and_both_edges():
-    assert {c["expected"] for c in CASES} == {"ok", "too_early", "too_late", "already_checked_in", "cancelled",
-                                              "not_approved"}
+    assert {c["expected"] for c in CASES} == {
+        "ok",
+        "too_early",
+        "too_late",
+        "already_checked_in",
+        "cancelled",
+        "not_approved",
+    }
     assert any(c["now"] == c["opens"] and c["expected"] == "ok" for c in CASES)
     assert any(c["now"] == c["closes"] and c["expected"] == "ok" for c in CASES)
 
@@ -27,6 +34,9 @@ def test_server_rules_answer_as_the_table_says(case):
     start = datetime.fromisoformat(case["start"])
     window = checkin_window(start, case["before"], case["after"])
     assert window == (datetime.fromisoformat(case["opens"]), datetime.fromisoformat(case["closes"]))
-    booking = SimpleNamespace(status=case["status"], start_at=start, facility=SimpleNamespace(
-        checkin_before_minutes=case["before"], checkin_after_minutes=case["after"]))
+    booking = SimpleNamespace(
+        status=case["status"],
+        start_at=start,
+        facility=SimpleNamespace(checkin_before_minutes=case["before"], checkin_after_minutes=case["after"]),
+    )
     assert _result_for(booking, datetime.fromisoformat(case["now"])) == case["expected"]

@@ -1,4 +1,5 @@
 """The fair draw's algorithm (booking/draw/algorithm.py) and the simulation in docs/."""
+
 import hashlib
 import importlib.util
 import random
@@ -41,8 +42,9 @@ def test_enterprises_that_used_less_of_their_share_go_first_and_take_turns():
 def test_each_recent_no_show_lowers_the_chance_of_coming_first():
     firsts = Counter()
     for s in range(2000):
-        order = draw_order(s.to_bytes(4, "big"), [Application(1, 1, no_shows=0), Application(2, 1, no_shows=2)],
-                           {}, {1: 1})
+        order = draw_order(
+            s.to_bytes(4, "big"), [Application(1, 1, no_shows=0), Application(2, 1, no_shows=2)], {}, {1: 1}
+        )
         firsts[order[0]] += 1
     # weight 1 against 1/4: the worker without no-shows comes first 4 times in 5
     assert 1500 < firsts[1] < 1700

@@ -1,4 +1,5 @@
 """Every user-facing string has a Chinese translation, with the same placeholders."""
+
 import re
 from pathlib import Path
 
@@ -14,7 +15,8 @@ PLACEHOLDER = re.compile(r"%\(\w+\)[sd]")
 def extracted() -> dict:
     found = {}
     for filename, _lineno, message, _comments, _ctx in extract_from_dir(
-            str(ROOT), METHODS, keywords=KEYWORDS, options_map={"templates/**.html": {}}):
+        str(ROOT), METHODS, keywords=KEYWORDS, options_map={"templates/**.html": {}}
+    ):
         msgid = message if isinstance(message, str) else message[0]
         if msgid:
             found.setdefault(msgid, filename)

@@ -1,4 +1,5 @@
 """The one place that knows about time zones."""
+
 from datetime import date, datetime, timezone
 
 import pytest
@@ -7,8 +8,9 @@ from booking import timeutil as t
 
 
 def test_local_minute_to_utc_in_shanghai():
-    assert t.local_to_utc(date(2026, 11, 24), 19 * 60, "Asia/Shanghai") == \
-        datetime(2026, 11, 24, 11, 0, tzinfo=timezone.utc)
+    assert t.local_to_utc(date(2026, 11, 24), 19 * 60, "Asia/Shanghai") == datetime(
+        2026, 11, 24, 11, 0, tzinfo=timezone.utc
+    )
 
 
 def test_day_bounds_cross_the_utc_date_line():
@@ -37,14 +39,17 @@ def test_iso_week_label_at_year_boundary():
 
 
 def test_isoformat_has_the_venue_offset():
-    assert t.isoformat_local(datetime(2026, 11, 24, 11, tzinfo=timezone.utc), "Asia/Shanghai") == \
-        "2026-11-24T19:00:00+08:00"
+    assert (
+        t.isoformat_local(datetime(2026, 11, 24, 11, tzinfo=timezone.utc), "Asia/Shanghai")
+        == "2026-11-24T19:00:00+08:00"
+    )
 
 
 def test_client_instant_without_offset_is_venue_local():
     assert t.as_utc(datetime(2026, 11, 24, 19), "Asia/Shanghai") == datetime(2026, 11, 24, 11, tzinfo=timezone.utc)
-    assert t.as_utc(datetime(2026, 11, 24, 11, tzinfo=timezone.utc), "Asia/Shanghai") == \
-        datetime(2026, 11, 24, 11, tzinfo=timezone.utc)
+    assert t.as_utc(datetime(2026, 11, 24, 11, tzinfo=timezone.utc), "Asia/Shanghai") == datetime(
+        2026, 11, 24, 11, tzinfo=timezone.utc
+    )
 
 
 def test_zone_validation():
@@ -56,6 +61,7 @@ def test_zone_validation():
 @pytest.mark.parametrize("tz", ["Asia/Shanghai", "America/New_York", "Australia/Lord_Howe", "Asia/Kathmandu"])
 def test_formatter_agrees_with_isoformat_local_across_dst(tz):
     from datetime import timedelta
+
     iso = t.formatter(tz)
     instant = datetime(2026, 1, 1, tzinfo=timezone.utc)
     for _ in range(365 * 24 * 4 // 7):  # every 7 quarter hours through the year, both DST changes
@@ -69,11 +75,17 @@ def test_formatter_kept_across_reads_stays_exact_across_dst(tz, monkeypatch):
     by instant are the same as fresh ones, around both DST changes, read again and again, and
     after it drops what it kept (a small cap here)."""
     from datetime import timedelta
+
     monkeypatch.setattr(t, "_FORMATTED_MAX", 50)
     iso = t.formatter(tz)
-    changes = [datetime(2026, 3, 8, tzinfo=timezone.utc), datetime(2026, 3, 29, tzinfo=timezone.utc),
-               datetime(2026, 4, 5, tzinfo=timezone.utc), datetime(2026, 10, 4, tzinfo=timezone.utc),
-               datetime(2026, 10, 25, tzinfo=timezone.utc), datetime(2026, 11, 1, tzinfo=timezone.utc)]
+    changes = [
+        datetime(2026, 3, 8, tzinfo=timezone.utc),
+        datetime(2026, 3, 29, tzinfo=timezone.utc),
+        datetime(2026, 4, 5, tzinfo=timezone.utc),
+        datetime(2026, 10, 4, tzinfo=timezone.utc),
+        datetime(2026, 10, 25, tzinfo=timezone.utc),
+        datetime(2026, 11, 1, tzinfo=timezone.utc),
+    ]
     instants = [day + timedelta(minutes=15 * q) for day in changes for q in range(0, 24 * 4 * 2)]
     for _ in range(3):
         for instant in instants:

@@ -1,6 +1,7 @@
 """The test process keeps Werkzeug's URL-builder functions from one app to the next
 (tests/conftest.py, _keep_url_builders): they must be exactly what Werkzeug writes for each
 rule of a new app, and build the same URLs."""
+
 from werkzeug.routing import Rule
 
 from booking import create_app

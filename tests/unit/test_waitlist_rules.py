@@ -1,4 +1,5 @@
 """Pure waitlist rules."""
+
 from datetime import datetime, timedelta, timezone
 
 from booking.waitlist.rules import offer_deadline, offer_ran_out

@@ -1,4 +1,5 @@
 """Sign-in, registration and join approval through the web forms."""
+
 import pytest
 from sqlalchemy import func, select
 
@@ -64,8 +65,9 @@ def test_form_without_csrf_token_is_refused(client, world):
 
 def test_open_redirect_is_not_followed(client, world):
     token = client.csrf("/login")
-    r = client.http.post("/login?next=https://evil.example/x",
-                         data={"identifier": "worker", "password": f.PASSWORD, "csrf_token": token})
+    r = client.http.post(
+        "/login?next=https://evil.example/x", data={"identifier": "worker", "password": f.PASSWORD, "csrf_token": token}
+    )
     assert r.location == "/"
 
 
@@ -77,19 +79,28 @@ def test_sign_out_needs_a_post_with_csrf(client, world):
     assert client.get("/").status_code == 302
 
 
-@pytest.mark.parametrize("data, message", [
-    ({"invite_code": "NOPE9999"}, "邀请码无效"),
-    ({"username": "worker"}, "该用户名已被占用。"),
-    ({"password": "short"}, "密码至少需要 8 个字符。"),
-    ({"phone": "13800001234"}, "该手机号已注册。"),
-    ({"phone": "999"}, "手机号格式不正确。"),
-    ({"username": "a b"}, "用户名为 3 到 40 位"),
-    ({"display_name": ""}, "请填写姓名"),
-])
+@pytest.mark.parametrize(
+    "data, message",
+    [
+        ({"invite_code": "NOPE9999"}, "邀请码无效"),
+        ({"username": "worker"}, "该用户名已被占用。"),
+        ({"password": "short"}, "密码至少需要 8 个字符。"),
+        ({"phone": "13800001234"}, "该手机号已注册。"),
+        ({"phone": "999"}, "手机号格式不正确。"),
+        ({"username": "a b"}, "用户名为 3 到 40 位"),
+        ({"display_name": ""}, "请填写姓名"),
+    ],
+)
 def test_registration_errors_rerender_with_message_and_change_nothing(client, world, data, message):
     before = users()
-    form = {"invite_code": "HSMJ2345", "username": "newbie", "display_name": "新人",
-            "phone": "", "password": "longenough", **data}
+    form = {
+        "invite_code": "HSMJ2345",
+        "username": "newbie",
+        "display_name": "新人",
+        "phone": "",
+        "password": "longenough",
+        **data,
+    }
     r = client.post_form("/register", form)
     assert r.status_code in (400, 422)
     html = r.get_data(as_text=True)
@@ -99,8 +110,16 @@ def test_registration_errors_rerender_with_message_and_change_nothing(client, wo
 
 
 def test_registration_then_admin_approval(client, world, app):
-    r = client.post_form("/register", {"invite_code": "hsmj2345", "username": "newbie", "display_name": "新人",
-                                       "phone": "", "password": "longenough"})
+    r = client.post_form(
+        "/register",
+        {
+            "invite_code": "hsmj2345",
+            "username": "newbie",
+            "display_name": "新人",
+            "phone": "",
+            "password": "longenough",
+        },
+    )
     assert r.status_code == 302
     r = client.login("newbie", "longenough")
     assert "等待企业工会审核" in r.get_data(as_text=True)
@@ -171,8 +190,13 @@ def test_session_cookie_is_hardened(client, world):
 
 def test_every_registration_problem_shows_in_one_submit(client, world):
     before = users()
-    form = {"invite_code": "NOPE9999", "username": "worker", "display_name": "新人", "phone": "999",
-            "password": "short"}
+    form = {
+        "invite_code": "NOPE9999",
+        "username": "worker",
+        "display_name": "新人",
+        "phone": "999",
+        "password": "short",
+    }
     r = client.post_form("/register", form)
     assert r.status_code == 422
     html = r.get_data(as_text=True)

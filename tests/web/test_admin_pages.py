@@ -1,4 +1,5 @@
 """Administration pages through the web forms (real clock: slots are made relative to now)."""
+
 from datetime import timedelta
 
 import pytest
@@ -34,6 +35,7 @@ def client(client):
         response = login(username, password)
         client.post_form("/lang/en", {"next": "/"}, csrf_from="/")
         return response
+
     client.login = login_en
     return client
 
@@ -48,10 +50,20 @@ def local_slot(hour: int, days: int = 1):
 
 
 def facility_form(**overrides) -> dict:
-    data = {"name": "乒乓球室", "kind": "table_tennis", "capacity": "4", "slot_minutes": "60", "window_days": "7",
-            "window_opens": "08:00", "min_notice_minutes": "30", "cancel_cutoff_minutes": "120",
-            "checkin_before_minutes": "15", "checkin_after_minutes": "15", "description": "两张球台",
-            **{f"hours_{d}": "08:00-12:00, 13:00-22:00" for d in range(7)}}
+    data = {
+        "name": "乒乓球室",
+        "kind": "table_tennis",
+        "capacity": "4",
+        "slot_minutes": "60",
+        "window_days": "7",
+        "window_opens": "08:00",
+        "min_notice_minutes": "30",
+        "cancel_cutoff_minutes": "120",
+        "checkin_before_minutes": "15",
+        "checkin_after_minutes": "15",
+        "description": "两张球台",
+        **{f"hours_{d}": "08:00-12:00, 13:00-22:00" for d in range(7)},
+    }
     data.update(overrides)
     return {k: v for k, v in data.items() if v is not None}
 
@@ -68,8 +80,10 @@ def test_a_facility_made_on_the_form_is_booked_the_same_minute(client, api, worl
     r = client.post_form(f"/admin/venues/{world.court.venue_id}/facilities/new", facility_form())
     assert r.status_code == 302 and r.headers["Location"].endswith("/admin/")
     table = db.session.scalar(select(Facility).where(Facility.name == "乒乓球室"))
-    assert table.capacity == 4 and [(h.opens_minute, h.closes_minute) for h in table.hours[:2]] == [(480, 720),
-                                                                                                    (780, 1320)]
+    assert table.capacity == 4 and [(h.opens_minute, h.closes_minute) for h in table.hours[:2]] == [
+        (480, 720),
+        (780, 1320),
+    ]
     start = timeutil.isoformat_local(local_slot(19), w.TZ)
     api.login("worker")
     booked = api.post("/api/v1/reservations", json={"facility_id": table.id, "start": start, "party_size": 2})
@@ -78,13 +92,23 @@ def test_a_facility_made_on_the_form_is_booked_the_same_minute(client, api, worl
     assert "乒乓球室" in html(client.get("/admin/"))
 
 
-@pytest.mark.parametrize("overrides, message", [
-    ({"capacity": "0"}, "1"), ({"capacity": "-1"}, "1"), ({"capacity": "abc"}, "whole number"),
-    ({"capacity": ""}, "required"), ({"slot_minutes": "0"}, "5"), ({"window_opens": "8am"}, "08:00"),
-    ({"hours_0": "10:00-09:00"}, "closes before it opens"), ({"hours_2": "08:00-12:00, 11:00-13:00"}, "overlap"),
-    ({"hours_4": "8点到10点"}, "HH:MM"), ({"hours_5": "25:00-26:00"}, "25:00"), ({"kind": "pool"}, ""),
-    ({"name": ""}, "required"),
-])
+@pytest.mark.parametrize(
+    "overrides, message",
+    [
+        ({"capacity": "0"}, "1"),
+        ({"capacity": "-1"}, "1"),
+        ({"capacity": "abc"}, "whole number"),
+        ({"capacity": ""}, "required"),
+        ({"slot_minutes": "0"}, "5"),
+        ({"window_opens": "8am"}, "08:00"),
+        ({"hours_0": "10:00-09:00"}, "closes before it opens"),
+        ({"hours_2": "08:00-12:00, 11:00-13:00"}, "overlap"),
+        ({"hours_4": "8点到10点"}, "HH:MM"),
+        ({"hours_5": "25:00-26:00"}, "25:00"),
+        ({"kind": "pool"}, ""),
+        ({"name": ""}, "required"),
+    ],
+)
 def test_bad_facility_input_re_renders_and_changes_nothing(client, world, overrides, message):
     client.login("hostadmin")
     before = count(Facility), count(AuditEntry)
@@ -146,20 +170,31 @@ def test_bad_time_zone_re_renders(client, world, tz):
 
 def test_new_venue(client, world):
     client.login("hostadmin")
-    r = client.post_form(f"/admin/hosts/{world.host.id}/venues/new",
-                         {"name": "二号馆", "address": "春晓", "timezone": "Asia/Shanghai"})
+    r = client.post_form(
+        f"/admin/hosts/{world.host.id}/venues/new", {"name": "二号馆", "address": "春晓", "timezone": "Asia/Shanghai"}
+    )
     assert r.status_code == 302 and "/facilities/new" in r.headers["Location"]
 
 
-@pytest.mark.parametrize("data, message", [
-    ({"new-username": "staff"}, "taken"), ({"new-password": "short"}, "8"), ({"new-username": "x"}, "username"),
-    ({"new-display_name": ""}, "required"),
-])
+@pytest.mark.parametrize(
+    "data, message",
+    [
+        ({"new-username": "staff"}, "taken"),
+        ({"new-password": "short"}, "8"),
+        ({"new-username": "x"}, "username"),
+        ({"new-display_name": ""}, "required"),
+    ],
+)
 def test_bad_staff_account_input(client, world, data, message):
     client.login("hostadmin")
     before = count(User)
-    form = {"new-username": "desk1", "new-display_name": "前台", "new-password": "longenough",
-            "new-role": "host_staff", **data}
+    form = {
+        "new-username": "desk1",
+        "new-display_name": "前台",
+        "new-password": "longenough",
+        "new-role": "host_staff",
+        **data,
+    }
     r = client.post_form(f"/admin/hosts/{world.host.id}/staff", form)
     assert r.status_code in (400, 409, 422) and message in html(r)
     assert count(User) == before
@@ -168,8 +203,10 @@ def test_bad_staff_account_input(client, world, data, message):
 def test_staff_page_create_grant_revoke(client, world):
     client.login("hostadmin")
     path = f"/admin/hosts/{world.host.id}/staff"
-    r = client.post_form(path, {"new-username": "desk1", "new-display_name": "前台", "new-password": "longenough",
-                                "new-role": "host_staff"})
+    r = client.post_form(
+        path,
+        {"new-username": "desk1", "new-display_name": "前台", "new-password": "longenough", "new-role": "host_staff"},
+    )
     assert r.status_code == 302
     r = client.post_form(path + "/grant", {"grant-username": "worker", "grant-role": "host_staff"}, csrf_from=path)
     assert r.status_code == 302
@@ -185,15 +222,24 @@ def test_staff_page_create_grant_revoke(client, world):
     assert db.session.get(User, world.host_admin.id).org_ids("host_admin") == {world.host.id}
 
 
-@pytest.mark.parametrize("data, message", [
-    ({"parent_id": "999999"}, "organization"), ({"headcount": "-1"}, "0"), ({"headcount": "lots"}, "whole number"),
-    ({"name": ""}, "required"), ({"name": "灵峰中心"}, "exists"), ({"venue_name": "馆", "venue_timezone": "Bad/Zone"}, "zone"),
-])
+@pytest.mark.parametrize(
+    "data, message",
+    [
+        ({"parent_id": "999999"}, "organization"),
+        ({"headcount": "-1"}, "0"),
+        ({"headcount": "lots"}, "whole number"),
+        ({"name": ""}, "required"),
+        ({"name": "灵峰中心"}, "exists"),
+        ({"venue_name": "馆", "venue_timezone": "Bad/Zone"}, "zone"),
+    ],
+)
 def test_bad_organization_input(client, world, data, message):
     client.login("district")
     before = count(Organization)
-    r = client.post_form("/admin/district/organizations/new",
-                         {"name": "新企业", "kind": "enterprise", "parent_id": "", "headcount": "20", **data})
+    r = client.post_form(
+        "/admin/district/organizations/new",
+        {"name": "新企业", "kind": "enterprise", "parent_id": "", "headcount": "20", **data},
+    )
     assert r.status_code in (400, 409, 422) and message in html(r)
     assert count(Organization) == before
 
@@ -201,22 +247,39 @@ def test_bad_organization_input(client, world, data, message):
 def test_organization_as_its_own_parent(client, world):
     client.login("district")
     path = f"/admin/district/organizations/{world.ent.id}"
-    r = client.post_form(path, {"name": world.ent.name, "kind": "enterprise", "parent_id": str(world.ent.id),
-                                "headcount": "10"})
+    r = client.post_form(
+        path, {"name": world.ent.name, "kind": "enterprise", "parent_id": str(world.ent.id), "headcount": "10"}
+    )
     assert r.status_code == 422 and "own parent" in html(r)
 
 
 def test_district_creates_a_host_and_its_admin(client, world):
     client.login("district")
-    r = client.post_form("/admin/district/organizations/new", {
-        "name": "大港青年广场", "kind": "community_centre", "parent_id": "", "headcount": "0",
-        "venue_name": "青年广场", "venue_address": "大港", "venue_timezone": "Asia/Shanghai"})
+    r = client.post_form(
+        "/admin/district/organizations/new",
+        {
+            "name": "大港青年广场",
+            "kind": "community_centre",
+            "parent_id": "",
+            "headcount": "0",
+            "venue_name": "青年广场",
+            "venue_address": "大港",
+            "venue_timezone": "Asia/Shanghai",
+        },
+    )
     assert r.status_code == 302
     org = db.session.scalar(select(Organization).where(Organization.name == "大港青年广场"))
     path = f"/admin/district/organizations/{org.id}"
-    r = client.post_form(path + "/admins/new", {"new-username": "plaza", "new-display_name": "广场管理员",
-                                                "new-password": "longenough", "new-role": "host_admin"},
-                         csrf_from=path)
+    r = client.post_form(
+        path + "/admins/new",
+        {
+            "new-username": "plaza",
+            "new-display_name": "广场管理员",
+            "new-password": "longenough",
+            "new-role": "host_admin",
+        },
+        csrf_from=path,
+    )
     assert r.status_code == 302
     page = html(client.get(path))
     assert 'data-username="plaza"' in page and 'data-testid="revoke-host_admin"' in page
@@ -252,6 +315,7 @@ def test_audit_page_and_home_links(client, world):
 
 # --- every problem in one submit (issue 15, item 10) ----------------------------------------
 
+
 def test_every_facility_problem_shows_in_one_submit(client, world):
     client.login("hostadmin")
     before = count(Facility), count(AuditEntry)
@@ -259,8 +323,12 @@ def test_every_facility_problem_shows_in_one_submit(client, world):
     r = client.post_form(path, facility_form(capacity="0", slot_minutes="7", window_days="999", name=""))
     assert r.status_code == 400  # a field did not parse (the name): still every other problem is listed
     body = html(r)
-    for message in ("This field is required.", "Enter a number from 1 to 10000.",
-                    "The slot length must be a multiple of 5 minutes.", "Enter a number from 0 to 365."):
+    for message in (
+        "This field is required.",
+        "Enter a number from 1 to 10000.",
+        "The slot length must be a multiple of 5 minutes.",
+        "Enter a number from 0 to 365.",
+    ):
         assert message in body, message
     # only the service's checks fail: all of them at once, 422
     r = client.post_form(path, facility_form(capacity="0", slot_minutes="7", hours_5="25:00-26:00"))
@@ -274,8 +342,9 @@ def test_every_facility_problem_shows_in_one_submit(client, world):
 
 def test_every_venue_problem_shows_in_one_submit(client, world):
     client.login("hostadmin")
-    r = client.post_form(f"/admin/venues/{world.court.venue_id}/edit",
-                         {"name": "   ", "address": "", "timezone": "Mars/Olympus"})
+    r = client.post_form(
+        f"/admin/venues/{world.court.venue_id}/edit", {"name": "   ", "address": "", "timezone": "Mars/Olympus"}
+    )
     assert r.status_code == 422
     body = html(r)
     assert "This field is required." in body and "Unknown time zone" in body
@@ -286,9 +355,11 @@ def test_every_venue_problem_shows_in_one_submit(client, world):
 def test_every_staff_account_problem_shows_in_one_submit(client, world):
     client.login("hostadmin")
     before = count(User)
-    r = client.post_form(f"/admin/hosts/{world.host.id}/staff",
-                         {"new-username": "staff", "new-display_name": "   ", "new-password": "short",
-                          "new-role": "host_staff"}, csrf_from=f"/admin/hosts/{world.host.id}/staff")
+    r = client.post_form(
+        f"/admin/hosts/{world.host.id}/staff",
+        {"new-username": "staff", "new-display_name": "   ", "new-password": "short", "new-role": "host_staff"},
+        csrf_from=f"/admin/hosts/{world.host.id}/staff",
+    )
     assert r.status_code == 422
     body = html(r)
     for message in ("That username is taken.", "Please give a name", "at least 8 characters"):
@@ -298,17 +369,23 @@ def test_every_staff_account_problem_shows_in_one_submit(client, world):
 
 # --- check-in settings: the oldest offline scan a host accepts (issue 10) ----------------------
 
+
 def test_host_admin_sets_the_offline_scan_max_age(client, world):
     from datetime import timedelta as _td
+
     from booking.checkin import services as checkin
+
     path = f"/admin/hosts/{world.host.id}/checkin"
     client.login("hostadmin")
     assert f'href="{path}"' in html(client.get("/admin/"))
     page = client.get(path)
     assert page.status_code == 200 and 'value="120"' in html(page)
-    for bad, status, message in (("3", 422, "Choose between 5 minutes and 24 hours."),
-                                 ("1441", 422, "Choose between 5 minutes and 24 hours."),
-                                 ("abc", 400, "Enter a whole number."), ("", 400, "This field is required.")):
+    for bad, status, message in (
+        ("3", 422, "Choose between 5 minutes and 24 hours."),
+        ("1441", 422, "Choose between 5 minutes and 24 hours."),
+        ("abc", 400, "Enter a whole number."),
+        ("", 400, "This field is required."),
+    ):
         r = client.post_form(path, {"offline_max_minutes": bad})
         assert r.status_code == status and message in html(r), bad
     assert checkin.offline_max_age(world.host.id) == _td(hours=2)

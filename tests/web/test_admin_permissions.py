@@ -3,6 +3,7 @@
 The matrix is built from the app's URL map: a new admin route that is not listed here fails
 `test_the_matrix_covers_every_admin_route`, so nobody adds one without deciding who may use it.
 """
+
 import pytest
 
 from booking import create_app
@@ -12,27 +13,56 @@ from tests import world as w
 from tests.conftest import build_once, make_config
 from tests.helpers import WebClient
 
-ROLES = ("anonymous", "worker", "enterprise_admin", "host_staff", "host_admin", "other_host_admin",
-         "district_admin")
+ROLES = ("anonymous", "worker", "enterprise_admin", "host_staff", "host_admin", "other_host_admin", "district_admin")
 OK, DENIED, HIDDEN = "ok", 403, 404
 
 # Who may do what, by kind of route (anonymous visitors are always sent to sign in).
 PROFILES = {
     # The admin's own overview: any host admin or district admin.
-    "overview": {"worker": DENIED, "enterprise_admin": DENIED, "host_staff": DENIED, "host_admin": OK,
-                 "other_host_admin": OK, "district_admin": OK},
+    "overview": {
+        "worker": DENIED,
+        "enterprise_admin": DENIED,
+        "host_staff": DENIED,
+        "host_admin": OK,
+        "other_host_admin": OK,
+        "district_admin": OK,
+    },
     # One host's venue, facility or staff: that host's admins; another host's admin is not told it exists.
-    "host_object": {"worker": DENIED, "enterprise_admin": DENIED, "host_staff": DENIED, "host_admin": OK,
-                    "other_host_admin": HIDDEN, "district_admin": DENIED},
+    "host_object": {
+        "worker": DENIED,
+        "enterprise_admin": DENIED,
+        "host_staff": DENIED,
+        "host_admin": OK,
+        "other_host_admin": HIDDEN,
+        "district_admin": DENIED,
+    },
     # Setting up a venue for an organization: its admins, and the district (which creates hosts).
-    "host_setup": {"worker": DENIED, "enterprise_admin": DENIED, "host_staff": DENIED, "host_admin": OK,
-                   "other_host_admin": HIDDEN, "district_admin": OK},
+    "host_setup": {
+        "worker": DENIED,
+        "enterprise_admin": DENIED,
+        "host_staff": DENIED,
+        "host_admin": OK,
+        "other_host_admin": HIDDEN,
+        "district_admin": OK,
+    },
     # The audit log: each admin sees their own scope (checked in tests/services/test_audit.py).
-    "audit": {"worker": DENIED, "enterprise_admin": OK, "host_staff": DENIED, "host_admin": OK,
-              "other_host_admin": OK, "district_admin": OK},
+    "audit": {
+        "worker": DENIED,
+        "enterprise_admin": OK,
+        "host_staff": DENIED,
+        "host_admin": OK,
+        "other_host_admin": OK,
+        "district_admin": OK,
+    },
     # The organization tree: the district federation only.
-    "district": {"worker": DENIED, "enterprise_admin": DENIED, "host_staff": DENIED, "host_admin": DENIED,
-                 "other_host_admin": DENIED, "district_admin": OK},
+    "district": {
+        "worker": DENIED,
+        "enterprise_admin": DENIED,
+        "host_staff": DENIED,
+        "host_admin": DENIED,
+        "other_host_admin": DENIED,
+        "district_admin": OK,
+    },
 }
 
 # endpoint -> (path arguments from the world, profile). Objects belong to world.host / world.ent.
@@ -95,9 +125,12 @@ ALLOWED = {
 
 def admin_routes() -> list[tuple[str, str]]:
     app = create_app(make_config("sqlite://"))
-    return sorted((rule.endpoint, method) for rule in app.url_map.iter_rules()
-                  if rule.endpoint.startswith("admin.")
-                  for method in sorted(rule.methods - {"HEAD", "OPTIONS"}))
+    return sorted(
+        (rule.endpoint, method)
+        for rule in app.url_map.iter_rules()
+        if rule.endpoint.startswith("admin.")
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"})
+    )
 
 
 CASES = [(endpoint, method, role) for endpoint, method in admin_routes() for role in ROLES]
@@ -154,9 +187,14 @@ def world(built):
 
 
 def account(world, role):
-    return {"worker": world.worker, "enterprise_admin": world.admin, "host_staff": world.staff,
-            "host_admin": world.host_admin, "other_host_admin": world.other_staff,
-            "district_admin": world.district}[role]
+    return {
+        "worker": world.worker,
+        "enterprise_admin": world.admin,
+        "host_staff": world.staff,
+        "host_admin": world.host_admin,
+        "other_host_admin": world.other_staff,
+        "district_admin": world.district,
+    }[role]
 
 
 @pytest.mark.parametrize("endpoint, method, role", CASES)
@@ -166,6 +204,7 @@ def test_admin_route_permissions(app, world, endpoint, method, role):
     args, profile = ROUTES[endpoint]
     with app.test_request_context():
         from flask import url_for
+
         path = url_for(endpoint, **args(world))
     client = WebClient(app)
     if role != "anonymous":

@@ -1,4 +1,5 @@
 """The API's bearer tokens and its error contract."""
+
 import pytest
 from sqlalchemy import func, select
 
@@ -25,21 +26,25 @@ def test_token_then_me(api, world):
 def test_every_demo_account_gets_a_token_and_signs_in_on_the_web(ctx, app, client):
     demo.seed(40)
     from tests.helpers import ApiClient, WebClient
+
     for name in ["district", "geely", "lingfeng", "entadmin"] + [f"worker{i}" for i in range(1, 41)]:
         ApiClient(app).login(name, demo.DEMO_PASSWORD)
         assert WebClient(app).login(name, demo.DEMO_PASSWORD).status_code == 302, name
 
 
-@pytest.mark.parametrize("body, status, code", [
-    ({"username": "worker", "password": "nope-nope"}, 401, "bad_credentials"),
-    ({"username": "ghost", "password": "nope-nope"}, 401, "bad_credentials"),
-    ({"username": "waiting", "password": f.PASSWORD}, 403, "pending_approval"),
-    ({"username": "worker"}, 400, "bad_request"),
-    ({"username": 5, "password": "x"}, 400, "bad_request"),
-    ({"username": ["worker"], "password": f.PASSWORD}, 400, "bad_request"),
-    ([1, 2], 400, "bad_request"),
-    ("just a string", 400, "bad_request"),
-])
+@pytest.mark.parametrize(
+    "body, status, code",
+    [
+        ({"username": "worker", "password": "nope-nope"}, 401, "bad_credentials"),
+        ({"username": "ghost", "password": "nope-nope"}, 401, "bad_credentials"),
+        ({"username": "waiting", "password": f.PASSWORD}, 403, "pending_approval"),
+        ({"username": "worker"}, 400, "bad_request"),
+        ({"username": 5, "password": "x"}, 400, "bad_request"),
+        ({"username": ["worker"], "password": f.PASSWORD}, 400, "bad_request"),
+        ([1, 2], 400, "bad_request"),
+        ("just a string", 400, "bad_request"),
+    ],
+)
 def test_bad_token_requests(api, world, body, status, code):
     before = db.session.scalar(select(func.count(ApiToken.id)))
     r = api.post("/api/v1/auth/token", json=body)
@@ -96,8 +101,9 @@ def test_openapi_documents_every_api_route(app, api):
     for rule in app.url_map.iter_rules():
         if not rule.rule.startswith("/api/v1/"):
             continue
-        path = rule.rule[len("/api/v1"):]
+        path = rule.rule[len("/api/v1") :]
         import re
+
         path = re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", path)
         for method in rule.methods - {"HEAD", "OPTIONS"}:
             assert (path, method.lower()) in documented, f"{method} {path} not in openapi.json"

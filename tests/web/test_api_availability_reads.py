@@ -1,6 +1,7 @@
 """The availability read writes nothing: what is due and not yet run by its job (an offer that
 ran out, a draw past its time) is shown as the job will leave it where that is known, else as
 it stands; the job (or the next write on the slot) does the writing."""
+
 from datetime import timedelta
 
 import pytest
@@ -29,6 +30,7 @@ def iso(instant):
 
 def as_user(app, username):
     from tests.helpers import ApiClient
+
     return ApiClient(app).login(username)
 
 
@@ -40,8 +42,10 @@ def slot_of(client, facility_id, start):
 
 
 def held(facility_id, start) -> int:
-    return db.session.scalar(select(SlotLoad.held).where(SlotLoad.facility_id == facility_id,
-                                                         SlotLoad.start_at == start)) or 0
+    return (
+        db.session.scalar(select(SlotLoad.held).where(SlotLoad.facility_id == facility_id, SlotLoad.start_at == start))
+        or 0
+    )
 
 
 def statuses() -> list:
@@ -66,8 +70,11 @@ def offered(app, world, behind: bool):
     if behind:
         assert as_user(app, "worker2").post("/api/v1/waitlist", json=slot).status_code == 201
     assert admin.post(f"/api/v1/reservations/{first['id']}/cancel").status_code == 200
-    db.session.execute(update(WaitlistEntry).where(WaitlistEntry.status == "offered")
-                       .values(offer_expires_at=timeutil.utcnow() - timedelta(minutes=1)))
+    db.session.execute(
+        update(WaitlistEntry)
+        .where(WaitlistEntry.status == "offered")
+        .values(offer_expires_at=timeutil.utcnow() - timedelta(minutes=1))
+    )
     db.session.commit()
     return as_user(app, "worker3")
 

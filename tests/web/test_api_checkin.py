@@ -1,4 +1,5 @@
 """QR images and POST /checkins through the API."""
+
 import io
 from datetime import timedelta
 
@@ -25,6 +26,7 @@ def booked(ctx):
 
 def as_user(app, username):
     from tests.helpers import ApiClient
+
     return ApiClient(app).login(username)
 
 
@@ -60,10 +62,18 @@ def test_wrong_host_reveals_nothing(app, booked):
     assert body == {"result": "wrong_host"}
 
 
-@pytest.mark.parametrize("body, status", [
-    ({}, 400), ({"code": ""}, 400), ({"code": 123}, 400), ({"code": None}, 400),
-    ({"code": "x" * 301}, 422), ({"code": "ABCD2345", "nonce": 5}, 422), ({"code": "ABCD2345", "nonce": "n" * 65}, 422),
-])
+@pytest.mark.parametrize(
+    "body, status",
+    [
+        ({}, 400),
+        ({"code": ""}, 400),
+        ({"code": 123}, 400),
+        ({"code": None}, 400),
+        ({"code": "x" * 301}, 422),
+        ({"code": "ABCD2345", "nonce": 5}, 422),
+        ({"code": "ABCD2345", "nonce": "n" * 65}, 422),
+    ],
+)
 def test_malformed_checkins(app, booked, body, status):
     r = as_user(app, "staff").post("/api/v1/checkins", json=body)
     assert r.status_code == status and "error" in r.get_json()

@@ -1,4 +1,5 @@
 """The fair draw's API (摇号): exact statuses and codes; a draw read after its time runs first."""
+
 from datetime import timedelta
 
 import pytest
@@ -26,6 +27,7 @@ def world(ctx):
 
 def as_user(app, username):
     from tests.helpers import ApiClient
+
     return ApiClient(app).login(username)
 
 
@@ -55,7 +57,11 @@ def test_apply_then_the_draw_runs_when_read_after_its_time(app, world):
     slots = worker.get(f"/api/v1/facilities/{world.gym.id}/availability?date={day}").get_json()["slots"]
     evening = next(s for s in slots if s["start"] == iso(in_days(3)))
     assert (evening["draw_at"], evening["applicants"], evening["bookable"], evening["reason"]) == (
-        draw_at, 0, False, "draw_pending")
+        draw_at,
+        0,
+        False,
+        "draw_pending",
+    )
 
     r = worker.post("/api/v1/applications", json=slot)
     assert r.status_code == 201
@@ -66,8 +72,9 @@ def test_apply_then_the_draw_runs_when_read_after_its_time(app, world):
     assert worker2.post("/api/v1/applications", json=slot).status_code == 201
     assert code(outsider.post("/api/v1/applications", json=slot)) == (404, "not_found")
     assert code(staff.post("/api/v1/applications", json=slot)) == (403, "not_a_worker")
-    assert code(worker.post("/api/v1/applications", json={"facility_id": world.court.id,
-                                                          "start": iso(in_days(3))})) == (409, "not_a_draw")
+    assert code(
+        worker.post("/api/v1/applications", json={"facility_id": world.court.id, "start": iso(in_days(3))})
+    ) == (409, "not_a_draw")
     assert code(worker.post("/api/v1/applications", json={"facility_id": world.gym.id})) == (400, "bad_request")
     slots = worker.get(f"/api/v1/facilities/{world.gym.id}/availability?date={day}").get_json()["slots"]
     assert next(s for s in slots if s["start"] == iso(in_days(3)))["applicants"] == 2
@@ -87,8 +94,11 @@ def test_apply_then_the_draw_runs_when_read_after_its_time(app, world):
     d = staff.get(f"/api/v1/draws/{draw_id}").get_json()
     assert d["status"] == "done" and len(d["seed"]) == 64 and len(d["order"]) == 2 and len(d["winners"]) == 1
     winner = d["winners"][0]
-    mine = {a["id"]: a for a in worker.get("/api/v1/applications").get_json()["items"]
-            + worker2.get("/api/v1/applications").get_json()["items"]}
+    mine = {
+        a["id"]: a
+        for a in worker.get("/api/v1/applications").get_json()["items"]
+        + worker2.get("/api/v1/applications").get_json()["items"]
+    }
     assert sorted(a["status"] for a in mine.values()) == ["waitlisted", "won"]
     assert mine[winner["application_id"]]["reservation_id"] == winner["reservation_id"]
     assert mine[d["order"][1]]["waitlist_id"] is not None

@@ -1,4 +1,5 @@
 """The reservation API of the contract, and the nasty inputs it must refuse without changing anything."""
+
 from datetime import timedelta
 
 import pytest
@@ -21,14 +22,18 @@ def world(ctx):
 
 def as_user(app, username):
     from tests.helpers import ApiClient
+
     return ApiClient(app).login(username)
 
 
 def snapshot():
-    return tuple(db.session.scalar(select(func.count()).select_from(m))
-                 for m in (Reservation, SlotLoad, EnterpriseWeekUsage, WorkerWeekUsage, Notification)) + (
+    return tuple(
+        db.session.scalar(select(func.count()).select_from(m))
+        for m in (Reservation, SlotLoad, EnterpriseWeekUsage, WorkerWeekUsage, Notification)
+    ) + (
         db.session.scalar(select(func.coalesce(func.sum(SlotLoad.held), 0))),
-        tuple(db.session.scalars(select(Reservation.status).order_by(Reservation.id))))
+        tuple(db.session.scalars(select(Reservation.status).order_by(Reservation.id))),
+    )
 
 
 def test_facilities_lists_only_what_the_caller_may_book(app, world):
@@ -50,14 +55,16 @@ def test_availability_contract(app, world):
     first = body["slots"][0]
     assert first["start"] == f"{day}T08:00:00+08:00" and first["end"] == f"{day}T09:00:00+08:00"
     assert (first["capacity"], first["remaining"], first["bookable"]) == (5, 5, True)
-    api.post("/api/v1/reservations", json={"facility_id": world.gym.id, "start": f"{day}T19:00:00+08:00",
-                                           "party_size": 2})
+    api.post(
+        "/api/v1/reservations", json={"facility_id": world.gym.id, "start": f"{day}T19:00:00+08:00", "party_size": 2}
+    )
     slot = api.get(f"/api/v1/facilities/{world.gym.id}/availability?date={day}").get_json()["slots"][11]
     assert (slot["start"][11:16], slot["remaining"]) == ("19:00", 3)
 
 
 def test_closed_day_has_no_slots(app, ctx):
     from tests import factories as f
+
     host, ent = f.org("H"), f.org("E")
     weekday_only = f.facility(f.venue(host), days=range(5))
     f.agreement(host, ent)
@@ -71,18 +78,29 @@ def test_closed_day_has_no_slots(app, ctx):
 
 def test_blacked_out_slot_is_not_bookable(app, world):
     from booking.facilities.models import Blackout
+
     db.session.add(Blackout(facility_id=world.court.id, starts_at=tomorrow_at(19), ends_at=tomorrow_at(20)))
     db.session.commit()
     day = timeutil.local_date(tomorrow_at(), TZ)
-    slots = as_user(app, "worker").get(f"/api/v1/facilities/{world.court.id}/availability?date={day}").get_json()["slots"]
+    slots = (
+        as_user(app, "worker").get(f"/api/v1/facilities/{world.court.id}/availability?date={day}").get_json()["slots"]
+    )
     by_hour = {s["start"][11:13]: s for s in slots}
     assert by_hour["19"]["bookable"] is False and by_hour["20"]["bookable"] is True
 
 
 def test_book_show_list_cancel(app, world):
     api = as_user(app, "worker")
-    r = api.post("/api/v1/reservations", json={"facility_id": world.court.id, "start": iso(tomorrow_at()),
-                                               "party_size": 3, "unknown": "ignored", "status": "confirmed"})
+    r = api.post(
+        "/api/v1/reservations",
+        json={
+            "facility_id": world.court.id,
+            "start": iso(tomorrow_at()),
+            "party_size": 3,
+            "unknown": "ignored",
+            "status": "confirmed",
+        },
+    )
     assert r.status_code == 201
     body = r.get_json()
     assert body["status"] == "pending"  # unknown fields are never applied
@@ -98,8 +116,12 @@ def test_book_show_list_cancel(app, world):
 
 def test_staff_approve_and_reject(app, world):
     worker, staff = as_user(app, "worker"), as_user(app, "staff")
-    a = worker.post("/api/v1/reservations", json={"facility_id": world.court.id, "start": iso(tomorrow_at())}).get_json()
-    b = worker.post("/api/v1/reservations", json={"facility_id": world.court.id, "start": iso(tomorrow_at(20))}).get_json()
+    a = worker.post(
+        "/api/v1/reservations", json={"facility_id": world.court.id, "start": iso(tomorrow_at())}
+    ).get_json()
+    b = worker.post(
+        "/api/v1/reservations", json={"facility_id": world.court.id, "start": iso(tomorrow_at(20))}
+    ).get_json()
     assert staff.post(f"/api/v1/reservations/{a['id']}/approve").get_json()["status"] == "confirmed"
     r = staff.post(f"/api/v1/reservations/{b['id']}/reject", json={"reason": "场地维修"})
     assert r.get_json()["status"] == "rejected" and r.get_json()["reason"] == "场地维修"
@@ -111,8 +133,9 @@ def test_staff_approve_and_reject(app, world):
 
 def test_scoping_across_hosts_and_enterprises(app, world):
     worker = as_user(app, "worker")
-    rid = worker.post("/api/v1/reservations", json={"facility_id": world.court.id,
-                                                    "start": iso(tomorrow_at())}).get_json()["id"]
+    rid = worker.post(
+        "/api/v1/reservations", json={"facility_id": world.court.id, "start": iso(tomorrow_at())}
+    ).get_json()["id"]
     other_staff, outsider, worker2 = (as_user(app, n) for n in ("other_staff", "outsider", "worker2"))
     for api in (other_staff, outsider, worker2):
         assert api.get(f"/api/v1/reservations/{rid}").status_code == 404
@@ -137,13 +160,17 @@ def test_conflict_codes(app, world):
     assert r.status_code == 409 and r.get_json()["error"]["code"] == "outside_window"
     r = worker.post("/api/v1/reservations", json={"facility_id": world.gym.id, "start": iso(tomorrow_at(23))})
     assert r.status_code == 409 and r.get_json()["error"]["code"] == "closed"
-    r = worker.post("/api/v1/reservations", json={"facility_id": world.gym.id, "start": iso(tomorrow_at(3))},
-                    headers={"Accept-Language": "en"})
+    r = worker.post(
+        "/api/v1/reservations",
+        json={"facility_id": world.gym.id, "start": iso(tomorrow_at(3))},
+        headers={"Accept-Language": "en"},
+    )
     assert r.get_json()["error"]["message"] == "The facility is not open at that time."
 
 
 def test_too_late_to_cancel(app, world):
     from booking.reservations import services
+
     soon = timeutil.utcnow() + timedelta(minutes=90)
     r = services.book(world.worker, world.gym.id, tomorrow_at(), now=timeutil.utcnow())
     # Time passes: the booking now starts in 90 minutes, inside the 2-hour cutoff.
@@ -154,21 +181,39 @@ def test_too_late_to_cancel(app, world):
 
 
 BAD_BOOKINGS = [
-    ({}, 422), ({"facility_id": "1"}, 422), ({"facility_id": None, "start": "x"}, 422),
-    ({"facility_id": True, "start": "2026-11-25T19:00"}, 422), ({"facility_id": -1, "start": "2026-11-25T19:00"}, 422),
-    ({"facility_id": 2**40, "start": "2026-11-25T19:00"}, 422), ({"facility_id": 1.5, "start": "2026-11-25T19:00"}, 422),
-    ({"facility_id": "GYM", "start": None}, 422), ({"facility_id": [1], "start": "2026-11-25T19:00"}, 422),
+    ({}, 422),
+    ({"facility_id": "1"}, 422),
+    ({"facility_id": None, "start": "x"}, 422),
+    ({"facility_id": True, "start": "2026-11-25T19:00"}, 422),
+    ({"facility_id": -1, "start": "2026-11-25T19:00"}, 422),
+    ({"facility_id": 2**40, "start": "2026-11-25T19:00"}, 422),
+    ({"facility_id": 1.5, "start": "2026-11-25T19:00"}, 422),
+    ({"facility_id": "GYM", "start": None}, 422),
+    ({"facility_id": [1], "start": "2026-11-25T19:00"}, 422),
     ({"facility_id": {"id": 1}, "start": "2026-11-25T19:00"}, 422),
-    ("START_ONLY_GYM", 400), ("GYM_BAD_START:tomorrow 7pm", 400), ("GYM_BAD_START:2026-13-45T19:00", 400),
-    ("GYM_BAD_START:", 400), ("GYM_BAD_START:" + "9" * 500, 400), ("GYM_BAD_START:2026-11-25", 409),
-    ("GYM_START_INT", 400), ("GYM_PARTY:0", 422), ("GYM_PARTY:-3", 422), ("GYM_PARTY:6", 422),
-    ("GYM_PARTY:'2'", 422), ("GYM_PARTY:1.5", 422), ("GYM_PARTY:true", 422), ("GYM_PARTY:null", 422),
-    ("GYM_PARTY:999999999999", 422), ("OTHER_HOST", 404), ("MISSING_FACILITY", 404),
+    ("START_ONLY_GYM", 400),
+    ("GYM_BAD_START:tomorrow 7pm", 400),
+    ("GYM_BAD_START:2026-13-45T19:00", 400),
+    ("GYM_BAD_START:", 400),
+    ("GYM_BAD_START:" + "9" * 500, 400),
+    ("GYM_BAD_START:2026-11-25", 409),
+    ("GYM_START_INT", 400),
+    ("GYM_PARTY:0", 422),
+    ("GYM_PARTY:-3", 422),
+    ("GYM_PARTY:6", 422),
+    ("GYM_PARTY:'2'", 422),
+    ("GYM_PARTY:1.5", 422),
+    ("GYM_PARTY:true", 422),
+    ("GYM_PARTY:null", 422),
+    ("GYM_PARTY:999999999999", 422),
+    ("OTHER_HOST", 404),
+    ("MISSING_FACILITY", 404),
 ]
 
 
 def _body(spec, world):
     import json
+
     if isinstance(spec, dict):
         return spec
     gym, start = world.gym.id, iso(tomorrow_at())
@@ -198,22 +243,39 @@ def test_bad_booking_requests_change_nothing(app, world, spec, status):
     assert snapshot() == before
 
 
-@pytest.mark.parametrize("raw, content_type", [
-    (b"{not json", "application/json"), (b"[1,2,3]", "application/json"), (b'"str"', "application/json"),
-    (b"facility_id=1", "application/x-www-form-urlencoded"), (b"\xff\xfe", "application/json"),
-    (b"null", "application/json"),
-])
+@pytest.mark.parametrize(
+    "raw, content_type",
+    [
+        (b"{not json", "application/json"),
+        (b"[1,2,3]", "application/json"),
+        (b'"str"', "application/json"),
+        (b"facility_id=1", "application/x-www-form-urlencoded"),
+        (b"\xff\xfe", "application/json"),
+        (b"null", "application/json"),
+    ],
+)
 def test_malformed_bodies_are_400(app, world, raw, content_type):
     api = as_user(app, "worker")
     before = snapshot()
-    r = api.http.post("/api/v1/reservations", data=raw, content_type=content_type,
-                      headers={"Authorization": f"Bearer {api.token}"})
+    r = api.http.post(
+        "/api/v1/reservations", data=raw, content_type=content_type, headers={"Authorization": f"Bearer {api.token}"}
+    )
     assert r.status_code == 400 and r.get_json()["error"]["code"] == "bad_request"
     assert snapshot() == before
 
 
-@pytest.mark.parametrize("query", ["", "?date=", "?date=tomorrow", "?date=2026-02-30", "?date=2026-1-1",
-                                   "?date=99999-01-01", "?date=2026-11-25T00:00"])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "",
+        "?date=",
+        "?date=tomorrow",
+        "?date=2026-02-30",
+        "?date=2026-1-1",
+        "?date=99999-01-01",
+        "?date=2026-11-25T00:00",
+    ],
+)
 def test_bad_availability_dates_are_400(app, world, query):
     r = as_user(app, "worker").get(f"/api/v1/facilities/{world.gym.id}/availability{query}")
     assert r.status_code == 400 and r.get_json()["error"]["code"] == "bad_request"
@@ -227,8 +289,11 @@ def test_bad_list_filters_are_400(app, world, query):
 
 @pytest.mark.parametrize("body", [{"reason": 5}, {"reason": "x" * 256}, {"reason": ["a"]}])
 def test_bad_reject_reasons_are_422_and_change_nothing(app, world, body):
-    rid = as_user(app, "worker").post("/api/v1/reservations", json={
-        "facility_id": world.court.id, "start": iso(tomorrow_at())}).get_json()["id"]
+    rid = (
+        as_user(app, "worker")
+        .post("/api/v1/reservations", json={"facility_id": world.court.id, "start": iso(tomorrow_at())})
+        .get_json()["id"]
+    )
     before = snapshot()
     r = as_user(app, "staff").post(f"/api/v1/reservations/{rid}/reject", json=body)
     assert r.status_code == 422 and r.get_json()["error"]["code"] == "invalid_reason"
@@ -238,6 +303,7 @@ def test_bad_reject_reasons_are_422_and_change_nothing(app, world, body):
 def test_pagination(app, world):
     from booking.reservations import services
     from tests import factories as f
+
     for i in range(55):  # 14 slots a day, 5 places each: room for all
         services.book(f.user(f"pag{i}", world.ent), world.gym.id, tomorrow_at(8 + i % 14), now=timeutil.utcnow())
     staff = as_user(app, "staff")

@@ -1,5 +1,6 @@
 """The series API: create (linked bookings), list, show, pause a date range, cancel; exact
 statuses, on SQLite and PostgreSQL."""
+
 from datetime import timedelta
 
 import pytest
@@ -45,16 +46,20 @@ def error(response, status, code=None):
 
 
 def create(client, facility, weeks=3):
-    r = client.post("/api/v1/reservations/series", json={
-        "facility_id": facility.id, "start": timeutil.isoformat_local(first_start(), TZ), "weeks": weeks})
+    r = client.post(
+        "/api/v1/reservations/series",
+        json={"facility_id": facility.id, "start": timeutil.isoformat_local(first_start(), TZ), "weeks": weeks},
+    )
     assert r.status_code == 200, r.get_data(as_text=True)
     return r.get_json()
 
 
 def state():
-    return (db.session.scalar(select(func.count(ReservationSeries.id))),
-            tuple(db.session.scalars(select(Reservation.status).order_by(Reservation.id))),
-            db.session.scalar(select(func.coalesce(func.sum(SlotLoad.held), 0))))
+    return (
+        db.session.scalar(select(func.count(ReservationSeries.id))),
+        tuple(db.session.scalars(select(Reservation.status).order_by(Reservation.id))),
+        db.session.scalar(select(func.coalesce(func.sum(SlotLoad.held), 0))),
+    )
 
 
 def test_create_links_the_bookings_and_lists_them(app, world):
@@ -77,8 +82,10 @@ def test_refused_weeks_are_shown_in_the_venues_zone(app, world):
     berlin = f.facility(f.venue(world.host, "柏林", tz="Europe/Berlin"), "Court B", window_days=7)
     admin = api(app, "entadmin")
     start = first_start("Europe/Berlin")
-    r = admin.post("/api/v1/reservations/series", json={
-        "facility_id": berlin.id, "start": timeutil.isoformat_local(start, "Europe/Berlin"), "weeks": 2})
+    r = admin.post(
+        "/api/v1/reservations/series",
+        json={"facility_id": berlin.id, "start": timeutil.isoformat_local(start, "Europe/Berlin"), "weeks": 2},
+    )
     assert r.status_code == 200, r.get_data(as_text=True)
     body = r.get_json()
     refused = [o for o in body["occurrences"] if not o["ok"]]
@@ -97,15 +104,21 @@ def test_pause_cancels_the_range_and_marks_it_skipped(app, world):
     out = r.get_json()
     assert [c["id"] for c in out["cancelled"]] == [body["occurrences"][1]["reservation"]["id"]] and out["kept"] == []
     assert [(o["status"], o["skipped"]) for o in out["series"]["occurrences"]] == [
-        ("confirmed", False), ("cancelled", True), ("confirmed", False)]
+        ("confirmed", False),
+        ("cancelled", True),
+        ("confirmed", False),
+    ]
     assert out["series"]["pauses"] == [{"from": second, "until": second}]
 
 
-@pytest.mark.parametrize("body, status, code", [
-    ({"from": "2026-13-01", "until": "2026-12-01"}, 400, "bad_request"),
-    ({"from": "2026-12-01"}, 400, "bad_request"),
-    ({"from": "2026-12-09", "until": "2026-12-02"}, 422, "invalid_range"),
-])
+@pytest.mark.parametrize(
+    "body, status, code",
+    [
+        ({"from": "2026-13-01", "until": "2026-12-01"}, 400, "bad_request"),
+        ({"from": "2026-12-01"}, 400, "bad_request"),
+        ({"from": "2026-12-09", "until": "2026-12-02"}, 422, "invalid_range"),
+    ],
+)
 def test_bad_pauses_change_nothing(app, world, body, status, code):
     admin = api(app, "entadmin")
     sid = create(admin, world.hall)["series_id"]
@@ -124,8 +137,11 @@ def test_cancel_then_nothing_more(app, world):
     assert db.session.scalar(select(func.coalesce(func.sum(SlotLoad.held), 0))) == 0
     before = state()
     error(admin.post(f"/api/v1/reservations/series/{sid}/cancel"), 409, "series_cancelled")
-    error(admin.post(f"/api/v1/reservations/series/{sid}/pause", json={"from": "2026-12-01", "until": "2026-12-02"}),
-          409, "series_cancelled")
+    error(
+        admin.post(f"/api/v1/reservations/series/{sid}/pause", json={"from": "2026-12-01", "until": "2026-12-02"}),
+        409,
+        "series_cancelled",
+    )
     assert state() == before
 
 
@@ -138,8 +154,10 @@ def test_who_may(app, world):
     for client, status in ((other, 404), (worker, 403)):
         error(client.get(f"/api/v1/reservations/series/{sid}"), status)
         error(client.post(f"/api/v1/reservations/series/{sid}/cancel"), status)
-        error(client.post(f"/api/v1/reservations/series/{sid}/pause",
-                          json={"from": "2026-12-01", "until": "2026-12-02"}), status)
+        error(
+            client.post(f"/api/v1/reservations/series/{sid}/pause", json={"from": "2026-12-01", "until": "2026-12-02"}),
+            status,
+        )
     error(worker.get("/api/v1/reservations/series"), 403)
     error(api(app, "entadmin").post("/api/v1/reservations/series/999999/cancel"), 404, "not_found")
     assert ApiClient(app).get("/api/v1/reservations/series").status_code == 401

@@ -1,4 +1,5 @@
 """The waitlist API of the contract: exact statuses and codes, and nothing changed on a refusal."""
+
 from datetime import timedelta
 
 import pytest
@@ -21,6 +22,7 @@ def world(ctx):
 
 def as_user(app, username):
     from tests.helpers import ApiClient
+
     return ApiClient(app).login(username)
 
 
@@ -29,8 +31,10 @@ def entries() -> int:
 
 
 def held(facility_id, start) -> int:
-    return db.session.scalar(select(SlotLoad.held).where(SlotLoad.facility_id == facility_id,
-                                                         SlotLoad.start_at == start)) or 0
+    return (
+        db.session.scalar(select(SlotLoad.held).where(SlotLoad.facility_id == facility_id, SlotLoad.start_at == start))
+        or 0
+    )
 
 
 def code(response):
@@ -45,10 +49,30 @@ def test_join_then_a_cancel_books_the_next_in_line(app, world):
     r = worker.post("/api/v1/waitlist", json=slot)
     assert r.status_code == 201
     body = r.get_json()
-    assert {k: body[k] for k in ("status", "facility_id", "start", "end", "party_size", "auto_book", "position",
-                                 "offer_expires_at", "reservation_id")} == {
-        "status": "waiting", "facility_id": world.court.id, "start": iso(tomorrow_at()), "end": iso(tomorrow_at(20)),
-        "party_size": 1, "auto_book": True, "position": 1, "offer_expires_at": None, "reservation_id": None}
+    assert {
+        k: body[k]
+        for k in (
+            "status",
+            "facility_id",
+            "start",
+            "end",
+            "party_size",
+            "auto_book",
+            "position",
+            "offer_expires_at",
+            "reservation_id",
+        )
+    } == {
+        "status": "waiting",
+        "facility_id": world.court.id,
+        "start": iso(tomorrow_at()),
+        "end": iso(tomorrow_at(20)),
+        "party_size": 1,
+        "auto_book": True,
+        "position": 1,
+        "offer_expires_at": None,
+        "reservation_id": None,
+    }
     day = timeutil.local_date(tomorrow_at(), TZ)
     slots = admin.get(f"/api/v1/facilities/{world.court.id}/availability?date={day}").get_json()["slots"]
     assert next(s for s in slots if s["start"] == iso(tomorrow_at()))["waiting"] == 1
@@ -84,13 +108,16 @@ def test_offer_accept_and_the_refusals_around_it(app, world):
     assert code(worker2.post(f"/api/v1/waitlist/{other['id']}/cancel")) == (409, "not_waiting")
 
 
-@pytest.mark.parametrize("body, expected", [
-    ({"start": "2026-11-25T19:00:00+08:00"}, (422, "invalid_facility_id")),
-    ({"facility_id": "1", "start": "x"}, (422, "invalid_facility_id")),
-    ({"facility_id": 1, "start": "tomorrow"}, (400, "bad_request")),
-    ({"facility_id": 1, "start": "2026-11-25T19:00:00+08:00", "auto_book": "yes"}, (422, "invalid_auto_book")),
-    ({"facility_id": 1, "start": "2026-11-25T19:00:00+08:00", "party_size": 0}, (422, "invalid_party_size")),
-])
+@pytest.mark.parametrize(
+    "body, expected",
+    [
+        ({"start": "2026-11-25T19:00:00+08:00"}, (422, "invalid_facility_id")),
+        ({"facility_id": "1", "start": "x"}, (422, "invalid_facility_id")),
+        ({"facility_id": 1, "start": "tomorrow"}, (400, "bad_request")),
+        ({"facility_id": 1, "start": "2026-11-25T19:00:00+08:00", "auto_book": "yes"}, (422, "invalid_auto_book")),
+        ({"facility_id": 1, "start": "2026-11-25T19:00:00+08:00", "party_size": 0}, (422, "invalid_party_size")),
+    ],
+)
 def test_bad_input_changes_nothing(app, world, body, expected):
     body = {**body, "facility_id": world.court.id} if body.get("facility_id") == 1 else body
     if "start" in body and body["start"].startswith("2026"):
@@ -106,6 +133,7 @@ def test_not_shared_is_404_and_unsigned_is_401(app, world):
     as_user(app, "entadmin").post("/api/v1/reservations", json=slot)
     assert code(as_user(app, "outsider").post("/api/v1/waitlist", json=slot)) == (404, "not_found")
     from tests.helpers import ApiClient
+
     assert ApiClient(app).post("/api/v1/waitlist", json=slot).status_code == 401
     assert ApiClient(app).get("/api/v1/waitlist").status_code == 401
     assert entries() == 0

@@ -1,4 +1,5 @@
 """iCalendar downloads and feeds, checked with independent parsers (vobject; recurring-ical-events)."""
+
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -25,6 +26,7 @@ def world(ctx):
 
 def as_user(app, username):
     from tests.helpers import ApiClient
+
     return ApiClient(app).login(username)
 
 
@@ -59,8 +61,9 @@ def test_confirmed_after_approval(app, world):
 def test_summary_follows_the_language(app, world):
     api = as_user(app, "worker")
     zh = parse(api.get(f"/api/v1/reservations/{world.r.id}/calendar.ics").data).vevent.description.value
-    en = parse(api.get(f"/api/v1/reservations/{world.r.id}/calendar.ics",
-                       headers={"Accept-Language": "en"}).data).vevent.description.value
+    en = parse(
+        api.get(f"/api/v1/reservations/{world.r.id}/calendar.ics", headers={"Accept-Language": "en"}).data
+    ).vevent.description.value
     assert zh.startswith("签到码") and en.startswith("Check-in code")
 
 
@@ -71,6 +74,7 @@ def test_someone_elses_booking_is_404(app, world):
 
 def feed_url(client, testid="feed-url", index=0):
     import re
+
     html = client.get("/calendar").get_data(as_text=True)
     urls = re.findall(r'data-testid="feed-url" value="([^"]+)"|value="([^"]+)" data-testid="feed-url"', html)
     urls = [a or b for a, b in urls]
@@ -83,7 +87,8 @@ def test_personal_feed_and_cancellation(app, world, client):
     body = client.get(url)
     assert body.status_code == 200 and body.mimetype == "text/calendar"
     expanded = recurring_ical_events.of(Calendar.from_ical(body.data)).between(
-        datetime.now(timezone.utc) - timedelta(days=1), datetime.now(timezone.utc) + timedelta(days=8))
+        datetime.now(timezone.utc) - timedelta(days=1), datetime.now(timezone.utc) + timedelta(days=8)
+    )
     assert [e["UID"] for e in expanded] == [f"reservation-{world.r.id}@shared-venues"]
     assert expanded[0]["DTSTART"].dt.astimezone(timezone.utc) == world.r.start_at
     bookings.cancel(world.worker, world.r.id)
@@ -108,6 +113,7 @@ def test_regenerated_link_locks_the_old_one_out(app, world, client):
     client.login("worker")
     old = feed_url(client)
     import re
+
     html = client.get("/calendar").get_data(as_text=True)
     action = re.search(r'action="(/calendar/\d+/regenerate)"', html).group(1)
     client.post_form(action, {}, csrf_from="/calendar")
@@ -143,5 +149,6 @@ def test_host_feed_respects_privacy(app, world, client):
 def test_staff_feed_of_another_host_cannot_be_made(app, world):
     from booking.errors import NotFound
     from booking.feeds import services
+
     with pytest.raises(NotFound):
         services.get_or_create(world.other_staff, "facility", world.court.id)

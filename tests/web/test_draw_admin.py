@@ -1,4 +1,5 @@
 """A host admin makes a facility's places drawn (摇号) on the facility form; the API shows it."""
+
 import pytest
 from sqlalchemy import select
 
@@ -20,8 +21,9 @@ def test_host_admin_sets_a_draw_and_its_time(client, api, world):
     client.login("hostadmin")
     page = client.get(f"/admin/facilities/{world.gym.id}/edit")
     assert page.status_code == 200 and 'name="allocation"' in html(page) and 'value="12:00"' in html(page)
-    form = facility_form(name="健身房", kind="gym", capacity="5", allocation="draw", draw_days_before="1",
-                         draw_time="18:30")
+    form = facility_form(
+        name="健身房", kind="gym", capacity="5", allocation="draw", draw_days_before="1", draw_time="18:30"
+    )
     r = client.post_form(f"/admin/facilities/{world.gym.id}/edit", form)
     assert r.status_code == 302, html(r)
     db.session.expire_all()
@@ -32,8 +34,7 @@ def test_host_admin_sets_a_draw_and_its_time(client, api, world):
     assert (shown["allocation"], shown["draw_time"]) == ("draw", {"days_before": 1, "at_minute": 1110})
 
 
-@pytest.mark.parametrize("overrides", [{"allocation": "lottery"}, {"draw_days_before": "400"},
-                                       {"draw_time": "noon"}])
+@pytest.mark.parametrize("overrides", [{"allocation": "lottery"}, {"draw_days_before": "400"}, {"draw_time": "noon"}])
 def test_bad_draw_settings_change_nothing(client, world, overrides):
     client.login("hostadmin")
     form = facility_form(name="健身房", kind="gym", capacity="5", **overrides)

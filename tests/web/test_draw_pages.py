@@ -1,6 +1,7 @@
 """Draw screens through the test client: a draw slot offers "apply" with its draw time, applying
 from the page, my applications, the result after the draw (booking, notice, the published
 draw), the host's draws. Pages are read in English."""
+
 import re
 from datetime import timedelta
 
@@ -49,14 +50,22 @@ def test_apply_from_a_draw_slot_then_see_the_result(client, world):
     path = f"/draw/apply?facility_id={world.court.id}&start={iso(in_days(3))}"
     page = client.get(path, headers=EN)
     assert page.status_code == 200 and 'data-testid="draw-at"' in page.get_data(as_text=True)
-    r = client.post_form("/draw/apply", {"facility_id": str(world.court.id), "start": iso(in_days(3)),
-                                         "party_size": "1"}, csrf_from=path, headers=EN)
+    r = client.post_form(
+        "/draw/apply",
+        {"facility_id": str(world.court.id), "start": iso(in_days(3)), "party_size": "1"},
+        csrf_from=path,
+        headers=EN,
+    )
     assert r.status_code == 302 and r.headers["Location"].endswith("/draw/")
     assert 'href="/draw/"' in client.get("/bookings/", headers=EN).get_data(as_text=True)
     mine = client.get("/draw/", headers=EN).get_data(as_text=True)
     assert "Applied: waiting for the draw" in mine
-    again = client.post_form("/draw/apply", {"facility_id": str(world.court.id), "start": iso(in_days(3)),
-                                             "party_size": "1"}, csrf_from=path, headers=EN)
+    again = client.post_form(
+        "/draw/apply",
+        {"facility_id": str(world.court.id), "start": iso(in_days(3)), "party_size": "1"},
+        csrf_from=path,
+        headers=EN,
+    )
     assert again.status_code == 409 and "already applied" in again.get_data(as_text=True)
     services.apply(world.worker2, world.court.id, in_days(3))
 

@@ -5,6 +5,7 @@ with another body is refused; another caller's key is another key; bad keys are 
 states a key can be left in by a dead process (claimed, outcome recorded, expired) are set up in
 the table directly, as the crash would leave them (the real kill -9 is in tests/races).
 """
+
 from datetime import timedelta
 
 import pytest
@@ -89,8 +90,7 @@ def test_the_same_key_with_another_body_is_refused(app, world):
     other = api.post("/api/v1/reservations", json=booking(world.gym, party=2), headers=key("k"))
     assert other.status_code == 422
     assert other.get_json()["error"]["code"] == "idempotency_mismatch" and other.get_json()["error"]["message"]
-    elsewhere = api.post(f"/api/v1/reservations/{db.session.scalar(select(Reservation.id))}/cancel",
-                         headers=key("k"))
+    elsewhere = api.post(f"/api/v1/reservations/{db.session.scalar(select(Reservation.id))}/cancel", headers=key("k"))
     assert elsewhere.status_code == 422  # the path is part of the request too
     assert count() == 1 and db.session.scalar(select(Reservation.status)) == "confirmed"
 
@@ -136,8 +136,10 @@ def test_cancel_approve_reject_and_scan_replay(app, world):
     worker, staff = as_user(app, "worker"), as_user(app, "staff")
     court = worker.post("/api/v1/reservations", json=booking(world.court), headers=key("b1")).get_json()
     gym = worker.post("/api/v1/reservations", json=booking(world.gym, 20), headers=key("b2")).get_json()
-    for path, who in ((f"/api/v1/reservations/{court['id']}/approve", staff),
-                      (f"/api/v1/reservations/{gym['id']}/cancel", worker)):
+    for path, who in (
+        (f"/api/v1/reservations/{court['id']}/approve", staff),
+        (f"/api/v1/reservations/{gym['id']}/cancel", worker),
+    ):
         first = who.post(path, headers=key("act"))
         again = who.post(path, headers=key("act"))
         assert first.status_code == again.status_code == 200
@@ -169,10 +171,16 @@ def test_a_malformed_body_does_not_use_up_the_key(app, world):
 
 # --- what a dead process leaves behind --------------------------------------------------------
 
+
 def _row(caller_user, key_, body: bytes, path="/api/v1/reservations", **values):
     now = timeutil.utcnow()
-    row = IdempotencyKey(caller=f"user:{caller_user.id}", idem_key=key_,
-                         request_hash=request_hash("POST", path, body), created_at=now, claimed_at=now)
+    row = IdempotencyKey(
+        caller=f"user:{caller_user.id}",
+        idem_key=key_,
+        request_hash=request_hash("POST", path, body),
+        created_at=now,
+        claimed_at=now,
+    )
     for name, value in values.items():
         setattr(row, name, value)
     db.session.add(row)
@@ -197,6 +205,7 @@ def _encoded(app, payload) -> bytes:
     """The bytes the test client sends for json=payload."""
     with app.test_request_context(json=payload):
         from flask import request
+
         return request.get_data()
 
 
@@ -239,8 +248,11 @@ def test_purge_deletes_only_keys_older_than_a_day(app, world):
     api = as_user(app, "worker")
     api.post("/api/v1/reservations", json=booking(world.gym), headers=key("old"))
     api.post("/api/v1/reservations", json=booking(world.gym, 20), headers=key("new"))
-    db.session.execute(update(IdempotencyKey).where(IdempotencyKey.idem_key == "old")
-                       .values(created_at=timeutil.utcnow() - timedelta(hours=25)))
+    db.session.execute(
+        update(IdempotencyKey)
+        .where(IdempotencyKey.idem_key == "old")
+        .values(created_at=timeutil.utcnow() - timedelta(hours=25))
+    )
     db.session.commit()
     result = app.test_cli_runner().invoke(args=["purge-idempotency"])
     assert result.exit_code == 0 and "purged: 1" in result.output
@@ -251,8 +263,12 @@ def test_purge_deletes_only_keys_older_than_a_day(app, world):
 def test_the_openapi_document_gives_every_state_changing_call_the_header(app, world):
     doc = ApiClient(app).get("/api/v1/openapi.json").get_json()
     assert doc["components"]["parameters"]["IdempotencyKey"]["in"] == "header"
-    changing = [(path, method, op) for path, ops in doc["paths"].items() for method, op in ops.items()
-                if method in ("post", "put", "patch", "delete")]
+    changing = [
+        (path, method, op)
+        for path, ops in doc["paths"].items()
+        for method, op in ops.items()
+        if method in ("post", "put", "patch", "delete")
+    ]
     assert len(changing) >= 8
     for path, method, op in changing:
         assert {"$ref": "#/components/parameters/IdempotencyKey"} in op["parameters"], (path, method)
@@ -264,6 +280,7 @@ def test_an_attempt_overtaken_after_its_lease_cannot_commit(app, world, monkeypa
     """The claim is a fence: if another attempt took the key over (this one looked dead), the
     use case's transaction refuses to record its outcome, so it rolls back and books nothing."""
     from booking.idempotency import services as idem
+
     real_claim = idem.claim
 
     def claim_then_lose_it(*args):

@@ -6,6 +6,7 @@ refusing connections (ALLOW_CONNECTIONS false, backends terminated).
 
 The control switches the preloading off from the test side: the same outage then answers 500.
 """
+
 from dataclasses import replace
 from datetime import timedelta
 
@@ -15,8 +16,8 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from booking import timeutil
-from booking.extensions import db
 from booking.api import idempotency as idempotency_api
+from booking.extensions import db
 from booking.reservations import services
 from booking.reservations.models import Reservation
 from tests import world as w
@@ -47,8 +48,11 @@ class Outage:
             self.armed = False
             with psycopg.connect(self.admin, autocommit=True) as conn:
                 conn.execute(f'ALTER DATABASE "{self.name}" ALLOW_CONNECTIONS false')
-                conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                             "WHERE datname = %s AND pid <> pg_backend_pid()", (self.name,))
+                conn.execute(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname = %s AND pid <> pg_backend_pid()",
+                    (self.name,),
+                )
             self.happened = True
 
     def end(self):

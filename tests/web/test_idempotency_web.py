@@ -3,6 +3,7 @@
 Each rendered form carries its own key in a hidden field; the second submit of that form gets
 the first one's redirect and messages instead of "you already have a booking at that time".
 """
+
 import re
 
 import pytest
@@ -123,11 +124,19 @@ def test_a_booking_committed_by_a_dead_process_is_where_the_retry_lands(worker, 
     data["party_size"] = "1"
     mine = services.book(world.worker, world.gym.id, tomorrow_at(19), 1)
     from urllib.parse import urlencode
+
     fields = sorted((k, v) for k, v in data.items() if k not in ("csrf_token", "idempotency_key"))
     now = timeutil.utcnow()
-    db.session.add(IdempotencyKey(caller=f"user:{world.worker.id}", idem_key=data["idempotency_key"],
-                                  request_hash=request_hash("POST", "/bookings/new", urlencode(fields).encode()),
-                                  created_at=now, claimed_at=now, outcome=f"reservations:{mine.id}"))
+    db.session.add(
+        IdempotencyKey(
+            caller=f"user:{world.worker.id}",
+            idem_key=data["idempotency_key"],
+            request_hash=request_hash("POST", "/bookings/new", urlencode(fields).encode()),
+            created_at=now,
+            claimed_at=now,
+            outcome=f"reservations:{mine.id}",
+        )
+    )
     db.session.commit()
     r = worker.http.post("/bookings/new", data=data)
     assert r.status_code == 302 and r.location == f"/bookings/{mine.id}" and reservations() == 1

@@ -1,5 +1,6 @@
 """The input classes that used to crash, each refused at its one parsing edge, on SQLite and
 PostgreSQL, with exact statuses, and nothing changed in the database afterwards."""
+
 import json
 from datetime import timedelta
 
@@ -66,15 +67,23 @@ def json_error(response, status, code=None):
 
 # --- 1. integers past 64 bits (and past the id columns) ------------------------------------
 
+
 @pytest.mark.parametrize("number", HUGE)
 def test_huge_ids_in_api_paths_are_json_404(app, world, number):
     staff = api(app, "hostadmin")
     before = snapshot()
-    for path in (f"/api/v1/reservations/{number}", f"/api/v1/reservations/{number}/qr.png",
-                 f"/api/v1/reservations/{number}/calendar.ics", f"/api/v1/facilities/{number}/availability?date=2026-12-01"):
+    for path in (
+        f"/api/v1/reservations/{number}",
+        f"/api/v1/reservations/{number}/qr.png",
+        f"/api/v1/reservations/{number}/calendar.ics",
+        f"/api/v1/facilities/{number}/availability?date=2026-12-01",
+    ):
         json_error(staff.get(path), 404, "not_found")
-    for path in (f"/api/v1/reservations/{number}/cancel", f"/api/v1/reservations/{number}/approve",
-                 f"/api/v1/reservations/{number}/reject"):
+    for path in (
+        f"/api/v1/reservations/{number}/cancel",
+        f"/api/v1/reservations/{number}/approve",
+        f"/api/v1/reservations/{number}/reject",
+    ):
         json_error(staff.post(path, json={}), 404, "not_found")
     json_error(staff.request("PATCH", f"/api/v1/agreements/{number}", json={}), 404, "not_found")
     assert snapshot() == before
@@ -86,12 +95,19 @@ def test_huge_ids_in_page_paths_are_404_pages(app, world, number):
     before = snapshot()
     for path in (f"/bookings/{number}", f"/bookings/{number}/calendar.ics", f"/bookings/{number}/qr.svg"):
         assert worker.get(path).status_code == 404
-    for path in (f"/staff/reservations/{number}/cancel", f"/admin/facilities/{number}/edit",
-                 f"/staff/blackouts/{number}", f"/quotas/agreements/{number}"):
+    for path in (
+        f"/staff/reservations/{number}/cancel",
+        f"/admin/facilities/{number}/edit",
+        f"/staff/blackouts/{number}",
+        f"/quotas/agreements/{number}",
+    ):
         assert staff.get(path).status_code == 404
     token = staff.csrf("/staff/pending")
-    for path in (f"/staff/reservations/{number}/approve", f"/members/requests/{number}/approve",
-                 f"/calendar/{number}/regenerate"):
+    for path in (
+        f"/staff/reservations/{number}/approve",
+        f"/members/requests/{number}/approve",
+        f"/calendar/{number}/regenerate",
+    ):
         assert staff.http.post(path, data={"csrf_token": token}).status_code == 404
     assert snapshot() == before
 
@@ -121,8 +137,9 @@ def test_huge_numbers_in_page_queries_fall_back(app, world):
 def test_huge_ids_in_bulk_decisions_change_nothing(app, world):
     staff = web(app, "staff")
     before = snapshot()
-    r = staff.post_form("/staff/pending/bulk", {"ids": [str(2**63), str(world.rid)], "approve": "1"},
-                        csrf_from="/staff/pending")
+    r = staff.post_form(
+        "/staff/pending/bulk", {"ids": [str(2**63), str(world.rid)], "approve": "1"}, csrf_from="/staff/pending"
+    )
     assert r.status_code == 302
     assert snapshot() == before
 
@@ -130,11 +147,21 @@ def test_huge_ids_in_bulk_decisions_change_nothing(app, world):
 def test_huge_numbers_in_admin_forms_are_field_errors(app, world):
     admin = web(app, "hostadmin")
     before = snapshot()
-    r = admin.post_form(f"/admin/facilities/{world.gym.id}/edit",
-                        {"name": "健身房", "kind": "gym", "capacity": str(2**63), "slot_minutes": "60",
-                         "window_days": "7", "window_opens": "08:00", "min_notice_minutes": "30",
-                         "cancel_cutoff_minutes": "120", "checkin_before_minutes": "15",
-                         "checkin_after_minutes": "15"})
+    r = admin.post_form(
+        f"/admin/facilities/{world.gym.id}/edit",
+        {
+            "name": "健身房",
+            "kind": "gym",
+            "capacity": str(2**63),
+            "slot_minutes": "60",
+            "window_days": "7",
+            "window_opens": "08:00",
+            "min_notice_minutes": "30",
+            "cancel_cutoff_minutes": "120",
+            "checkin_before_minutes": "15",
+            "checkin_after_minutes": "15",
+        },
+    )
     assert r.status_code in (400, 422) and "请输入整数。" in r.get_data(as_text=True)
     assert snapshot() == before
 
@@ -144,20 +171,32 @@ def test_huge_parent_id_is_an_unknown_parent(app, world):
     f.user("district", roles=[("district_admin", fed)])
     district = web(app, "district")
     before = snapshot()
-    r = district.post_form("/admin/district/organizations/new",
-                           {"name": "新企业", "kind": "enterprise", "parent_id": str(2**63), "headcount": "5"})
+    r = district.post_form(
+        "/admin/district/organizations/new",
+        {"name": "新企业", "kind": "enterprise", "parent_id": str(2**63), "headcount": "5"},
+    )
     assert r.status_code == 422
     assert snapshot() == before
 
 
-@pytest.mark.parametrize("body", [{"hours_per_week": 2**63}, {"hours_per_week": 1e308},
-                                  {"bookings_per_worker": 2**63}, {"bookings_per_worker": 2**31},
-                                  {"facility_ids": [2**63]}, {"group_id": 2**63}])
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"hours_per_week": 2**63},
+        {"hours_per_week": 1e308},
+        {"bookings_per_worker": 2**63},
+        {"bookings_per_worker": 2**31},
+        {"facility_ids": [2**63]},
+        {"group_id": 2**63},
+    ],
+)
 def test_huge_numbers_in_agreement_bodies_are_refused(app, world, body):
     admin = api(app, "hostadmin")
     before = snapshot()
-    r = admin.post("/api/v1/agreements", json={"host_id": world.host.id, "enterprise_id": world.other_ent.id,
-                                                "valid_from": "2026-12-01", **body})
+    r = admin.post(
+        "/api/v1/agreements",
+        json={"host_id": world.host.id, "enterprise_id": world.other_ent.id, "valid_from": "2026-12-01", **body},
+    )
     assert r.status_code in (400, 422) and r.get_json()["error"]["code"]
     assert snapshot() == before
 
@@ -175,24 +214,41 @@ def test_huge_numbers_in_booking_bodies_are_422(app, world, body):
 
 # --- 2. dates near year 1 and 9999 --------------------------------------------------------
 
-@pytest.mark.parametrize("start", ["0001-01-01T00:00:00", "9999-12-31T23:00:00+08:00", "0001-01-01T00:00:00+14:00",
-                                   "1999-12-31T19:00:00", "2101-01-01T19:00:00+08:00"])
+
+@pytest.mark.parametrize(
+    "start",
+    [
+        "0001-01-01T00:00:00",
+        "9999-12-31T23:00:00+08:00",
+        "0001-01-01T00:00:00+14:00",
+        "1999-12-31T19:00:00",
+        "2101-01-01T19:00:00+08:00",
+    ],
+)
 def test_out_of_range_starts_are_400(app, world, start):
     worker, admin = api(app, "worker"), api(app, "entadmin")
     before = snapshot()
-    err = json_error(worker.post("/api/v1/reservations", json={"facility_id": world.gym.id, "start": start}),
-                     400, "bad_request")
+    err = json_error(
+        worker.post("/api/v1/reservations", json={"facility_id": world.gym.id, "start": start}), 400, "bad_request"
+    )
     assert err["field"] == "start"
-    json_error(admin.post("/api/v1/reservations/series",
-                          json={"facility_id": world.gym.id, "start": start, "weeks": 26}), 400, "bad_request")
+    json_error(
+        admin.post("/api/v1/reservations/series", json={"facility_id": world.gym.id, "start": start, "weeks": 26}),
+        400,
+        "bad_request",
+    )
     assert snapshot() == before
 
 
 @pytest.mark.parametrize("day", ["0001-01-01", "9999-12-31", "1999-12-31", "2101-01-01"])
 def test_out_of_range_dates_in_queries_are_400(app, world, day):
     worker, staff = api(app, "worker"), api(app, "staff")
-    for client, path in ((worker, f"/api/v1/facilities/{world.gym.id}/availability"), (worker, "/api/v1/me/quota"),
-                         (worker, "/api/v1/facilities"), (staff, "/api/v1/checkin/manifest")):
+    for client, path in (
+        (worker, f"/api/v1/facilities/{world.gym.id}/availability"),
+        (worker, "/api/v1/me/quota"),
+        (worker, "/api/v1/facilities"),
+        (staff, "/api/v1/checkin/manifest"),
+    ):
         err = json_error(client.get(f"{path}?date={day}"), 400, "bad_request")
         assert err["field"] == "date" and "2000-01-01" in err["message"]
 
@@ -202,8 +258,12 @@ def test_out_of_range_offline_scan_time_is_400(app, world):
     token = staff.csrf("/scan")
     before = snapshot()
     for when in ("0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-12:00"):
-        r = staff.http.post("/scan/checkins", data=json.dumps({"code": "ABCD2345", "scanned_offline_at": when}),
-                            content_type="application/json", headers={"X-CSRFToken": token})
+        r = staff.http.post(
+            "/scan/checkins",
+            data=json.dumps({"code": "ABCD2345", "scanned_offline_at": when}),
+            content_type="application/json",
+            headers={"X-CSRFToken": token},
+        )
         json_error(r, 400, "bad_request")
     assert snapshot() == before
 
@@ -211,8 +271,10 @@ def test_out_of_range_offline_scan_time_is_400(app, world):
 def test_blackout_in_year_9999_for_52_weeks_is_refused(app, world):
     staff = web(app, "staff")
     before = snapshot()
-    r = staff.post_form(f"/staff/facilities/{world.court.id}/blackouts",
-                        {"day": "9999-12-24", "starts": "08:00", "ends": "10:00", "reason": "维修", "weeks": "52"})
+    r = staff.post_form(
+        f"/staff/facilities/{world.court.id}/blackouts",
+        {"day": "9999-12-24", "starts": "08:00", "ends": "10:00", "reason": "维修", "weeks": "52"},
+    )
     assert r.status_code == 400 and RANGE_ERROR in r.get_data(as_text=True)
     assert snapshot() == before
 
@@ -220,8 +282,10 @@ def test_blackout_in_year_9999_for_52_weeks_is_refused(app, world):
 def test_series_in_year_9999_is_refused(app, world):
     admin = web(app, "entadmin")
     before = snapshot()
-    r = admin.post_form("/bookings/series/", {"facility_id": str(world.gym.id), "first_day": "9999-12-24",
-                                              "at": "19:00", "weeks": "26", "party_size": "1"})
+    r = admin.post_form(
+        "/bookings/series/",
+        {"facility_id": str(world.gym.id), "first_day": "9999-12-24", "at": "19:00", "weeks": "26", "party_size": "1"},
+    )
     assert r.status_code == 400 and RANGE_ERROR in r.get_data(as_text=True)
     assert snapshot() == before
 
@@ -229,27 +293,55 @@ def test_series_in_year_9999_is_refused(app, world):
 def test_agreement_dates_out_of_range_are_refused(app, world):
     admin, admin_api = web(app, "hostadmin"), api(app, "hostadmin")
     before = snapshot()
-    r = admin.post_form("/quotas/agreements/new", {"host_id": str(world.host.id), "enterprise_id": str(world.other_ent.id),
-                                                   "scope": "all", "valid_from": "0001-01-01"})
+    r = admin.post_form(
+        "/quotas/agreements/new",
+        {
+            "host_id": str(world.host.id),
+            "enterprise_id": str(world.other_ent.id),
+            "scope": "all",
+            "valid_from": "0001-01-01",
+        },
+    )
     assert r.status_code in (400, 422) and RANGE_ERROR in r.get_data(as_text=True)
-    json_error(admin_api.post("/api/v1/agreements", json={
-        "host_id": world.host.id, "enterprise_id": world.other_ent.id, "valid_from": "9999-12-31"}), 400)
+    json_error(
+        admin_api.post(
+            "/api/v1/agreements",
+            json={"host_id": world.host.id, "enterprise_id": world.other_ent.id, "valid_from": "9999-12-31"},
+        ),
+        400,
+    )
     assert snapshot() == before
 
 
 # --- 3. JSON: deep, not an object, wrong types ---------------------------------------------
 
-JSON_ENDPOINTS = [("POST", "/api/v1/auth/token"), ("POST", "/api/v1/reservations"),
-                  ("POST", "/api/v1/reservations/series"), ("POST", "/api/v1/reservations/{rid}/cancel"),
-                  ("POST", "/api/v1/reservations/{rid}/approve"), ("POST", "/api/v1/reservations/{rid}/reject"),
-                  ("POST", "/api/v1/checkins"), ("POST", "/api/v1/agreements"), ("PATCH", "/api/v1/agreements/{aid}"),
-                  ("DELETE", "/api/v1/auth/token")]
-BAD_BODIES = ["[" * 100_000 + "]" * 100_000, '{"a":' * 5000 + "1" + "}" * 5000, "1", '"s"', "[1,2]", "null",
-              "{", "\x00"]
+JSON_ENDPOINTS = [
+    ("POST", "/api/v1/auth/token"),
+    ("POST", "/api/v1/reservations"),
+    ("POST", "/api/v1/reservations/series"),
+    ("POST", "/api/v1/reservations/{rid}/cancel"),
+    ("POST", "/api/v1/reservations/{rid}/approve"),
+    ("POST", "/api/v1/reservations/{rid}/reject"),
+    ("POST", "/api/v1/checkins"),
+    ("POST", "/api/v1/agreements"),
+    ("PATCH", "/api/v1/agreements/{aid}"),
+    ("DELETE", "/api/v1/auth/token"),
+]
+BAD_BODIES = [
+    "[" * 100_000 + "]" * 100_000,
+    '{"a":' * 5000 + "1" + "}" * 5000,
+    "1",
+    '"s"',
+    "[1,2]",
+    "null",
+    "{",
+    "\x00",
+]
 
 
-@pytest.mark.parametrize("raw", BAD_BODIES, ids=["deep-list", "deep-object", "int", "string", "list", "null",
-                                                  "broken", "nul"])
+@pytest.mark.parametrize(
+    "raw", BAD_BODIES, ids=["deep-list", "deep-object", "int", "string", "list", "null", "broken", "nul"]
+)
 def test_every_json_endpoint_refuses_bodies_that_are_not_objects(app, world, raw):
     staff = api(app, "hostadmin")
     before = snapshot()
@@ -263,24 +355,47 @@ def test_every_json_endpoint_refuses_bodies_that_are_not_objects(app, world, raw
 def test_the_scanners_json_endpoint_refuses_deep_bodies(app, world):
     staff = web(app, "staff")
     token = staff.csrf("/scan")
-    r = staff.http.post("/scan/checkins", data="[" * 50_000 + "]" * 50_000, content_type="application/json",
-                        headers={"X-CSRFToken": token})
+    r = staff.http.post(
+        "/scan/checkins",
+        data="[" * 50_000 + "]" * 50_000,
+        content_type="application/json",
+        headers={"X-CSRFToken": token},
+    )
     json_error(r, 400, "bad_request")
 
 
-@pytest.mark.parametrize("body", [{"username": 123, "password": "x"}, {"username": "worker", "password": ["x"]},
-                                  {"username": {"a": 1}, "password": "x"}, {"username": None, "password": "x"}])
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"username": 123, "password": "x"},
+        {"username": "worker", "password": ["x"]},
+        {"username": {"a": 1}, "password": "x"},
+        {"username": None, "password": "x"},
+    ],
+)
 def test_sign_in_fields_of_the_wrong_type_are_400(app, world, body):
     json_error(ApiClient(app).post("/api/v1/auth/token", json=body), 400, "bad_request")
 
 
-LIMITER_ON = {"RATELIMIT_ENABLED": True, "LOGIN_LIMIT_PER_USERNAME": "1000/minute",
-              "LOGIN_LIMIT_PER_ADDRESS": "1000/minute"}
+LIMITER_ON = {
+    "RATELIMIT_ENABLED": True,
+    "LOGIN_LIMIT_PER_USERNAME": "1000/minute",
+    "LOGIN_LIMIT_PER_ADDRESS": "1000/minute",
+}
 
 
 @pytest.mark.parametrize("app_config", [LIMITER_ON])
-@pytest.mark.parametrize("raw", ["[1, 2]", "1", '"s"', '{"username": 123, "password": "x"}',
-                                 '{"username": {"a": 1}, "password": "x"}', "[" * 5000 + "]" * 5000])
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "[1, 2]",
+        "1",
+        '"s"',
+        '{"username": 123, "password": "x"}',
+        '{"username": {"a": 1}, "password": "x"}',
+        "[" * 5000 + "]" * 5000,
+    ],
+)
 def test_sign_in_with_the_limiter_on_never_answers_500(app, world, raw):
     """The limiter's key function reads the body before the view does."""
     r = ApiClient(app).http.post("/api/v1/auth/token", data=raw, content_type="application/json")
@@ -288,6 +403,7 @@ def test_sign_in_with_the_limiter_on_never_answers_500(app, world, raw):
 
 
 # --- 4. control characters in text ---------------------------------------------------------
+
 
 @pytest.mark.parametrize("value", ["a\x00b", "\x00", "ab\x1bc", "ab\x7f", "ab\u0085", "a\nb"])
 def test_sign_in_identifier_with_control_characters_is_a_field_error(app, world, value):
@@ -300,8 +416,13 @@ def test_sign_in_identifier_with_control_characters_is_a_field_error(app, world,
 
 @pytest.mark.parametrize("field", ["username", "display_name", "phone", "invite_code", "password"])
 def test_registration_with_nul_is_refused_and_stores_nothing(app, world, field):
-    data = {"invite_code": "HSMJ2345", "username": "newbie", "display_name": "新人", "phone": "13900002222",
-            "password": "long enough 1"}
+    data = {
+        "invite_code": "HSMJ2345",
+        "username": "newbie",
+        "display_name": "新人",
+        "phone": "13900002222",
+        "password": "long enough 1",
+    }
     data[field] = data[field][:3] + "\x00" + data[field][3:]
     before = snapshot()
     r = WebClient(app).post_form("/register", data)
@@ -314,8 +435,9 @@ def test_reasons_with_control_characters_are_refused_tabs_and_newlines_kept(app,
     before = snapshot()
     r = staff.post_form(f"/staff/reservations/{world.rid}/reject", {"reason": "满了\x00"})
     assert r.status_code == 400 and CONTROL_ERROR in r.get_data(as_text=True)
-    err = json_error(staff_api.post(f"/api/v1/reservations/{world.rid}/reject", json={"reason": "满\x00了"}),
-                     422, "invalid_text")
+    err = json_error(
+        staff_api.post(f"/api/v1/reservations/{world.rid}/reject", json={"reason": "满\x00了"}), 422, "invalid_text"
+    )
     assert err["field"] == "reason"
     assert snapshot() == before
     r = staff.post_form(f"/staff/reservations/{world.rid}/reject", {"reason": "满了\r\n\t明天再来"})
@@ -324,8 +446,10 @@ def test_reasons_with_control_characters_are_refused_tabs_and_newlines_kept(app,
     assert stored == "满了\r\n\t明天再来"
 
 
-@pytest.mark.parametrize("body", [{"code": "ABCD\x002345"}, {"code": "ABCD2345", "nonce": "n\x00"},
-                                  {"code": "ABCD2345", "device": "phone\x00"}])
+@pytest.mark.parametrize(
+    "body",
+    [{"code": "ABCD\x002345"}, {"code": "ABCD2345", "nonce": "n\x00"}, {"code": "ABCD2345", "device": "phone\x00"}],
+)
 def test_scans_with_control_characters_are_422(app, world, body):
     staff = api(app, "staff")
     before = snapshot()
@@ -342,6 +466,7 @@ def test_names_with_control_characters_are_refused(app, world):
 
 
 # --- 5. error handlers after a failed statement ---------------------------------------------
+
 
 def test_error_page_after_a_failed_statement_is_the_page_not_a_crash(app, world):
     """A view whose statement failed (PostgreSQL then refuses every statement until a rollback)
@@ -367,6 +492,7 @@ def test_error_page_after_a_failed_statement_is_the_page_not_a_crash(app, world)
 
 
 # --- 6. oversized request lines and headers -----------------------------------------------
+
 
 def test_oversized_request_line_and_headers_answer_in_the_contracts_form(app, world):
     worker = api(app, "worker")

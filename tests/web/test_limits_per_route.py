@@ -1,5 +1,6 @@
 """Flask-Limiter's per-request check runs only where a limit is set (booking.extensions):
 a route's own limit (sign-in, per address) still counts and refuses; other routes are not counted."""
+
 import pytest
 
 from tests import factories as f
@@ -18,8 +19,10 @@ def world(ctx):
 
 def test_the_per_address_sign_in_limit_still_refuses(app, world):
     http = ApiClient(app).http
-    statuses = [http.post("/api/v1/auth/token", json={"username": "worker", "password": f.PASSWORD}).status_code
-                for _ in range(4)]
+    statuses = [
+        http.post("/api/v1/auth/token", json={"username": "worker", "password": f.PASSWORD}).status_code
+        for _ in range(4)
+    ]
     assert statuses == [200, 200, 200, 429]
 
 

@@ -2,6 +2,7 @@
 
 (Two real server processes sharing it: tests/races/test_login_limit_processes.py.)
 """
+
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -27,8 +28,17 @@ def world(ctx):
     return ent
 
 
-SPELLINGS = ["13812345678", "138 1234 5678", "138-1234-5678", "1 3812345678", "+86 138 1234 5678",
-             "１３８１２３４５６７８", "１３８－１２３４－５６７８", "138\u30001234\u30005678", "（138）1234-5678"]
+SPELLINGS = [
+    "13812345678",
+    "138 1234 5678",
+    "138-1234-5678",
+    "1 3812345678",
+    "+86 138 1234 5678",
+    "１３８１２３４５６７８",
+    "１３８－１２３４－５６７８",
+    "138\u30001234\u30005678",
+    "（138）1234-5678",
+]
 
 
 def test_every_spelling_of_one_phone_counts_against_one_account(client, world):
@@ -66,19 +76,35 @@ def test_unknown_accounts_are_limited_too(client, world):
     assert client.login("NOBODY", "wrong").status_code == 429
 
 
-@pytest.mark.parametrize("body", [
-    {"username": 123, "password": "x"}, {"username": None, "password": "x"}, {"username": ["a"]},
-    {"username": "worker", "password": 5}, {"username": {"a": 1}, "password": {}}, [1], 1, "s", None, [],
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"username": 123, "password": "x"},
+        {"username": None, "password": "x"},
+        {"username": ["a"]},
+        {"username": "worker", "password": 5},
+        {"username": {"a": 1}, "password": {}},
+        [1],
+        1,
+        "s",
+        None,
+        [],
+    ],
+)
 def test_odd_token_bodies_get_a_400_not_a_500(api, world, body):
     r = api.http.post("/api/v1/auth/token", json=body)
     assert r.status_code == 400 and r.get_json()["error"]["code"] == "bad_request"
 
 
-@pytest.mark.parametrize("data", [
-    {"identifier": ["a", "b"], "password": "x"}, {"identifier": "", "password": ""}, {"identifier": "w" * 500},
-    {"identifier": "\u0000", "password": "\u0000"},
-])
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"identifier": ["a", "b"], "password": "x"},
+        {"identifier": "", "password": ""},
+        {"identifier": "w" * 500},
+        {"identifier": "\u0000", "password": "\u0000"},
+    ],
+)
 def test_odd_sign_in_forms_get_a_form_error_not_a_500(client, world, data):
     r = client.post_form("/login", data)
     assert r.status_code in (400, 401)

@@ -1,11 +1,12 @@
 """The scanner page's sync of offline scans: exact statuses for backdated and stale claims."""
+
 from datetime import timedelta
 
 import pytest
 
 from booking import timeutil
-from booking.reservations.models import Reservation
 from booking.extensions import db
+from booking.reservations.models import Reservation
 from tests.web.test_scan_pages import booked, code_of, scan, scanner, world  # noqa: F401 (fixtures)
 
 
@@ -15,8 +16,14 @@ def iso(instant) -> str:
 
 def test_a_claim_three_hours_old_is_refused_with_422(client, world, booked):  # noqa: F811
     token = scanner(client)
-    r = scan(client, token, code=code_of(booked), nonce="off-old", device="phone-1",
-             scanned_offline_at=iso(timeutil.utcnow() - timedelta(hours=3)))
+    r = scan(
+        client,
+        token,
+        code=code_of(booked),
+        nonce="off-old",
+        device="phone-1",
+        scanned_offline_at=iso(timeutil.utcnow() - timedelta(hours=3)),
+    )
     assert r.status_code == 422 and r.get_json()["error"]["code"] == "invalid_time"
     assert db.session.get(Reservation, booked).status == "confirmed"
 

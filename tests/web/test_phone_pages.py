@@ -1,5 +1,6 @@
 """Issue 15 through the test client: static files and compression, where each role lands,
 full-width typing, the public facility page, the audit log in words."""
+
 import re
 from datetime import datetime, timezone
 
@@ -32,16 +33,18 @@ def test_pages_and_files_are_compressed(client, world, encoding):
     assert client.get(css, headers={"Accept-Encoding": encoding}).headers["Content-Encoding"] == encoding
 
 
-@pytest.mark.parametrize("username, landing", [("worker", "/facilities/"), ("staff", "/staff/today"),
-                                               ("other_staff", "/staff/today")])  # host admins are staff too
+@pytest.mark.parametrize(
+    "username, landing", [("worker", "/facilities/"), ("staff", "/staff/today"), ("other_staff", "/staff/today")]
+)  # host admins are staff too
 def test_each_role_lands_on_its_work(client, world, username, landing):
     r = client.login(username)
     assert r.status_code == 302 and r.location == landing
 
 
 def test_a_next_link_still_wins_over_the_landing(client, world):
-    r = client.post_form("/login?next=/bookings/", {"identifier": "worker", "password": "secret123"},
-                         csrf_from="/login")
+    r = client.post_form(
+        "/login?next=/bookings/", {"identifier": "worker", "password": "secret123"}, csrf_from="/login"
+    )
     assert r.status_code == 302 and r.location == "/bookings/"
 
 
@@ -58,7 +61,7 @@ def test_public_facility_page_has_og_tags_and_nothing_private(client, world):
     assert r.status_code == 200
     assert re.search(r'<meta property="og:title" content="健身房 · [^"]+">', html)
     assert '<meta property="og:description"' in html and "<title>健身房" in html
-    assert "worker" not in html and "data-testid=\"slot\"" not in html
+    assert "worker" not in html and 'data-testid="slot"' not in html
     world.gym.active = False
     db.session.commit()
     assert client.get(f"/facilities/{world.gym.id}/about").status_code == 404
@@ -67,9 +70,14 @@ def test_public_facility_page_has_og_tags_and_nothing_private(client, world):
 def test_audit_values_in_words_and_local_time(app, world):
     from booking.admin.audit_display import Names, field_label
     from booking.audit.models import AuditEntry
-    entry = AuditEntry(action="blackout.create", obj_type="blackout", obj_id=1,
-                       after={"facility_id": world.gym.id, "starts_at": "2026-12-01T10:30:00+00:00"},
-                       created_at=datetime(2026, 12, 1, tzinfo=timezone.utc))
+
+    entry = AuditEntry(
+        action="blackout.create",
+        obj_type="blackout",
+        obj_id=1,
+        after={"facility_id": world.gym.id, "starts_at": "2026-12-01T10:30:00+00:00"},
+        created_at=datetime(2026, 12, 1, tzinfo=timezone.utc),
+    )
     with app.test_request_context("/"):
         names = Names([entry])
         assert field_label("facility_id") == "场地"

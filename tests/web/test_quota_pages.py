@@ -3,6 +3,7 @@
 The views read the real clock, so bookings are made for tomorrow evening (Ningbo) from now.
 Pages are read in English (one tap away) so the assertions survive the translation.
 """
+
 import re
 from datetime import date, timedelta
 
@@ -100,11 +101,13 @@ def test_other_hosts_admin_gets_404_on_our_agreement(client, world):
     a = world.agreement.id
     sign_in(client, "other_staff")
     assert client.get(f"/quotas/agreements/{a}").status_code == 404
-    r = client.post_form(f"/quotas/agreements/{a}", {"hours": "100", "bookings_per_worker": "9"},
-                         csrf_from="/quotas/agreements")
+    r = client.post_form(
+        f"/quotas/agreements/{a}", {"hours": "100", "bookings_per_worker": "9"}, csrf_from="/quotas/agreements"
+    )
     assert r.status_code == 404
-    r = client.post_form(f"/quotas/agreements/{a}/end", {"valid_until": today().isoformat()},
-                         csrf_from="/quotas/agreements")
+    r = client.post_form(
+        f"/quotas/agreements/{a}/end", {"valid_until": today().isoformat()}, csrf_from="/quotas/agreements"
+    )
     assert r.status_code == 404
     assert client.get(f"/quotas/hosts/{world.host.id}/no-show-policy").status_code == 404
     page = html(client.get("/quotas/agreements"))
@@ -139,11 +142,21 @@ def test_enterprise_admin_sees_only_their_enterprise(client, world):
 def test_enterprise_admin_sees_suspended_workers_with_the_end(client, world):
     now = timeutil.utcnow()
     ends = now + timedelta(days=5)
-    db.session.add(Suspension(user_id=world.worker.id, host_id=world.host.id, starts_at=now - timedelta(hours=1),
-                              ends_at=ends, no_shows=3))
+    db.session.add(
+        Suspension(
+            user_id=world.worker.id, host_id=world.host.id, starts_at=now - timedelta(hours=1), ends_at=ends, no_shows=3
+        )
+    )
     outsider_ends = now + timedelta(days=3)
-    db.session.add(Suspension(user_id=world.outsider.id, host_id=world.other_host.id,
-                              starts_at=now - timedelta(hours=1), ends_at=outsider_ends, no_shows=3))
+    db.session.add(
+        Suspension(
+            user_id=world.outsider.id,
+            host_id=world.other_host.id,
+            starts_at=now - timedelta(hours=1),
+            ends_at=outsider_ends,
+            no_shows=3,
+        )
+    )
     db.session.commit()
     sign_in(client, "entadmin")
     page = html(client.get("/quotas/enterprise"))
@@ -154,16 +167,31 @@ def test_enterprise_admin_sees_suspended_workers_with_the_end(client, world):
 
 # --- agreements: create, change, end -----------------------------------------------------
 
+
 def new_agreement(client, **fields):
-    data = {"host_id": "", "enterprise_id": "", "group_id": "", "scope": "all", "hours": "",
-            "bookings_per_worker": "", "valid_from": today().isoformat(), "valid_until": ""}
+    data = {
+        "host_id": "",
+        "enterprise_id": "",
+        "group_id": "",
+        "scope": "all",
+        "hours": "",
+        "bookings_per_worker": "",
+        "valid_from": today().isoformat(),
+        "valid_until": "",
+    }
     data.update(fields)
     return client.post_form("/quotas/agreements/new", data)
 
 
 def test_agreement_list_shows_party_scope_limits_dates_and_state(client, world):
-    f.agreement(world.host, world.other_ent, hours=2, facilities=[world.gym], valid_from=date(2020, 1, 1),
-                valid_until=date(2021, 1, 1))
+    f.agreement(
+        world.host,
+        world.other_ent,
+        hours=2,
+        facilities=[world.gym],
+        valid_from=date(2020, 1, 1),
+        valid_until=date(2021, 1, 1),
+    )
     sign_in(client, "hostadmin")
     page = html(client.get("/quotas/agreements"))
     assert page.count('data-testid="agreement"') == 2
@@ -175,13 +203,25 @@ def test_agreement_list_shows_party_scope_limits_dates_and_state(client, world):
 def test_create_agreement_with_an_enterprise_and_some_facilities(client, world):
     sign_in(client, "hostadmin")
     before = count_agreements()
-    r = new_agreement(client, host_id=str(world.host.id), enterprise_id=str(world.other_ent.id), scope="some",
-                      facility_ids=[str(world.gym.id)], hours="1.5", bookings_per_worker="3",
-                      valid_until=(today() + timedelta(days=30)).isoformat())
+    r = new_agreement(
+        client,
+        host_id=str(world.host.id),
+        enterprise_id=str(world.other_ent.id),
+        scope="some",
+        facility_ids=[str(world.gym.id)],
+        hours="1.5",
+        bookings_per_worker="3",
+        valid_until=(today() + timedelta(days=30)).isoformat(),
+    )
     assert r.status_code == 302, html(r)
     assert count_agreements() == before + 1
     a = db.session.scalars(select(SharingAgreement).order_by(SharingAgreement.id.desc())).first()
-    assert (a.host_id, a.enterprise_id, a.group_id, a.all_facilities) == (world.host.id, world.other_ent.id, None, False)
+    assert (a.host_id, a.enterprise_id, a.group_id, a.all_facilities) == (
+        world.host.id,
+        world.other_ent.id,
+        None,
+        False,
+    )
     assert [fac.id for fac in a.facilities] == [world.gym.id]
     assert (a.minutes_per_week, a.bookings_per_worker) == (90, 3)
     page = html(client.get(r.location))
@@ -191,38 +231,55 @@ def test_create_agreement_with_an_enterprise_and_some_facilities(client, world):
 def test_create_agreement_with_a_union_for_all_its_enterprises(client, world):
     union = db.session.get(type(world.ent), world.ent.parent_id)
     sign_in(client, "hostadmin")
-    r = new_agreement(client, host_id=str(world.host.id), group_id=str(union.id), hours="10",
-                      valid_from=(today() + timedelta(days=7)).isoformat())
+    r = new_agreement(
+        client,
+        host_id=str(world.host.id),
+        group_id=str(union.id),
+        hours="10",
+        valid_from=(today() + timedelta(days=7)).isoformat(),
+    )
     assert r.status_code == 302, html(r)
     a = db.session.scalars(select(SharingAgreement).order_by(SharingAgreement.id.desc())).first()
-    assert (a.group_id, a.enterprise_id, a.all_facilities, a.minutes_per_week, a.bookings_per_worker) == \
-        (union.id, None, True, 600, None)
+    assert (a.group_id, a.enterprise_id, a.all_facilities, a.minutes_per_week, a.bookings_per_worker) == (
+        union.id,
+        None,
+        True,
+        600,
+        None,
+    )
     page = html(client.get(r.location))
     assert "联合工会" in page and 'data-state="future"' in page
 
 
-@pytest.mark.parametrize("fields, message", [
-    ({"hours": "-1"}, "Weekly hours must be between 0 and 168."),
-    ({"hours": "200"}, "Weekly hours must be between 0 and 168."),
-    ({"hours": "eight"}, "Weekly hours must be between 0 and 168."),
-    ({"bookings_per_worker": "1.5"}, "Bookings per worker must be between 0 and 100."),
-    ({"bookings_per_worker": "-2"}, "Bookings per worker must be between 0 and 100."),
-    ({"valid_from": "2026-12-01", "valid_until": "2026-11-01"}, "The end date is before the start date."),
-    ({"valid_from": "not a date"}, "Enter a date like 2026-11-25."),
-    ({"enterprise_id": ""}, "Choose one enterprise, or one union"),
-    ({"group_id": "UNION"}, "Choose one enterprise, or one union"),
-    ({"enterprise_id": "99999"}, "No such enterprise or union."),
-    ({"enterprise_id": "abc"}, "No such enterprise or union."),
-    ({"scope": "some", "facility_ids": ["OTHER_COURT"]}, "Some facilities are not this host&#39;s."),
-    ({"scope": "some"}, "Tick at least one facility, or choose all facilities."),
-])
+@pytest.mark.parametrize(
+    "fields, message",
+    [
+        ({"hours": "-1"}, "Weekly hours must be between 0 and 168."),
+        ({"hours": "200"}, "Weekly hours must be between 0 and 168."),
+        ({"hours": "eight"}, "Weekly hours must be between 0 and 168."),
+        ({"bookings_per_worker": "1.5"}, "Bookings per worker must be between 0 and 100."),
+        ({"bookings_per_worker": "-2"}, "Bookings per worker must be between 0 and 100."),
+        ({"valid_from": "2026-12-01", "valid_until": "2026-11-01"}, "The end date is before the start date."),
+        ({"valid_from": "not a date"}, "Enter a date like 2026-11-25."),
+        ({"enterprise_id": ""}, "Choose one enterprise, or one union"),
+        ({"group_id": "UNION"}, "Choose one enterprise, or one union"),
+        ({"enterprise_id": "99999"}, "No such enterprise or union."),
+        ({"enterprise_id": "abc"}, "No such enterprise or union."),
+        ({"scope": "some", "facility_ids": ["OTHER_COURT"]}, "Some facilities are not this host&#39;s."),
+        ({"scope": "some"}, "Tick at least one facility, or choose all facilities."),
+    ],
+)
 def test_bad_agreement_input_rerenders_with_a_message_and_changes_nothing(client, world, fields, message):
     union_id = str(world.ent.parent_id)
     fields = {k: (union_id if v == "UNION" else v) for k, v in fields.items()}
     if fields.get("facility_ids") == ["OTHER_COURT"]:
         fields["facility_ids"] = [str(world.gym.id), str(world.other_court.id)]
-    data = {"host_id": str(world.host.id), "enterprise_id": str(world.other_ent.id), "hours": "4",
-            "bookings_per_worker": "2"}
+    data = {
+        "host_id": str(world.host.id),
+        "enterprise_id": str(world.other_ent.id),
+        "hours": "4",
+        "bookings_per_worker": "2",
+    }
     data.update(fields)
     sign_in(client, "hostadmin")
     before = count_agreements()
@@ -256,13 +313,16 @@ def test_change_limits(client, world):
     assert (row.minutes_per_week, row.bookings_per_worker) == (None, None)
 
 
-@pytest.mark.parametrize("hours, bookings, message", [
-    ("-1", "2", "Weekly hours must be between 0 and 168."),
-    ("200", "2", "Weekly hours must be between 0 and 168."),
-    ("lots", "2", "Weekly hours must be between 0 and 168."),
-    ("3", "1.5", "Bookings per worker must be between 0 and 100."),
-    ("3", "101", "Bookings per worker must be between 0 and 100."),
-])
+@pytest.mark.parametrize(
+    "hours, bookings, message",
+    [
+        ("-1", "2", "Weekly hours must be between 0 and 168."),
+        ("200", "2", "Weekly hours must be between 0 and 168."),
+        ("lots", "2", "Weekly hours must be between 0 and 168."),
+        ("3", "1.5", "Bookings per worker must be between 0 and 100."),
+        ("3", "101", "Bookings per worker must be between 0 and 100."),
+    ],
+)
 def test_bad_limits_rerender_and_change_nothing(client, world, hours, bookings, message):
     sign_in(client, "hostadmin")
     path = f"/quotas/agreements/{world.agreement.id}"
@@ -286,11 +346,14 @@ def test_end_an_agreement_today_or_on_a_chosen_day(client, world):
     assert today().isoformat() in html(client.get(path))
 
 
-@pytest.mark.parametrize("value, message", [
-    ("2019-12-31", "The end date is before the start date."),
-    ("31/12/2026", "Enter a date like 2026-11-25."),
-    ("", "Enter a date like 2026-11-25."),
-])
+@pytest.mark.parametrize(
+    "value, message",
+    [
+        ("2019-12-31", "The end date is before the start date."),
+        ("31/12/2026", "Enter a date like 2026-11-25."),
+        ("", "Enter a date like 2026-11-25."),
+    ],
+)
 def test_bad_end_date_rerenders_and_changes_nothing(client, world, value, message):
     sign_in(client, "hostadmin")
     path = f"/quotas/agreements/{world.agreement.id}"
@@ -302,15 +365,21 @@ def test_bad_end_date_rerenders_and_changes_nothing(client, world, value, messag
 def test_forms_without_csrf_are_refused(client, world):
     sign_in(client, "hostadmin")
     before = count_agreements()
-    r = client.http.post("/quotas/agreements/new", data={"enterprise_id": str(world.other_ent.id),
-                                                         "host_id": str(world.host.id),
-                                                         "valid_from": today().isoformat()})
+    r = client.http.post(
+        "/quotas/agreements/new",
+        data={
+            "enterprise_id": str(world.other_ent.id),
+            "host_id": str(world.host.id),
+            "valid_from": today().isoformat(),
+        },
+    )
     assert r.status_code == 400 and count_agreements() == before
     r = client.http.post(f"/quotas/agreements/{world.agreement.id}", data={"hours": "100"})
     assert r.status_code == 400 and agreement_row(world.agreement.id).minutes_per_week == 180
 
 
 # --- no-show policy ------------------------------------------------------------------------
+
 
 def test_host_admin_sets_the_no_show_policy(client, world):
     sign_in(client, "hostadmin")
@@ -323,15 +392,18 @@ def test_host_admin_sets_the_no_show_policy(client, world):
     assert "2 no-shows within 60 days suspend booking here for 7 days." in html(client.get("/quotas/agreements"))
 
 
-@pytest.mark.parametrize("fields, message", [
-    ({"no_show_limit": "0"}, "from 1 to 20"),
-    ({"no_show_limit": "21"}, "from 1 to 20"),
-    ({"no_show_limit": "2.5"}, "from 1 to 20"),
-    ({"within_days": "366"}, "from 1 to 365"),
-    ({"within_days": "many"}, "from 1 to 365"),
-    ({"suspend_days": "-1"}, "from 0 to 365"),
-    ({"suspend_days": ""}, "from 0 to 365"),
-])
+@pytest.mark.parametrize(
+    "fields, message",
+    [
+        ({"no_show_limit": "0"}, "from 1 to 20"),
+        ({"no_show_limit": "21"}, "from 1 to 20"),
+        ({"no_show_limit": "2.5"}, "from 1 to 20"),
+        ({"within_days": "366"}, "from 1 to 365"),
+        ({"within_days": "many"}, "from 1 to 365"),
+        ({"suspend_days": "-1"}, "from 0 to 365"),
+        ({"suspend_days": ""}, "from 0 to 365"),
+    ],
+)
 def test_bad_policy_rerenders_and_changes_nothing(client, world, fields, message):
     db.session.add(NoShowPolicy(host_id=world.host.id, no_show_limit=3, within_days=30, suspend_days=14))
     db.session.commit()
@@ -345,6 +417,7 @@ def test_bad_policy_rerenders_and_changes_nothing(client, world, fields, message
 
 
 # --- the worker ---------------------------------------------------------------------------
+
 
 def confirm_page(client, facility, hour=20):
     start = timeutil.isoformat_local(evening(hour), w.TZ)
@@ -365,8 +438,11 @@ def test_confirmation_page_shows_what_is_left(client, world):
 def test_confirmation_page_shows_the_suspension_instead_of_the_button(client, world):
     now = timeutil.utcnow()
     ends = now + timedelta(days=9)
-    db.session.add(Suspension(user_id=world.worker.id, host_id=world.host.id, starts_at=now - timedelta(hours=1),
-                              ends_at=ends, no_shows=3))
+    db.session.add(
+        Suspension(
+            user_id=world.worker.id, host_id=world.host.id, starts_at=now - timedelta(hours=1), ends_at=ends, no_shows=3
+        )
+    )
     db.session.commit()
     sign_in(client, "worker")
     page = html(confirm_page(client, world.gym))
@@ -374,8 +450,9 @@ def test_confirmation_page_shows_the_suspension_instead_of_the_button(client, wo
     assert timeutil.to_local(ends, w.TZ).strftime("%Y-%m-%d %H:%M") in page
     # the service refuses anyway
     start = timeutil.isoformat_local(evening(20), w.TZ)
-    r = client.post_form("/bookings/new", {"facility_id": str(world.gym.id), "start": start, "party_size": "1"},
-                         csrf_from="/quotas/me")
+    r = client.post_form(
+        "/bookings/new", {"facility_id": str(world.gym.id), "start": start, "party_size": "1"}, csrf_from="/quotas/me"
+    )
     assert r.status_code == 409
     assert db.session.scalar(select(func.count(Reservation.id))) == 0
     # the worker's quota page says so too
@@ -406,10 +483,14 @@ def test_home_links_by_role(client, world):
 
 # --- week navigation ----------------------------------------------------------------------
 
-@pytest.mark.parametrize("user, path", [("hostadmin", "/quotas/host"), ("entadmin", "/quotas/enterprise"),
-                                        ("worker", "/quotas/me")])
-@pytest.mark.parametrize("week", ["garbage", "2026-W99", "2026-W00", "2025-W53", "1999-W01", "9999-W01",
-                                  "2026-W4%00", "x" * 5000, "２０２６-W01"])
+
+@pytest.mark.parametrize(
+    "user, path", [("hostadmin", "/quotas/host"), ("entadmin", "/quotas/enterprise"), ("worker", "/quotas/me")]
+)
+@pytest.mark.parametrize(
+    "week",
+    ["garbage", "2026-W99", "2026-W00", "2025-W53", "1999-W01", "9999-W01", "2026-W4%00", "x" * 5000, "２０２６-W01"],
+)
 def test_bad_week_gives_a_note_and_this_week(client, world, user, path, week):
     sign_in(client, user)
     r = client.get(path, query_string={"week": week})

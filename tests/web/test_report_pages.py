@@ -1,5 +1,6 @@
 """Report pages and CSV exports through the test client: figures, permissions, bad input, CSV
 encoding (BOM, quoting, formula injection, Chinese file names). Pages are read in English."""
+
 import csv
 import io
 from urllib.parse import quote, unquote
@@ -7,8 +8,8 @@ from urllib.parse import quote, unquote
 import pytest
 
 from tests import factories as f
-from tests.helpers import WebClient
 from tests import world as w
+from tests.helpers import WebClient
 from tests.reports_data import book
 from tests.world import local
 
@@ -75,8 +76,13 @@ def test_home_page_links_to_the_reports(client, world):
 @pytest.mark.parametrize("username", ["worker", "entadmin", "staff"])
 def test_reports_are_forbidden_to_workers_enterprise_admins_and_staff(client, world, username):
     signed_in(client, username)
-    for path in ("/reports/host", "/reports/district", "/reports/host.csv?table=enterprises",
-                 "/reports/district.csv?table=hosts", "/reports/"):
+    for path in (
+        "/reports/host",
+        "/reports/district",
+        "/reports/host.csv?table=enterprises",
+        "/reports/district.csv?table=hosts",
+        "/reports/",
+    ):
         assert client.get(path).status_code == 403, path
 
 
@@ -88,8 +94,12 @@ def test_anonymous_visitors_are_sent_to_sign_in(client, world):
 def test_another_hosts_report_is_not_found(client, world):
     signed_in(client, "hostadmin")
     assert client.get("/reports/host", query_string={"host_id": world.other_host.id}).status_code == 404
-    assert client.get("/reports/host.csv", query_string={"host_id": world.other_host.id,
-                                                         "table": "enterprises"}).status_code == 404
+    assert (
+        client.get(
+            "/reports/host.csv", query_string={"host_id": world.other_host.id, "table": "enterprises"}
+        ).status_code
+        == 404
+    )
     assert client.get("/reports/district").status_code == 403
 
 
@@ -106,14 +116,17 @@ def test_district_admin_sees_any_host_and_the_district(client, world):
     assert client.get("/reports/").headers["Location"].endswith("/reports/district")
 
 
-@pytest.mark.parametrize("query, message", [
-    ({"from": "2026-11-31", "to": "2026-12-01"}, "was not understood"),
-    ({"from": "", "to": ""}, "Choose both dates"),
-    ({"from": "2026-11-01"}, "Choose both dates"),
-    ({"from": "2026-11-30", "to": "2026-11-01"}, "ends before it starts"),
-    ({"from": "2025-01-01", "to": "2026-11-30"}, "at most 400 days"),
-    ({"from": "<script>alert(7)</script>", "to": "2026-11-30"}, "was not understood"),
-])
+@pytest.mark.parametrize(
+    "query, message",
+    [
+        ({"from": "2026-11-31", "to": "2026-12-01"}, "was not understood"),
+        ({"from": "", "to": ""}, "Choose both dates"),
+        ({"from": "2026-11-01"}, "Choose both dates"),
+        ({"from": "2026-11-30", "to": "2026-11-01"}, "ends before it starts"),
+        ({"from": "2025-01-01", "to": "2026-11-30"}, "at most 400 days"),
+        ({"from": "<script>alert(7)</script>", "to": "2026-11-30"}, "was not understood"),
+    ],
+)
 def test_bad_periods_get_a_clear_message(client, world, query, message):
     signed_in(client, "district")
     for path in ("/reports/host", "/reports/district"):
@@ -152,7 +165,7 @@ def test_enterprise_csv_has_bom_quoting_and_no_formulas(client, world):
     assert by_name["'" + world.evil.name] == ["1", "1.0", "1"]
     assert '"\'=HYPERLINK(""http://x"",""点我""),有限公司"' in response.get_data()[3:].decode()
     disposition = response.headers["Content-Disposition"]
-    assert disposition.startswith("attachment; filename=\"host-")
+    assert disposition.startswith('attachment; filename="host-')
     assert "filename*=UTF-8''" + quote(world.host.name) in disposition
     assert unquote(disposition.split("filename*=UTF-8''")[1]).startswith(world.host.name + "-enterprises-2026-11-01")
 
@@ -166,8 +179,9 @@ def test_facility_and_heatmap_csv(client, world):
     assert court[header.index("No-show rate (%)")] == "50.0"
     assert rows[-1][0] == "All facilities" and rows[-1][header.index("Bookings")] == "3"
 
-    rows = read_csv(client.get("/reports/host.csv", query_string={"from": "2026-11-25", "to": "2026-11-25",
-                                                                  "table": "heatmap"}))
+    rows = read_csv(
+        client.get("/reports/host.csv", query_string={"from": "2026-11-25", "to": "2026-11-25", "table": "heatmap"})
+    )
     cells = {(r[0], r[1], r[2]): r[3:] for r in rows[1:]}
     assert cells[(world.court.name, "Wed", "19:00")] == ["1.0", "1.0", "100.0"]
     assert cells[(world.court.name, "Wed", "08:00")] == ["1.0", "0.0", "0.0"]

@@ -1,6 +1,7 @@
 """Oversized request lines and headers through the real server of `make run` (gunicorn with
 gunicorn.conf.py): the answer under /api/ is the contract's JSON; with gunicorn's own defaults
 (the control) it is gunicorn's HTML."""
+
 import json
 import os
 import socket
@@ -25,11 +26,19 @@ def server(request, tmp_path_factory):
     tmp_path = tmp_path_factory.mktemp("server")
     port = _free_port()
     config = ["-c", "gunicorn.conf.py"] if request.param == "gunicorn.conf.py" else ["-c", "/dev/null"]
-    env = {**os.environ, "SECRET_KEY": "test", "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
-           "QR_PRIVATE_KEYS": ""}
-    proc = subprocess.Popen([sys.executable, "-m", "gunicorn", *config, "--bind", f"127.0.0.1:{port}",
-                             "--workers", "1", "wsgi:app"], cwd=ROOT, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    env = {
+        **os.environ,
+        "SECRET_KEY": "test",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        "QR_PRIVATE_KEYS": "",
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", *config, "--bind", f"127.0.0.1:{port}", "--workers", "1", "wsgi:app"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:  # until a worker has loaded the app and answers
         try:
@@ -52,8 +61,14 @@ def _ask(port: int, target: str, headers: dict | None = None, timeout: float = 3
             data += chunk
     head, _, body = data.partition(b"\r\n\r\n")
     status = int(head.split(b" ", 2)[1])
-    content_type = next((line.split(b":", 1)[1].strip().decode() for line in head.split(b"\r\n")
-                         if line.lower().startswith(b"content-type:")), "")
+    content_type = next(
+        (
+            line.split(b":", 1)[1].strip().decode()
+            for line in head.split(b"\r\n")
+            if line.lower().startswith(b"content-type:")
+        ),
+        "",
+    )
     return status, content_type, body
 
 

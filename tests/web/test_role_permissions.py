@@ -5,6 +5,7 @@ staff, quotas, check-in, weekly series, join requests, reports and the booking p
 objects of another host and another enterprise. A new route in these blueprints that is not
 listed here fails test_the_matrix_covers_every_route.
 """
+
 from datetime import timedelta
 
 import pytest
@@ -19,27 +20,76 @@ from tests import world as w
 from tests.conftest import build_once, make_config
 from tests.helpers import WebClient
 
-ROLES = ("anonymous", "owner", "coworker", "outsider", "enterprise_admin", "host_staff", "host_admin",
-         "other_host_admin", "district_admin")
+ROLES = (
+    "anonymous",
+    "owner",
+    "coworker",
+    "outsider",
+    "enterprise_admin",
+    "host_staff",
+    "host_admin",
+    "other_host_admin",
+    "district_admin",
+)
 OK, DENIED, HIDDEN, LOGIN, UNAUTH = "ok", 403, 404, "login", 401
 
 # Expected outcome per role (anonymous: LOGIN unless said otherwise).
-STAFF_PAGE = dict(owner=DENIED, coworker=DENIED, outsider=DENIED, enterprise_admin=DENIED, host_staff=OK,
-                  host_admin=OK, other_host_admin=OK, district_admin=DENIED)
+STAFF_PAGE = dict(
+    owner=DENIED,
+    coworker=DENIED,
+    outsider=DENIED,
+    enterprise_admin=DENIED,
+    host_staff=OK,
+    host_admin=OK,
+    other_host_admin=OK,
+    district_admin=DENIED,
+)
 STAFF_OBJECT = dict(STAFF_PAGE, other_host_admin=HIDDEN)
 HOST_ADMIN_PAGE = dict(STAFF_PAGE, host_staff=DENIED)
 HOST_ADMIN_OBJECT = dict(HOST_ADMIN_PAGE, other_host_admin=HIDDEN)
-ENTERPRISE_ADMIN = dict(owner=DENIED, coworker=DENIED, outsider=DENIED, enterprise_admin=OK, host_staff=DENIED,
-                        host_admin=DENIED, other_host_admin=DENIED, district_admin=DENIED)
-WORKER_PAGE = dict(owner=OK, coworker=OK, outsider=OK, enterprise_admin=OK, host_staff=DENIED,
-                   host_admin=DENIED, other_host_admin=DENIED, district_admin=DENIED)
+ENTERPRISE_ADMIN = dict(
+    owner=DENIED,
+    coworker=DENIED,
+    outsider=DENIED,
+    enterprise_admin=OK,
+    host_staff=DENIED,
+    host_admin=DENIED,
+    other_host_admin=DENIED,
+    district_admin=DENIED,
+)
+WORKER_PAGE = dict(
+    owner=OK,
+    coworker=OK,
+    outsider=OK,
+    enterprise_admin=OK,
+    host_staff=DENIED,
+    host_admin=DENIED,
+    other_host_admin=DENIED,
+    district_admin=DENIED,
+)
 # The owner's booking: the owner and the host's staff see it; to anyone else it does not exist.
-BOOKING_SEEN = dict(owner=OK, coworker=HIDDEN, outsider=HIDDEN, enterprise_admin=HIDDEN, host_staff=OK,
-                    host_admin=OK, other_host_admin=HIDDEN, district_admin=HIDDEN)
+BOOKING_SEEN = dict(
+    owner=OK,
+    coworker=HIDDEN,
+    outsider=HIDDEN,
+    enterprise_admin=HIDDEN,
+    host_staff=OK,
+    host_admin=OK,
+    other_host_admin=HIDDEN,
+    district_admin=HIDDEN,
+)
 BOOKING_OWNED = dict(BOOKING_SEEN, host_staff=HIDDEN, host_admin=HIDDEN)
 HOST_REPORT = dict(HOST_ADMIN_OBJECT, district_admin=OK)
-DISTRICT_ONLY = dict(owner=DENIED, coworker=DENIED, outsider=DENIED, enterprise_admin=DENIED,
-                     host_staff=DENIED, host_admin=DENIED, other_host_admin=DENIED, district_admin=OK)
+DISTRICT_ONLY = dict(
+    owner=DENIED,
+    coworker=DENIED,
+    outsider=DENIED,
+    enterprise_admin=DENIED,
+    host_staff=DENIED,
+    host_admin=DENIED,
+    other_host_admin=DENIED,
+    district_admin=OK,
+)
 REPORTS_INDEX = dict(HOST_ADMIN_PAGE, district_admin=OK)
 
 ROUTES = {
@@ -71,8 +121,7 @@ ROUTES = {
     "series.pause": (lambda wd: {"series_id": wd.series.id}, ENTERPRISE_ADMIN),
     "series.cancel": (lambda wd: {"series_id": wd.series.id}, ENTERPRISE_ADMIN),
     "accounts.join_requests": (lambda wd: {}, ENTERPRISE_ADMIN),
-    "accounts.decide": (lambda wd: {"user_id": wd.applicant.id, "decision": "reject"},
-                        dict(ENTERPRISE_ADMIN)),
+    "accounts.decide": (lambda wd: {"user_id": wd.applicant.id, "decision": "reject"}, dict(ENTERPRISE_ADMIN)),
     "reservations.show": (lambda wd: {"reservation_id": wd.booking.id}, BOOKING_SEEN),
     "reservations.cancel": (lambda wd: {"reservation_id": wd.booking.id}, BOOKING_OWNED),
     "feeds.booking_calendar": (lambda wd: {"reservation_id": wd.booking.id}, BOOKING_SEEN),
@@ -126,23 +175,38 @@ ALLOWED = {
     ("reservations.show", "GET"): 200,
     ("reservations.cancel", "POST"): (302, lambda wd, role: f"/bookings/{wd.booking.id}"),
     ("feeds.booking_calendar", "GET"): 200,
-    ("reports.index", "GET"): (302, lambda wd, role: "/reports/district" if role == "district_admin"
-                               else "/reports/host"),
+    ("reports.index", "GET"): (
+        302,
+        lambda wd, role: "/reports/district" if role == "district_admin" else "/reports/host",
+    ),
     ("reports.host", "GET"): 200,
     ("reports.host_csv", "GET"): 200,
     ("reports.district", "GET"): 200,
     ("reports.district_csv", "GET"): 200,
 }
-GATED = ("staff.", "checkin.", "quotas.", "series.", "reports.", "accounts.join", "accounts.decide",
-         "reservations.show", "reservations.cancel", "feeds.booking_calendar")
+GATED = (
+    "staff.",
+    "checkin.",
+    "quotas.",
+    "series.",
+    "reports.",
+    "accounts.join",
+    "accounts.decide",
+    "reservations.show",
+    "reservations.cancel",
+    "feeds.booking_calendar",
+)
 PUBLIC = {"checkin.service_worker"}  # the service worker script: no data in it
 
 
 def gated_routes() -> list[tuple[str, str]]:
     app = create_app(make_config("sqlite://"))
-    return sorted((rule.endpoint, method) for rule in app.url_map.iter_rules()
-                  if rule.endpoint.startswith(GATED) and rule.endpoint not in PUBLIC
-                  for method in sorted(rule.methods - {"HEAD", "OPTIONS"}))
+    return sorted(
+        (rule.endpoint, method)
+        for rule in app.url_map.iter_rules()
+        if rule.endpoint.startswith(GATED) and rule.endpoint not in PUBLIC
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"})
+    )
 
 
 def test_the_matrix_covers_every_route():
@@ -174,8 +238,9 @@ def build_world():
     world.blackout = Blackout(facility_id=world.court.id, starts_at=start, ends_at=start + timedelta(hours=1))
     db.session.add(world.blackout)
     db.session.commit()
-    world.series = bookings.book_series(world.admin, world.court.id,
-                                        timeutil.local_to_utc(day, 20 * 60, "Asia/Shanghai"), weeks=1).series
+    world.series = bookings.book_series(
+        world.admin, world.court.id, timeutil.local_to_utc(day, 20 * 60, "Asia/Shanghai"), weeks=1
+    ).series
     return world
 
 
@@ -206,9 +271,16 @@ def world(built):
 
 
 def account(world, role):
-    return {"owner": world.worker, "coworker": world.worker2, "outsider": world.outsider,
-            "enterprise_admin": world.admin, "host_staff": world.staff, "host_admin": world.host_admin,
-            "other_host_admin": world.other_staff, "district_admin": world.district}[role]
+    return {
+        "owner": world.worker,
+        "coworker": world.worker2,
+        "outsider": world.outsider,
+        "enterprise_admin": world.admin,
+        "host_staff": world.staff,
+        "host_admin": world.host_admin,
+        "other_host_admin": world.other_staff,
+        "district_admin": world.district,
+    }[role]
 
 
 @pytest.mark.parametrize("endpoint, method, role", [(e, m, r) for e, m in gated_routes() for r in ROLES])

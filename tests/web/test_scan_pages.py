@@ -1,4 +1,5 @@
 """The door scanner's pages and JSON (session + CSRF), a booking's QR image, the service worker."""
+
 import io
 import re
 from datetime import timedelta
@@ -9,7 +10,8 @@ from pyzbar.pyzbar import decode
 from sqlalchemy import func, select
 
 from booking import timeutil
-from booking.checkin import images, services as checkin
+from booking.checkin import images
+from booking.checkin import services as checkin
 from booking.checkin.models import CheckinEvent
 from booking.extensions import db
 from booking.reservations import services as bookings
@@ -57,6 +59,7 @@ def code_of(rid) -> str:
 
 # --- access ---------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("username", ["worker", "entadmin", "outsider"])
 def test_scan_page_is_403_for_everyone_but_host_staff(client, world, username):
     client.login(username)
@@ -98,6 +101,7 @@ def test_home_links_to_the_scanner_for_staff_only(client, world):
 
 
 # --- POST /scan/checkins --------------------------------------------------------------------
+
 
 def test_checkin_without_csrf_is_refused_and_changes_nothing(client, world, booked):
     scanner(client)
@@ -144,18 +148,26 @@ def test_wrong_host_reveals_nothing(client, world, booked):
 def test_offline_scan_is_dated_when_it_happened(client, world, booked):
     token = scanner(client)
     at = timeutil.utcnow() - timedelta(minutes=3)
-    body = scan(client, token, code=code_of(booked), nonce="off-1",
-                scanned_offline_at=at.isoformat().replace("+00:00", "Z")).get_json()
+    body = scan(
+        client, token, code=code_of(booked), nonce="off-1", scanned_offline_at=at.isoformat().replace("+00:00", "Z")
+    ).get_json()
     assert body["result"] == "ok"
     r = db.session.get(Reservation, booked)
     assert abs((r.checked_in_at - at).total_seconds()) < 1
 
 
-@pytest.mark.parametrize("body, status", [
-    ({}, 400), ({"code": ""}, 400), ({"code": 5}, 400), ({"code": "x" * 301}, 422),
-    ({"code": "ABCD2345", "nonce": 7}, 422), ({"code": "ABCD2345", "scanned_offline_at": "yesterday"}, 400),
-    ({"code": "ABCD2345", "scanned_offline_at": "2020-01-01T00:00:00+00:00"}, 422),
-])
+@pytest.mark.parametrize(
+    "body, status",
+    [
+        ({}, 400),
+        ({"code": ""}, 400),
+        ({"code": 5}, 400),
+        ({"code": "x" * 301}, 422),
+        ({"code": "ABCD2345", "nonce": 7}, 422),
+        ({"code": "ABCD2345", "scanned_offline_at": "yesterday"}, 400),
+        ({"code": "ABCD2345", "scanned_offline_at": "2020-01-01T00:00:00+00:00"}, 422),
+    ],
+)
 def test_malformed_scans_answer_json_errors(client, world, booked, body, status):
     token = scanner(client)
     r = scan(client, token, **body)
@@ -164,6 +176,7 @@ def test_malformed_scans_answer_json_errors(client, world, booked, body, status)
 
 
 # --- GET /scan/manifest ---------------------------------------------------------------------
+
 
 def test_manifest_is_scoped_to_own_hosts(client, world, booked):
     scanner(client)
@@ -187,6 +200,7 @@ def test_manifest_token_is_accepted_for_posts(client, world, booked):
 
 
 # --- the booking page and its QR ------------------------------------------------------------
+
 
 def test_qr_svg_for_the_owner_only(client, world, booked):
     client.login("worker")
@@ -246,6 +260,7 @@ def test_staff_viewing_a_booking_page_is_not_kept_offline(client, world, booked)
 
 
 # --- the service worker ---------------------------------------------------------------------
+
 
 def test_service_worker_is_served_at_the_root_uncached(client, world):
     r = client.get("/sw.js")

@@ -1,4 +1,5 @@
 """Security headers on every kind of response, and no inline script anywhere in the templates."""
+
 import re
 from pathlib import Path
 
@@ -19,10 +20,12 @@ EXPECTED = {
 def app(db_url):
     from booking import create_app
     from tests.conftest import make_config
+
     app = create_app(make_config(db_url, PROPAGATE_EXCEPTIONS=False))
 
     def boom():
         raise RuntimeError("a bug")
+
     app.add_url_rule("/boom", "boom", boom)
     app.add_url_rule("/api/v1/boom", "api_boom", boom)
     return app
@@ -38,11 +41,23 @@ def assert_headers(response):
     assert directives["frame-ancestors"] == "'none'" and directives["object-src"] == "'none'"
 
 
-@pytest.mark.parametrize("path, status", [
-    ("/login", 200), ("/", 302), ("/healthz", 200), ("/static/js/app.js", 200),
-    ("/static/css/app.css", 200), ("/sw.js", 200), ("/no-such-page", 404), ("/boom", 500),
-    ("/api/v1/me", 401), ("/api/v1/openapi.json", 200), ("/api/v1/no-such", 404), ("/api/v1/boom", 500),
-])
+@pytest.mark.parametrize(
+    "path, status",
+    [
+        ("/login", 200),
+        ("/", 302),
+        ("/healthz", 200),
+        ("/static/js/app.js", 200),
+        ("/static/css/app.css", 200),
+        ("/sw.js", 200),
+        ("/no-such-page", 404),
+        ("/boom", 500),
+        ("/api/v1/me", 401),
+        ("/api/v1/openapi.json", 200),
+        ("/api/v1/no-such", 404),
+        ("/api/v1/boom", 500),
+    ],
+)
 def test_headers_on_pages_api_static_and_errors(client, path, status):
     r = client.get(path)
     assert r.status_code == status

@@ -1,5 +1,6 @@
 """Sessions end on the server: old copies of the session and remember cookies stop working after
 sign-out, a password change, sign-out everywhere, role revocation and disabling."""
+
 from datetime import datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
 
@@ -20,10 +21,12 @@ NEW_PASSWORD = "Lantern-orchard-42"
 def world(ctx):
     host = f.org("吉利春晓", kind="joint_union")
     ent = f.org("海顺模具")
-    return {"host": host,
-            "worker": f.user("worker", ent, phone="13812345678"),
-            "staff": f.user("staff", roles=[("host_staff", host)]),
-            "admin": f.user("admin", roles=[("host_admin", host)])}
+    return {
+        "host": host,
+        "worker": f.user("worker", ent, phone="13812345678"),
+        "staff": f.user("staff", roles=[("host_staff", host)]),
+        "admin": f.user("admin", roles=[("host_admin", host)]),
+    }
 
 
 def sign_in(app, username="worker", password=f.PASSWORD, remember=True) -> WebClient:
@@ -36,8 +39,11 @@ def sign_in(app, username="worker", password=f.PASSWORD, remember=True) -> WebCl
 
 
 def cookies(client: WebClient) -> dict:
-    return {name: client.http.get_cookie(name).value for name in ("session", "remember_token")
-            if client.http.get_cookie(name) is not None}
+    return {
+        name: client.http.get_cookie(name).value
+        for name in ("session", "remember_token")
+        if client.http.get_cookie(name) is not None
+    }
 
 
 def signed_in_with(app, **saved) -> bool:
@@ -93,8 +99,13 @@ def test_password_change_refuses_a_wrong_current_password_and_weak_ones(app, wor
     client = sign_in(app)
     r = client.post_form("/account", {"current_password": "wrong", "new_password": NEW_PASSWORD})
     assert r.status_code == 422 and "当前密码不对" in r.get_data(as_text=True)
-    for weak, message in [("password", "太常见"), ("12345678", "太常见"), ("worker-2024x", "用户名或手机号"),
-                          ("my13812345678", "用户名或手机号"), ("short", "至少 8 个字符")]:
+    for weak, message in [
+        ("password", "太常见"),
+        ("12345678", "太常见"),
+        ("worker-2024x", "用户名或手机号"),
+        ("my13812345678", "用户名或手机号"),
+        ("short", "至少 8 个字符"),
+    ]:
         r = client.post_form("/account", {"current_password": f.PASSWORD, "new_password": weak})
         assert r.status_code == 422 and message in r.get_data(as_text=True), weak
     assert client.get("/").status_code == 200  # nothing ended
@@ -159,6 +170,7 @@ def test_the_disable_account_command_refuses_an_unknown_name(app, world):
 def test_every_auth_cookie_is_secure_when_the_session_cookie_is(db_url, world, secure):
     from booking import create_app
     from tests.conftest import make_config
+
     app = create_app(make_config(db_url, SESSION_COOKIE_SECURE=secure))
     client = WebClient(app)
     r = client.post_form("/login", {"identifier": "worker", "password": f.PASSWORD, "remember": "y"})

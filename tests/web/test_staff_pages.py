@@ -2,6 +2,7 @@
 
 The views read the real clock, so bookings are made for tomorrow 19:00 (Ningbo) from now.
 """
+
 import re
 from datetime import timedelta
 
@@ -39,8 +40,9 @@ def status(rid):
 
 
 def notices(user, kind):
-    return db.session.scalar(select(func.count(Notification.id)).where(
-        Notification.user_id == user.id, Notification.kind == kind))
+    return db.session.scalar(
+        select(func.count(Notification.id)).where(Notification.user_id == user.id, Notification.kind == kind)
+    )
 
 
 def html(response):
@@ -48,6 +50,7 @@ def html(response):
 
 
 # --- access ---------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("path", ["/staff/pending", "/staff/today", "/staff/facilities/1/blackouts"])
 def test_worker_gets_403_on_staff_pages(client, world, path):
@@ -62,6 +65,7 @@ def test_anonymous_is_sent_to_sign_in(client, world):
 
 
 # --- approvals ------------------------------------------------------------------------------
+
 
 def test_queue_shows_only_own_hosts_pending_with_details(client, world):
     mine = book(world.worker, world.court)
@@ -88,8 +92,9 @@ def test_approve_one_confirms_and_notifies(client, world):
     assert status(r.id) == "confirmed"
     assert notices(world.worker, "approved") == 1
     # deciding it again is told, not a crash
-    resp = client.post_form(f"/staff/reservations/{r.id}/approve", {}, csrf_from="/staff/pending",
-                            follow_redirects=True)
+    resp = client.post_form(
+        f"/staff/reservations/{r.id}/approve", {}, csrf_from="/staff/pending", follow_redirects=True
+    )
     assert resp.status_code == 200 and "flash-error" in html(resp)
 
 
@@ -126,8 +131,9 @@ def test_bulk_approve_reports_items_already_decided(client, world):
     b = book(world.worker2, world.court, 20)
     services.decide(world.staff, b.id, approve=False, reason="已处理")
     client.login("staff")
-    resp = client.post_form("/staff/pending/bulk", {"ids": [a.id, b.id], "approve": "1"},
-                            csrf_from="/staff/pending", follow_redirects=True)
+    resp = client.post_form(
+        "/staff/pending/bulk", {"ids": [a.id, b.id], "approve": "1"}, csrf_from="/staff/pending", follow_redirects=True
+    )
     page = html(resp)
     assert status(a.id) == "confirmed" and status(b.id) == "rejected"
     assert notices(world.worker, "approved") == 1
@@ -138,11 +144,13 @@ def test_bulk_reject_needs_a_reason_then_rejects_all(client, world):
     a = book(world.worker, world.court, 19)
     b = book(world.worker2, world.court, 20)
     client.login("staff")
-    client.post_form("/staff/pending/bulk", {"ids": [a.id, b.id], "reject": "1", "reason": ""},
-                     csrf_from="/staff/pending")
+    client.post_form(
+        "/staff/pending/bulk", {"ids": [a.id, b.id], "reject": "1", "reason": ""}, csrf_from="/staff/pending"
+    )
     assert (status(a.id), status(b.id)) == ("pending", "pending")
-    client.post_form("/staff/pending/bulk", {"ids": [a.id, b.id], "reject": "1", "reason": "比赛"},
-                     csrf_from="/staff/pending")
+    client.post_form(
+        "/staff/pending/bulk", {"ids": [a.id, b.id], "reject": "1", "reason": "比赛"}, csrf_from="/staff/pending"
+    )
     assert (status(a.id), status(b.id)) == ("rejected", "rejected")
     assert notices(world.worker, "rejected") == 1 and notices(world.worker2, "rejected") == 1
 
@@ -150,13 +158,15 @@ def test_bulk_reject_needs_a_reason_then_rejects_all(client, world):
 def test_other_hosts_staff_gets_404_on_our_reservation(client, world):
     r = book(world.worker, world.court)
     client.login("other_staff")
-    assert client.post_form(f"/staff/reservations/{r.id}/approve", {},
-                            csrf_from="/staff/pending").status_code == 404
+    assert client.post_form(f"/staff/reservations/{r.id}/approve", {}, csrf_from="/staff/pending").status_code == 404
     assert client.get(f"/staff/reservations/{r.id}/reject").status_code == 404
-    assert client.post_form(f"/staff/reservations/{r.id}/cancel", {"reason": "x"},
-                            csrf_from="/staff/pending").status_code == 404
-    resp = client.post_form("/staff/pending/bulk", {"ids": [r.id], "approve": "1"},
-                            csrf_from="/staff/pending", follow_redirects=True)
+    assert (
+        client.post_form(f"/staff/reservations/{r.id}/cancel", {"reason": "x"}, csrf_from="/staff/pending").status_code
+        == 404
+    )
+    resp = client.post_form(
+        "/staff/pending/bulk", {"ids": [r.id], "approve": "1"}, csrf_from="/staff/pending", follow_redirects=True
+    )
     assert "flash-error" in html(resp)
     assert status(r.id) == "pending"
     day = tomorrow().isoformat()
@@ -165,6 +175,7 @@ def test_other_hosts_staff_gets_404_on_our_reservation(client, world):
 
 
 # --- schedule ---------------------------------------------------------------------------------
+
 
 def test_schedule_of_a_day_per_facility(client, world):
     r = book(world.worker, world.court)
@@ -190,6 +201,7 @@ def test_bad_date_is_a_message_not_a_500(client, world, bad):
 
 # --- host cancellation ------------------------------------------------------------------------
 
+
 def test_host_cancel_needs_a_reason_and_notifies(client, world):
     r = book(world.worker, world.court)
     services.decide(world.staff, r.id, approve=True)
@@ -199,8 +211,9 @@ def test_host_cancel_needs_a_reason_and_notifies(client, world):
     assert resp.status_code == 400 and status(r.id) == "confirmed"
     resp = client.post_form(f"/staff/reservations/{r.id}/cancel", {"reason": "x" * 256})
     assert resp.status_code == 400 and status(r.id) == "confirmed"
-    resp = client.post_form(f"/staff/reservations/{r.id}/cancel?next=/staff/today",
-                            {"reason": "漏水维修", "next": "/staff/today"})
+    resp = client.post_form(
+        f"/staff/reservations/{r.id}/cancel?next=/staff/today", {"reason": "漏水维修", "next": "/staff/today"}
+    )
     assert resp.status_code == 302 and resp.location == "/staff/today"
     assert status(r.id) == "cancelled"
     note = db.session.scalar(select(Notification).where(Notification.kind == "cancelled_by_host"))
@@ -216,6 +229,7 @@ def test_cancel_redirect_stays_on_this_site(client, world):
 
 # --- blackouts --------------------------------------------------------------------------------
 
+
 def blackouts():
     return db.session.scalar(select(func.count(Blackout.id)))
 
@@ -228,8 +242,9 @@ def test_blackout_lists_affected_bookings_and_cancel_all_frees_them(client, worl
     client.login("staff")
     path = f"/staff/facilities/{world.court.id}/blackouts"
     assert client.get(path).status_code == 200
-    resp = client.post_form(path, {"day": tomorrow().isoformat(), "starts": "18:30", "ends": "21:00",
-                                   "reason": "地板维修"})
+    resp = client.post_form(
+        path, {"day": tomorrow().isoformat(), "starts": "18:30", "ends": "21:00", "reason": "地板维修"}
+    )
     assert resp.status_code == 302 and resp.location.startswith("/staff/blackouts/")
     assert (status(a.id), status(b.id)) == ("pending", "confirmed")  # nothing silently cancelled
     detail = resp.location
@@ -251,25 +266,27 @@ def test_blackout_lists_affected_bookings_and_cancel_all_frees_them(client, worl
 def test_blackout_without_bookings_goes_back_to_the_list(client, world):
     client.login("staff")
     path = f"/staff/facilities/{world.gym.id}/blackouts"
-    resp = client.post_form(path, {"day": tomorrow().isoformat(), "starts": "08:00", "ends": "12:00",
-                                   "reason": "消毒"})
+    resp = client.post_form(path, {"day": tomorrow().isoformat(), "starts": "08:00", "ends": "12:00", "reason": "消毒"})
     assert resp.status_code == 302 and resp.location == path
     assert blackouts() == 1
 
 
-@pytest.mark.parametrize("data, message", [
-    ({"starts": "20:00", "ends": "19:00"}, "end"),
-    ({"starts": "19:00", "ends": "19:00"}, "end"),
-    ({"day": "2026-02-30"}, "2026-11-25"),
-    ({"day": "tomorrow"}, "2026-11-25"),
-    ({"starts": "25:61"}, "19:00"),
-    ({"ends": ""}, "19:00"),
-    ({"reason": "x" * 256}, "255"),
-    ({"reason": "  "}, "reason"),
-    ({"weeks": "0"}, "Repeat it for 1 to 52 weeks."),
-    ({"weeks": "53"}, "Repeat it for 1 to 52 weeks."),
-    ({"weeks": "two"}, "Repeat it for 1 to 52 weeks."),
-])
+@pytest.mark.parametrize(
+    "data, message",
+    [
+        ({"starts": "20:00", "ends": "19:00"}, "end"),
+        ({"starts": "19:00", "ends": "19:00"}, "end"),
+        ({"day": "2026-02-30"}, "2026-11-25"),
+        ({"day": "tomorrow"}, "2026-11-25"),
+        ({"starts": "25:61"}, "19:00"),
+        ({"ends": ""}, "19:00"),
+        ({"reason": "x" * 256}, "255"),
+        ({"reason": "  "}, "reason"),
+        ({"weeks": "0"}, "Repeat it for 1 to 52 weeks."),
+        ({"weeks": "53"}, "Repeat it for 1 to 52 weeks."),
+        ({"weeks": "two"}, "Repeat it for 1 to 52 weeks."),
+    ],
+)
 def test_bad_blackout_input_rerenders_with_a_message_and_changes_nothing(client, world, data, message):
     client.login("staff")
     client.post_form("/lang/en", {"next": "/"}, csrf_from="/staff/pending")
@@ -300,24 +317,31 @@ def test_other_hosts_staff_cannot_see_or_touch_our_blackouts(client, world):
     assert other.get(path).status_code == 404
     assert other.get(f"/staff/blackouts/{bid}").status_code == 404
     assert other.post_form(f"/staff/blackouts/{bid}/delete", {}, csrf_from="/staff/pending").status_code == 404
-    assert other.post_form(f"/staff/blackouts/{bid}/cancel-bookings", {"reason": "x"},
-                           csrf_from="/staff/pending").status_code == 404
+    assert (
+        other.post_form(
+            f"/staff/blackouts/{bid}/cancel-bookings", {"reason": "x"}, csrf_from="/staff/pending"
+        ).status_code
+        == 404
+    )
     assert blackouts() == 1
 
 
 def test_weekly_blackout_from_the_form(client, world):
     client.login("staff")
     path = f"/staff/facilities/{world.court.id}/blackouts"
-    resp = client.post_form(path, {"day": tomorrow().isoformat(), "starts": "08:00", "ends": "09:00",
-                                   "reason": "晨练课", "weeks": "3"})
+    resp = client.post_form(
+        path, {"day": tomorrow().isoformat(), "starts": "08:00", "ends": "09:00", "reason": "晨练课", "weeks": "3"}
+    )
     assert resp.status_code == 302
     assert blackouts() == 3
 
 
 def kept_entries():
     from booking.audit.models import AuditEntry
-    return sorted(db.session.scalars(select(AuditEntry.obj_id).where(
-        AuditEntry.action == "reservation.keep_in_blackout")))
+
+    return sorted(
+        db.session.scalars(select(AuditEntry.obj_id).where(AuditEntry.action == "reservation.keep_in_blackout"))
+    )
 
 
 def test_staff_keep_the_hit_bookings_and_the_worker_and_schedule_show_the_closure(client, world):
@@ -328,8 +352,10 @@ def test_staff_keep_the_hit_bookings_and_the_worker_and_schedule_show_the_closur
     worker.login("worker")
     assert 'data-testid="closure"' not in html(worker.get(f"/bookings/{a.id}"))
     client.login("staff")
-    resp = client.post_form(f"/staff/facilities/{world.court.id}/blackouts",
-                            {"day": tomorrow().isoformat(), "starts": "18:30", "ends": "20:00", "reason": "地板维修"})
+    resp = client.post_form(
+        f"/staff/facilities/{world.court.id}/blackouts",
+        {"day": tomorrow().isoformat(), "starts": "18:30", "ends": "20:00", "reason": "地板维修"},
+    )
     assert resp.status_code == 302
     detail = resp.location
     page = html(client.get(detail))
@@ -359,8 +385,10 @@ def test_staff_keep_the_hit_bookings_and_the_worker_and_schedule_show_the_closur
 def test_other_hosts_staff_cannot_keep_our_bookings(client, world):
     book(world.worker, world.court, 19)
     client.login("staff")
-    client.post_form(f"/staff/facilities/{world.court.id}/blackouts",
-                     {"day": tomorrow().isoformat(), "starts": "18:30", "ends": "20:00", "reason": "维修"})
+    client.post_form(
+        f"/staff/facilities/{world.court.id}/blackouts",
+        {"day": tomorrow().isoformat(), "starts": "18:30", "ends": "20:00", "reason": "维修"},
+    )
     bid = db.session.scalar(select(Blackout.id))
     other = type(client)(client.app)
     other.login("other_staff")

@@ -35,13 +35,21 @@ def test_full_slot_offers_the_waitlist_and_joining_puts_me_in_line(client, world
     assert grid.count('data-testid="join-waitlist"') == 1
     path = f"/waitlist/join?facility_id={world.court.id}&start={iso(tomorrow_at(19))}"
     assert client.get(path, headers=EN).status_code == 200
-    r = client.post_form("/waitlist/join", {"facility_id": str(world.court.id), "start": iso(tomorrow_at(19)),
-                                            "party_size": "1", "auto_book": "y"}, csrf_from=path, headers=EN)
+    r = client.post_form(
+        "/waitlist/join",
+        {"facility_id": str(world.court.id), "start": iso(tomorrow_at(19)), "party_size": "1", "auto_book": "y"},
+        csrf_from=path,
+        headers=EN,
+    )
     assert r.status_code == 302 and r.headers["Location"].endswith("/waitlist/")
     page = client.get("/waitlist/", headers=EN).get_data(as_text=True)
     assert "You are number 1 in line." in page
-    again = client.post_form("/waitlist/join", {"facility_id": str(world.court.id), "start": iso(tomorrow_at(19)),
-                                                "party_size": "1"}, csrf_from=path, headers=EN)
+    again = client.post_form(
+        "/waitlist/join",
+        {"facility_id": str(world.court.id), "start": iso(tomorrow_at(19)), "party_size": "1"},
+        csrf_from=path,
+        headers=EN,
+    )
     assert again.status_code == 409 and "already waiting" in again.get_data(as_text=True)
     assert db.session.scalar(select(func.count(WaitlistEntry.id))) == 1
 
@@ -51,7 +59,7 @@ def test_offer_accept_from_the_page_then_notices(client, world):
     reservations.cancel(world.admin, world.first.id)
     signed_in(client, "worker")
     page = client.get("/waitlist/", headers=EN).get_data(as_text=True)
-    assert 'data-testid="countdown"' in page and 'js/countdown.js?v=' in page and "onclick" not in page
+    assert 'data-testid="countdown"' in page and "js/countdown.js?v=" in page and "onclick" not in page
     r = client.post_form(f"/waitlist/{entry.id}/accept", {}, csrf_from="/waitlist/", headers=EN)
     assert r.status_code == 302 and "/bookings/" in r.headers["Location"]
     assert db.session.scalar(select(Reservation.status).where(Reservation.user_id == world.worker.id)) == "confirmed"
@@ -90,6 +98,7 @@ def test_someone_elses_entry_is_not_found(client, world):
 
 def test_host_admin_sets_the_offer_time(client, world):
     from tests import factories as f
+
     f.user("hostadmin", roles=[("host_admin", world.host)])
     signed_in(client, "hostadmin")
     path = f"/waitlist/settings/{world.host.id}"

@@ -4,6 +4,7 @@ The views read the real clock, so the data here is built relative to timeutil.ut
 "tomorrow at 19:00" in Ningbo is always inside the 7-day window and before the cutoff.
 Pages are read in English so the assertions do not depend on the Chinese catalog.
 """
+
 import re
 from datetime import timedelta
 
@@ -48,6 +49,7 @@ def book_form(client, facility, start, party_size=None):
 
 # --- browsing -----------------------------------------------------------------------------
 
+
 def test_list_shows_only_facilities_shared_with_my_enterprise(worker, world):
     html = worker.get("/facilities/").get_data(as_text=True)
     assert "羽毛球场 1 号" in html and "健身房" in html and "春晓基地" in html
@@ -64,9 +66,21 @@ def test_list_filters_by_kind_and_host(worker, world):
     assert "Unknown host" in html and "健身房" in html  # not a host of mine: ignored
 
 
-@pytest.mark.parametrize("query", ["date=2026-13-45", "date=yesterday", "date=99999-01-01", "kind=spaceship",
-                                   "host=abc", "host=99999999999999", "host=²", "date=%00",
-                                   "date=9999-12-31", "kind=&host=&date="])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "date=2026-13-45",
+        "date=yesterday",
+        "date=99999-01-01",
+        "kind=spaceship",
+        "host=abc",
+        "host=99999999999999",
+        "host=²",
+        "date=%00",
+        "date=9999-12-31",
+        "kind=&host=&date=",
+    ],
+)
 def test_bad_list_filters_are_ignored_with_a_note(worker, world, query):
     r = worker.get("/facilities/?" + query)
     assert r.status_code == 200
@@ -84,8 +98,7 @@ def test_day_view_shows_places_left_and_taken_courts(worker, world, app):
     tile = re.search(rf'data-start="{re.escape(iso(start))}"[^>]*>(.*?)</a>', html, re.S).group(1)
     assert "19:00–20:00" in tile and "3 left" in tile
     html = worker.get(f"/facilities/{world.court.id}?date={tomorrow()}").get_data(as_text=True)
-    assert re.search(rf'data-bookable="0" data-reason="slot_full" data-start="{re.escape(iso(tomorrow_at(20)))}"',
-                     html)
+    assert re.search(rf'data-bookable="0" data-reason="slot_full" data-start="{re.escape(iso(tomorrow_at(20)))}"', html)
     assert "Taken" in html and "Free" in html
     assert html.count('class="date-chip') == 8  # today + the 7-day window
 
@@ -119,6 +132,7 @@ def test_finder_lists_bookable_slots_of_a_kind(worker, world):
 
 def test_finder_queries_do_not_grow_with_slots(worker, world, app):
     from sqlalchemy import event
+
     venue = world.court.venue
     for i in range(4):
         f.facility(venue, f"羽毛球场 {i + 2} 号")
@@ -140,10 +154,12 @@ def test_finder_queries_do_not_grow_with_slots(worker, world, app):
 
 # --- booking ------------------------------------------------------------------------------
 
+
 def test_confirmation_page_shows_the_slot_and_party_size_only_where_it_counts(worker, world):
     start = tomorrow_at(19)
-    html = worker.get(f"/bookings/new?facility_id={world.court.id}&start={iso(start).replace('+', '%2B')}"
-                      ).get_data(as_text=True)
+    html = worker.get(f"/bookings/new?facility_id={world.court.id}&start={iso(start).replace('+', '%2B')}").get_data(
+        as_text=True
+    )
     assert "羽毛球场 1 号" in html and "19:00–20:00" in html and "春晓基地" in html
     assert 'type="hidden" name="party_size" value="1"' in html and "How many people" not in html
     # A hand-typed "+" arrives as a space: still understood.
@@ -190,16 +206,19 @@ def test_overlap_and_worker_limit_are_told(ctx, client):
     assert r.status_code == 409 and "the most your enterprise" in r.get_data(as_text=True)
 
 
-@pytest.mark.parametrize("party, message, status", [
-    ("abc", "The party size must be a whole number.", 422),
-    ("", "The party size must be a whole number.", 422),
-    ("2.5", "The party size must be a whole number.", 422),
-    ("99999999999", "The party size must be a whole number.", 422),
-    ("²", "The party size must be a whole number.", 422),
-    ("-1", "The party size must be a whole number.", 422),
-    ("0", "The party size must be between 1 and 5.", 422),
-    ("6", "The party size must be between 1 and 5.", 422),
-])
+@pytest.mark.parametrize(
+    "party, message, status",
+    [
+        ("abc", "The party size must be a whole number.", 422),
+        ("", "The party size must be a whole number.", 422),
+        ("2.5", "The party size must be a whole number.", 422),
+        ("99999999999", "The party size must be a whole number.", 422),
+        ("²", "The party size must be a whole number.", 422),
+        ("-1", "The party size must be a whole number.", 422),
+        ("0", "The party size must be between 1 and 5.", 422),
+        ("6", "The party size must be between 1 and 5.", 422),
+    ],
+)
 def test_bad_party_size_is_told_and_changes_nothing(worker, world, party, message, status):
     r = book_form(worker, world.gym, tomorrow_at(19), party)
     assert r.status_code == status
@@ -207,14 +226,24 @@ def test_bad_party_size_is_told_and_changes_nothing(worker, world, party, messag
     assert reservations() == 0
 
 
-@pytest.mark.parametrize("start", ["nonsense", "2026-02-30T19:00:00+08:00", "", "1" * 300,
-                                   "9999-12-31T23:00:00+08:00", "0001-01-01T00:00:00-23:59",
-                                   "２０２６-１１-２５T19:00"])
+@pytest.mark.parametrize(
+    "start",
+    [
+        "nonsense",
+        "2026-02-30T19:00:00+08:00",
+        "",
+        "1" * 300,
+        "9999-12-31T23:00:00+08:00",
+        "0001-01-01T00:00:00-23:59",
+        "２０２６-１１-２５T19:00",
+    ],
+)
 def test_bad_start_gives_a_clear_message(worker, world, start):
     r = worker.get(f"/bookings/new?facility_id={world.gym.id}&start={start}")
     assert r.status_code == 422 and "This booking link is not valid" in r.get_data(as_text=True)
-    r = worker.post_form("/bookings/new", {"facility_id": str(world.gym.id), "start": start, "party_size": "1"},
-                         csrf_from="/facilities/")
+    r = worker.post_form(
+        "/bookings/new", {"facility_id": str(world.gym.id), "start": start, "party_size": "1"}, csrf_from="/facilities/"
+    )
     assert r.status_code == 422 and "This booking link is not valid" in r.get_data(as_text=True)
     assert reservations() == 0
 
@@ -243,8 +272,9 @@ def test_booking_another_hosts_facility_is_not_found(worker, world):
 
 
 def test_forms_without_csrf_are_refused(worker, world):
-    r = worker.http.post("/bookings/new", data={"facility_id": str(world.gym.id), "start": iso(tomorrow_at(19)),
-                                                "party_size": "1"})
+    r = worker.http.post(
+        "/bookings/new", data={"facility_id": str(world.gym.id), "start": iso(tomorrow_at(19)), "party_size": "1"}
+    )
     assert r.status_code == 400 and reservations() == 0
     mine = services.book(world.worker, world.gym.id, tomorrow_at(19), 1)
     assert worker.http.post(f"/bookings/{mine.id}/cancel").status_code == 400
@@ -253,6 +283,7 @@ def test_forms_without_csrf_are_refused(worker, world):
 
 
 # --- my bookings, the booking page, cancelling ----------------------------------------------
+
 
 def test_my_bookings_upcoming_and_past(worker, world):
     mine = services.book(world.worker, world.gym.id, tomorrow_at(19), 1)
@@ -285,8 +316,7 @@ def test_cancel_works_and_gives_the_place_back(worker, world):
 
 def test_too_late_cancel_is_refused(ctx, client):
     w = build()
-    late = f.facility(w.court.venue, "阅览室", kind="reading_room", capacity=10,
-                      cancel_cutoff_minutes=3 * 24 * 60)
+    late = f.facility(w.court.venue, "阅览室", kind="reading_room", capacity=10, cancel_cutoff_minutes=3 * 24 * 60)
     client.post_form("/lang/en", {"next": "/login"}, csrf_from="/login")
     client.login("worker")
     mine = services.book(w.worker, late.id, tomorrow_at(19), 1)
@@ -308,8 +338,7 @@ def test_another_workers_booking_is_not_found(worker, world):
 
 
 def test_pages_need_sign_in(client, world):
-    for path in ["/facilities/", "/facilities/find", "/bookings/",
-                 "/bookings/notifications", "/bookings/new"]:
+    for path in ["/facilities/", "/facilities/find", "/bookings/", "/bookings/notifications", "/bookings/new"]:
         r = client.get(path)
         assert r.status_code == 302 and r.location.startswith("/login"), path
     # a facility link shared in a chat opens the facility's public page (nothing private on it)
@@ -318,6 +347,7 @@ def test_pages_need_sign_in(client, world):
 
 
 # --- notifications ------------------------------------------------------------------------
+
 
 def test_notifications_show_decisions_and_are_marked_read_by_a_post(worker, world):
     a = services.book(world.worker, world.court.id, tomorrow_at(19), 1)
@@ -342,15 +372,22 @@ def test_notifications_show_decisions_and_are_marked_read_by_a_post(worker, worl
 
 def test_pages_render_in_chinese_by_default(client, world):
     client.login("worker")
-    for path in ["/facilities/", f"/facilities/{world.gym.id}", "/facilities/find?kind=gym&when=weekend",
-                 "/bookings/", "/bookings/notifications"]:
+    for path in [
+        "/facilities/",
+        f"/facilities/{world.gym.id}",
+        "/facilities/find?kind=gym&when=weekend",
+        "/bookings/",
+        "/bookings/notifications",
+    ]:
         r = client.get(path)
         assert r.status_code == 200 and '<html lang="zh-CN">' in r.get_data(as_text=True), path
 
 
 def test_finder_days():
     from datetime import date
+
     from booking.reservations.finder import finder_days
+
     tuesday, saturday, sunday = date(2026, 11, 24), date(2026, 11, 28), date(2026, 11, 29)
     assert finder_days("tonight", tuesday) == [tuesday]
     assert finder_days("tomorrow", tuesday) == [date(2026, 11, 25)]

@@ -4,6 +4,7 @@ Each is configured from the app's settings (the environment): email when MAIL_UR
 WeCom when WECOM_CORP_ID, WECOM_AGENT_ID and WECOM_SECRET are, Web Push always (its VAPID
 keys are generated into instance/ when not given).
 """
+
 import logging
 from dataclasses import dataclass, field
 
@@ -23,6 +24,7 @@ class SendError(Exception):
 @dataclass
 class Rendered:
     """A message in the recipient's language, ready for any channel."""
+
     message_id: str
     subject: str
     summary: str  # the message in a few lines, no greeting: push and WeCom bodies
@@ -70,11 +72,14 @@ def channel(name: str):
     """The channel object for `name` (built from the current settings)."""
     if name == "email":
         from .email import EmailChannel
+
         return EmailChannel.from_config(current_app.config)
     if name == "push":
         from .push import PushChannel
+
         return PushChannel.from_app(current_app)
     if name == "wecom":
         from .wecom import WeComChannel
+
         return WeComChannel.from_config(current_app.config)
     raise ValueError(name)

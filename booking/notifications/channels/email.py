@@ -1,5 +1,6 @@
 """Email over SMTP (the standard library's smtplib and email): text and HTML parts, the
 booking's .ics attached, an unsubscribe link (List-Unsubscribe, one-click)."""
+
 import smtplib
 import ssl
 from email.message import EmailMessage
@@ -35,8 +36,13 @@ class EmailChannel:
         mail.set_content(message.text)
         mail.add_alternative(message.html, subtype="html")
         if message.ics:
-            mail.add_attachment(message.ics, maintype="text", subtype="calendar",
-                                filename=message.ics_name, params={"method": "PUBLISH"})
+            mail.add_attachment(
+                message.ics,
+                maintype="text",
+                subtype="calendar",
+                filename=message.ics_name,
+                params={"method": "PUBLISH"},
+            )
         return mail
 
     def send(self, message: Rendered, recipient: Recipient) -> None:
@@ -57,7 +63,8 @@ class EmailChannel:
                 client.send_message(mail)
         except smtplib.SMTPRecipientsRefused as exc:
             codes = [code for code, _ in exc.recipients.values()]
-            raise SendError(f"recipient refused: {exc.recipients}",
-                            permanent=all(500 <= c < 600 for c in codes)) from exc
+            raise SendError(
+                f"recipient refused: {exc.recipients}", permanent=all(500 <= c < 600 for c in codes)
+            ) from exc
         except (smtplib.SMTPException, OSError) as exc:
             raise SendError(f"smtp: {exc!r}") from exc

@@ -1,5 +1,6 @@
 """Web Push (RFC 8030/8291/8292) with pywebpush: the payload is encrypted for each of the
 person's subscriptions (aes128gcm) and signed with our VAPID key."""
+
 import base64
 import json
 import os
@@ -14,7 +15,6 @@ from sqlalchemy import delete
 from ...database import write_transaction
 from ...extensions import db
 from ..models import PushSubscription
-
 from . import Recipient, Rendered, SendError
 
 TTL = 24 * 3600
@@ -56,8 +56,9 @@ def forget_subscription(endpoint: str) -> None:
 
 def public_key(app) -> str:
     """The applicationServerKey a browser subscribes with (uncompressed point, base64url)."""
-    point = vapid_key(app).public_key.public_bytes(serialization.Encoding.X962,
-                                                   serialization.PublicFormat.UncompressedPoint)
+    point = vapid_key(app).public_key.public_bytes(
+        serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint
+    )
     return _b64(point)
 
 
@@ -72,8 +73,10 @@ class PushChannel:
         return cls(vapid_key(app), app.config.get("VAPID_SUBJECT") or "mailto:admin@localhost", forget_subscription)
 
     def payload(self, message: Rendered) -> bytes:
-        return json.dumps({"title": message.subject, "body": message.summary,
-                           "url": message.link, "tag": message.message_id}, ensure_ascii=False).encode()
+        return json.dumps(
+            {"title": message.subject, "body": message.summary, "url": message.link, "tag": message.message_id},
+            ensure_ascii=False,
+        ).encode()
 
     def send(self, message: Rendered, recipient: Recipient) -> None:
         if not recipient.push:
@@ -82,8 +85,15 @@ class PushChannel:
         for sub in recipient.push:
             info = {"endpoint": sub.endpoint, "keys": {"p256dh": sub.p256dh, "auth": sub.auth}}
             try:
-                webpush(info, data=data, vapid_private_key=self.vapid, vapid_claims={"sub": self.subject},
-                        content_encoding="aes128gcm", ttl=TTL, timeout=10)
+                webpush(
+                    info,
+                    data=data,
+                    vapid_private_key=self.vapid,
+                    vapid_claims={"sub": self.subject},
+                    content_encoding="aes128gcm",
+                    ttl=TTL,
+                    timeout=10,
+                )
             except WebPushException as exc:
                 status = exc.response.status_code if exc.response is not None else None
                 if status in (404, 410):  # the browser dropped this subscription

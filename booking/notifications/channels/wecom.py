@@ -4,6 +4,7 @@ The access token comes from /cgi-bin/gettoken and is cached until it expires (ex
 7200 s), as the WeCom API asks: gettoken is rate-limited, and a new token does not end the old.
 A token refused as invalid or expired (40001, 40014, 42001) is fetched again once.
 """
+
 import threading
 import time
 
@@ -25,8 +26,12 @@ class WeComChannel:
 
     @classmethod
     def from_config(cls, config):
-        return cls(config.get("WECOM_BASE_URL") or "https://qyapi.weixin.qq.com", config["WECOM_CORP_ID"],
-                   config["WECOM_AGENT_ID"], config["WECOM_SECRET"])
+        return cls(
+            config.get("WECOM_BASE_URL") or "https://qyapi.weixin.qq.com",
+            config["WECOM_CORP_ID"],
+            config["WECOM_AGENT_ID"],
+            config["WECOM_SECRET"],
+        )
 
     def _token(self, fresh: bool = False) -> str:
         key = (self.base, self.corp_id, self.secret)
@@ -35,9 +40,11 @@ class WeComChannel:
             if cached and not fresh and cached[1] > time.monotonic():
                 return cached[0]
             try:
-                answer = requests.get(f"{self.base}/cgi-bin/gettoken",
-                                      params={"corpid": self.corp_id, "corpsecret": self.secret},
-                                      timeout=TIMEOUT).json()
+                answer = requests.get(
+                    f"{self.base}/cgi-bin/gettoken",
+                    params={"corpid": self.corp_id, "corpsecret": self.secret},
+                    timeout=TIMEOUT,
+                ).json()
             except (requests.RequestException, ValueError) as exc:
                 raise SendError(f"wecom gettoken: {exc!r}") from exc
             if answer.get("errcode", 0) != 0 or not answer.get("access_token"):
@@ -47,9 +54,17 @@ class WeComChannel:
             return answer["access_token"]
 
     def body(self, message: Rendered, recipient: Recipient) -> dict:
-        return {"touser": recipient.wecom_user, "msgtype": "textcard", "agentid": int(self.agent_id),
-                "textcard": {"title": message.subject[:128], "description": message.summary[:512],
-                             "url": message.link, "btntxt": message.button[:4]}}
+        return {
+            "touser": recipient.wecom_user,
+            "msgtype": "textcard",
+            "agentid": int(self.agent_id),
+            "textcard": {
+                "title": message.subject[:128],
+                "description": message.summary[:512],
+                "url": message.link,
+                "btntxt": message.button[:4],
+            },
+        }
 
     def send(self, message: Rendered, recipient: Recipient) -> None:
         if not recipient.wecom_user:
@@ -58,8 +73,9 @@ class WeComChannel:
         for attempt in (0, 1):
             token = self._token(fresh=attempt == 1)
             try:
-                answer = requests.post(f"{self.base}/cgi-bin/message/send", params={"access_token": token},
-                                       json=body, timeout=TIMEOUT).json()
+                answer = requests.post(
+                    f"{self.base}/cgi-bin/message/send", params={"access_token": token}, json=body, timeout=TIMEOUT
+                ).json()
             except (requests.RequestException, ValueError) as exc:
                 raise SendError(f"wecom send: {exc!r}") from exc
             code = answer.get("errcode", -1)
