@@ -71,7 +71,7 @@ def validate_password(password: str, username: str | None = None, phone: str | N
     passwords.check(password, username, phone)
 
 
-def _bad_username() -> Invalid:
+def bad_username() -> Invalid:
     return Invalid(
         _l("A username has 3 to 40 letters, digits, dots, dashes or underscores."),
         code="bad_username",
@@ -95,7 +95,7 @@ def _bad_invite_code() -> Invalid:
     )
 
 
-def _username_taken() -> Conflict:
+def username_taken() -> Conflict:
     return Conflict(_l("That username is taken."), code="username_taken", field="username")
 
 
@@ -120,9 +120,9 @@ def registration_problems(username, display_name, password, invite_code, phone=N
     out: list[DomainError] = []
     username = rules.normalize_username(username if isinstance(username, str) else "")
     if not rules.is_valid_username(username):
-        out.append(_bad_username())
+        out.append(bad_username())
     elif db.session.scalar(select(User.id).where(User.username == username)):
-        out.append(_username_taken())
+        out.append(username_taken())
     if not 1 <= len((display_name if isinstance(display_name, str) else "").strip()) <= 60:
         out.append(_bad_name())
     phone = rules.normalize_phone(phone) if isinstance(phone, str) and phone else None
@@ -143,7 +143,7 @@ def register(username: str, display_name: str, password: str, invite_code: str, 
     """A worker asks to join an enterprise with its invite code; pending until its admin approves."""
     username = rules.normalize_username(username)
     if not rules.is_valid_username(username):
-        raise _bad_username()
+        raise bad_username()
     display_name = (display_name or "").strip()
     if not 1 <= len(display_name) <= 60:
         raise _bad_name()
@@ -160,7 +160,7 @@ def register(username: str, display_name: str, password: str, invite_code: str, 
             if enterprise is None:
                 raise _bad_invite_code()
             if db.session.scalar(select(User.id).where(User.username == username)):
-                raise _username_taken()
+                raise username_taken()
             if phone and db.session.scalar(select(User.id).where(User.phone == phone)):
                 raise _phone_taken()
             user = User(
@@ -173,7 +173,7 @@ def register(username: str, display_name: str, password: str, invite_code: str, 
             )
             db.session.add(user)
     except IntegrityError:  # at commit: a concurrent registration took the name or phone first
-        raise _username_taken() from None
+        raise username_taken() from None
     return user
 
 

@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from ..accounts import rules as account_rules
 from ..accounts import sessions
 from ..accounts.models import RoleGrant, User
-from ..accounts.services import hash_password, validate_password
+from ..accounts.services import bad_username, hash_password, username_taken, validate_password
 from ..audit import services as audit
 from ..database import write_transaction
 from ..errors import Conflict, DomainError, Invalid, NotFound
@@ -42,27 +42,15 @@ def _holders(org_id: int, roles) -> list[tuple[User, list[str]]]:
     return list(out.items())
 
 
-def _bad_username() -> Invalid:
-    return Invalid(
-        _l("A username has 3 to 40 letters, digits, dots, dashes or underscores."),
-        code="bad_username",
-        field="username",
-    )
-
-
 def _bad_name() -> Invalid:
     return Invalid(_l("Please give a name (at most 60 characters)."), code="bad_name", field="display_name")
-
-
-def _username_taken() -> Conflict:
-    return Conflict(_l("That username is taken."), code="username_taken", field="username")
 
 
 def _new_account(username, display_name, password, enterprise_id=None) -> tuple[User, str]:
     """Checked values of a new account (not added yet) and its username."""
     username = account_rules.normalize_username(username)
     if not account_rules.is_valid_username(username):
-        raise _bad_username()
+        raise bad_username()
     display_name = (display_name or "").strip() if isinstance(display_name, str) else ""
     if not 1 <= len(display_name) <= 60:
         raise _bad_name()
@@ -83,9 +71,9 @@ def account_problems(username, display_name, password) -> list[DomainError]:
     out: list[DomainError] = []
     name = account_rules.normalize_username(username if isinstance(username, str) else "")
     if not account_rules.is_valid_username(name):
-        out.append(_bad_username())
+        out.append(bad_username())
     elif db.session.scalar(select(User.id).where(User.username == name)):
-        out.append(_username_taken())
+        out.append(username_taken())
     if not 1 <= len((display_name if isinstance(display_name, str) else "").strip()) <= 60:
         out.append(_bad_name())
     try:
@@ -98,7 +86,7 @@ def account_problems(username, display_name, password) -> list[DomainError]:
 def _add_account(user: User) -> None:
     """Inside the write transaction: refuse a taken username, then add."""
     if db.session.scalar(select(User.id).where(User.username == user.username)):
-        raise _username_taken()
+        raise username_taken()
     db.session.add(user)
 
 
@@ -158,7 +146,7 @@ def _write(fn):
         with write_transaction():
             return fn()
     except IntegrityError:  # at commit: a concurrent sign-up took the name first
-        raise _username_taken() from None
+        raise username_taken() from None
 
 
 # --- a host's staff (host admins) --------------------------------------------------------------
