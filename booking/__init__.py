@@ -1,6 +1,7 @@
 """Shared Venues (共享场馆): book time on courts, gyms and reading rooms shared between enterprises."""
 
 import os
+from inspect import iscoroutinefunction
 from pathlib import Path
 
 from flask import Flask
@@ -10,10 +11,26 @@ from . import config
 ROOT = Path(__file__).resolve().parent.parent
 
 
+class App(Flask):
+    """Flask, remembering which of its handlers are coroutine functions: Flask asks `inspect`
+    anew for every hook and view on every request (ensure_sync: 19 times for an API read)."""
+
+    _COROUTINE_CACHE_MAX = 4096
+
+    def ensure_sync(self, func):
+        known = self.__dict__.setdefault("_coroutine", {})
+        found = known.get(func)
+        if found is None:
+            if len(known) >= self._COROUTINE_CACHE_MAX:  # handlers made per request: stay bounded
+                known.clear()
+            found = known[func] = iscoroutinefunction(func)
+        return self.async_to_sync(func) if found else func
+
+
 def create_app(test_config: dict | None = None) -> Flask:
     from .inputs import IdConverter, JSONProvider
 
-    app = Flask(
+    app = App(
         __name__,
         instance_path=os.environ.get("INSTANCE_PATH") or str(ROOT / "instance"),
         template_folder=str(ROOT / "templates"),

@@ -4,12 +4,14 @@ import fcntl
 import os
 import threading
 import time
+from collections import namedtuple
 from contextlib import contextmanager
 
 from flask import g
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import event, text
+from sqlalchemy import event, literal_column, text
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError, MultipleResultsFound, NoResultFound
 from sqlalchemy.orm import Session
 
 from .errors import DomainError
@@ -187,8 +189,126 @@ def close_read_connection(_exc=None) -> None:
 
 def fetch(statement, **params):
     """Run a prebuilt Core statement on connection() (the hot paths' way: no ORM, no statement
-    building per call)."""
-    return connection().execute(statement, params)
+    building per call): its SQL compiled once per dialect and run on the driver's cursor
+    (Prepared), or through SQLAlchemy's execution for what needs rendering per call (an
+    expanding IN)."""
+    conn = connection()
+    prepared = Prepared.of(statement, conn.dialect)
+    if prepared is None:
+        return conn.execute(statement, params)
+    return prepared.run(conn, params)
+
+
+def written_in(values) -> list:
+    """Constant strings for an IN of a prebuilt statement, written into its SQL: a bound list
+    is rendered anew on every call (an expanding IN), which Prepared cannot prepare."""
+    return [literal_column("'" + value.replace("'", "''") + "'") for value in values]
+
+
+class Rows(list):
+    """fetch()'s answer: all the rows, read at once, with the Result methods the callers use."""
+
+    def all(self):
+        return self
+
+    def first(self):
+        return self[0] if self else None
+
+    def scalar(self):
+        return self[0][0] if self else None
+
+    def one(self):
+        if len(self) != 1:
+            raise (NoResultFound if not self else MultipleResultsFound)("fetch(): expected one row")
+        return self[0]
+
+
+_PREPARED: dict = {}  # (id(statement), dialect name) -> (statement, Prepared or None)
+
+
+class Prepared:
+    """A Core SELECT compiled once per dialect and run on the DBAPI cursor.
+
+    SQLAlchemy's execution of an already compiled statement costs ~0.12 ms per statement here,
+    six times SQLite's own work for an indexed read: the execution context, parameter and result
+    set-up are rebuilt on every call. The hot statements need none of it per call: the SQL, the
+    order of the parameters, their bind processors and the columns' result processors (dates
+    kept as text on SQLite, UTC zones) are worked out once, from SQLAlchemy's own compiler and
+    types, so the rows are the ones SQLAlchemy would return. The engine's cursor events run as
+    they would; a driver error is wrapped as SQLAlchemy wraps it (a dropped connection is
+    invalidated). Statements rendered per call (an expanding IN) are not prepared: None.
+    """
+
+    def __init__(self, statement, compiled, dialect):
+        self.sql = compiled.string
+        self.names = list(compiled.positiontup) if compiled.positional else None
+        binds = compiled.binds.items()
+        self.defaults = {name: bind.effective_value for name, bind in binds if not bind.required}
+        self.binders = [
+            (name, proc) for name, bind in binds if (proc := bind.type.dialect_impl(dialect).bind_processor(dialect))
+        ]
+        self.types = [column.type.dialect_impl(dialect) for column in statement.selected_columns]
+        base = namedtuple("Row", [column.key for column in statement.selected_columns], rename=True)  # type: ignore[misc]
+        self.row = type("Row", (base,), {"__slots__": (), "_mapping": property(lambda r: dict(zip(r._fields, r)))})
+        self.dialect = dialect
+        self.processors: list | None = None  # from the first answer's column types, as SQLAlchemy does
+
+    @classmethod
+    def of(cls, statement, dialect):
+        key = (id(statement), dialect.name)
+        found = _PREPARED.get(key)
+        if found is not None and found[0] is statement:
+            return found[1]
+        prepared = None
+        if hasattr(statement, "selected_columns"):
+            compiled = statement.compile(dialect=dialect)
+            rendered_per_call = compiled.post_compile_params or compiled.literal_execute_params
+            if not rendered_per_call and not compiled.escaped_bind_names:
+                prepared = cls(statement, compiled, dialect)
+        _PREPARED[key] = (statement, prepared)
+        return prepared
+
+    def run(self, conn, params: dict) -> Rows:
+        values = {**self.defaults, **params} if self.defaults else params
+        for name, proc in self.binders:
+            values[name] = proc(values[name])
+        args = [values[name] for name in self.names] if self.names is not None else values
+        sql = self.sql
+        raw = conn.connection.dbapi_connection
+        cursor = raw.cursor()
+        try:
+            for listener in conn.dispatch.before_cursor_execute:
+                sql, args = listener(conn, cursor, sql, args, None, False)
+            cursor.execute(sql, args)
+            for listener in conn.dispatch.after_cursor_execute:
+                listener(conn, cursor, sql, args, None, False)
+            rows = cursor.fetchall()
+            processors = self.processors
+            if processors is None:
+                processors = self.processors = [
+                    (i, proc)
+                    for i, (type_, described) in enumerate(zip(self.types, cursor.description))
+                    if (proc := type_.result_processor(self.dialect, described[1])) is not None
+                ]
+        except self.dialect.loaded_dbapi.Error as error:
+            gone = self.dialect.is_disconnect(error, raw, cursor)
+            if gone:
+                conn.invalidate(error)
+            raise DBAPIError.instance(
+                sql, args, error, self.dialect.loaded_dbapi.Error, connection_invalidated=gone, dialect=self.dialect
+            ) from error
+        finally:
+            cursor.close()
+        make = self.row._make
+        if not processors:
+            return Rows(map(make, rows))
+        out = Rows()
+        for row in rows:
+            values = list(row)
+            for i, proc in processors:
+                values[i] = proc(values[i])
+            out.append(make(values))
+        return out
 
 
 class GuardedCounter:

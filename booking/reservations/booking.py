@@ -15,7 +15,7 @@ from sqlalchemy import bindparam, literal, select, text, union_all
 
 from .. import timeutil
 from ..accounts.models import User
-from ..database import GuardedCounter, fetch, lock_user, write_transaction
+from ..database import GuardedCounter, fetch, lock_user, write_transaction, written_in
 from ..errors import Conflict, Forbidden, Invalid, NotFound
 from ..extensions import db
 from ..facilities import rules, snapshot
@@ -111,7 +111,7 @@ _CLASH = (
     select(Reservation.id)
     .where(
         Reservation.user_id == bindparam("user_id"),
-        Reservation.status.in_(HOLDING),
+        Reservation.status.in_(written_in(HOLDING)),
         Reservation.start_at > bindparam("earliest"),
         Reservation.start_at < bindparam("end"),
         Reservation.end_at > bindparam("start"),

@@ -9,8 +9,9 @@ serving.serve_slot walks the line); a started slot has nobody waiting.
 
 from datetime import datetime
 
-from sqlalchemy import bindparam, literal_column, select
+from sqlalchemy import bindparam, select
 
+from ..database import written_in
 from .models import ACTIVE, WaitlistEntry
 from .rules import offer_ran_out
 
@@ -21,7 +22,7 @@ LINE_ROWS = select(_E.status, _E.start_at, _E.offer_expires_at, _E.places, _E.id
     _E.facility_id == bindparam("facility_id"),
     _E.start_at >= bindparam("start"),
     _E.start_at < bindparam("end"),
-    _E.status.in_([literal_column(f"'{s}'") for s in ACTIVE]),
+    _E.status.in_(written_in(ACTIVE)),
 )  # written into the SQL: no re-rendering per call
 
 

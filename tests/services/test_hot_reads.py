@@ -55,3 +55,141 @@ def test_the_day_read_follows_a_change_of_slot_length_at_once(world):
     _, after = availability(world.worker, world.court.id, day, w.NOW)
     assert {s["end"] - s["start"] for s in after} == {timedelta(minutes=30)}
     assert len(after) == 2 * len(before)
+
+
+def _hot_statements(world) -> list[tuple[str, object, dict]]:
+    """The prepared statements of the hot paths, with parameters that find rows."""
+    from booking.accounts import services as accounts
+    from booking.accounts.principal import TOKEN_USER
+    from booking.facilities.services import _BLACKOUTS
+    from booking.facilities.snapshot import FACILITY
+    from booking.notifications.services import _FOR_NOTIFY
+    from booking.quotas.limits import _AGREEMENT
+    from booking.quotas.no_shows import _SUSPENSIONS
+    from booking.reservations.availability import DAY_STATE
+    from booking.reservations.booking import _CLASH, _RULES_VERSION
+
+    token = accounts.issue_token("worker", f.PASSWORD)
+    day = {"facility_id": world.court.id, "start": w.SLOT - timedelta(hours=2), "end": w.SLOT + timedelta(hours=2)}
+    return [
+        ("caller", TOKEN_USER, {"digest": accounts._digest(token)}),
+        ("day state", DAY_STATE, day),
+        ("day state with lines", _DAY_WITH_LINES, day),
+        ("blackouts", _BLACKOUTS, day),
+        ("facility", FACILITY, {"facility_id": world.court.id}),
+        (
+            "agreement",
+            _AGREEMENT,
+            {
+                "enterprise_id": world.ent.id,
+                "host_id": world.host.id,
+                "facility_id": world.court.id,
+                "day": w.SLOT.date(),
+            },
+        ),
+        ("suspensions", _SUSPENSIONS, {"user_id": world.worker.id, "host_id": world.host.id}),
+        ("notify", _FOR_NOTIFY, {"user_id": world.worker.id}),
+        (
+            "clash",
+            _CLASH,
+            {"user_id": world.worker.id, "start": w.SLOT, "end": w.SLOT + timedelta(hours=1), "earliest": w.NOW},
+        ),
+        ("rules version", _RULES_VERSION, {"facility_id": world.court.id}),
+    ]
+
+
+def test_prepared_statements_return_the_rows_sqlalchemy_returns(world):
+    """fetch() runs the hot statements on the driver's cursor (database.Prepared): same rows,
+    same column names, same Python values (UTC datetimes, dates, booleans) as SQLAlchemy's own
+    execution of the same statement, on both databases."""
+    from booking.database import Prepared
+    from booking.facilities.models import Blackout
+    from booking.quotas.models import Suspension
+
+    services.book(world.worker, world.court.id, w.SLOT, now=w.NOW)
+    db.session.add(
+        Blackout(facility_id=world.court.id, starts_at=w.SLOT + timedelta(hours=1), ends_at=w.SLOT + timedelta(hours=2))
+    )
+    db.session.add(
+        Suspension(
+            user_id=world.worker.id,
+            host_id=world.host.id,
+            starts_at=w.NOW - timedelta(days=9),
+            ends_at=w.NOW - timedelta(days=2),
+        )
+    )
+    db.session.commit()
+    found = 0
+    for name, statement, params in _hot_statements(world):
+        assert Prepared.of(statement, db.engine.dialect) is not None, name
+        rows = fetch(statement, **params).all()
+        expected = db.session.execute(statement, params)
+        keys = list(expected.keys())
+        expected = [tuple(r) for r in expected]
+        assert [tuple(r) for r in rows] == expected, name
+        assert [[type(v) for v in r] for r in rows] == [[type(v) for v in r] for r in expected], name
+        for row in rows:
+            assert list(row._fields) == keys and list(row._mapping) == keys, name
+        found += bool(rows)
+    assert found == 10  # every statement found rows: the comparison compared something
+
+
+def test_a_statement_rendered_per_call_runs_through_sqlalchemy(world):
+    from booking.database import Prepared
+    from booking.reservations.availability import _UNCLAIMED
+
+    assert Prepared.of(_UNCLAIMED, db.engine.dialect) is None  # its IN (...) grows with the list
+    services.book(world.worker, world.gym.id, w.SLOT, now=w.NOW)
+    rows = fetch(_UNCLAIMED, facility_id=world.gym.id, starts=[w.SLOT, w.SLOT + timedelta(hours=1)]).all()
+    assert [tuple(r) for r in rows] == [(w.SLOT, 1)]
+
+
+def test_prepared_statements_run_the_engines_cursor_events(world):
+    from sqlalchemy import event
+
+    from booking.accounts.principal import TOKEN_USER
+
+    seen = []
+
+    def before(conn, _cursor, statement, parameters, _context, executemany):
+        seen.append((conn, statement, executemany))
+
+    event.listen(db.engine, "before_cursor_execute", before)
+    try:
+        fetch(TOKEN_USER, digest="0" * 64).all()
+    finally:
+        event.remove(db.engine, "before_cursor_execute", before)
+    assert len(seen) == 1 and seen[0][0] is connection() and "FROM api_tokens" in seen[0][1]
+
+
+def test_a_driver_error_reaches_callers_as_sqlalchemys(world):
+    from sqlalchemy import column, select, table
+    from sqlalchemy.exc import DBAPIError
+
+    from booking.accounts.principal import TOKEN_USER
+
+    with pytest.raises(DBAPIError) as raised:
+        fetch(select(column("x")).select_from(table("no_such_table"))).all()
+    assert "no_such_table" in str(raised.value) and not raised.value.connection_invalidated
+    assert fetch(TOKEN_USER, digest="0" * 64).all() == []  # the connection still serves
+
+
+@pytest.mark.parametrize("backend", ["postgresql"])
+def test_a_read_on_a_dropped_connection_fails_and_the_next_read_gets_a_new_one(world, db_url):
+    """A PostgreSQL connection killed under a prepared read (a server restart): the error says
+    the connection was invalidated, and the next request's read works on a fresh one."""
+    from sqlalchemy import create_engine, func, select, text
+    from sqlalchemy.exc import DBAPIError
+
+    from booking.accounts.principal import TOKEN_USER
+
+    pid = fetch(select(func.pg_backend_pid().label("pid"))).scalar()
+    other = create_engine(db_url)
+    with other.connect() as conn:
+        assert conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid}).scalar() is True
+    other.dispose()
+    with pytest.raises(DBAPIError) as raised:
+        fetch(TOKEN_USER, digest="0" * 64).all()
+    assert raised.value.connection_invalidated
+    close_read_connection()  # the request ends
+    assert fetch(select(func.pg_backend_pid().label("pid"))).scalar() != pid
