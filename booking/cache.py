@@ -99,7 +99,9 @@ def _tokens(conn) -> dict:
     answer, read after its commit, needs no second look: the request is one moment)."""
     seen = g.get("_cache_tokens")
     if seen is None or (seen[0] is not conn and not has_request_context()):
-        seen = g._cache_tokens = (conn, dict(conn.execute(_TOKENS).all()))
+        from .database import fetch
+
+        seen = g._cache_tokens = (conn, dict(fetch(_TOKENS).all()))
     return seen[1]
 
 

@@ -4,6 +4,7 @@ import fcntl
 import os
 import threading
 import time
+import weakref
 from collections import namedtuple
 from contextlib import contextmanager
 
@@ -78,6 +79,7 @@ def _release_writer_lock(_session, transaction):
 
 
 def configure_engine(engine: Engine) -> None:
+    event.listen(engine, "engine_disposed", _release_held_reads)
     if engine.dialect.name != "sqlite":
         return
 
@@ -161,11 +163,10 @@ def connection():
 
     Inside the session's transaction (a write use case, or a request that read through the ORM):
     the session's connection, remembered for the rest of the transaction (asking the session for
-    it costs more than a simple query). Otherwise: a pooled connection of the request's own,
-    outside the ORM session (no session is made for a read that needs none), checked out once
-    and given back when the request ends (close_read_connection) or a write begins
-    (begin_write). It runs each statement on its own, reading committed data: no BEGIN (nor
-    ROLLBACK at the end), which on PostgreSQL saves two round trips.
+    it costs more than a simple query). Otherwise: the thread's read connection (_held_read),
+    outside the ORM session (no session is made for a read that needs none), kept from one
+    request to the next. It runs each statement on its own, reading committed data: no BEGIN
+    (nor ROLLBACK at the end), which on PostgreSQL saves two round trips.
     """
     registry = db.session.registry
     if registry.has() and registry().in_transaction():
@@ -174,29 +175,102 @@ def connection():
             conn = g._db_connection = registry().connection()
         return conn
     conn = g.get("_db_read_connection")
-    if conn is None:
-        engine = db.engine
-        conn = g._db_read_connection = engine.connect().execution_options(**_AUTOCOMMIT[engine.dialect.name])
+    if conn is None or conn.invalidated or conn.closed:
+        conn = g._db_read_connection = _held_read(db.engine)
     return conn
 
 
 def close_read_connection(_exc=None) -> None:
-    """Give the request's read connection (connection()) back to the pool, if it took one."""
+    """The request is over (or a write begins): the read connection stays the thread's, with no
+    transaction of SQLAlchemy's left open on it (a statement run through SQLAlchemy begins one;
+    in autocommit it holds nothing on the server, and ending it sends nothing)."""
     conn = g.pop("_db_read_connection", None)
-    if conn is not None:
-        conn.close()
+    if conn is not None and not conn.closed and conn.in_transaction():
+        conn.rollback()
+
+
+# The read connection of each thread and engine, kept across requests: taking a connection out
+# of the pool and giving it back on every request cost more than the read's own statements (and
+# on PostgreSQL the pool's pre-ping added a round trip). It goes back to the pool when its thread
+# ends, and is closed when its engine is disposed. A forked child leaves its parent's alone.
+# A read that finds it dropped (the database restarted) is run again on a new one (fetch).
+_reads = threading.local()
+_held: "weakref.WeakSet[_HeldRead]" = weakref.WeakSet()
+_orphans: list = []  # a parent's connections in a forked child: never used, never closed
+
+
+class _HeldRead:
+    __slots__ = ("conn", "__weakref__")
+
+    def __init__(self, conn):
+        self.conn = conn
+
+    def release(self, close: bool = False) -> None:
+        """Back to the pool; or, with `close`, closed for good (its engine is disposed: a
+        SQLite file may be replaced next, and its last connection must checkpoint it)."""
+        conn, self.conn = self.conn, None
+        if conn is not None:
+            try:
+                if close:
+                    conn.invalidate()  # closes the driver's connection now
+                conn.close()
+            except Exception:  # a connection already gone: the pool forgets it
+                pass
+
+    __del__ = release  # the thread ended (threading.local dropped it)
+
+
+def _held_read(engine):
+    held = getattr(_reads, "by_engine", None)
+    if held is None:
+        held = _reads.by_engine = {}
+    found = held.get(id(engine))
+    if found is not None and found.conn is not None and found.conn.engine is engine:
+        conn = found.conn
+        if not (conn.invalidated or conn.closed):
+            return conn
+        found.release()
+    conn = engine.connect().execution_options(**_AUTOCOMMIT[engine.dialect.name])
+    held[id(engine)] = holder = _HeldRead(conn)
+    _held.add(holder)
+    return conn
+
+
+def _release_held_reads(engine) -> None:
+    """engine_disposed: close the read connections every thread holds on `engine`."""
+    for holder in list(_held):
+        if holder.conn is not None and holder.conn.engine is engine:
+            holder.release(close=True)
+
+
+def _forget_held_reads() -> None:
+    """In a forked child: the parent's read connections stay the parent's (closing a copied
+    PostgreSQL connection would end the parent's session)."""
+    for holder in list(_held):
+        if holder.conn is not None:
+            _orphans.append(holder.conn)
+            holder.conn = None
+    _reads.by_engine = {}
+
+
+os.register_at_fork(after_in_child=_forget_held_reads)
 
 
 def fetch(statement, **params):
     """Run a prebuilt Core statement on connection() (the hot paths' way: no ORM, no statement
     building per call): its SQL compiled once per dialect and run on the driver's cursor
     (Prepared), or through SQLAlchemy's execution for what needs rendering per call (an
-    expanding IN)."""
+    expanding IN). A read outside a transaction whose connection turns out dropped (the
+    database server restarted since) runs once more, on a new connection."""
     conn = connection()
     prepared = Prepared.of(statement, conn.dialect)
-    if prepared is None:
-        return conn.execute(statement, params)
-    return prepared.run(conn, params)
+    try:
+        return conn.execute(statement, params) if prepared is None else prepared.run(conn, params)
+    except DBAPIError as error:
+        if not error.connection_invalidated or conn is not g.get("_db_read_connection"):
+            raise
+    conn = connection()  # a new one: the dropped one is invalidated
+    return conn.execute(statement, params) if prepared is None else prepared.run(conn, params)
 
 
 def written_in(values) -> list:

@@ -2,7 +2,9 @@
 
 import logging
 import sys
+from functools import partial
 
+from flask.globals import request_ctx
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -75,3 +77,18 @@ def check_limits_per_route_only(app) -> None:
             check()
 
     funcs[funcs.index(check)] = check_middleware_limits
+    # After every request it then looked for deductions to make and headers to add, which only
+    # a request whose limits were checked can have: that request has a limiter context.
+    after = app.after_request_funcs.setdefault(None, [])
+    for i, func in enumerate(after):
+        if isinstance(func, partial) and func.func is getattr(Limiter, "_Limiter__inject_headers", None):
+            after[i] = _only_when_limited(func)
+
+
+def _only_when_limited(inject):
+    def inject_headers_when_limited(response):
+        if hasattr(request_ctx, "_limiter_request_context"):  # Limiter.context made it
+            return inject(response)
+        return response
+
+    return inject_headers_when_limited

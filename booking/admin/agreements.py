@@ -93,8 +93,8 @@ def create(
         # A new agreement may take precedence (one made with the enterprise itself wins over a
         # union's) with other limits: bookings planned under the old terms must re-plan.
         change_rules(facility_ids or host_facility_ids(host_id))
-        party = db.session.get(Organization, enterprise_id or group_id)
-        wanted = ("enterprise",) if enterprise_id else GROUP_KINDS
+        party = db.session.get(Organization, enterprise_id if enterprise_id is not None else group_id)
+        wanted = ("enterprise",) if enterprise_id is not None else GROUP_KINDS
         if party is None or party.kind not in wanted:
             raise Invalid(_l("No such enterprise or union."), code="invalid_party")
         facilities = []

@@ -60,42 +60,59 @@ def measure(client, rows, warm: int = 200, profile_rows=None) -> tuple[float, di
     return ms, statuses
 
 
+def setup(tmp: Path, n: int, seed_workers: int = bench.SEED_WORKERS) -> dict:
+    """The bench's world in fresh SQLite files under `tmp` (as `make bench` builds it), and the
+    rows of each kind of request: n + 200 each (the rush kinds: more, a free slot each)."""
+    url = f"sqlite:///{tmp}/booking.sqlite3"
+    env = dict(os.environ, DATABASE_URL=url, SECRET_KEY=secrets.token_hex(32), PYTHONPATH=str(bench.ROOT))
+    bench.flask_cli(env, "db", "upgrade")
+    bench.flask_cli(env, "seed-demo", "--workers", str(seed_workers))
+    (tmp / "secret").write_text(env["SECRET_KEY"])
+    os.environ["SECRET_KEY"] = env["SECRET_KEY"]
+    app = bench.make_app(url)
+    workers = bench.create_tokens(app)
+    p = bench.plan(app, workers)
+    success = bench.add_rush_host(app, workers, p)
+    subprocess.run(
+        [sys.executable, "-m", "tests.bench.baseline_app", f"sqlite:///{tmp}/baseline.sqlite3"],
+        cwd=bench.ROOT,
+        check=True,
+    )
+    reads = bench.availability_requests(workers, p)
+    return {
+        "hello": bench.hello_requests(workers, p)[: n + 200],
+        "healthz": [("GET", "/healthz", None, None)] * (n + 200),
+        "availability": (reads * (1 + (n + 200) // len(reads)))[: n + 200],
+        "baseline": bench.baseline_requests(workers, success),
+        "success": success,
+    }
+
+
+def clients(tmp: Path):
+    """Test clients of the app and of the bare app on setup()'s files, counting the app's SQL."""
+    from sqlalchemy import event
+
+    from booking.extensions import db
+    from tests.bench.baseline_app import create_app as baseline_app
+
+    os.environ["SECRET_KEY"] = (tmp / "secret").read_text()
+    app = bench.make_app(f"sqlite:///{tmp}/booking.sqlite3")
+    with app.app_context():
+        event.listen(db.engine, "before_cursor_execute", lambda *_args: STATEMENTS.__setitem__(0, STATEMENTS[0] + 1))
+    return app.test_client(), baseline_app(f"sqlite:///{tmp}/baseline.sqlite3").test_client()
+
+
+BARE = ("hello", "baseline")  # the kinds sent to the bare app
+
+
 def main() -> int:
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 2000
     profiled = os.environ.get("CPU_PROFILE", "")  # e.g. CPU_PROFILE=availability: cProfile that kind too
     tmp = Path(tempfile.mkdtemp(prefix="booking-cpu-"))
     try:
-        url, base_url = f"sqlite:///{tmp}/booking.sqlite3", f"sqlite:///{tmp}/baseline.sqlite3"
-        env = dict(os.environ, DATABASE_URL=url, SECRET_KEY=secrets.token_hex(32), PYTHONPATH=str(bench.ROOT))
-        bench.flask_cli(env, "db", "upgrade")
-        bench.flask_cli(env, "seed-demo", "--workers", str(bench.SEED_WORKERS))
-        os.environ["SECRET_KEY"] = env["SECRET_KEY"]
-        app = bench.make_app(url)
-        workers = bench.create_tokens(app)
-        p = bench.plan(app, workers)
-        success = bench.add_rush_host(app, workers, p)
-        subprocess.run([sys.executable, "-m", "tests.bench.baseline_app", base_url], cwd=bench.ROOT, check=True)
-        from tests.bench.baseline_app import create_app as baseline_app
-
-        base = baseline_app(base_url).test_client()
-        client = app.test_client()
-        from sqlalchemy import event
-
-        from booking.extensions import db
-
-        with app.app_context():
-            event.listen(
-                db.engine, "before_cursor_execute", lambda *_args: STATEMENTS.__setitem__(0, STATEMENTS[0] + 1)
-            )
-        reads = bench.availability_requests(workers, p)
-        reads = (reads * (1 + (n + 200) // len(reads)))[: n + 200]
-        kinds = {
-            "hello": (base, bench.hello_requests(workers, p)[: n + 200]),
-            "healthz": (client, [("GET", "/healthz", None, None)] * (n + 200)),
-            "availability": (client, reads),
-            "baseline": (base, bench.baseline_requests(workers, success)),
-            "success": (client, success),
-        }
+        rows_of = setup(tmp, n)
+        client, base = clients(tmp)
+        kinds = {name: (base if name in BARE else client, rows) for name, rows in rows_of.items()}
         results: dict = {}
         rounds = int(os.environ.get("CPU_ROUNDS", "3"))  # the least of each kind's rounds: others' load only adds
         for r in range(rounds):

@@ -25,19 +25,43 @@ def test_the_availability_read_statement_runs_on_both_databases(world):
     assert [(r.kind, r.a, r.n) for r in rows] == [("h", w.SLOT, 1)]
 
 
-def test_a_read_outside_a_transaction_has_a_connection_of_its_own_until_a_write_begins(world):
+def test_a_read_outside_a_transaction_has_a_connection_of_its_own_kept_across_requests(world):
     db.session.remove()
     conn = connection()
     assert not db.session.registry.has()  # no ORM session made for a read
     assert connection() is conn
     begin_write()
-    assert conn.closed  # one connection at a time: the write's
-    assert connection() is db.session.connection()
+    assert connection() is db.session.connection() is not conn  # the write's own
     db.session.rollback()
-    again = connection()
-    assert again is not conn and not db.session().in_transaction()
-    close_read_connection()
-    assert again.closed
+    assert connection() is conn and not conn.closed and not db.session().in_transaction()
+    close_read_connection()  # the request ends: the thread keeps it for the next one
+    assert connection() is conn and not conn.closed
+
+
+def test_the_kept_read_connection_goes_back_when_its_thread_ends_or_its_engine_is_disposed(world, app):
+    import threading
+
+    from booking.database import _held_read
+
+    engine = db.engine
+    pool_before = engine.pool.checkedout()
+    seen = []
+
+    def in_a_thread():
+        seen.append(_held_read(engine))
+        assert engine.pool.checkedout() == pool_before + 1
+
+    thread = threading.Thread(target=in_a_thread)
+    thread.start()
+    thread.join()
+    import gc
+
+    gc.collect()
+    assert seen[0].closed and engine.pool.checkedout() == pool_before  # back in the pool
+    conn = connection()
+    engine.dispose()
+    assert conn.closed
+    assert connection() is not conn  # a new one, on the engine's new pool
 
 
 def test_the_day_read_follows_a_change_of_slot_length_at_once(world):
@@ -175,14 +199,34 @@ def test_a_driver_error_reaches_callers_as_sqlalchemys(world):
 
 
 @pytest.mark.parametrize("backend", ["postgresql"])
-def test_a_read_on_a_dropped_connection_fails_and_the_next_read_gets_a_new_one(world, db_url):
-    """A PostgreSQL connection killed under a prepared read (a server restart): the error says
-    the connection was invalidated, and the next request's read works on a fresh one."""
+def test_a_read_whose_connection_was_dropped_runs_again_on_a_new_one(world, db_url):
+    """PostgreSQL restarted, or the connection killed: the kept read connection is dead. The
+    read that finds it so is run again on a new connection; the caller sees only the answer."""
+    from sqlalchemy import create_engine, func, select, text
+
+    from booking.accounts.principal import TOKEN_USER
+
+    pid = fetch(select(func.pg_backend_pid().label("pid"))).scalar()
+    dropped = connection()
+    other = create_engine(db_url)
+    with other.connect() as conn:
+        assert conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid}).scalar() is True
+    other.dispose()
+    assert fetch(TOKEN_USER, digest="0" * 64).all() == []
+    assert dropped.closed and connection() is not dropped  # given back; a new one kept
+    assert fetch(select(func.pg_backend_pid().label("pid"))).scalar() != pid
+
+
+@pytest.mark.parametrize("backend", ["postgresql"])
+def test_a_write_transaction_whose_connection_drops_is_not_run_twice(world, db_url):
+    """Inside a transaction nothing is retried: the error reaches the use case (its unit of
+    work rolls back), never a statement silently run on another connection."""
     from sqlalchemy import create_engine, func, select, text
     from sqlalchemy.exc import DBAPIError
 
     from booking.accounts.principal import TOKEN_USER
 
+    begin_write()
     pid = fetch(select(func.pg_backend_pid().label("pid"))).scalar()
     other = create_engine(db_url)
     with other.connect() as conn:
@@ -191,5 +235,4 @@ def test_a_read_on_a_dropped_connection_fails_and_the_next_read_gets_a_new_one(w
     with pytest.raises(DBAPIError) as raised:
         fetch(TOKEN_USER, digest="0" * 64).all()
     assert raised.value.connection_invalidated
-    close_read_connection()  # the request ends
-    assert fetch(select(func.pg_backend_pid().label("pid"))).scalar() != pid
+    db.session.rollback()

@@ -52,6 +52,23 @@ def test_parties_are_enterprises_and_unions(world):
     assert "灵峰中心" not in {o.name for o in enterprises}  # a community centre is no party
 
 
+@pytest.mark.parametrize("party", [{"enterprise_id": 0}, {"group_id": 0}, {"enterprise_id": 99999}])
+def test_an_agreement_with_a_party_that_does_not_exist_is_refused(world, party):
+    """Id 0 is an id like any other (no party has it), not "none given": refused as unknown,
+    with no query for an empty key (SQLAlchemy warns of that)."""
+    import warnings
+
+    from sqlalchemy.exc import SAWarning
+
+    before = db.session.query(agreements.SharingAgreement).count()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", SAWarning)
+        with pytest.raises(Invalid) as refused:
+            agreements.create(world.hostadmin, world.host.id, date(2026, 12, 1), **party)
+    assert refused.value.code == "invalid_party"
+    assert db.session.query(agreements.SharingAgreement).count() == before
+
+
 def test_enterprise_admin_reads_their_own_and_their_unions_agreements(world):
     union = db.session.get(type(world.ent), world.ent.parent_id)
     by_union = f.agreement(world.other_host, group=union, hours=5)
