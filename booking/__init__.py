@@ -86,7 +86,16 @@ def create_app(test_config: dict | None = None) -> Flask:
 def register_extensions(app: Flask) -> None:
     from . import models  # noqa: F401  (the whole schema, for SQLAlchemy and Alembic)
     from .database import configure_engine
-    from .extensions import babel, check_limits_per_route_only, csrf, db, limiter, login_manager, migrate
+    from .extensions import (
+        babel,
+        check_csrf_on_unsafe_methods_only,
+        check_limits_per_route_only,
+        csrf,
+        db,
+        limiter,
+        login_manager,
+        migrate,
+    )
     from .i18n import select_locale
 
     db.init_app(app)
@@ -100,6 +109,7 @@ def register_extensions(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale, default_timezone=app.config["DEFAULT_TIMEZONE"])
     limiter.init_app(app)
     check_limits_per_route_only(app)
+    check_csrf_on_unsafe_methods_only(app)
     login_manager.init_app(app)
     from .accounts.services import load_user
 

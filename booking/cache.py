@@ -29,6 +29,7 @@ from flask import g, has_app_context, has_request_context
 from sqlalchemy import String, event, select, text
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from .database import connection, fetch
 from .extensions import db
 
 MAX_ENTRIES = 20000
@@ -89,8 +90,6 @@ def token_columns() -> list:
 
 def remember_tokens(row) -> None:
     """The tokens (token_columns()) read along with something else, on the current connection."""
-    from .database import connection
-
     g._cache_tokens = (connection(), {scope: row._mapping["cache_" + scope] for scope in SCOPES})
 
 
@@ -99,8 +98,6 @@ def _tokens(conn) -> dict:
     answer, read after its commit, needs no second look: the request is one moment)."""
     seen = g.get("_cache_tokens")
     if seen is None or (seen[0] is not conn and not has_request_context()):
-        from .database import fetch
-
         seen = g._cache_tokens = (conn, dict(fetch(_TOKENS).all()))
     return seen[1]
 
@@ -108,8 +105,6 @@ def _tokens(conn) -> dict:
 def cached(kind: str, key: tuple, load):
     """`load()` once per token of the kind's scope, per process and engine; without a token
     (a database whose cache_scopes rows were removed), always."""
-    from .database import connection
-
     conn = connection()
     token = _tokens(conn).get(SCOPE_OF[kind])
     if token is None:

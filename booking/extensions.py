@@ -4,6 +4,7 @@ import logging
 import sys
 from functools import partial
 
+from flask import request
 from flask.globals import request_ctx
 from flask_babel import Babel
 from flask_limiter import Limiter
@@ -79,16 +80,41 @@ def check_limits_per_route_only(app) -> None:
     funcs[funcs.index(check)] = check_middleware_limits
     # After every request it then looked for deductions to make and headers to add, which only
     # a request whose limits were checked can have: that request has a limiter context.
+    # The same for its teardown, which made a context only to empty it.
     after = app.after_request_funcs.setdefault(None, [])
     for i, func in enumerate(after):
         if isinstance(func, partial) and func.func is getattr(Limiter, "_Limiter__inject_headers", None):
             after[i] = _only_when_limited(func)
+    teardown = app.teardown_request_funcs.setdefault(None, [])
+    release = getattr(limiter, "_Limiter__release_context", None)
+    if release in teardown:
+        teardown[teardown.index(release)] = _only_when_limited(release)
 
 
-def _only_when_limited(inject):
-    def inject_headers_when_limited(response):
+def _only_when_limited(hook):
+    def only_when_limited(arg):
         if hasattr(request_ctx, "_limiter_request_context"):  # Limiter.context made it
-            return inject(response)
-        return response
+            return hook(arg)
+        return arg
 
-    return inject_headers_when_limited
+    return only_when_limited
+
+
+def check_csrf_on_unsafe_methods_only(app) -> None:
+    """Flask-WTF's before-request check looks up the view's exemptions before it looks at the
+    method, so every GET paid for a check that ends with "not a method to check". The check now
+    starts only for the methods it checks (WTF_CSRF_METHODS); for those nothing changes."""
+    funcs = app.before_request_funcs.setdefault(None, [])
+    for i, func in enumerate(funcs):
+        if func.__name__ == "csrf_protect" and func.__module__ == "flask_wtf.csrf":
+            funcs[i] = _on_unsafe_methods(app, func)
+
+
+def _on_unsafe_methods(app, check):
+    methods = app.config["WTF_CSRF_METHODS"]
+
+    def csrf_protect_unsafe_methods():
+        if request.method in methods:
+            check()
+
+    return csrf_protect_unsafe_methods

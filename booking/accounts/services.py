@@ -18,6 +18,7 @@ from ..organizations.models import Organization
 from ..timeutil import utcnow
 from . import limits, passwords, rules, sessions
 from .models import ApiToken, RoleGrant, User
+from .principal import principal_for_digest
 
 # Hash checked when the username is unknown, so a miss costs as much time as a wrong password.
 _DUMMY_HASH = None
@@ -296,8 +297,6 @@ def user_for_token(token: str):
     """The Principal a bearer token speaks for, or None (unknown, revoked, expired, inactive)."""
     if not token or len(token) > 200:
         return None
-    from .principal import principal_for_digest
-
     return principal_for_digest(_digest(token), utcnow())
 
 
