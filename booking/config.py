@@ -62,8 +62,8 @@ def from_environment(instance_path: str) -> dict:
     return {
         "SECRET_KEY": _instance_secret(instance_path),
         "SQLALCHEMY_DATABASE_URI": _database_url(instance_path),
-        # A server can restart under a pool of PostgreSQL connections; an SQLite file cannot.
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": not _database_url(instance_path).startswith("sqlite")},
+        # A server can restart under a pool of PostgreSQL connections: a connection idle for a
+        # while is pinged before use (database.PING_AFTER_IDLE), not every one.
         "BABEL_DEFAULT_LOCALE": os.environ.get("DEFAULT_LOCALE", "zh_CN"),
         "DEFAULT_TIMEZONE": os.environ.get("DEFAULT_TIMEZONE", DEFAULT_TIMEZONE),
         "SESSION_COOKIE_SECURE": os.environ.get("SESSION_COOKIE_SECURE", "0") == "1",

@@ -12,7 +12,7 @@ from flask import g
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import event, literal_column, text
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import DBAPIError, MultipleResultsFound, NoResultFound
+from sqlalchemy.exc import DBAPIError, DisconnectionError, MultipleResultsFound, NoResultFound
 from sqlalchemy.orm import Session
 
 from .errors import DomainError
@@ -78,9 +78,35 @@ def _release_writer_lock(_session, transaction):
         _writer.held = None
 
 
+# PostgreSQL: a server restart leaves the pool's connections dead. One that sat in the pool for
+# more than PING_AFTER_IDLE seconds is pinged as it is taken out (dead: the pool replaces it and
+# tries again); one given back within that time was just used. SQLAlchemy's pool_pre_ping pinged
+# on every checkout: a round trip per booking.
+PING_AFTER_IDLE = 2.0
+
+
+def _note_checkin(_dbapi_connection, record) -> None:
+    record.info["idle_since"] = time.monotonic()
+
+
+def _ping_after_idle(dialect):
+    def ping_if_idle(dbapi_connection, record, _proxy) -> None:
+        since = record.info.get("idle_since")
+        if since is None or time.monotonic() - since <= PING_AFTER_IDLE:
+            return
+        try:
+            dialect.do_ping(dbapi_connection)
+        except dialect.loaded_dbapi.Error as error:
+            raise DisconnectionError("the pooled connection is gone") from error
+
+    return ping_if_idle
+
+
 def configure_engine(engine: Engine) -> None:
     event.listen(engine, "engine_disposed", _release_held_reads)
     if engine.dialect.name != "sqlite":
+        event.listen(engine, "checkin", _note_checkin)
+        event.listen(engine, "checkout", _ping_after_idle(engine.dialect))
         return
 
     @event.listens_for(engine, "connect")
@@ -391,8 +417,9 @@ class GuardedCounter:
     add() is one statement, atomic on both databases (same SQL on SQLite and PostgreSQL):
         INSERT ... ON CONFLICT (key) DO UPDATE SET n = n + :amount WHERE n + :amount <= :limit
         RETURNING n
-    No row returned means the limit refused it. Written as text(): SQLAlchemy cannot cache the
-    compiled form of its ON CONFLICT construct, and this runs three times per booking.
+    No row returned means the limit refused it. Written as text() with its returned column, so
+    fetch() prepares it (SQLAlchemy cannot cache the compiled form of its ON CONFLICT construct),
+    and this runs three times per booking.
     """
 
     def __init__(self, table, key: tuple[str, ...], column: str):
@@ -405,8 +432,13 @@ class GuardedCounter:
             f"INSERT INTO {name} ({cols}, {column}) VALUES ({', '.join(':' + k for k in key)}, :amount) "
             f"ON CONFLICT ({cols}) DO UPDATE SET {column} = {name}.{column} + :amount"
         )
-        self._limited = text(base + f" WHERE {name}.{column} + :amount <= :limit RETURNING {column}").bindparams(*binds)
-        self._unlimited = text(base + f" RETURNING {column}").bindparams(*binds)
+        returned = table.c[column]
+        self._limited = (
+            text(base + f" WHERE {name}.{column} + :amount <= :limit RETURNING {column}")
+            .bindparams(*binds)
+            .columns(returned)
+        )
+        self._unlimited = text(base + f" RETURNING {column}").bindparams(*binds).columns(returned)
 
     def add(self, amount: int, limit: int | None, **key) -> bool:
         if limit is not None and amount > limit:
@@ -416,7 +448,7 @@ class GuardedCounter:
             params["limit"] = limit
         stmt = self._limited if limit is not None else self._unlimited
         # RETURNING says whether a row was written (rowcount is unreliable for upserts on psycopg).
-        return connection().execute(stmt, params).first() is not None
+        return fetch(stmt, **params).first() is not None
 
 
 # By table name: the accounts package sits above this module (booking/accounts imports it).

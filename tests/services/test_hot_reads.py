@@ -236,3 +236,44 @@ def test_a_write_transaction_whose_connection_drops_is_not_run_twice(world, db_u
         fetch(TOKEN_USER, digest="0" * 64).all()
     assert raised.value.connection_invalidated
     db.session.rollback()
+
+
+def _kill_pooled_connection(db_url) -> None:
+    """End the backend of the pool's one idle connection (as a server restart would)."""
+    from sqlalchemy import create_engine, text
+
+    pid = db.session.execute(text("SELECT pg_backend_pid()")).scalar()
+    db.session.rollback()  # back to the pool, idle
+    db.session.remove()
+    other = create_engine(db_url)
+    with other.connect() as conn:
+        assert conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid}).scalar() is True
+    other.dispose()
+
+
+@pytest.mark.parametrize("backend", ["postgresql"])
+def test_a_pooled_connection_idle_for_a_while_is_pinged_and_replaced_if_dead(world, db_url, monkeypatch):
+    from sqlalchemy import text
+
+    import booking.database
+
+    monkeypatch.setattr(booking.database, "PING_AFTER_IDLE", 0.0)
+    _kill_pooled_connection(db_url)
+    assert db.session.execute(text("SELECT 1")).scalar() == 1  # the dead one was found and replaced
+
+
+@pytest.mark.parametrize("backend", ["postgresql"])
+def test_a_connection_just_given_back_is_not_pinged(world, db_url, monkeypatch):
+    """The control: within PING_AFTER_IDLE nothing is sent before use (no round trip per
+    booking), so a connection killed in that moment fails its next statement."""
+    from sqlalchemy import text
+    from sqlalchemy.exc import DBAPIError
+
+    import booking.database
+
+    monkeypatch.setattr(booking.database, "PING_AFTER_IDLE", 3600.0)
+    _kill_pooled_connection(db_url)
+    with pytest.raises(DBAPIError) as raised:
+        db.session.execute(text("SELECT 1"))
+    assert raised.value.connection_invalidated
+    db.session.rollback()
