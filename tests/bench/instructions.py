@@ -83,11 +83,7 @@ def main() -> int:
         statements = json.loads((tmp / "statements.json").read_text())
         for name in KINDS:
             print(f"{name:>13}: {per[name] / 1e6:6.3f} M instructions/request  {statements[name]:.2f} SQL/request")
-        print(
-            f"healthz / hello: {per['hello'] / per['healthz']:.2f}; "
-            f"availability / hello: {per['hello'] / per['availability']:.2f}; "
-            f"success / bare insert: {per['baseline'] / per['success']:.2f} (inverse ratios of instructions)"
-        )
+        print(cpu.ratios(per, "instructions"))
         return 0
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
