@@ -315,3 +315,31 @@ def build_once(sqlite_template, tmp_path_factory, build, **config) -> BuiltWorld
         db.session.remove()
         db.engine.dispose()
     return BuiltWorld(path, frozen)
+
+
+def shared_world(build):
+    """The fixtures of a module whose tests share one world, built once (build_once) and one app:
+    `built`, `module_app`, `app` (its database put back as built before each test) and `world`.
+    In the module: `built, module_app, app, world = shared_world(build_world)`."""
+
+    @pytest.fixture(scope="module")
+    def built(sqlite_template, tmp_path_factory):
+        return build_once(sqlite_template, tmp_path_factory, build)
+
+    @pytest.fixture(scope="module")
+    def module_app(built):
+        app = create_app(make_config(built.live_url))
+        yield app
+        with app.app_context():
+            db.engine.dispose()
+
+    @pytest.fixture
+    def app(module_app, built):
+        built.restore(module_app)
+        return module_app
+
+    @pytest.fixture
+    def world(built):
+        return built.world
+
+    return built, module_app, app, world

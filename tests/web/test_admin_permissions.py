@@ -7,10 +7,9 @@ The matrix is built from the app's URL map: a new admin route that is not listed
 import pytest
 
 from booking import create_app
-from booking.extensions import db
 from tests import factories as f
 from tests import world as w
-from tests.conftest import build_once, make_config
+from tests.conftest import make_config, shared_world
 from tests.helpers import WebClient
 
 ROLES = ("anonymous", "worker", "enterprise_admin", "host_staff", "host_admin", "other_host_admin", "district_admin")
@@ -160,30 +159,7 @@ def build_world():
     return world
 
 
-@pytest.fixture(scope="module")
-def built(sqlite_template, tmp_path_factory):
-    """The world is built once for the module; each test gets a fresh copy of its database."""
-    return build_once(sqlite_template, tmp_path_factory, build_world)
-
-
-@pytest.fixture(scope="module")
-def module_app(built):
-    app = create_app(make_config(built.live_url))
-    yield app
-    with app.app_context():
-        db.engine.dispose()
-
-
-@pytest.fixture
-def app(module_app, built):
-    """One app for the module; before each test its database is put back as built."""
-    built.restore(module_app)
-    return module_app
-
-
-@pytest.fixture
-def world(built):
-    return built.world
+built, module_app, app, world = shared_world(build_world)
 
 
 def account(world, role):

@@ -17,7 +17,7 @@ from booking.facilities.models import Blackout
 from booking.reservations import services as bookings
 from tests import factories as f
 from tests import world as w
-from tests.conftest import build_once, make_config
+from tests.conftest import make_config, shared_world
 from tests.helpers import WebClient
 
 ROLES = (
@@ -244,30 +244,7 @@ def build_world():
     return world
 
 
-@pytest.fixture(scope="module")
-def built(sqlite_template, tmp_path_factory):
-    """The world is built once for the module; each test gets a fresh copy of its database."""
-    return build_once(sqlite_template, tmp_path_factory, build_world)
-
-
-@pytest.fixture(scope="module")
-def module_app(built):
-    app = create_app(make_config(built.live_url))
-    yield app
-    with app.app_context():
-        db.engine.dispose()
-
-
-@pytest.fixture
-def app(module_app, built):
-    """One app for the module; before each test its database is put back as built."""
-    built.restore(module_app)
-    return module_app
-
-
-@pytest.fixture
-def world(built):
-    return built.world
+built, module_app, app, world = shared_world(build_world)
 
 
 def account(world, role):
