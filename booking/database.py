@@ -142,7 +142,7 @@ def begin_write() -> None:
     row locks of the use case do the work. Any read transaction already open (e.g. the one
     that loaded the signed-in user) is ended first; it changed nothing.
     """
-    close_read_connection()  # one connection at a time: the write's own, from here on
+    close_read_connection()  # from here on connection() is the write's (the read one stays the thread's)
     session = db.session()
     if session.in_transaction():
         if session.new or session.dirty or session.deleted:
@@ -290,13 +290,16 @@ def fetch(statement, **params):
     database server restarted since) runs once more, on a new connection."""
     conn = connection()
     prepared = Prepared.of(statement, conn.dialect)
-    try:
+
+    def run(conn):
         return conn.execute(statement, params) if prepared is None else prepared.run(conn, params)
+
+    try:
+        return run(conn)
     except DBAPIError as error:
         if not error.connection_invalidated or conn is not g.get("_db_read_connection"):
             raise
-    conn = connection()  # a new one: the dropped one is invalidated
-    return conn.execute(statement, params) if prepared is None else prepared.run(conn, params)
+    return run(connection())  # a new one: the dropped one is invalidated
 
 
 def written_in(values) -> list:
@@ -324,6 +327,7 @@ class Rows(list):
 
 
 _PREPARED: dict = {}  # (id(statement), dialect name) -> (statement, Prepared or None)
+_PREPARED_MAX = 1024  # prebuilt statements are module constants; a caller building them per call stays bounded
 
 
 class Prepared:
@@ -365,6 +369,8 @@ class Prepared:
             rendered_per_call = compiled.post_compile_params or compiled.literal_execute_params
             if not rendered_per_call and not compiled.escaped_bind_names:
                 prepared = cls(statement, compiled, dialect)
+        if len(_PREPARED) >= _PREPARED_MAX:
+            _PREPARED.clear()
         _PREPARED[key] = (statement, prepared)
         return prepared
 
