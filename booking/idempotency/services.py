@@ -277,9 +277,27 @@ def _record_outcome(session, _flush_context):
     # The first object written is the use case's own: later ones (e.g. the booking a freed place
     # makes for the next in the waitlist, in the same transaction) must not replace it.
     obj = _written(session, spec.model) if spec is not None and not g.get("_idempotency_written") else None
+    _record(session, spec, claim_, obj)
+
+
+def wrote(obj) -> None:
+    """A use case that wrote its object with a Core INSERT (no ORM flush, so no after_flush)
+    names it here, in its transaction, once the object is in the session: the outcome is
+    recorded as the flush hook records it."""
+    if not has_request_context():
+        return
+    spec: Outcome | None = g.get("_idempotency_outcome")
+    claim_: Claim | None = g.get("_idempotency")
+    if claim_ is None and (spec is None or not spec.preload):
+        return
+    mine = spec is not None and isinstance(obj, spec.model) and not g.get("_idempotency_written")
+    _record(db.session(), spec, claim_, obj if mine else None)
+
+
+def _record(session, spec: Outcome | None, claim_: Claim | None, obj) -> None:
     if obj is not None:
         g._idempotency_written = True
-    if obj is not None and spec.preload:
+    if obj is not None and spec is not None and spec.preload:
         spec.answer(obj)
     if claim_ is None:
         return

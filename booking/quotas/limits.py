@@ -16,6 +16,7 @@ from ..database import GuardedCounter, fetch
 from ..errors import Conflict
 from ..extensions import db
 from ..organizations.services import ancestors_query
+from . import rules
 from .models import EnterpriseWeekUsage, SharingAgreement, WorkerWeekUsage, agreement_facilities
 
 
@@ -38,41 +39,59 @@ ENTERPRISE_MINUTES = GuardedCounter(
 )
 WORKER_BOOKINGS = GuardedCounter(WorkerWeekUsage.__table__, ("host_id", "user_id", "week_start"), "bookings")
 _sa, _af = SharingAgreement.__table__, agreement_facilities
-# The agreement in force for (enterprise, host, facility, day): one made with the enterprise
-# itself wins over a union-wide one, then the latest. Prebuilt: the booking path's hot query.
-_AGREEMENT = (
-    select(_sa.c.id, _sa.c.minutes_per_week, _sa.c.bookings_per_worker)
+# The agreements that may cover an enterprise at a host (made with it or with a union above it),
+# each with the facilities it lists: one row per listed facility, one with NULL when it shares
+# all of them. Prebuilt: the booking path's hot query. Which one is in force for a facility and
+# a day is rules.terms_in_force(): read once per (enterprise, host), the choice is made in hand.
+_CANDIDATES = (
+    select(
+        _sa.c.id,
+        _sa.c.minutes_per_week,
+        _sa.c.bookings_per_worker,
+        _sa.c.enterprise_id,
+        _sa.c.valid_from,
+        _sa.c.valid_until,
+        _sa.c.all_facilities,
+        _af.c.facility_id,
+    )
+    .select_from(_sa.outerjoin(_af, _af.c.agreement_id == _sa.c.id))
     .where(
         _sa.c.host_id == bindparam("host_id"),
         or_(
             _sa.c.enterprise_id == bindparam("enterprise_id"),
             _sa.c.group_id.in_(ancestors_query(bindparam("enterprise_id"))),
         ),
-        or_(
-            _sa.c.all_facilities.is_(True),
-            _sa.c.id.in_(select(_af.c.agreement_id).where(_af.c.facility_id == bindparam("facility_id"))),
-        ),
-        _sa.c.valid_from <= bindparam("day"),
-        or_(_sa.c.valid_until.is_(None), _sa.c.valid_until >= bindparam("day")),
     )
-    .order_by(_sa.c.enterprise_id.is_(None), _sa.c.valid_from.desc(), _sa.c.id.desc())
-    .limit(1)
 )
 
 
-def agreement_terms(enterprise_id: int, host_id: int, facility_id: int, day: date):
-    """(id, minutes_per_week, bookings_per_worker) of the agreement in force, or None (cached
-    per settings token: agreements, organizations and facilities change it)."""
-    return cached(
-        "agreement",
-        (enterprise_id, host_id, facility_id, day),
-        lambda: load_agreement_terms(enterprise_id, host_id, facility_id, day),
+def _load_candidates(enterprise_id: int, host_id: int) -> tuple[rules.Candidate, ...]:
+    found: dict[int, tuple] = {}
+    for row in fetch(_CANDIDATES, enterprise_id=enterprise_id, host_id=host_id):
+        _id, minutes, bookings, direct_id, valid_from, valid_until, all_facilities, facility_id = row
+        if _id not in found:
+            terms = rules.Terms(_id, minutes, bookings)
+            found[_id] = (terms, direct_id is not None, valid_from, valid_until, None if all_facilities else set())
+        listed = found[_id][4]
+        if listed is not None and facility_id is not None:
+            listed.add(facility_id)
+    return tuple(
+        rules.Candidate(terms, direct, since, until, None if listed is None else frozenset(listed))
+        for terms, direct, since, until, listed in found.values()
     )
 
 
-def load_agreement_terms(enterprise_id: int, host_id: int, facility_id: int, day: date):
+def agreement_terms(enterprise_id: int, host_id: int, facility_id: int, day: date) -> rules.Terms | None:
+    """The agreement in force for (enterprise, host, facility, day) as rules.Terms, or None. The
+    candidates are cached per (enterprise, host) and settings token (agreements, organizations
+    and facilities change them): every facility and day of a host is then chosen in hand."""
+    candidates = cached("agreement", (enterprise_id, host_id), lambda: _load_candidates(enterprise_id, host_id))
+    return rules.terms_in_force(candidates, facility_id, day)
+
+
+def load_agreement_terms(enterprise_id: int, host_id: int, facility_id: int, day: date) -> rules.Terms | None:
     """agreement_terms() read from the database now, past the cache."""
-    return fetch(_AGREEMENT, enterprise_id=enterprise_id, host_id=host_id, facility_id=facility_id, day=day).first()
+    return rules.terms_in_force(_load_candidates(enterprise_id, host_id), facility_id, day)
 
 
 def agreement_for(enterprise_id: int, host_id: int, facility_id: int, day: date) -> SharingAgreement | None:

@@ -2,13 +2,15 @@
 
     .venv/bin/python -m tests.bench.cpu [N]     # N requests of each kind (default 2000)
 
-Same set-up as `make bench` (fresh SQLite files, 2,000 workers with tokens, the success rush's
-bench host), then each kind of request through Flask's test client (no HTTP server, no
-gunicorn), each after a warm-up of 200, in CPU_ROUNDS rounds (default 3; the least counts):
-the bare hello-world and the bare guarded insert of
-tests/bench/baseline_app.py, the app's /healthz, availability read and success rush. Prints
-CPU ms per request (time.process_time) and the ratios the bench's goals use (req/s ratios are
-the inverse ratios of CPU per request when both runs are CPU-bound).
+Same set-up as `make bench` (fresh SQLite files, or with BENCH_DB=postgresql two databases on a
+throwaway PostgreSQL server; 2,000 workers with tokens, the success rush's bench host), then
+each kind of request through Flask's test client (no HTTP server, no gunicorn), each after a
+warm-up of 200, in CPU_ROUNDS rounds (default 3; the least counts): the bare hello-world and
+the bare guarded insert of tests/bench/baseline_app.py, the app's /healthz, availability read
+and success rush. Prints
+CPU ms per request (time.process_time; on PostgreSQL also its server's CPU per request, from
+/proc) and the ratios the bench's goals use (req/s ratios are the inverse ratios of CPU per
+request when both runs are CPU-bound; on PostgreSQL, of the app's and the server's together).
 """
 
 import cProfile
@@ -25,6 +27,7 @@ from pathlib import Path
 from tests.bench import run as bench
 
 STATEMENTS = [0]  # SQL statements run by the app (not the bare app): robust to others' load
+DB_CPU_MS = [0.0]  # the database server's CPU ms per request of the last measure() (PostgreSQL)
 
 
 def measure(client, rows, warm: int = 200, profile_rows=None) -> tuple[float, dict]:
@@ -40,11 +43,13 @@ def measure(client, rows, warm: int = 200, profile_rows=None) -> tuple[float, di
     statuses: dict = {}
     rows = rows[warm:]
     STATEMENTS[0] = 0
+    db0 = sum(bench.tree_cpu_seconds(p) for p in bench.DB_PIDS)
     t0 = time.process_time()
     for row in rows:
         s = call(row)
         statuses[s] = statuses.get(s, 0) + 1
     ms = (time.process_time() - t0) * 1000 / len(rows)
+    DB_CPU_MS[0] = (sum(bench.tree_cpu_seconds(p) for p in bench.DB_PIDS) - db0) * 1000 / len(rows)
     statuses["SQL/request"] = round(STATEMENTS[0] / len(rows), 2)
     if profile_rows:
         prof = cProfile.Profile()
@@ -60,10 +65,27 @@ def measure(client, rows, warm: int = 200, profile_rows=None) -> tuple[float, di
     return ms, statuses
 
 
+def databases(tmp: Path) -> tuple[str, str]:
+    """The app's and the bare app's database URLs: SQLite files under `tmp`, or with
+    BENCH_DB=postgresql two databases on a throwaway server (stopped when this process exits)."""
+    if os.environ.get("BENCH_DB", "sqlite") != "postgresql":
+        return f"sqlite:///{tmp}/booking.sqlite3", f"sqlite:///{tmp}/baseline.sqlite3"
+    import atexit
+
+    from tests.tools.pgserver import PostgresServer
+
+    pg = PostgresServer().start()
+    atexit.register(pg.stop)
+    bench.DB_PIDS.append(int(Path(pg.dir, "data", "postmaster.pid").read_text().split()[0]))
+    urls = pg.create_database("cpu_app"), pg.create_database("cpu_baseline")
+    (tmp / "urls").write_text("\n".join(urls))
+    return urls
+
+
 def setup(tmp: Path, n: int, seed_workers: int = bench.SEED_WORKERS) -> dict:
-    """The bench's world in fresh SQLite files under `tmp` (as `make bench` builds it), and the
+    """The bench's world in fresh databases (databases(), as `make bench` builds it), and the
     rows of each kind of request: n + 200 each (the rush kinds: more, a free slot each)."""
-    url = f"sqlite:///{tmp}/booking.sqlite3"
+    url, base_url = databases(tmp)
     env = dict(os.environ, DATABASE_URL=url, SECRET_KEY=secrets.token_hex(32), PYTHONPATH=str(bench.ROOT))
     bench.flask_cli(env, "db", "upgrade")
     bench.flask_cli(env, "seed-demo", "--workers", str(seed_workers))
@@ -74,7 +96,7 @@ def setup(tmp: Path, n: int, seed_workers: int = bench.SEED_WORKERS) -> dict:
     p = bench.plan(app, workers)
     success = bench.add_rush_host(app, workers, p)
     subprocess.run(
-        [sys.executable, "-m", "tests.bench.baseline_app", f"sqlite:///{tmp}/baseline.sqlite3"],
+        [sys.executable, "-m", "tests.bench.baseline_app", base_url],
         cwd=bench.ROOT,
         check=True,
     )
@@ -96,10 +118,14 @@ def clients(tmp: Path):
     from tests.bench.baseline_app import create_app as baseline_app
 
     os.environ["SECRET_KEY"] = (tmp / "secret").read_text()
-    app = bench.make_app(f"sqlite:///{tmp}/booking.sqlite3")
+    if (tmp / "urls").exists():
+        url, base_url = (tmp / "urls").read_text().split("\n")
+    else:
+        url, base_url = f"sqlite:///{tmp}/booking.sqlite3", f"sqlite:///{tmp}/baseline.sqlite3"
+    app = bench.make_app(url)
     with app.app_context():
         event.listen(db.engine, "before_cursor_execute", lambda *_args: STATEMENTS.__setitem__(0, STATEMENTS[0] + 1))
-    return app.test_client(), baseline_app(f"sqlite:///{tmp}/baseline.sqlite3").test_client()
+    return app.test_client(), baseline_app(base_url).test_client()
 
 
 BARE = ("hello", "baseline")  # the kinds sent to the bare app
@@ -135,6 +161,9 @@ def main() -> int:
                         rows[n + 200 : 2 * n + 200] if name in ("baseline", "success") else rows[200 : n + 200]
                     )
                 ms, statuses = measure(c, rows[: n + 200], profile_rows=profile_rows)
+                if bench.DB_PIDS:
+                    statuses["db CPU ms"] = round(DB_CPU_MS[0], 3)
+                    ms += DB_CPU_MS[0]  # what the request cost the machine: the app's and the server's
                 if name not in results or ms < results[name][0]:
                     results[name] = (ms, statuses)
         for name, (ms, statuses) in results.items():

@@ -8,10 +8,10 @@ import os
 import signal
 
 from sqlalchemy import event
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from booking import create_app
-from booking.reservations.models import Reservation
 
 app = create_app(
     {
@@ -37,15 +37,28 @@ def _die():
         os.kill(os.getpid(), signal.SIGKILL)
 
 
-@event.listens_for(Session, "after_flush")
-def _booking_written(session, _context):
-    if any(isinstance(obj, Reservation) for obj in session.new):
-        if WHEN == "before_commit":
-            _die()
-        session.info["booking"] = True
+_written = {"booking": False}
+
+
+@event.listens_for(Engine, "after_cursor_execute")
+def _booking_written(_conn, _cursor, statement, *_args):
+    if statement.startswith("INSERT INTO reservations"):
+        _written["booking"] = True
+
+
+@event.listens_for(Session, "before_commit")
+def _booking_not_committed(_session):
+    if _written["booking"] and WHEN == "before_commit":
+        _die()
 
 
 @event.listens_for(Session, "after_commit")
-def _booking_committed(session):
-    if session.info.pop("booking", False) and WHEN == "after_commit":
+def _booking_committed(_session):
+    if _written["booking"] and WHEN == "after_commit":
         _die()
+    _written["booking"] = False
+
+
+@event.listens_for(Session, "after_rollback")
+def _booking_rolled_back(_session):
+    _written["booking"] = False

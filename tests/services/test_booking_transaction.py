@@ -24,6 +24,9 @@ KINDS = [
     ("slot counter", re.compile(r"^INSERT INTO slot_loads")),
     ("enterprise counter", re.compile(r"^INSERT INTO enterprise_week_usage")),
     ("reservation", re.compile(r"^INSERT INTO reservations")),
+    ("standing", re.compile(r"^SELECT 'b' AS kind, blackouts\.starts_at")),
+    ("cache tokens", re.compile(r"^SELECT cache_scopes\.scope, cache_scopes\.token")),
+    ("notify settings", re.compile(r"^SELECT notification_settings\.email")),
 ]
 
 
@@ -36,8 +39,10 @@ def world(ctx):
     return w.build()
 
 
-def test_the_enterprise_counter_is_taken_last_just_before_the_commit(world):
-    seen: list[tuple] = []  # (connection, what): the reads before the write run on a connection of their own
+def statements_of(fn, *args, **kwargs) -> list[tuple]:
+    """(connection, what) for every statement and commit of fn(...): the reads before the write
+    run on a connection of their own."""
+    seen: list[tuple] = []
 
     def statement(conn, _cursor, sql, *_args):
         seen.append((conn, kind(sql)))
@@ -49,10 +54,16 @@ def test_the_enterprise_counter_is_taken_last_just_before_the_commit(world):
     event.listen(engine, "before_cursor_execute", statement)
     event.listen(engine, "commit", commit)
     try:
-        services.book(world.worker, world.gym.id, w.SLOT, now=w.NOW)
+        fn(*args, **kwargs)
     finally:
         event.remove(engine, "before_cursor_execute", statement)
         event.remove(engine, "commit", commit)
+    return seen
+
+
+def test_the_enterprise_counter_is_taken_last_just_before_the_commit(world):
+    seen = statements_of(services.book, world.worker, world.gym.id, w.SLOT, now=w.NOW)
+    engine = db.engine
     writer = seen[-1][0]  # the write transaction's connection: its commit comes last
     assert seen[-1][1] == "commit"
     write = [what for conn, what in seen if conn is writer]
@@ -64,3 +75,19 @@ def test_the_enterprise_counter_is_taken_last_just_before_the_commit(world):
     assert write[: len(head) + len(first)] == head + first
     assert write[-2:] == ["enterprise counter", "commit"]
     assert "enterprise counter" not in write[:-2]
+
+
+def test_a_warm_booking_is_one_read_then_the_guarded_transaction(world):
+    """With the facility and the agreement cached (another worker of the enterprise booked
+    before), a booking reads its plan in one statement (blackouts, suspensions, counters), then
+    writes: no ORM flush, one INSERT of the row, nothing read again."""
+    services.book(world.worker, world.gym.id, w.SLOT, now=w.NOW)
+    db.session.remove()
+    seen = statements_of(services.book, world.worker2, world.gym.id, w.SLOT, now=w.NOW)
+    writer = seen[-1][0]
+    reads = [what for conn, what in seen if conn is not writer and what != "cache tokens"]
+    write = [what for conn, what in seen if conn is writer and what != "cache tokens"]
+    assert reads == ["standing"]
+    head = ["rules+worker lock"] if db.engine.dialect.name == "postgresql" else ["begin", "rules"]
+    rest = ["overlap", "worker counter", "slot counter", "reservation", "notify settings", "enterprise counter"]
+    assert write == head + rest + ["commit"]

@@ -88,7 +88,7 @@ def _hot_statements(world) -> list[tuple[str, object, dict]]:
     from booking.facilities.services import _BLACKOUTS
     from booking.facilities.snapshot import FACILITY
     from booking.notifications.services import _FOR_NOTIFY
-    from booking.quotas.limits import _AGREEMENT
+    from booking.quotas.limits import _CANDIDATES
     from booking.quotas.no_shows import _SUSPENSIONS
     from booking.reservations.availability import DAY_STATE
     from booking.reservations.booking import _CLASH, _RULES_VERSION
@@ -101,16 +101,7 @@ def _hot_statements(world) -> list[tuple[str, object, dict]]:
         ("day state with lines", _DAY_WITH_LINES, day),
         ("blackouts", _BLACKOUTS, day),
         ("facility", FACILITY, {"facility_id": world.court.id}),
-        (
-            "agreement",
-            _AGREEMENT,
-            {
-                "enterprise_id": world.ent.id,
-                "host_id": world.host.id,
-                "facility_id": world.court.id,
-                "day": w.SLOT.date(),
-            },
-        ),
+        ("agreements", _CANDIDATES, {"enterprise_id": world.ent.id, "host_id": world.host.id}),
         ("suspensions", _SUSPENSIONS, {"user_id": world.worker.id, "host_id": world.host.id}),
         ("notify", _FOR_NOTIFY, {"user_id": world.worker.id}),
         (
