@@ -95,6 +95,7 @@ def register_extensions(app: Flask) -> None:
         limiter,
         login_manager,
         migrate,
+        remember_cookie_only_for_used_sessions,
     )
     from .i18n import select_locale
 
@@ -111,6 +112,7 @@ def register_extensions(app: Flask) -> None:
     check_limits_per_route_only(app)
     check_csrf_on_unsafe_methods_only(app)
     login_manager.init_app(app)
+    remember_cookie_only_for_used_sessions(app)
     from .accounts.services import load_user
 
     login_manager.user_loader(load_user)

@@ -118,3 +118,30 @@ def _on_unsafe_methods(app, check):
             check()
 
     return csrf_protect_unsafe_methods
+
+
+def remember_cookie_only_for_used_sessions(app) -> None:
+    """Flask-Login's after-request hook looks into the session on every request: that marks the
+    session accessed, so Flask answered `Vary: Cookie` and went through its cookie settings even
+    for an API call that never touched a cookie. The hook only acts on what login_user() and
+    logout_user() put in the session during the request (or, with
+    REMEMBER_COOKIE_REFRESH_EACH_REQUEST, on every request): it now runs when the request used
+    the session, or always with that setting."""
+    manager = app.login_manager
+    hook = manager._update_remember_cookie
+    funcs = app.after_request_funcs.setdefault(None, [])
+    for i, func in enumerate(funcs):
+        if func == hook:
+            funcs[i] = _when_session_used(app, hook)
+
+
+def _when_session_used(app, hook):
+    def update_remember_cookie(response):
+        # The session as opened, read without marking it accessed (Flask 3.1.3's request_ctx.session
+        # property marks it); a Flask without that attribute: the hook runs, as before.
+        opened = getattr(request_ctx, "_session", None)
+        if app.config.get("REMEMBER_COOKIE_REFRESH_EACH_REQUEST") or opened is None or opened.accessed:
+            return hook(response)
+        return response
+
+    return update_remember_cookie

@@ -128,7 +128,6 @@ def register(app) -> None:
             return None
         return services.pending_draws(facility, [start], now or timeutil.utcnow()).get(start)
 
-    @app.before_request
     def run_due_draws_of_the_slots_read():
         """The first read of a draw facility's slots after a draw time runs that draw (the day's
         grid, the booking page): the page then shows the result, never a stale pending slot."""
@@ -141,6 +140,10 @@ def register(app) -> None:
             return
         if facility_id is not None:
             services.run_due(facility_id=facility_id)
+
+    # Only the requests of the two blueprints whose pages these are (Flask's hooks by blueprint name).
+    for blueprint in ("facilities", "reservations"):
+        app.before_request_funcs.setdefault(blueprint, []).append(run_due_draws_of_the_slots_read)
 
     app.jinja_env.globals.update(
         pending_draw=pending_draw, draw_status_label=lambda status: str(STATUS_LABELS.get(status, status))

@@ -1,8 +1,9 @@
 """Claim a key, replay its first answer, record what the use case committed.
 
 A key's row is claimed in its own short transaction before the request runs. The use case's
-own transaction then records its outcome on that row (the `after_flush` hook below: it runs only
-when the use case writes), so the change and the outcome commit together or not at all. Once
+own transaction then records its outcome on that row (the `after_flush` hook below, which runs
+only when the use case writes through the ORM; a use case that writes its object with a Core
+INSERT calls `wrote()` instead: the booking), so the change and the outcome commit together or not at all. Once
 the answer is built it is stored in another short transaction. A retry finds, in this order:
 
 * the stored answer: replayed byte for byte;

@@ -187,3 +187,17 @@ def test_ended_sign_ins_are_cleared_at_the_next_sign_in(app, world):
         client.post_form("/logout", {}, csrf_from="/")
     sign_in(app)
     assert db.session.scalar(select(func.count(UserSession.id))) == 1
+
+
+def test_an_api_call_leaves_cookies_alone_and_a_page_varies_on_them(app, world):
+    """Flask-Login's remember-cookie hook runs only for a request that used the session
+    (booking.extensions.remember_cookie_only_for_used_sessions): an API call with a bearer token
+    sets no cookie and does not vary on Cookie; a page read with the session still does."""
+    api = ApiClient(app).login("worker", f.PASSWORD)
+    me = api.get("/api/v1/me")
+    assert me.status_code == 200
+    assert "Cookie" not in me.headers.get("Vary", "") and "Set-Cookie" not in me.headers
+    client = sign_in(app)
+    page = client.get("/")
+    assert page.status_code == 200 and "Cookie" in page.headers.get("Vary", "")
+    assert set(cookies(client)) == {"session", "remember_token"}
