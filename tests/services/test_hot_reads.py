@@ -268,3 +268,46 @@ def test_a_connection_just_given_back_is_not_pinged(world, db_url, monkeypatch):
         db.session.execute(text("SELECT 1"))
     assert raised.value.connection_invalidated
     db.session.rollback()
+
+
+class Boom(Exception):
+    pass
+
+
+@pytest.mark.parametrize("backend", ["postgresql"])
+def test_postgresql_statements_run_on_libpq_inside_their_transaction(world):
+    """On PostgreSQL a prebuilt statement is prepared once per connection and run by libpq
+    (database._LibpqStatement): on the read connection, and inside a write transaction after its
+    first statement, which goes through psycopg's cursor so that its BEGIN is sent; what the
+    transaction wrote through libpq is rolled back with it."""
+    from psycopg import pq
+    from sqlalchemy import func, select, text
+
+    from booking.accounts.principal import TOKEN_USER
+    from booking.database import write_transaction
+    from booking.reservations.booking import SLOT_PLACES
+    from booking.reservations.models import SlotLoad
+
+    for _ in range(3):
+        assert fetch(TOKEN_USER, digest="0" * 64).all() == []
+    raw, prepared, _adapters = connection().connection.info["libpq"]
+    assert raw is connection().connection.dbapi_connection and len(prepared) == 1
+    with pytest.raises(Boom):
+        with write_transaction():
+            writer = connection().connection
+            raw = writer.dbapi_connection
+            assert SLOT_PLACES.add(2, 5, facility_id=world.court.id, start_at=w.SLOT)  # first: the cursor, BEGIN
+            assert writer.dbapi_connection.pgconn.transaction_status == pq.TransactionStatus.INTRANS
+            assert "libpq" not in writer.info
+            assert SLOT_PLACES.add(2, 5, facility_id=world.court.id, start_at=w.SLOT)  # then libpq
+            assert not SLOT_PLACES.add(2, 5, facility_id=world.court.id, start_at=w.SLOT)  # 6 > 5: refused
+            assert len(writer.info["libpq"][1]) == 1  # prepared once, run twice
+            for _ in range(6):  # a query psycopg would prepare for itself after five runs
+                db.session.execute(text("SELECT 1"))
+            raise Boom
+    assert db.session.scalar(select(func.count()).select_from(SlotLoad)) == 0
+    db.session.rollback()
+    # The rollback left the statement prepared on the server (psycopg's own DEALLOCATE ALL after
+    # a rollback would have dropped it: its prepared statements are off, database._no_driver_prepares).
+    assert raw.execute("SELECT name FROM pg_prepared_statements").fetchall() == [("booking_0",)]
+    raw.rollback()
