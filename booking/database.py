@@ -395,26 +395,21 @@ class Prepared:
         values = {**self.defaults, **params} if self.defaults else params
         for name, proc in self.binders:
             values[name] = proc(values[name])
-        args = [values[name] for name in self.names] if self.names is not None else values
-        sql = self.sql
         raw = conn.connection.dbapi_connection
-        if self.libpq is not None and self.libpq.may_run(raw):
-            return self._run_on_libpq(conn, raw, values)
-        cursor = raw.cursor()
+        on_libpq = self.libpq is not None and self.libpq.may_run(raw)
+        args = values if on_libpq or self.names is None else [values[name] for name in self.names]
+        sql, cursor = self.sql, None if on_libpq else raw.cursor()
         try:
             for listener in conn.dispatch.before_cursor_execute:
                 sql, args = listener(conn, cursor, sql, args, None, False)
-            cursor.execute(sql, args)
+            if on_libpq:
+                rows, types = self.libpq.run(conn.connection.info, raw, args)
+            else:
+                cursor.execute(sql, args)
+                rows = cursor.fetchall()
+                types = [described[1] for described in cursor.description or ()]
             for listener in conn.dispatch.after_cursor_execute:
                 listener(conn, cursor, sql, args, None, False)
-            rows = cursor.fetchall()
-            processors = self.processors
-            if processors is None:
-                processors = self.processors = [
-                    (i, proc)
-                    for i, (type_, described) in enumerate(zip(self.types, cursor.description))
-                    if (proc := type_.result_processor(self.dialect, described[1])) is not None
-                ]
         except self.dialect.loaded_dbapi.Error as error:
             gone = self.dialect.is_disconnect(error, raw, cursor)
             if gone:
@@ -423,49 +418,27 @@ class Prepared:
                 sql, args, error, self.dialect.loaded_dbapi.Error, connection_invalidated=gone, dialect=self.dialect
             ) from error
         finally:
-            cursor.close()
-        return self._rows(rows, processors)
-
-    def _rows(self, rows, processors) -> Rows:
+            if cursor is not None:
+                cursor.close()
+        if not rows:
+            return Rows()
+        processors = self.processors
+        if processors is None:  # from the first answer's column types, as SQLAlchemy does
+            processors = self.processors = [
+                (i, proc)
+                for i, (type_, type_code) in enumerate(zip(self.types, types))
+                if (proc := type_.result_processor(self.dialect, type_code)) is not None
+            ]
         make = self.row._make
         if not processors:
             return Rows(map(make, rows))
         out = Rows()
         for row in rows:
-            values = list(row)
+            row = list(row)
             for i, proc in processors:
-                values[i] = proc(values[i])
-            out.append(make(values))
+                row[i] = proc(row[i])
+            out.append(make(row))
         return out
-
-    def _run_on_libpq(self, conn, raw, values: dict) -> Rows:
-        """PostgreSQL: the statement run by libpq itself (_LibpqStatement), the same events and
-        error wrapping as the cursor's way; the values dumped and the rows loaded by psycopg's
-        own adapters, so they are the cursor's values."""
-        sql, args = self.sql, values
-        for listener in conn.dispatch.before_cursor_execute:
-            sql, args = listener(conn, None, sql, args, None, False)
-        try:
-            rows, types = self.libpq.run(conn.connection.info, raw, args)
-            for listener in conn.dispatch.after_cursor_execute:
-                listener(conn, None, sql, args, None, False)
-            if not types:  # no rows to load: a statement that returns none
-                return Rows()
-            processors = self.processors
-            if processors is None:
-                processors = self.processors = [
-                    (i, proc)
-                    for i, (type_, oid) in enumerate(zip(self.types, types))
-                    if (proc := type_.result_processor(self.dialect, oid)) is not None
-                ]
-        except self.dialect.loaded_dbapi.Error as error:
-            gone = self.dialect.is_disconnect(error, raw, None)
-            if gone:
-                conn.invalidate(error)
-            raise DBAPIError.instance(
-                sql, args, error, self.dialect.loaded_dbapi.Error, connection_invalidated=gone, dialect=self.dialect
-            ) from error
-        return self._rows(rows, processors)
 
 
 _PARAM = re.compile(r"%\(([^)]+)\)s|%%")

@@ -266,15 +266,24 @@ def _written(session, model):
     return None
 
 
-@event.listens_for(Session, "after_flush")
-def _record_outcome(session, _flush_context):
-    """Runs inside the use case's transaction, only when it writes through the ORM."""
+def _watched() -> tuple[Outcome | None, Claim | None] | None:
+    """(the endpoint's outcome, the claim) when this request's writes are to be recorded, else None."""
     if not has_request_context():
-        return
+        return None
     spec: Outcome | None = g.get("_idempotency_outcome")
     claim_: Claim | None = g.get("_idempotency")
     if claim_ is None and (spec is None or not spec.preload):
+        return None
+    return spec, claim_
+
+
+@event.listens_for(Session, "after_flush")
+def _record_outcome(session, _flush_context):
+    """Runs inside the use case's transaction, only when it writes through the ORM."""
+    watched = _watched()
+    if watched is None:
         return
+    spec, claim_ = watched
     # The first object written is the use case's own: later ones (e.g. the booking a freed place
     # makes for the next in the waitlist, in the same transaction) must not replace it.
     obj = _written(session, spec.model) if spec is not None and not g.get("_idempotency_written") else None
@@ -285,12 +294,10 @@ def wrote(obj) -> None:
     """A use case that wrote its object with a Core INSERT (no ORM flush, so no after_flush)
     names it here, in its transaction, once the object is in the session: the outcome is
     recorded as the flush hook records it."""
-    if not has_request_context():
+    watched = _watched()
+    if watched is None:
         return
-    spec: Outcome | None = g.get("_idempotency_outcome")
-    claim_: Claim | None = g.get("_idempotency")
-    if claim_ is None and (spec is None or not spec.preload):
-        return
+    spec, claim_ = watched
     mine = spec is not None and isinstance(obj, spec.model) and not g.get("_idempotency_written")
     _record(db.session(), spec, claim_, obj if mine else None)
 
