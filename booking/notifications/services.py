@@ -7,6 +7,7 @@ of the change they tell about. Settings use cases commit once, like every servic
 import json
 import re
 from datetime import datetime
+from typing import Any, NamedTuple
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
@@ -35,16 +36,29 @@ def settings_of(user_id: int) -> NotificationSettings:
     return settings_of_defaults(user_id)
 
 
+DEFAULTS: dict[str, Any] = dict(
+    email_on=True, push_on=True, wecom_on=True, reminder_minutes=60, quiet_start=22 * 60, quiet_end=7 * 60
+)
+
+
 def settings_of_defaults(user_id: int) -> NotificationSettings:
-    return NotificationSettings(
-        user_id=user_id,
-        email_on=True,
-        push_on=True,
-        wecom_on=True,
-        reminder_minutes=60,
-        quiet_start=22 * 60,
-        quiet_end=7 * 60,
-    )
+    return NotificationSettings(user_id=user_id, **DEFAULTS)
+
+
+class _Prefs(NamedTuple):
+    """What notify() reads of a person's settings, from the row or the defaults: a plain value,
+    no ORM object to build on a booking's path."""
+
+    email: str | None
+    email_verified_at: datetime | None
+    email_on: bool
+    push_on: bool
+    wecom_on: bool
+    quiet_start: int
+    quiet_end: int
+
+
+_DEFAULT_PREFS = _Prefs(None, None, *(DEFAULTS[name] for name in _Prefs._fields[2:]))
 
 
 _S, _P = NotificationSettings.__table__, PushSubscription.__table__
@@ -62,7 +76,7 @@ _FOR_NOTIFY = select(
 ).select_from(select(literal(1).label("one")).subquery().outerjoin(_S, _S.c.user_id == bindparam("user_id")))
 
 
-def _settings_for_notify(user_id: int) -> tuple:
+def _settings_for_notify(user_id: int) -> tuple:  # (NotificationSettings or _Prefs, bool)
     """(settings, has a push subscription): one query, unless the settings are in the session
     already (changed in this transaction and maybe not flushed: read through the ORM)."""
     session = db.session()
@@ -73,17 +87,8 @@ def _settings_for_notify(user_id: int) -> tuple:
         return settings, settings.push_on and _has_push(user_id)
     row = fetch(_FOR_NOTIFY, user_id=user_id).one()
     if row.email_on is None:  # no saved settings
-        return settings_of_defaults(user_id), bool(row.has_push)
-    return NotificationSettings(
-        user_id=user_id,
-        email=row.email,
-        email_verified_at=row.email_verified_at,
-        email_on=row.email_on,
-        push_on=row.push_on,
-        wecom_on=row.wecom_on,
-        quiet_start=row.quiet_start,
-        quiet_end=row.quiet_end,
-    ), bool(row.has_push)
+        return _DEFAULT_PREFS, bool(row.has_push)
+    return _Prefs(*row[: len(_Prefs._fields)]), bool(row.has_push)
 
 
 def _has_push(user_id: int) -> bool:
@@ -92,7 +97,9 @@ def _has_push(user_id: int) -> bool:
     )
 
 
-def _channels_for(user_id: int, event: str, settings: NotificationSettings, has_push: bool | None = None) -> list[str]:
+def _channels_for(
+    user_id: int, event: str, settings: "NotificationSettings | _Prefs", has_push: bool | None = None
+) -> list[str]:
     enabled = channels.enabled()
     if event == "verify_email":
         return ["email"] if "email" in enabled and settings.email else []
@@ -106,7 +113,7 @@ def _channels_for(user_id: int, event: str, settings: NotificationSettings, has_
     return out
 
 
-def _due_at(event: str, settings: NotificationSettings, now: datetime) -> datetime:
+def _due_at(event: str, settings: "NotificationSettings | _Prefs", now: datetime) -> datetime:
     """Now, or the end of the person's quiet hours (reminders and verification come anyway)."""
     if event in rules.URGENT:
         return now

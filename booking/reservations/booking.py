@@ -113,10 +113,11 @@ _RULES_VERSION_PG = _RULES_VERSION.with_for_update(read=True)
 # taken by the statement's LockRows step: a row changed while it waited is read again in its
 # new version, so the version returned is the one locked. (The overlap check cannot join in:
 # it must read with a snapshot taken after the worker's lock is granted.)
+# With its returned column, so that fetch() prepares it.
 _RULES_VERSION_AND_USER_PG = text(
     "SELECT f.rules_version FROM facilities f, users u WHERE f.id = :facility_id AND u.id = :user_id "
     "FOR SHARE OF f FOR UPDATE OF u"
-)
+).columns(Facility.__table__.c.rules_version)
 _COLUMNS = [c for c in Reservation.__table__.columns if c.name != "id"]
 _INSERT = (
     text(
