@@ -62,33 +62,47 @@ _DEFAULT_PREFS = _Prefs(None, None, *(DEFAULTS[name] for name in _Prefs._fields[
 
 
 _S, _P = NotificationSettings.__table__, PushSubscription.__table__
-# What notify() reads of a person, in one prebuilt statement: their settings (NULLs when they
-# never saved any: the defaults apply) and whether they have a push subscription.
-_FOR_NOTIFY = select(
-    _S.c.email,
-    _S.c.email_verified_at,
-    _S.c.email_on,
-    _S.c.push_on,
-    _S.c.wecom_on,
-    _S.c.quiet_start,
-    _S.c.quiet_end,
-    exists().where(_P.c.user_id == bindparam("user_id")).label("has_push"),
-).select_from(select(literal(1).label("one")).subquery().outerjoin(_S, _S.c.user_id == bindparam("user_id")))
 
 
-def _settings_for_notify(user_id: int) -> tuple:  # (NotificationSettings or _Prefs, bool)
-    """(settings, has a push subscription): one query, unless the settings are in the session
-    already (changed in this transaction and maybe not flushed: read through the ORM)."""
+def settings_statement(*leading):
+    """What notify() reads of a person (bind parameter `user_id`), in one prebuilt statement:
+    their settings (NULLs when they never saved any: the defaults apply) and whether they have a
+    push subscription; after the caller's own `leading` columns, so that a use case reads them
+    with what it reads anyway and hands them to notify(settings=settings_read(row))."""
+    return select(
+        *leading,
+        _S.c.email,
+        _S.c.email_verified_at,
+        _S.c.email_on,
+        _S.c.push_on,
+        _S.c.wecom_on,
+        _S.c.quiet_start,
+        _S.c.quiet_end,
+        exists().where(_P.c.user_id == bindparam("user_id")).label("has_push"),
+    ).select_from(select(literal(1).label("one")).subquery().outerjoin(_S, _S.c.user_id == bindparam("user_id")))
+
+
+_FOR_NOTIFY = settings_statement()
+_READ = len(_Prefs._fields) + 1  # the columns settings_statement() adds
+
+
+def settings_read(row) -> tuple:
+    """(settings, has a push subscription) from a row of settings_statement()."""
+    *prefs, has_push = row[-_READ:]
+    return (_DEFAULT_PREFS if prefs[2] is None else _Prefs(*prefs)), bool(has_push)  # email_on NULL: never saved
+
+
+def _settings_for_notify(user_id: int, read: tuple | None = None) -> tuple:  # (NotificationSettings or _Prefs, bool)
+    """(settings, has a push subscription): `read` when the caller read them (settings_read()),
+    else one query; through the ORM when the settings are in the session (changed in this
+    transaction and maybe not flushed)."""
     session = db.session()
     if identity_key(NotificationSettings, user_id) in session.identity_map or any(
         isinstance(obj, NotificationSettings) for obj in session.new
     ):
         settings = settings_of(user_id)
         return settings, settings.push_on and _has_push(user_id)
-    row = fetch(_FOR_NOTIFY, user_id=user_id).one()
-    if row.email_on is None:  # no saved settings
-        return _DEFAULT_PREFS, bool(row.has_push)
-    return _Prefs(*row[: len(_Prefs._fields)]), bool(row.has_push)
+    return read if read is not None else settings_read(fetch(_FOR_NOTIFY, user_id=user_id).one())
 
 
 def _has_push(user_id: int) -> bool:
@@ -130,10 +144,13 @@ def notify(
     now: datetime | None = None,
     dedupe_key: str | None = None,
     waitlist_entry_id: int | None = None,
+    known_settings: tuple | None = None,
 ) -> list[OutboxMessage]:
     """Tell `user_id` about `event`: the in-app row and one outbox row per enabled channel, in
     the caller's transaction (nothing is sent if it rolls back). `waitlist_entry_id`: the
-    waitlist entry a waitlist or draw event is about (kept in the message's context)."""
+    waitlist entry a waitlist or draw event is about (kept in the message's context).
+    `known_settings`: the person's settings as the caller read them in this transaction
+    (settings_read() of a settings_statement() row), to save the query."""
     if event not in rules.EVENTS:
         raise ValueError(f"unknown notification event {event!r}")
     now = now or timeutil.utcnow()
@@ -159,7 +176,7 @@ def notify(
                 OutboxMessage.status == "pending",
             )
         )
-    settings, has_push = _settings_for_notify(user_id)
+    settings, has_push = _settings_for_notify(user_id, known_settings)
     due = _due_at(event, settings, now)
     messages = [
         OutboxMessage(

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import bindparam, literal_column, null, select, text, union_all
+from sqlalchemy import bindparam, exists, literal_column, null, select, text, union_all
 from sqlalchemy.orm import make_transient_to_detached
 
 from .. import timeutil
@@ -23,7 +23,7 @@ from ..facilities import rules, snapshot
 from ..facilities.models import Blackout, Facility
 from ..facilities.services import blackouts_between, load_facility, slot_rules
 from ..idempotency import services as idempotency
-from ..notifications.services import notify
+from ..notifications.services import notify, settings_read, settings_statement
 from ..quotas import services as quotas
 from ..quotas.models import EnterpriseWeekUsage, Suspension, WorkerWeekUsage
 from . import hooks
@@ -142,6 +142,8 @@ _CLASH = (
     )
     .limit(1)
 )
+# A booking reads it with what its confirmation needs of the worker's notification settings.
+_CLASH_AND_SETTINGS = settings_statement(exists(_CLASH).label("clash"))
 
 
 @dataclass(frozen=True)
@@ -290,7 +292,10 @@ def _take(user, plan: _Plan, now, series_id: int | None = None, user_locked: boo
     # One person's bookings are serialized, so the overlap check below holds.
     if not user_locked:
         lock_user(user.id)
-    if fetch(_CLASH, user_id=user.id, start=plan.start, end=plan.end, earliest=plan.start - timedelta(days=1)).first():
+    found = fetch(
+        _CLASH_AND_SETTINGS, user_id=user.id, start=plan.start, end=plan.end, earliest=plan.start - timedelta(days=1)
+    ).one()
+    if found.clash:
         raise Conflict(_l("You already have a booking at that time."), code="overlap")
     host_id = facility.venue.host_id
     quotas.charge_worker(plan.agreement, host_id, user.id, plan.week)
@@ -324,7 +329,7 @@ def _take(user, plan: _Plan, now, series_id: int | None = None, user_locked: boo
     db.session.add(reservation)
     idempotency.wrote(reservation)
     if reservation.status == "confirmed":
-        notify(user.id, "confirmed", {}, reservation_id=reservation.id, now=now)
+        notify(user.id, "confirmed", {}, reservation_id=reservation.id, now=now, known_settings=settings_read(found))
     # Last, just before the commit: the enterprise's week, the row all its workers share.
     quotas.charge_enterprise(plan.agreement, host_id, user.enterprise_id, plan.week, facility.slot_minutes)
     return reservation

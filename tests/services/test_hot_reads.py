@@ -91,7 +91,7 @@ def _hot_statements(world) -> list[tuple[str, object, dict]]:
     from booking.quotas.limits import _CANDIDATES
     from booking.quotas.no_shows import _SUSPENSIONS
     from booking.reservations.availability import DAY_STATE
-    from booking.reservations.booking import _CLASH, _RULES_VERSION
+    from booking.reservations.booking import _CLASH, _CLASH_AND_SETTINGS, _RULES_VERSION
 
     token = accounts.issue_token("worker", f.PASSWORD)
     day = {"facility_id": world.court.id, "start": w.SLOT - timedelta(hours=2), "end": w.SLOT + timedelta(hours=2)}
@@ -107,6 +107,11 @@ def _hot_statements(world) -> list[tuple[str, object, dict]]:
         (
             "clash",
             _CLASH,
+            {"user_id": world.worker.id, "start": w.SLOT, "end": w.SLOT + timedelta(hours=1), "earliest": w.NOW},
+        ),
+        (
+            "clash and settings",
+            _CLASH_AND_SETTINGS,
             {"user_id": world.worker.id, "start": w.SLOT, "end": w.SLOT + timedelta(hours=1), "earliest": w.NOW},
         ),
         ("rules version", _RULES_VERSION, {"facility_id": world.court.id}),
@@ -146,7 +151,7 @@ def test_prepared_statements_return_the_rows_sqlalchemy_returns(world):
         for row in rows:
             assert list(row._fields) == keys and list(row._mapping) == keys, name
         found += bool(rows)
-    assert found == 10  # every statement found rows: the comparison compared something
+    assert found == 11  # every statement found rows: the comparison compared something
 
 
 def test_a_statement_rendered_per_call_runs_through_sqlalchemy(world):
