@@ -88,11 +88,14 @@ def visible_facilities(user, day: date, kind: str | None = None, host_id: int | 
     return list(db.session.scalars(stmt.order_by(Venue.host_id, Venue.id, Facility.id)))
 
 
-_BLACKOUTS = select(Blackout.starts_at, Blackout.ends_at).where(
+# The blackouts of facility :facility_id that touch [:start, :end): the WHERE of every prebuilt
+# statement that reads them (this one, the day's state, a booking's plan).
+BLACKOUTS_TOUCHING = (
     Blackout.facility_id == bindparam("facility_id"),
     Blackout.starts_at < bindparam("end"),
     Blackout.ends_at > bindparam("start"),
 )
+_BLACKOUTS = select(Blackout.starts_at, Blackout.ends_at).where(*BLACKOUTS_TOUCHING)
 
 
 def blackouts_between(facility_id: int, start: datetime, end: datetime) -> list[tuple[datetime, datetime]]:

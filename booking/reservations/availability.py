@@ -13,7 +13,7 @@ from sqlalchemy import bindparam, func, literal_column, select, union_all
 from ..database import fetch
 from ..facilities import rules
 from ..facilities.models import Blackout, Facility
-from ..facilities.services import slot_rules, visible_for_booking
+from ..facilities.services import BLACKOUTS_TOUCHING, slot_rules, visible_for_booking
 from .models import AWAITED, Reservation, SlotLoad
 
 # One round trip for a day view: places held per slot, and the blackouts touching the day.
@@ -34,9 +34,7 @@ DAY_STATE_PARTS = (
         SlotLoad.start_at < bindparam("end"),
     ),
     select(literal_column("'b'"), Blackout.starts_at, Blackout.ends_at, literal_column("0"), literal_column("0")).where(
-        Blackout.facility_id == bindparam("facility_id"),
-        Blackout.starts_at < bindparam("end"),
-        Blackout.ends_at > bindparam("start"),
+        *BLACKOUTS_TOUCHING
     ),
 )
 DAY_STATE = union_all(*DAY_STATE_PARTS)

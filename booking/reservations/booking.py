@@ -21,7 +21,7 @@ from ..errors import Conflict, Forbidden, Invalid, NotFound
 from ..extensions import db
 from ..facilities import rules, snapshot
 from ..facilities.models import Blackout, Facility
-from ..facilities.services import blackouts_between, load_facility, slot_rules
+from ..facilities.services import BLACKOUTS_TOUCHING, blackouts_between, load_facility, slot_rules
 from ..idempotency import services as idempotency
 from ..notifications.services import notify, settings_read, settings_statement
 from ..quotas import services as quotas
@@ -200,11 +200,7 @@ _STANDING = union_all(
         Blackout.starts_at.label("a"),
         Blackout.ends_at.label("b"),
         literal_column("0").label("n"),
-    ).where(
-        Blackout.facility_id == bindparam("facility_id"),
-        Blackout.starts_at < bindparam("end"),
-        Blackout.ends_at > bindparam("start"),
-    ),
+    ).where(*BLACKOUTS_TOUCHING),
     select(literal_column("'s'"), Suspension.starts_at, Suspension.ends_at, literal_column("0")).where(
         Suspension.user_id == bindparam("user_id"),
         Suspension.host_id == bindparam("host_id"),
