@@ -102,6 +102,14 @@ def _tokens(conn) -> dict:
     return seen[1]
 
 
+def last_known(kind: str, key: tuple):
+    """What this process last kept for (kind, key) on this engine, whatever its token says now,
+    or None: a guess to plan a read with before the tokens are read. Whoever uses it checks the
+    plan against what cached() gives once they are (the entry may have been replaced since)."""
+    found = _entries.get((connection().engine, kind, key))
+    return None if found is None else found[1]
+
+
 def cached(kind: str, key: tuple, load):
     """`load()` once per token of the kind's scope, per process and engine; without a token
     (a database whose cache_scopes rows were removed), always."""

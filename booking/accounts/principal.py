@@ -10,7 +10,7 @@ questions as a User (RoleChecks) and has the attributes services read.
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, literal_column, null, select, type_coerce, union_all
 
 from ..cache import remember_tokens, token_columns
 from ..database import fetch
@@ -72,7 +72,39 @@ TOKEN_USER = (
 
 
 def principal_for_digest(digest: str, now: datetime) -> Principal | None:
-    rows = fetch(TOKEN_USER, digest=digest).all()
+    return _principal(fetch(TOKEN_USER, digest=digest), now)
+
+
+CALLER = "@"  # the kind of the caller's rows in a with_caller() statement
+
+
+def with_caller(*parts):
+    """One statement for the caller and what a handler reads of its own, in one round trip:
+    TOKEN_USER's rows and the rows of `parts` (SELECTs of one shape whose first column is the
+    row's kind; their bind parameters plus :digest), as one UNION ALL. Each row is (kind, the
+    part's columns, TOKEN_USER's columns), NULL where the other side's are; split by
+    principal_and_rows()."""
+    shape = parts[0].selected_columns
+    caller = TOKEN_USER.with_only_columns(
+        literal_column("'" + CALLER + "'").label("kind"),
+        *(type_coerce(null(), column.type).label(f"part_{i}") for i, column in enumerate(shape) if i),
+        *TOKEN_USER.selected_columns,
+    )
+    padding = [type_coerce(null(), column.type) for column in TOKEN_USER.selected_columns]
+    return union_all(caller, *(part.add_columns(*padding) for part in parts))
+
+
+def principal_and_rows(statement, digest: str, now: datetime, **params) -> tuple[Principal | None, list[tuple]]:
+    """A with_caller() statement run: (the caller's Principal or None, the parts' rows as
+    tuples of the parts' columns). The parts' rows are read whoever the caller is: a handler
+    shows them only once the caller may see them."""
+    rows = fetch(statement, digest=digest, **params)
+    width = len(statement.selected_columns) - len(TOKEN_USER.selected_columns)
+    caller = [row for row in rows if row[0] == CALLER]
+    return _principal(caller, now), [tuple(row[:width]) for row in rows if row[0] != CALLER]
+
+
+def _principal(rows, now: datetime) -> Principal | None:
     if not rows:
         return None
     first = rows[0]

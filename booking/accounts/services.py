@@ -18,7 +18,7 @@ from ..organizations.models import Organization
 from ..timeutil import utcnow
 from . import limits, passwords, rules, sessions
 from .models import ApiToken, RoleGrant, User
-from .principal import principal_for_digest
+from .principal import principal_and_rows, principal_for_digest
 
 # Hash checked when the username is unknown, so a miss costs as much time as a wrong password.
 _DUMMY_HASH = None
@@ -298,6 +298,14 @@ def user_for_token(token: str):
     if not token or len(token) > 200:
         return None
     return principal_for_digest(_digest(token), utcnow())
+
+
+def user_and_rows(token: str, statement, **params):
+    """user_for_token(token), and the rows of a principal.with_caller() `statement`'s parts read
+    in the same round trip: (Principal or None, rows). No token: nothing is read."""
+    if not token or len(token) > 200:
+        return None, []
+    return principal_and_rows(statement, _digest(token), utcnow(), **params)
 
 
 def revoke_token(token: str) -> bool:

@@ -22,13 +22,25 @@ def bearer_token() -> str | None:
 def token_required(view):
     @wraps(view)
     def wrapper(*args, **kwargs):
-        user = accounts.user_for_token(bearer_token())
-        if user is None:
-            raise Unauthorized()
-        g.api_user = user
+        authenticate()
         return view(*args, **kwargs)
 
     return wrapper
+
+
+def authenticate(statement=None, **params) -> list[tuple]:
+    """token_required's check, for a handler to call itself: the bearer token's user becomes
+    g.api_user, else 401. With a principal.with_caller() `statement` (and its parameters), the
+    rows of its parts are read in the same round trip and returned (shown only once the handler
+    has checked the caller may see them)."""
+    if statement is None:
+        user, rows = accounts.user_for_token(bearer_token()), []
+    else:
+        user, rows = accounts.user_and_rows(bearer_token(), statement, **params)
+    if user is None:
+        raise Unauthorized()
+    g.api_user = user
+    return rows
 
 
 def string_field(data: dict, name: str, required: bool = True, max_len: int = 200) -> str | None:

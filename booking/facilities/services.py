@@ -5,7 +5,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import bindparam, or_, select
 
 from .. import timeutil
-from ..cache import cached
+from ..cache import cached, last_known
 from ..database import fetch
 from ..errors import NotFound
 from ..extensions import db
@@ -26,6 +26,11 @@ def load_facility(facility_id: int):
     """A facility as the hot paths read it (FacilitySnapshot: one prebuilt query, cached per
     settings token), or None."""
     return cached("facility", (facility_id,), lambda: snapshot.load(facility_id))
+
+
+def last_known_facility(facility_id: int):
+    """load_facility()'s last answer in this process, unchecked (cache.last_known), or None."""
+    return last_known("facility", (facility_id,))
 
 
 def managed_host_ids(user) -> set[int]:

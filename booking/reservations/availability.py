@@ -13,7 +13,7 @@ from sqlalchemy import bindparam, func, literal_column, select, union_all
 from ..database import fetch
 from ..facilities import rules
 from ..facilities.models import Blackout, Facility
-from ..facilities.services import BLACKOUTS_TOUCHING, slot_rules, visible_for_booking
+from ..facilities.services import BLACKOUTS_TOUCHING, last_known_facility, slot_rules, visible_for_booking
 from .models import AWAITED, Reservation, SlotLoad
 
 # One round trip for a day view: places held per slot, and the blackouts touching the day.
@@ -40,9 +40,9 @@ DAY_STATE_PARTS = (
 DAY_STATE = union_all(*DAY_STATE_PARTS)
 
 
-def _day_state(statement, facility_id: int, start: datetime, end: datetime):
+def _day_state(rows):
     held, blackouts, other = {}, [], []
-    for row in fetch(statement, facility_id=facility_id, start=start, end=end):
+    for row in rows:
         kind = row[0]
         if kind == "h":
             held[row[1]] = row[3]
@@ -73,21 +73,50 @@ def _day_slots(sr: rules.SlotRules, day: date) -> list[tuple[datetime, datetime]
 
 Served = Callable[[list[tuple]], Callable[[datetime, int], int]]
 
+# A day's state read ahead, along with something else (read_ahead): (its parameters, its rows).
+ReadAhead = tuple[dict, list[tuple]]
+
+
+def _day_read(facility_id: int, slots: list) -> dict:
+    """The parameters of the day-state read of a facility's day (`slots`: _day_slots, not empty)."""
+    return {"facility_id": facility_id, "start": slots[0][0], "end": slots[-1][1]}
+
+
+def read_ahead(facility_id: int, day: date) -> dict | None:
+    """The parameters of the day-state read as this process last knew the facility (its cached
+    snapshot, cache.last_known: before the request's tokens are read), so that a caller can read
+    the day in the same round trip as what it must read first (accounts.principal.with_caller);
+    None when this process has not read the facility, or the day has none of its slots. day_view
+    uses those rows only if the facility, once the tokens are read, gives the same parameters:
+    the rows depend on nothing else, so they are the rows its own read would have given."""
+    facility = last_known_facility(facility_id)
+    slots = _day_slots(slot_rules(facility), day) if facility is not None else None
+    return _day_read(facility_id, slots) if slots else None
+
 
 def day_view(
-    facility: Facility, day: date, now: datetime, can_book: bool, statement=DAY_STATE, served: Served | None = None
+    facility: Facility,
+    day: date,
+    now: datetime,
+    can_book: bool,
+    statement=DAY_STATE,
+    served: Served | None = None,
+    ahead: ReadAhead | None = None,
 ) -> list[dict]:
     """The slots of a day with places left and whether each can be booked now.
 
     `statement`: DAY_STATE with a caller's parts; `served(rows of those parts)` returns
     `after(start, free)`: the places free once what is due on the slot has run (read only, e.g.
-    a run-out waitlist offer passed on), from the places its counter leaves free."""
+    a run-out waitlist offer passed on), from the places its counter leaves free. `ahead`: the
+    rows of `statement`'s parts already read (read_ahead), used when their parameters hold."""
     sr = slot_rules(facility)
     slots = _day_slots(sr, day)
     if not slots:
         return []
-    first, last = slots[0][0], slots[-1][1]
-    held, blackouts, other = _day_state(statement, facility.id, first, last)
+    read = _day_read(facility.id, slots)
+    held, blackouts, other = _day_state(
+        ahead[1] if ahead is not None and ahead[0] == read else fetch(statement, **read)
+    )
     after = served(other) if served is not None else None
     for start, places in _unclaimed_places(facility, slots, held, now).items():
         held[start] -= places
@@ -142,9 +171,15 @@ def _unclaimed_places(facility, slots, held: dict, now: datetime) -> dict:
 
 
 def availability(
-    user, facility_id: int, day: date, now: datetime, statement=DAY_STATE, served: Served | None = None
+    user,
+    facility_id: int,
+    day: date,
+    now: datetime,
+    statement=DAY_STATE,
+    served: Served | None = None,
+    ahead: ReadAhead | None = None,
 ) -> tuple[Facility, list[dict]]:
     """The facility (NotFound outside the user's scope) and its slots of `day` for the user
-    (`statement`, `served`: as day_view's)."""
+    (`statement`, `served`, `ahead`: as day_view's)."""
     facility, can_book = visible_for_booking(user, facility_id, day)
-    return facility, day_view(facility, day, now, can_book, statement, served)
+    return facility, day_view(facility, day, now, can_book, statement, served, ahead)

@@ -1,10 +1,11 @@
 """The hot reads' statements and the connection they run on, on both databases."""
 
+from dataclasses import asdict
 from datetime import timedelta
 
 import pytest
 
-from booking.api.facilities import _DAY_WITH_LINES
+from booking.api.facilities import _CALLER_DAY_WITH_LINES, _DAY_WITH_LINES
 from booking.database import begin_write, close_read_connection, connection, fetch
 from booking.extensions import db
 from booking.reservations import services
@@ -23,6 +24,26 @@ def test_the_availability_read_statement_runs_on_both_databases(world):
         _DAY_WITH_LINES, facility_id=world.court.id, start=w.SLOT - timedelta(hours=1), end=w.SLOT + timedelta(hours=1)
     ).all()
     assert [(r.kind, r.a, r.n) for r in rows] == [("h", w.SLOT, 1)]
+
+
+def test_the_caller_and_the_day_are_one_statement_split_as_each_alone(world):
+    """accounts.principal.with_caller: one UNION ALL whose rows split into the caller (as
+    principal_for_digest reads it) and the day's rows (as the day's own statement reads them)."""
+    from booking import timeutil
+    from booking.accounts import services as accounts
+    from booking.accounts.principal import principal_and_rows, principal_for_digest
+    from booking.waitlist import services as waitlist
+
+    services.book(world.worker, world.court.id, w.SLOT, now=w.NOW)
+    waitlist.join(world.worker2, world.court.id, w.SLOT, now=w.NOW)
+    digest = accounts._digest(accounts.issue_token("worker2", f.PASSWORD))
+    day = {"facility_id": world.court.id, "start": w.SLOT - timedelta(hours=2), "end": w.SLOT + timedelta(hours=2)}
+    now = timeutil.utcnow()
+    caller, rows = principal_and_rows(_CALLER_DAY_WITH_LINES, digest, now, **day)
+    assert asdict(caller) == asdict(principal_for_digest(digest, now)) and caller.username == "worker2"
+    assert sorted(rows) == sorted(tuple(r) for r in fetch(_DAY_WITH_LINES, **day))
+    assert sorted((r[0], r[1]) for r in rows) == [("h", w.SLOT), ("waiting", w.SLOT)]
+    assert principal_and_rows(_CALLER_DAY_WITH_LINES, "0" * 64, now, **day) == (None, rows)
 
 
 def test_a_read_outside_a_transaction_has_a_connection_of_its_own_kept_across_requests(world):
@@ -97,6 +118,7 @@ def _hot_statements(world) -> list[tuple[str, object, dict]]:
     day = {"facility_id": world.court.id, "start": w.SLOT - timedelta(hours=2), "end": w.SLOT + timedelta(hours=2)}
     return [
         ("caller", TOKEN_USER, {"digest": accounts._digest(token)}),
+        ("caller with the day", _CALLER_DAY_WITH_LINES, {"digest": accounts._digest(token), **day}),
         ("day state", DAY_STATE, day),
         ("day state with lines", _DAY_WITH_LINES, day),
         ("blackouts", _BLACKOUTS, day),
@@ -151,7 +173,7 @@ def test_prepared_statements_return_the_rows_sqlalchemy_returns(world):
         for row in rows:
             assert list(row._fields) == keys and list(row._mapping) == keys, name
         found += bool(rows)
-    assert found == 11  # every statement found rows: the comparison compared something
+    assert found == 12  # every statement found rows: the comparison compared something
 
 
 def test_a_statement_rendered_per_call_runs_through_sqlalchemy(world):
