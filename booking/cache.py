@@ -90,7 +90,7 @@ def token_columns() -> list:
 
 def remember_tokens(row) -> None:
     """The tokens (token_columns()) read along with something else, on the current connection."""
-    g._cache_tokens = (connection(), {scope: row._mapping["cache_" + scope] for scope in SCOPES})
+    g._cache_tokens = (connection(), {scope: getattr(row, "cache_" + scope) for scope in SCOPES})
 
 
 def _tokens(conn) -> dict:

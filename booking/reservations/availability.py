@@ -126,7 +126,7 @@ def day_view(
         free = facility.capacity - held.get(start, 0)
         remaining = max(after(start, free) if after is not None else free, 0)
         reason = None
-        if rules.blacked_out(start, end, blackouts):
+        if blackouts and rules.blacked_out(start, end, blackouts):
             reason = "closed"
         elif not facility.active:
             reason = "closed"
