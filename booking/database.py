@@ -11,8 +11,8 @@ from contextlib import contextmanager
 
 from flask import g
 from flask_babel import lazy_gettext as _l
+from psycopg import IsolationLevel, pq
 from psycopg import errors as psycopg_errors
-from psycopg import pq
 from psycopg.adapt import PyFormat, Transformer
 from sqlalchemy import event, literal_column, text
 from sqlalchemy.engine import Engine
@@ -24,6 +24,8 @@ from .extensions import db
 
 _IDLE, _INTRANS = pq.TransactionStatus.IDLE, pq.TransactionStatus.INTRANS
 _TUPLES_OK, _COMMAND_OK, _BAD = pq.ExecStatus.TUPLES_OK, pq.ExecStatus.COMMAND_OK, pq.ConnStatus.BAD
+_PIPELINE_SYNC, _PIPELINE_ABORTED = pq.ExecStatus.PIPELINE_SYNC, pq.ExecStatus.PIPELINE_ABORTED
+_PIPELINE_OFF = pq.PipelineStatus.OFF
 
 # SQLite writers queue on an OS file lock before BEGIN IMMEDIATE. SQLite's own busy handler
 # sleeps in growing steps (up to 100 ms) while it waits, which in a rush turns a 1 ms write
@@ -451,8 +453,11 @@ class _LibpqStatement:
     executed with one PQexecPrepared. psycopg's cursor spent ~65 µs of Python per statement here,
     this ~23 µs (the values dumped and the rows loaded by psycopg's C adapters all the same).
 
-    Only on a connection in autocommit (the read connection) or already inside its transaction:
-    a transaction's first statement goes through the cursor, which sends psycopg's BEGIN."""
+    On a connection in autocommit (the read connection) it runs on its own; inside a transaction,
+    as one more statement of it. As the first statement of a transaction it sends the BEGIN
+    psycopg would send (begin_command) in the same round trip (libpq's pipeline mode): psycopg
+    then finds the transaction begun, as it would after its own BEGIN, and commits or rolls it
+    back as usual."""
 
     def __init__(self, sql: str):
         order: list[str] = []
@@ -471,8 +476,9 @@ class _LibpqStatement:
 
     @staticmethod
     def may_run(raw) -> bool:
-        status = raw.pgconn.transaction_status
-        return status == _INTRANS or (status == _IDLE and raw.autocommit)
+        pgconn = raw.pgconn
+        status = pgconn.transaction_status
+        return status == _INTRANS or (status == _IDLE and pgconn.pipeline_status == _PIPELINE_OFF)
 
     def run(self, info: dict, raw, values: dict) -> tuple[list, list[int]]:
         """(rows, the columns' type OIDs) of one execution on `raw` (a psycopg connection whose
@@ -486,18 +492,68 @@ class _LibpqStatement:
             key = (self.sql, tx.types)
             name = prepared.get(key)
             pgconn = raw.pgconn
+            prepare = None
             if name is None:
                 if len(prepared) >= _LIBPQ_MAX:  # statements built per call (not the hot ones): start over
                     _check(pgconn.exec_(b"DEALLOCATE ALL"), pgconn)
                     prepared.clear()
                 name = f"booking_{len(prepared)}".encode()
-                _check(pgconn.prepare(name, self.sql, tx.types), pgconn)
-                prepared[key] = name
-            result = _check(pgconn.exec_prepared(name, params), pgconn)
+                prepare = (self.sql, tx.types)
+            if raw.autocommit or pgconn.transaction_status != _IDLE:
+                if prepare is not None:
+                    _check(pgconn.prepare(name, *prepare), pgconn)
+                    prepared[key] = name
+                result = _check(pgconn.exec_prepared(name, params), pgconn)
+            else:
+                result = _begin_and_run(pgconn, begin_command(raw), name, params, prepare, prepared, key)
             if result.status != _TUPLES_OK:
                 return [], []
             tx.set_pgresult(result)
             return tx.load_rows(0, result.ntuples, tuple), [result.ftype(i) for i in range(result.nfields)]
+
+
+def begin_command(raw) -> bytes:
+    """The BEGIN psycopg sends to start a transaction on `raw`, from its public settings."""
+    parts = [b"BEGIN"]
+    if raw.isolation_level is not None:
+        parts += [b"ISOLATION LEVEL", IsolationLevel(raw.isolation_level).name.replace("_", " ").encode()]
+    if raw.read_only is not None:
+        parts.append(b"READ ONLY" if raw.read_only else b"READ WRITE")
+    if raw.deferrable is not None:
+        parts.append(b"DEFERRABLE" if raw.deferrable else b"NOT DEFERRABLE")
+    return b" ".join(parts)
+
+
+def _begin_and_run(pgconn, begin: bytes, name: bytes, params, prepare, prepared: dict, key):
+    """`begin`, then (`prepare`: (sql, types) to prepare it first) the prepared statement `name`,
+    in one round trip: libpq's pipeline mode, left before returning. The statement's result, or
+    the first error raised (a statement after a failed one is not run: the pipeline aborts it);
+    a statement prepared is recorded in `prepared` even if its execution fails."""
+    pgconn.enter_pipeline_mode()
+    results = []
+    try:
+        pgconn.send_query_params(begin, None)
+        if prepare is not None:
+            pgconn.send_prepare(name, *prepare)
+        pgconn.send_query_prepared(name, params)
+        pgconn.pipeline_sync()
+        while True:
+            result = pgconn.get_result()
+            if result is None:  # the end of one statement's results; or the connection is gone
+                if pgconn.status == _BAD:
+                    raise psycopg_errors.OperationalError(pgconn.get_error_message() or "the connection is lost")
+                continue
+            if result.status == _PIPELINE_SYNC:
+                break
+            results.append(result)
+    finally:
+        if pgconn.status != _BAD:
+            pgconn.exit_pipeline_mode()
+    if prepare is not None and len(results) == 3 and results[1].status == _COMMAND_OK:
+        prepared[key] = name
+    for result in results[:-1]:
+        _check(result, pgconn)
+    return _check(results[-1], pgconn)
 
 
 def _check(result, pgconn):

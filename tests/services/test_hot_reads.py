@@ -304,9 +304,9 @@ class Boom(Exception):
 @pytest.mark.parametrize("backend", ["postgresql"])
 def test_postgresql_statements_run_on_libpq_inside_their_transaction(world):
     """On PostgreSQL a prebuilt statement is prepared once per connection and run by libpq
-    (database._LibpqStatement): on the read connection, and inside a write transaction after its
-    first statement, which goes through psycopg's cursor so that its BEGIN is sent; what the
-    transaction wrote through libpq is rolled back with it."""
+    (database._LibpqStatement): on the read connection, and inside a write transaction, whose
+    first statement sends the BEGIN in the same round trip; what the transaction wrote through
+    libpq is rolled back with it."""
     from psycopg import pq
     from sqlalchemy import func, select, text
 
@@ -323,10 +323,11 @@ def test_postgresql_statements_run_on_libpq_inside_their_transaction(world):
         with write_transaction():
             writer = connection().connection
             raw = writer.dbapi_connection
-            assert SLOT_PLACES.add(2, 5, facility_id=world.court.id, start_at=w.SLOT)  # first: the cursor, BEGIN
-            assert writer.dbapi_connection.pgconn.transaction_status == pq.TransactionStatus.INTRANS
-            assert "libpq" not in writer.info
-            assert SLOT_PLACES.add(2, 5, facility_id=world.court.id, start_at=w.SLOT)  # then libpq
+            assert raw.pgconn.transaction_status == pq.TransactionStatus.IDLE
+            assert SLOT_PLACES.add(2, 5, facility_id=world.court.id, start_at=w.SLOT)  # BEGIN with it
+            assert raw.pgconn.transaction_status == pq.TransactionStatus.INTRANS
+            assert raw.pgconn.pipeline_status == pq.PipelineStatus.OFF
+            assert SLOT_PLACES.add(2, 5, facility_id=world.court.id, start_at=w.SLOT)  # then inside it
             assert not SLOT_PLACES.add(2, 5, facility_id=world.court.id, start_at=w.SLOT)  # 6 > 5: refused
             assert len(writer.info["libpq"][1]) == 1  # prepared once, run twice
             for _ in range(6):  # a query psycopg would prepare for itself after five runs
@@ -338,3 +339,49 @@ def test_postgresql_statements_run_on_libpq_inside_their_transaction(world):
     # a rollback would have dropped it: its prepared statements are off, database._no_driver_prepares).
     assert raw.execute("SELECT name FROM pg_prepared_statements").fetchall() == [("booking_0",)]
     raw.rollback()
+
+
+@pytest.mark.parametrize("backend", ["postgresql"])
+def test_the_begin_sent_with_a_first_statement_is_the_one_psycopg_sends(world):
+    """database.begin_command builds psycopg's own BEGIN (its private _get_tx_start_command,
+    compared here only) from the connection's public settings."""
+    from psycopg import IsolationLevel
+
+    from booking.database import begin_command
+
+    raw = db.engine.raw_connection().dbapi_connection
+    try:
+        for level in (None, *IsolationLevel):
+            for read_only in (None, True, False):
+                for deferrable in (None, True, False):
+                    raw.isolation_level, raw.read_only, raw.deferrable = level, read_only, deferrable
+                    raw._begin_statement = b""  # psycopg keeps the one it built
+                    assert begin_command(raw) == raw._get_tx_start_command(), (level, read_only, deferrable)
+    finally:
+        raw.close()
+
+
+@pytest.mark.parametrize("backend", ["postgresql"])
+def test_a_first_statement_that_fails_leaves_the_connection_as_psycopgs_own_failure_would(world):
+    """The first statement of a write transaction fails (here a foreign key: no such facility):
+    SQLAlchemy's IntegrityError reaches the caller, the transaction rolls back, the connection
+    leaves pipeline mode and serves again, and the statement prepared with it is not prepared
+    twice (which the server would refuse)."""
+    from psycopg import pq
+    from sqlalchemy import func, select
+    from sqlalchemy.exc import IntegrityError
+
+    from booking.database import write_transaction
+    from booking.reservations.booking import SLOT_PLACES
+    from booking.reservations.models import SlotLoad
+
+    for attempt in range(2):
+        with pytest.raises(IntegrityError):
+            with write_transaction():
+                raw = connection().connection.dbapi_connection
+                SLOT_PLACES.add(1, 5, facility_id=2**31 - 1, start_at=w.SLOT)
+        assert raw.pgconn.pipeline_status == pq.PipelineStatus.OFF, attempt
+        assert raw.pgconn.transaction_status == pq.TransactionStatus.IDLE, attempt
+    with write_transaction():
+        assert SLOT_PLACES.add(1, 5, facility_id=world.court.id, start_at=w.SLOT)
+    assert db.session.scalar(select(func.count()).select_from(SlotLoad)) == 1
