@@ -35,7 +35,10 @@ fifth of it, is refused; so is a ceiling slower than the availability read it bo
 BENCH_GUNICORN_WORKERS=2 (as `make run`), BENCH_CONNECTIONS=8, BENCH_WRK_THREADS=1,
 BENCH_SCALE_ROWS=1000000 (0 skips step 4), BENCH_SEED_WORKERS=2000, BENCH_OUT=bench-out,
 BENCH_KEEP=1 keeps the temp dir (database, logs), BENCH_WAIT_QUIET=120 waits (up to that many
-seconds) before each measured run until other processes leave the CPU alone.
+seconds) before each measured run until other processes leave the CPU alone, BENCH_ROUNDS=3:
+the runs of each goal alternate that many times (h, a, c, h, a, c, ...; then b, e, b, e, ...;
+each success round on free slots of its own), and each kind reports its median round (every
+round's req/s is listed): one 10 s run on a small shared machine moves by ±10 %.
 """
 
 import hashlib
@@ -73,7 +76,8 @@ KEEP = os.environ.get("BENCH_KEEP") == "1"
 WAIT_QUIET = int(os.environ.get("BENCH_WAIT_QUIET", "0"))  # seconds to wait for a quiet machine
 ACCESS_LOG = os.environ.get("BENCH_ACCESS_LOG", "run")
 MIN_CEILING_RPS = float(os.environ.get("BENCH_MIN_CEILING_RPS", "100"))  # reads; writes: a fifth
-RUSH_FACILITIES = 100  # the success rush's bench host: 100 courts, every request a new slot
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))  # each goal's two runs, alternated this many times
+RUSH_FACILITIES = 100 * ROUNDS  # the success rush's bench host: 100 courts a round, every request a new slot
 EVENING = (19 * 60, 20 * 60)  # slots starting 19:00 and 20:00 local: the 19:00-21:00 rush
 SCALE_FACILITIES = 100
 
@@ -389,6 +393,12 @@ def wait_quiet(limit: int) -> float:
         others = (busy1 - busy0) / CLK
         if others < 0.15 or time.time() >= deadline:
             return round(others, 2)
+
+
+def median_round(seen: list[dict]) -> dict:
+    """The round whose req/s is the median of a kind's rounds (the lower middle of an even
+    count): its figures (CPU, latency, answers) come from that one run."""
+    return sorted(seen, key=lambda r: r["rps"])[(len(seen) - 1) // 2]
 
 
 def write_requests(path: Path, rows) -> Path:
@@ -1011,6 +1021,12 @@ def report(results: dict) -> str:
         f"answer. CPU busy: share of the machine's {m['nproc']} cores used during the run by the "
         "server, the database, wrk, and other processes (noise when above a few %)."
     )
+    if results.get("rounds"):
+        each = "; ".join(f"{k} {', '.join(f'{v:,}' for v in vs)}" for k, vs in results["rounds"].items())
+        lines.append(
+            f"Rounds: each goal's runs alternated {len(next(iter(results['rounds'].values())))} times; a row "
+            f"is the median round. req/s of every round: {each}."
+        )
     if noisy:
         lines.append(
             f"WARNING: other processes used CPU during {', '.join(noisy)}: those figures are "
@@ -1149,9 +1165,12 @@ def main() -> int:
             "hello": write_requests(tmp / "hello.tsv", hello_requests(workers, p)),
             "availability": write_requests(tmp / "availability.tsv", availability_requests(workers, p)),
             "booking": write_requests(tmp / "booking.tsv", rush_requests(workers, p)),
-            "success": write_requests(tmp / "success.tsv", success_rows),
             "baseline": write_requests(tmp / "baseline.tsv", baseline_requests(workers, success_rows)),
         }
+        share = len(success_rows) // ROUNDS  # each success round on free slots of its own
+        for r in range(ROUNDS):
+            files[f"success_{r}"] = write_requests(tmp / f"success_{r}.tsv", success_rows[r * share : (r + 1) * share])
+        rounds: dict[str, list[dict]] = {}
 
         def run(name: str, server: Gunicorn, file_key: str, ceiling: bool = False) -> None:
             busy = wait_quiet(WAIT_QUIET) if WAIT_QUIET else None
@@ -1160,7 +1179,8 @@ def main() -> int:
                 + (f" (others' CPU before: {busy} cores)" if busy is not None else "")
             )
             r = wrk(server, files[file_key], DURATION, sample=server is app_server)
-            results["runs"][name] = r
+            rounds.setdefault(name, []).append(r)
+            results["runs"][name] = median_round(rounds[name])
             log(
                 f"  {r['rps']:.0f} req/s, p50 {r['p50_ms']:.1f} ms, p99 {r['p99_ms']:.1f} ms, {fmt_counts(r)}; "
                 f"CPU: server {r['server_cpu_pct']}%, db {r['db_cpu_pct']}%, machine {r['machine_cpu_pct']}%"
@@ -1192,12 +1212,15 @@ def main() -> int:
         wrk(baseline, files["hello"], 2)  # warm-up
         wrk(server, files["healthz"], 2)  # warm-up (every worker imports lazily-loaded code)
         wrk(server, files["availability"], 2)
-        run("hello", baseline, "hello", ceiling=True)
-        run("healthz", server, "healthz", ceiling=True)
-        run("availability", server, "availability")
-        run("baseline", baseline, "baseline", ceiling=True)
-        run("success", server, "success")
+        for _ in range(ROUNDS):
+            run("hello", baseline, "hello", ceiling=True)
+            run("healthz", server, "healthz", ceiling=True)
+            run("availability", server, "availability")
+        for r in range(ROUNDS):
+            run("baseline", baseline, "baseline", ceiling=True)
+            run("success", server, f"success_{r}")
         run("booking", server, "booking")
+        results["rounds"] = {name: [round(x["rps"]) for x in seen] for name, seen in rounds.items() if len(seen) > 1}
         baseline.stop()
         for ceiling in ("hello", "healthz"):  # a ceiling below what it bounds is a broken run
             if results["runs"][ceiling]["rps"] < results["runs"]["availability"]["rps"]:

@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.bench.run import RunRefused, refuse_unusable
+from tests.bench.run import RunRefused, median_round, refuse_unusable
 
 
 def run(requests=40000, seconds=10.0, statuses=None, socket_errors=None):
@@ -37,3 +37,10 @@ def test_a_ceiling_with_non_2xx_answers_is_refused():
 
 def test_a_slow_app_run_is_a_figure_not_a_failure():
     refuse_unusable("success", run(requests=300, statuses={"201": 300}), ceiling=False)
+
+
+def test_a_kind_reports_its_median_round():
+    rounds = [run(requests=n) for n in (30000, 41000, 12000)]
+    assert median_round(rounds) is rounds[0]  # 3,000 req/s: between 1,200 and 4,100
+    assert median_round(rounds[:2]) is rounds[0]  # an even count: the lower middle
+    assert median_round([rounds[2]]) is rounds[2]
