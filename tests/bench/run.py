@@ -566,9 +566,10 @@ def hello_requests(workers, p) -> list:
 def add_rush_host(app, workers, p) -> list:
     """The success rush: a bench host with RUSH_FACILITIES courts (capacity 1, open 08:00-22:00,
     no approval) shared with the whole federation without limits, and one request per free
-    (court, slot) of the bookable days, in slot order; request i is worker i mod 2,000's, so a
-    worker's next request is 2,000 / RUSH_FACILITIES slots later (never an overlap). Every
-    answer is a 201 until the list runs out."""
+    (court, slot) of the bookable days, in blocks of 100 courts (one block a round), each in slot
+    order; request i of block b is worker (i + 100 b) mod 2,000's, so a worker's next request in
+    a block is 20 slots later, and block b puts each worker b slots off block 0's grid (never an
+    overlap for up to 20 rounds; checked). Every answer is a 201 until the list runs out."""
     from sqlalchemy import select
 
     from booking import timeutil
@@ -615,9 +616,14 @@ def add_rush_host(app, workers, p) -> list:
         db.session.remove()
         db.engine.dispose()
     rows = []
-    for i in range(len(starts) * len(ids)):
-        body = {"facility_id": ids[i % len(ids)], "start": starts[i // len(ids)]}
-        rows.append(("POST", "/api/v1/reservations", workers[i % len(workers)]["token"], body))
+    for b in range(len(ids) // 100):  # one block a round, on 100 courts of its own
+        courts = ids[b * 100 : (b + 1) * 100]
+        for i in range(len(starts) * len(courts)):
+            body = {"facility_id": courts[i % len(courts)], "start": starts[i // len(courts)]}
+            rows.append(("POST", "/api/v1/reservations", workers[(i + 100 * b) % len(workers)]["token"], body))
+    booked = {(token, body["start"]) for _m, _p, token, body in rows}
+    if len(booked) != len(rows):
+        raise RunRefused("the success rush would book a worker twice into one slot: more workers, fewer rounds")
     return rows
 
 
